@@ -1,0 +1,1 @@
+"""`chat-transfer diff` (not yet implemented)."""

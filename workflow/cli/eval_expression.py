@@ -1,0 +1,1 @@
+"""`chat-transfer eval-expression` (not yet implemented)."""

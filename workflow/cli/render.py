@@ -1,0 +1,1 @@
+"""`chat-transfer render` (not yet implemented)."""

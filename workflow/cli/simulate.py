@@ -1,0 +1,1 @@
+"""`chat-transfer simulate` (not yet implemented)."""

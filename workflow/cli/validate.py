@@ -1,0 +1,1 @@
+"""`chat-transfer validate` (not yet implemented)."""
