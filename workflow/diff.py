@@ -1,0 +1,452 @@
+"""Semantic diff of two TaskRouter workflow configurations, for reviewing a change.
+
+Pure: two parsed JSON documents in, a `WorkflowDiff` out, and two renderings of it (plain text for a
+terminal, Markdown for a pull-request comment). Whitespace and key order never matter because we
+compare parsed values. Filters are paired by `filter_friendly_name` (falling back to the expression for
+unnamed filters), so a rename of the JSON around them, or a move, is not a remove plus an add.
+
+Routing outcomes (which scenario lands where, before and after) are computed by the caller with the
+simulator and attached as `RoutingOutcome`s; this module only compares and prints them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+
+class _Missing:
+    """Marks a key that is absent on one side (distinct from JSON null)."""
+
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+MISSING: Any = _Missing()
+
+# Target keys whose value is a TaskQueue SID, so a name can be shown next to it.
+_QUEUE_KEYS = frozenset({"queue"})
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """One key whose value differs; `old` or `new` is MISSING when the key was added or removed."""
+
+    key: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class TargetChange:
+    """A target (routing step) of a filter, or the default_filter, that was added, removed or changed."""
+
+    index: int
+    kind: Literal["added", "removed", "changed"]
+    changes: tuple[ValueChange, ...] = ()
+    target: Mapping[str, Any] | None = None  # the whole target for added / removed
+
+
+@dataclass(frozen=True)
+class FilterChange:
+    """A filter that was added, removed, or (when paired) moved and/or changed."""
+
+    name: str
+    kind: Literal["added", "removed", "changed"]
+    old_index: int | None
+    new_index: int | None
+    moved: bool = False
+    changes: tuple[ValueChange, ...] = ()  # filter-level keys: expression, filter_friendly_name, ...
+    targets: tuple[TargetChange, ...] = ()
+    filter: Mapping[str, Any] | None = None  # the whole filter for added / removed
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where one scenario's task goes: the first matching filter and the first target's queue."""
+
+    filter: str | None
+    queue: str | None
+    workers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoutingOutcome:
+    scenario: str
+    before: Outcome
+    after: Outcome
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass(frozen=True)
+class WorkflowDiff:
+    filters: tuple[FilterChange, ...] = ()
+    default_filter: TargetChange | None = None
+    other: tuple[ValueChange, ...] = ()  # anything outside filters / default_filter, by JSON path
+    queue_names: Mapping[str, str] = field(default_factory=dict)
+    routing: tuple[RoutingOutcome, ...] | None = None
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.filters or self.default_filter or self.other)
+
+    @property
+    def routing_changed(self) -> bool:
+        return any(outcome.changed for outcome in self.routing or ())
+
+    def with_routing(self, outcomes: Sequence[RoutingOutcome]) -> WorkflowDiff:
+        return replace(self, routing=tuple(outcomes))
+
+
+# --- comparing -------------------------------------------------------------------------------------
+
+
+def diff_workflows(
+    old: Mapping[str, Any], new: Mapping[str, Any], queue_names: Mapping[str, str] | None = None
+) -> WorkflowDiff:
+    """Compare two configuration documents (`{"task_routing": {...}}`), already parsed from JSON."""
+    old_routing = _mapping(old.get("task_routing"))
+    new_routing = _mapping(new.get("task_routing"))
+    old_filters = _filters(old_routing)
+    new_filters = _filters(new_routing)
+
+    filter_changes = _diff_filters(old_filters, new_filters)
+    default_change = _diff_target(0, old_routing.get("default_filter", MISSING),
+                                  new_routing.get("default_filter", MISSING))
+
+    other: list[ValueChange] = []
+    _diff_values("$", _without(old, "task_routing"), _without(new, "task_routing"), other)
+    _diff_values("$.task_routing", _without(old_routing, "filters", "default_filter"),
+                 _without(new_routing, "filters", "default_filter"), other)
+    return WorkflowDiff(
+        filters=tuple(filter_changes),
+        default_filter=default_change,
+        other=tuple(other),
+        queue_names=dict(queue_names or {}),
+    )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _filters(routing: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    filters = routing.get("filters")
+    if not isinstance(filters, list):
+        return []
+    return [item if isinstance(item, Mapping) else {"expression": item} for item in filters]
+
+
+def _without(document: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if key not in keys}
+
+
+def filter_label(item: Mapping[str, Any]) -> str:
+    name = item.get("filter_friendly_name")
+    if isinstance(name, str) and name:
+        return name
+    return f"(unnamed) {item.get('expression', '')}"
+
+
+def _pairing_key(item: Mapping[str, Any]) -> tuple[str, str]:
+    name = item.get("filter_friendly_name")
+    if isinstance(name, str) and name:
+        return ("name", name)
+    return ("expression", json.dumps(item.get("expression"), sort_keys=True))
+
+
+def _pair_filters(
+    old: list[Mapping[str, Any]], new: list[Mapping[str, Any]]
+) -> list[tuple[int, int]]:
+    """Pairs (old index, new index); duplicates of a key pair up in order of appearance."""
+    unclaimed: dict[tuple[str, str], list[int]] = {}
+    for index, item in enumerate(new):
+        unclaimed.setdefault(_pairing_key(item), []).append(index)
+    pairs = []
+    for index, item in enumerate(old):
+        candidates = unclaimed.get(_pairing_key(item))
+        if candidates:
+            pairs.append((index, candidates.pop(0)))
+    # An unnamed filter whose expression changed shows as removed + added: nothing else identifies it.
+    return pairs
+
+
+def _stable_pairs(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The largest set of pairs whose relative order is unchanged (longest increasing subsequence
+    of new indices in old order); every other pair counts as moved. On ties the earlier filter
+    stays put, so swapping two filters reports the second one as moved up."""
+    count = len(pairs)
+    best = [1] * count
+    previous = [-1] * count
+    for i in range(count):
+        for j in range(i):
+            if pairs[j][1] < pairs[i][1] and best[j] + 1 > best[i]:
+                best[i], previous[i] = best[j] + 1, j
+    if not count:
+        return set()
+    # Pick the first chain end reaching the maximum length: it keeps earlier filters.
+    end = max(range(count), key=lambda i: (best[i], -i))
+    stable = set()
+    while end != -1:
+        stable.add(pairs[end])
+        end = previous[end]
+    return stable
+
+
+def _diff_filters(
+    old: list[Mapping[str, Any]], new: list[Mapping[str, Any]]
+) -> list[FilterChange]:
+    pairs = _pair_filters(old, new)
+    stable = _stable_pairs(pairs)
+    paired_old = {old_index for old_index, _ in pairs}
+    paired_new = {new_index for _, new_index in pairs}
+
+    changes: list[FilterChange] = []
+    for old_index, new_index in pairs:
+        before, after = old[old_index], new[new_index]
+        value_changes: list[ValueChange] = []
+        for key in _ordered_keys(before, after, exclude=("targets",)):
+            old_value, new_value = before.get(key, MISSING), after.get(key, MISSING)
+            if not _same(old_value, new_value):
+                value_changes.append(ValueChange(key, old_value, new_value))
+        target_changes = _diff_targets(before.get("targets"), after.get("targets"))
+        moved = (old_index, new_index) not in stable
+        if moved or value_changes or target_changes:
+            changes.append(FilterChange(
+                name=filter_label(after), kind="changed", old_index=old_index, new_index=new_index,
+                moved=moved, changes=tuple(value_changes), targets=tuple(target_changes),
+            ))
+    for index, item in enumerate(old):
+        if index not in paired_old:
+            changes.append(FilterChange(filter_label(item), "removed", index, None, filter=item))
+    for index, item in enumerate(new):
+        if index not in paired_new:
+            changes.append(FilterChange(filter_label(item), "added", None, index, filter=item))
+    # Reading order: where each filter sits now; removed ones where they used to be.
+    changes.sort(key=lambda c: (c.new_index if c.new_index is not None else c.old_index, c.kind != "removed"))
+    return changes
+
+
+def _diff_targets(old: Any, new: Any) -> list[TargetChange]:
+    old_targets = old if isinstance(old, list) else []
+    new_targets = new if isinstance(new, list) else []
+    changes = []
+    for index in range(max(len(old_targets), len(new_targets))):
+        before = old_targets[index] if index < len(old_targets) else MISSING
+        after = new_targets[index] if index < len(new_targets) else MISSING
+        change = _diff_target(index, before, after)
+        if change:
+            changes.append(change)
+    return changes
+
+
+def _diff_target(index: int, before: Any, after: Any) -> TargetChange | None:
+    if before is MISSING and after is MISSING:
+        return None
+    if before is MISSING:
+        return TargetChange(index, "added", target=_mapping(after) or {"value": after})
+    if after is MISSING:
+        return TargetChange(index, "removed", target=_mapping(before) or {"value": before})
+    if not (isinstance(before, Mapping) and isinstance(after, Mapping)):
+        return None if _same(before, after) else TargetChange(
+            index, "changed", (ValueChange("value", before, after),))
+    changes = tuple(
+        ValueChange(key, before.get(key, MISSING), after.get(key, MISSING))
+        for key in _ordered_keys(before, after)
+        if not _same(before.get(key, MISSING), after.get(key, MISSING))
+    )
+    return TargetChange(index, "changed", changes) if changes else None
+
+
+def _diff_values(path: str, old: Any, new: Any, out: list[ValueChange]) -> None:
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for key in _ordered_keys(old, new):
+            _diff_values(f"{path}.{key}", old.get(key, MISSING), new.get(key, MISSING), out)
+    elif not _same(old, new):
+        out.append(ValueChange(path, old, new))
+
+
+def _ordered_keys(
+    before: Mapping[str, Any], after: Mapping[str, Any], exclude: tuple[str, ...] = ()
+) -> list[str]:
+    """Old keys in their order, then keys only the new side has: stable output whatever the input order."""
+    keys = [key for key in before if key not in exclude]
+    keys += [key for key in after if key not in before and key not in exclude]
+    return keys
+
+
+def _same(a: Any, b: Any) -> bool:
+    # Compare as JSON values: `True` must not equal `1`, and key order never matters.
+    if a is MISSING or b is MISSING:
+        return a is b
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+# --- rendering -------------------------------------------------------------------------------------
+
+
+def _value(value: Any, key: str | None, queue_names: Mapping[str, str]) -> str:
+    if value is MISSING:
+        return "(absent)"
+    text = json.dumps(value, ensure_ascii=False)
+    if key in _QUEUE_KEYS and isinstance(value, str) and value in queue_names:
+        text += f" ({queue_names[value]})"
+    return text
+
+
+def _summary_counts(diff: WorkflowDiff) -> str:
+    counts = {"added": 0, "removed": 0, "moved": 0, "changed": 0}
+    for change in diff.filters:
+        if change.kind != "changed":
+            counts[change.kind] += 1
+            continue
+        if change.moved:
+            counts["moved"] += 1
+        if change.changes or change.targets:
+            counts["changed"] += 1
+    parts = [f"{number} {kind}" for kind, number in counts.items() if number]
+    if diff.default_filter:
+        parts.append("default_filter changed")
+    if diff.other:
+        parts.append(f"{len(diff.other)} other value(s) changed")
+    return ", ".join(parts)
+
+
+def _target_summary(target: Mapping[str, Any], queue_names: Mapping[str, str]) -> str:
+    return ", ".join(f"{key} {_value(value, key, queue_names)}" for key, value in target.items())
+
+
+def _target_lines(change: TargetChange, prefix: str, queue_names: Mapping[str, str]) -> list[str]:
+    """`prefix` names the target (`targets[1]`); empty for the default_filter, whose row says what it is."""
+    head = f"{prefix}: " if prefix else ""
+    if change.kind in ("added", "removed"):
+        return [f"{head}{change.kind} ({_target_summary(change.target or {}, queue_names)})"]
+    dot = f"{prefix}." if prefix else ""
+    return [
+        f"{dot}{item.key}: {_value(item.old, item.key, queue_names)} → "
+        f"{_value(item.new, item.key, queue_names)}"
+        for item in change.changes
+    ]
+
+
+def _filter_detail_lines(change: FilterChange, queue_names: Mapping[str, str]) -> list[str]:
+    """What a reviewer needs to know about one filter, one fact per line (shared by both formats)."""
+    if change.kind in ("added", "removed"):
+        item = change.filter or {}
+        lines = [f"expression: {_value(item.get('expression', MISSING), 'expression', queue_names)}"]
+        targets = item.get("targets")
+        for index, target in enumerate(targets if isinstance(targets, list) else []):
+            lines.append(f"targets[{index}]: {_target_summary(_mapping(target), queue_names)}")
+        return lines
+    lines = []
+    for item in change.changes:
+        lines.append(f"{item.key}: {_value(item.old, item.key, queue_names)} → "
+                     f"{_value(item.new, item.key, queue_names)}")
+    for target in change.targets:
+        lines.extend(_target_lines(target, f"targets[{target.index}]", queue_names))
+    return lines
+
+
+def _change_word(change: FilterChange) -> str:
+    if change.kind == "added":
+        return f"added at [{change.new_index}]"
+    if change.kind == "removed":
+        return f"removed from [{change.old_index}]"
+    words = []
+    if change.moved:
+        words.append(f"moved [{change.old_index}] → [{change.new_index}]")
+    if change.changes or change.targets:
+        words.append(f"changed at [{change.new_index}]")
+    return ", ".join(words)
+
+
+def _outcome_text(outcome: Outcome) -> str:
+    if outcome.filter is None and outcome.queue is None:
+        return "no filter, no queue"
+    filter_part = f'"{outcome.filter}"' if outcome.filter is not None else "default_filter"
+    queue_part = outcome.queue if outcome.queue is not None else "no queue"
+    text = f"{filter_part} → {queue_part}"
+    if outcome.workers:
+        text += f" [{', '.join(outcome.workers)}]"
+    return text
+
+
+def _ordered_outcomes(outcomes: Sequence[RoutingOutcome]) -> list[RoutingOutcome]:
+    # Changed rows first; within each group, the scenario file's order.
+    return [o for o in outcomes if o.changed] + [o for o in outcomes if not o.changed]
+
+
+def format_text(diff: WorkflowDiff) -> str:
+    names = diff.queue_names
+    lines: list[str] = []
+    if not diff.has_changes:
+        lines.append("no changes")
+    else:
+        lines.append(f"Workflow changes: {_summary_counts(diff)}")
+        for change in diff.filters:
+            marker = {"added": "+", "removed": "-", "changed": "~"}[change.kind]
+            lines.append(f'{marker} filter "{change.name}": {_change_word(change)}')
+            lines.extend(f"    {line}" for line in _filter_detail_lines(change, names))
+        if diff.default_filter:
+            lines.append(f"~ default_filter: {diff.default_filter.kind}")
+            lines.extend(f"    {line}" for line in _target_lines(diff.default_filter, "", names))
+        for item in diff.other:
+            lines.append(f"~ {item.key}: {_value(item.old, None, names)} → {_value(item.new, None, names)}")
+    if diff.routing is not None:
+        changed = sum(1 for outcome in diff.routing if outcome.changed)
+        lines.append("")
+        lines.append(f"Routing outcomes: {changed} of {len(diff.routing)} scenarios route differently")
+        for outcome in _ordered_outcomes(diff.routing):
+            if outcome.changed:
+                lines.append(f'* "{outcome.scenario}": {_outcome_text(outcome.before)} '
+                             f"⇒ {_outcome_text(outcome.after)}")
+            else:
+                lines.append(f'  "{outcome.scenario}": {_outcome_text(outcome.after)}')
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """Make text safe inside a Markdown table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _md_code(text: str) -> str:
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{_md(text)}{pad}{fence}"
+
+
+def format_markdown(diff: WorkflowDiff) -> str:
+    names = diff.queue_names
+    lines = ["### Workflow changes", ""]
+    if not diff.has_changes:
+        lines.append("No changes.")
+    else:
+        lines.append(f"Summary: {_summary_counts(diff)}.")
+        lines += ["", "| Filter | Change | Details |", "|---|---|---|"]
+        for change in diff.filters:
+            details = "<br>".join(_md(line) for line in _filter_detail_lines(change, names))
+            lines.append(f"| {_md_code(change.name)} | {_md(_change_word(change))} | {details} |")
+        if diff.default_filter:
+            details = "<br>".join(_md(line) for line in _target_lines(diff.default_filter, "", names))
+            lines.append(f"| default_filter | {diff.default_filter.kind} | {details} |")
+        for item in diff.other:
+            details = _md(f"{_value(item.old, None, names)} → {_value(item.new, None, names)}")
+            lines.append(f"| {_md_code(item.key)} | changed | {details} |")
+    if diff.routing is not None:
+        changed = sum(1 for outcome in diff.routing if outcome.changed)
+        heading = f"#### Routing outcomes: {changed} of {len(diff.routing)} scenarios route differently"
+        lines += ["", heading, ""]
+        lines += ["| Scenario | Before | After |", "|---|---|---|"]
+        for outcome in _ordered_outcomes(diff.routing):
+            scenario = _md(outcome.scenario)
+            if outcome.changed:
+                scenario = f"**{scenario}** (changed)"
+            lines.append(f"| {scenario} | {_md(_outcome_text(outcome.before))} | "
+                         f"{_md(_outcome_text(outcome.after))} |")
+    return "\n".join(lines) + "\n"
