@@ -287,6 +287,28 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
+def routing_outcomes(
+    old: Mapping[str, Any], new: Mapping[str, Any], scenario_file: Any
+) -> list[RoutingOutcome]:
+    """Route every scenario's task through both configurations with the simulator. Workers are shown
+    by name (the scenario file's workspace) so the table reads without a SID lookup."""
+    from workflow.simulate import Router  # the structural diff above needs only the two documents
+
+    workspace = scenario_file.workspace
+    worker_names = {worker.sid: worker.name for worker in workspace.workers}
+    before, after = Router(dict(old), workspace), Router(dict(new), workspace)
+
+    def outcome(router: Any, task: Mapping[str, Any]) -> Outcome:
+        routing = router.route(dict(task))
+        return Outcome(routing.filter_name, routing.queue_name,
+                       tuple(worker_names.get(sid, sid) for sid in routing.eligible_workers))
+
+    return [
+        RoutingOutcome(scenario.name, outcome(before, scenario.task), outcome(after, scenario.task))
+        for scenario in scenario_file.scenarios
+    ]
+
+
 # --- rendering -------------------------------------------------------------------------------------
 
 

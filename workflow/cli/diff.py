@@ -1,1 +1,191 @@
-"""`chat-transfer diff` (not yet implemented)."""
+"""`chat-transfer diff`: review a workflow change (two JSON files, or two git revisions of a stack)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from workflow.cli import app
+from workflow.diff import diff_workflows, format_markdown, format_text, routing_outcomes
+from workflow.problems import Problem, ProblemsError
+
+EXIT_OK = 0
+EXIT_ROUTING_CHANGED = 1
+EXIT_BAD_INPUT = 2
+
+_NAMESPACE = "chat-transfer:"
+
+
+class Format(StrEnum):
+    text = "text"
+    markdown = "markdown"
+
+
+@app.command(
+    "diff",
+    epilog=(
+        "Exit status: 0 the diff was printed (with or without changes); 1 with --scenarios, at least one "
+        "scenario routes differently (filter, queue or eligible workers); 2 bad input (unreadable or "
+        "invalid file, unknown revision)."
+    ),
+)
+def diff_command(
+    old: Annotated[Path | None, typer.Argument(help="The old workflow configuration (JSON).")] = None,
+    new: Annotated[Path | None, typer.Argument(help="The new workflow configuration (JSON).")] = None,
+    output_format: Annotated[Format, typer.Option("--format", help="text for a terminal, markdown for a PR.")]
+    = Format.text,
+    scenarios: Annotated[
+        Path | None,
+        typer.Option(help="Scenario file: adds a table of routing outcomes before/after, changed rows first, "
+                     "and names queues by its workspace."),
+    ] = None,
+    stack: Annotated[
+        str | None,
+        typer.Option(help="Instead of OLD/NEW: render Pulumi.STACK.yaml at --base and at --head offline."),
+    ] = None,
+    base: Annotated[str | None, typer.Option(help="Git revision of the old side (with --stack).")] = None,
+    head: Annotated[
+        str | None,
+        typer.Option(help="Git revision of the new side (with --stack); default: the working tree."),
+    ] = None,
+    queue_sids: Annotated[
+        Path | None,
+        typer.Option(help="JSON object queue name -> WQ SID: used to render --stack sides, and to show "
+                     "queue names next to SIDs."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Semantic diff of two workflow configurations: filters added, removed, moved (old index -> new
+    index) or changed (expression, each target's keys), and the default_filter. Whitespace and key order
+    are ignored; queue names appear next to SIDs when a name map is available."""
+    try:
+        sids = _read_queue_sids(queue_sids) if queue_sids else None
+        if stack is not None:
+            if old is not None or new is not None:
+                raise _usage("OLD/NEW", "give either two JSON files or --stack with --base, not both",
+                              "drop the files or drop --stack")
+            if base is None:
+                raise _usage("--base", "--stack needs the git revision to compare against",
+                             "add --base origin/main (or any commit)")
+            old_document = _render_stack_at(stack, base, sids, "--base")
+            new_document = _render_stack_at(stack, head, sids, "--head")
+        else:
+            if old is None or new is None:
+                raise _usage("OLD/NEW", "two workflow files are needed",
+                             "run `chat-transfer diff OLD.json NEW.json` or use --stack NAME --base REV")
+            if base is not None or head is not None:
+                raise _usage("--base", "--base/--head only apply with --stack", "add --stack NAME")
+            old_document = _read_workflow(old)
+            new_document = _read_workflow(new)
+
+        queue_names = {sid: name for name, sid in (sids or {}).items()}
+        scenario_file = None
+        if scenarios is not None:
+            from workflow.scenarios import load_scenarios
+
+            scenario_file = load_scenarios(scenarios)
+            queue_names.update({queue.sid: queue.name for queue in scenario_file.workspace.queues})
+
+        result = diff_workflows(old_document, new_document, queue_names)
+        if scenario_file is not None:
+            result = result.with_routing(routing_outcomes(old_document, new_document, scenario_file))
+    except ProblemsError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+    rendered = format_markdown(result) if output_format is Format.markdown else format_text(result)
+    if output is not None:
+        output.write_text(rendered, encoding="utf-8")
+    else:
+        sys.stdout.write(rendered)
+    raise typer.Exit(EXIT_ROUTING_CHANGED if result.routing_changed else EXIT_OK)
+
+
+def _usage(where: str, message: str, hint: str) -> ProblemsError:
+    return ProblemsError([Problem(where, message, hint)])
+
+
+def _parse_json(text: str, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _usage(where, f"not valid JSON at line {error.lineno} column {error.colno}: {error.msg}",
+                     "fix the JSON syntax there") from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise _usage(str(path), f"cannot read the file ({error.strerror})", "check the path") from None
+
+
+def _read_workflow(path: Path) -> dict:
+    document = _parse_json(_read_text(path), str(path))
+    if not isinstance(document, dict) or not isinstance(document.get("task_routing"), dict):
+        raise _usage(f"{path}: $.task_routing", "not a workflow configuration (no task_routing object)",
+                     "pass the workflow's Configuration JSON, e.g. the output of `chat-transfer render`")
+    return document
+
+
+def _read_queue_sids(path: Path) -> dict[str, str]:
+    mapping = _parse_json(_read_text(path), str(path))
+    if not isinstance(mapping, dict) or not all(
+        isinstance(name, str) and isinstance(sid, str) for name, sid in mapping.items()
+    ):
+        raise _usage(f"{path}: $", "expected a JSON object mapping queue name to WQ SID",
+                     'write it as {"Sales": "WQ…", "Everyone": "WQ…"}')
+    return mapping
+
+
+def _render_stack_at(
+    stack: str, revision: str | None, queue_sids: dict[str, str] | None, option: str
+) -> dict:
+    """Render the workflow a revision of Pulumi.<stack>.yaml describes; None = the working tree.
+    A stack file missing at that revision is an empty workflow, so a new stack diffs as all-added."""
+    from workflow.loader import spec_from_config
+    from workflow.render import render
+
+    file_name = f"Pulumi.{stack}.yaml"
+    if revision is None:
+        where = file_name
+        text = _read_text(Path(file_name)) if Path(file_name).exists() else None
+    else:
+        where = f"{revision}:{file_name}"
+        text = _git_show(revision, file_name, option)
+    if text is None:
+        typer.echo(f"{where}: no such file; treating that side as an empty workflow", err=True)
+        return {"task_routing": {"filters": []}}
+    try:
+        stack_file = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise _usage(where, f"not valid YAML ({str(error).splitlines()[0]})", "fix the YAML syntax") from None
+    config = stack_file.get("config") if isinstance(stack_file, dict) else None
+    values = {
+        key[len(_NAMESPACE):]: value
+        for key, value in (config or {}).items()
+        if isinstance(key, str) and key.startswith(_NAMESPACE)
+    }
+    spec = spec_from_config(values, stack)
+    return render(spec, queue_sids)
+
+
+def _git_show(revision: str, file_name: str, option: str) -> str | None:
+    """The file's text at a revision (path relative to the current directory), None if absent there."""
+    verify = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
+                            capture_output=True, text=True)
+    if verify.returncode != 0:
+        raise _usage(option, f"git does not know the revision {revision!r}",
+                     "fetch it first (e.g. `git fetch origin main`) or pass a commit SHA")
+    shown = subprocess.run(["git", "show", f"{revision}:./{file_name}"], capture_output=True, text=True)
+    return shown.stdout if shown.returncode == 0 else None
