@@ -58,6 +58,8 @@ class FilterChange:
     old_index: int | None
     new_index: int | None
     moved: bool = False
+    now_after: str | None = None  # for a moved filter: its neighbours in the new order
+    now_before: str | None = None
     changes: tuple[ValueChange, ...] = ()  # filter-level keys: expression, filter_friendly_name, ...
     targets: tuple[TargetChange, ...] = ()
     filter: Mapping[str, Any] | None = None  # the whole filter for added / removed
@@ -220,6 +222,8 @@ def _diff_filters(
             changes.append(FilterChange(
                 name=filter_label(after), kind="changed", old_index=old_index, new_index=new_index,
                 moved=moved, changes=tuple(value_changes), targets=tuple(target_changes),
+                now_after=filter_label(new[new_index - 1]) if moved and new_index > 0 else None,
+                now_before=filter_label(new[new_index + 1]) if moved and new_index + 1 < len(new) else None,
             ))
     for index, item in enumerate(old):
         if index not in paired_old:
@@ -312,13 +316,43 @@ def routing_outcomes(
 # --- rendering -------------------------------------------------------------------------------------
 
 
-def _value(value: Any, key: str | None, queue_names: Mapping[str, str]) -> str:
-    if value is MISSING:
-        return "(absent)"
-    text = json.dumps(value, ensure_ascii=False)
-    if key in _QUEUE_KEYS and isinstance(value, str) and value in queue_names:
-        text += f" ({queue_names[value]})"
-    return text
+class _Style:
+    """How values and free text look in one output format; the sentences around them are shared."""
+
+    def __init__(self, queue_names: Mapping[str, str]):
+        self.queue_names = queue_names
+
+    def plain(self, text: str) -> str:
+        return text
+
+    def code(self, text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)
+
+    def literal(self, value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def value(self, value: Any, key: str | None = None) -> str:
+        if value is MISSING:
+            return "(absent)"
+        text = self.literal(value)
+        if key in _QUEUE_KEYS and isinstance(value, str) and value in self.queue_names:
+            text += f" ({self.plain(self.queue_names[value])})"
+        return text
+
+
+class _MarkdownStyle(_Style):
+    def plain(self, text: str) -> str:
+        """Safe inside a table cell: pipes and backslashes escaped, no line breaks."""
+        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+    def code(self, text: str) -> str:
+        fence = "``" if "`" in text else "`"
+        pad = " " if fence == "``" else ""
+        # GitHub needs the pipe escaped even inside a code span in a table.
+        return f"{fence}{pad}{text.replace('|', chr(92) + '|').replace(chr(10), ' ')}{pad}{fence}"
+
+    def literal(self, value: Any) -> str:
+        return self.code(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 
 
 def _summary_counts(diff: WorkflowDiff) -> str:
@@ -339,38 +373,43 @@ def _summary_counts(diff: WorkflowDiff) -> str:
     return ", ".join(parts)
 
 
-def _target_summary(target: Mapping[str, Any], queue_names: Mapping[str, str]) -> str:
-    return ", ".join(f"{key} {_value(value, key, queue_names)}" for key, value in target.items())
+def _target_summary(target: Mapping[str, Any], style: _Style) -> str:
+    return ", ".join(f"{style.plain(key)} {style.value(value, key)}" for key, value in target.items())
 
 
-def _target_lines(change: TargetChange, prefix: str, queue_names: Mapping[str, str]) -> list[str]:
+def _change_line(label: str, item: ValueChange, style: _Style) -> str:
+    return f"{label}: {style.value(item.old, item.key)} → {style.value(item.new, item.key)}"
+
+
+def _target_lines(change: TargetChange, prefix: str, style: _Style) -> list[str]:
     """`prefix` names the target (`targets[1]`); empty for the default_filter, whose row says what it is."""
-    head = f"{prefix}: " if prefix else ""
     if change.kind in ("added", "removed"):
-        return [f"{head}{change.kind} ({_target_summary(change.target or {}, queue_names)})"]
+        head = f"{prefix}: " if prefix else ""
+        return [f"{head}{change.kind} ({_target_summary(change.target or {}, style)})"]
     dot = f"{prefix}." if prefix else ""
-    return [
-        f"{dot}{item.key}: {_value(item.old, item.key, queue_names)} → "
-        f"{_value(item.new, item.key, queue_names)}"
-        for item in change.changes
-    ]
+    return [_change_line(f"{dot}{style.plain(item.key)}", item, style) for item in change.changes]
 
 
-def _filter_detail_lines(change: FilterChange, queue_names: Mapping[str, str]) -> list[str]:
-    """What a reviewer needs to know about one filter, one fact per line (shared by both formats)."""
+def _filter_detail_lines(change: FilterChange, style: _Style) -> list[str]:
+    """What a reviewer needs to know about one filter, one fact per line."""
     if change.kind in ("added", "removed"):
         item = change.filter or {}
-        lines = [f"expression: {_value(item.get('expression', MISSING), 'expression', queue_names)}"]
+        lines = [f"expression: {style.value(item.get('expression', MISSING), 'expression')}"]
         targets = item.get("targets")
         for index, target in enumerate(targets if isinstance(targets, list) else []):
-            lines.append(f"targets[{index}]: {_target_summary(_mapping(target), queue_names)}")
+            lines.append(f"targets[{index}]: {_target_summary(_mapping(target), style)}")
         return lines
     lines = []
-    for item in change.changes:
-        lines.append(f"{item.key}: {_value(item.old, item.key, queue_names)} → "
-                     f"{_value(item.new, item.key, queue_names)}")
+    if change.moved:
+        neighbours = []
+        if change.now_after is not None:
+            neighbours.append(f"after {style.code(change.now_after)}")
+        if change.now_before is not None:
+            neighbours.append(f"before {style.code(change.now_before)}")
+        lines.append("now evaluated " + ", ".join(neighbours or ["alone"]))
+    lines.extend(_change_line(style.plain(item.key), item, style) for item in change.changes)
     for target in change.targets:
-        lines.extend(_target_lines(target, f"targets[{target.index}]", queue_names))
+        lines.extend(_target_lines(target, f"targets[{target.index}]", style))
     return lines
 
 
@@ -387,14 +426,13 @@ def _change_word(change: FilterChange) -> str:
     return ", ".join(words)
 
 
-def _outcome_text(outcome: Outcome) -> str:
+def _outcome_text(outcome: Outcome, style: _Style) -> str:
     if outcome.filter is None and outcome.queue is None:
         return "no filter, no queue"
-    filter_part = f'"{outcome.filter}"' if outcome.filter is not None else "default_filter"
-    queue_part = outcome.queue if outcome.queue is not None else "no queue"
+    filter_part = style.code(outcome.filter) if outcome.filter is not None else "default_filter"
+    queue_part = style.plain(outcome.queue) if outcome.queue is not None else "no queue"
     text = f"{filter_part} → {queue_part}"
-    if outcome.workers:
-        text += f" [{', '.join(outcome.workers)}]"
+    text += f" ({style.plain(', '.join(outcome.workers))})" if outcome.workers else " (no eligible worker)"
     return text
 
 
@@ -403,8 +441,13 @@ def _ordered_outcomes(outcomes: Sequence[RoutingOutcome]) -> list[RoutingOutcome
     return [o for o in outcomes if o.changed] + [o for o in outcomes if not o.changed]
 
 
+def _routing_heading(outcomes: Sequence[RoutingOutcome]) -> str:
+    changed = sum(1 for outcome in outcomes if outcome.changed)
+    return f"Routing outcomes: {changed} of {len(outcomes)} scenarios route differently"
+
+
 def format_text(diff: WorkflowDiff) -> str:
-    names = diff.queue_names
+    style = _Style(diff.queue_names)
     lines: list[str] = []
     if not diff.has_changes:
         lines.append("no changes")
@@ -413,38 +456,24 @@ def format_text(diff: WorkflowDiff) -> str:
         for change in diff.filters:
             marker = {"added": "+", "removed": "-", "changed": "~"}[change.kind]
             lines.append(f'{marker} filter "{change.name}": {_change_word(change)}')
-            lines.extend(f"    {line}" for line in _filter_detail_lines(change, names))
+            lines.extend(f"    {line}" for line in _filter_detail_lines(change, style))
         if diff.default_filter:
             lines.append(f"~ default_filter: {diff.default_filter.kind}")
-            lines.extend(f"    {line}" for line in _target_lines(diff.default_filter, "", names))
-        for item in diff.other:
-            lines.append(f"~ {item.key}: {_value(item.old, None, names)} → {_value(item.new, None, names)}")
+            lines.extend(f"    {line}" for line in _target_lines(diff.default_filter, "", style))
+        lines.extend(f"~ {_change_line(item.key, item, style)}" for item in diff.other)
     if diff.routing is not None:
-        changed = sum(1 for outcome in diff.routing if outcome.changed)
-        lines.append("")
-        lines.append(f"Routing outcomes: {changed} of {len(diff.routing)} scenarios route differently")
+        lines += ["", _routing_heading(diff.routing)]
         for outcome in _ordered_outcomes(diff.routing):
             if outcome.changed:
-                lines.append(f'* "{outcome.scenario}": {_outcome_text(outcome.before)} '
-                             f"⇒ {_outcome_text(outcome.after)}")
+                lines.append(f'* "{outcome.scenario}": {_outcome_text(outcome.before, style)} '
+                             f"⇒ {_outcome_text(outcome.after, style)}")
             else:
-                lines.append(f'  "{outcome.scenario}": {_outcome_text(outcome.after)}')
+                lines.append(f'  "{outcome.scenario}": unchanged, {_outcome_text(outcome.after, style)}')
     return "\n".join(lines) + "\n"
 
 
-def _md(text: str) -> str:
-    """Make text safe inside a Markdown table cell."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _md_code(text: str) -> str:
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
-    return f"{fence}{pad}{_md(text)}{pad}{fence}"
-
-
 def format_markdown(diff: WorkflowDiff) -> str:
-    names = diff.queue_names
+    style = _MarkdownStyle(diff.queue_names)
     lines = ["### Workflow changes", ""]
     if not diff.has_changes:
         lines.append("No changes.")
@@ -452,23 +481,19 @@ def format_markdown(diff: WorkflowDiff) -> str:
         lines.append(f"Summary: {_summary_counts(diff)}.")
         lines += ["", "| Filter | Change | Details |", "|---|---|---|"]
         for change in diff.filters:
-            details = "<br>".join(_md(line) for line in _filter_detail_lines(change, names))
-            lines.append(f"| {_md_code(change.name)} | {_md(_change_word(change))} | {details} |")
+            details = "<br>".join(_filter_detail_lines(change, style))
+            lines.append(f"| {style.code(change.name)} | {_change_word(change)} | {details} |")
         if diff.default_filter:
-            details = "<br>".join(_md(line) for line in _target_lines(diff.default_filter, "", names))
+            details = "<br>".join(_target_lines(diff.default_filter, "", style))
             lines.append(f"| default_filter | {diff.default_filter.kind} | {details} |")
         for item in diff.other:
-            details = _md(f"{_value(item.old, None, names)} → {_value(item.new, None, names)}")
-            lines.append(f"| {_md_code(item.key)} | changed | {details} |")
+            lines.append(f"| {style.code(item.key)} | changed | {_change_line('value', item, style)} |")
     if diff.routing is not None:
-        changed = sum(1 for outcome in diff.routing if outcome.changed)
-        heading = f"#### Routing outcomes: {changed} of {len(diff.routing)} scenarios route differently"
-        lines += ["", heading, ""]
+        lines += ["", f"#### {_routing_heading(diff.routing)}", ""]
         lines += ["| Scenario | Before | After |", "|---|---|---|"]
         for outcome in _ordered_outcomes(diff.routing):
-            scenario = _md(outcome.scenario)
-            if outcome.changed:
-                scenario = f"**{scenario}** (changed)"
-            lines.append(f"| {scenario} | {_md(_outcome_text(outcome.before))} | "
-                         f"{_md(_outcome_text(outcome.after))} |")
+            scenario = style.plain(outcome.scenario)
+            scenario = f"**{scenario}** (changed)" if outcome.changed else scenario
+            lines.append(f"| {scenario} | {_outcome_text(outcome.before, style)} | "
+                         f"{_outcome_text(outcome.after, style)} |")
     return "\n".join(lines) + "\n"
