@@ -1,0 +1,41 @@
+"""`twilio-sandbox`: the local Twilio API emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sandbox.core.state import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Local Twilio API emulator.")
+
+
+@app.callback()
+def _root() -> None:
+    """Local Twilio API emulator (TaskRouter, Serverless, Flex, Conversations, IAM)."""
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one (it is printed).")] = 4010,
+    db: Annotated[Path, typer.Option(help="SQLite file; survives restarts.")] = Path(".sandbox/sandbox.db"),
+    seed: Annotated[str, typer.Option(help="Seed for an empty database.")] = "flex-demo",
+    latency_ms: Annotated[int, typer.Option(min=0, help="Delay added to every API request.")] = 0,
+    fail_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share answered 429.")] = 0.0,
+    build_seconds: Annotated[float, typer.Option(min=0.0, help="Serverless build duration.")] = 1.0,
+    env_file: Annotated[Path, typer.Option(help="Where to write the TWILIO_* lines.")] = Path(".sandbox/env"),
+) -> None:
+    """Serve until stopped; prints the TWILIO_* lines of the env file, then 'sandbox ready'."""
+    from sandbox.core.server import serve as run
+
+    settings = Settings(
+        db=db, seed=seed, latency_ms=latency_ms, fail_rate=fail_rate, build_seconds=build_seconds
+    )
+    run(settings, host, port, env_file)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,119 @@
+"""Test control under /_sandbox/ (DESIGN.md "Sandbox control, credentials and request log"): reset,
+request log, faults, Flex tokens, seed SIDs. Same Basic credentials as the API; these calls are not logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.core.errors import InvalidParameter
+from sandbox.core.http import Ctx, Product, route
+from sandbox.core.state import Fault
+from sandbox.seeds import apply_seed, seed_info
+
+FAULT_KINDS = ("latency", "429", "503", "drop")
+
+
+def _body(ctx: Ctx) -> dict[str, Any]:
+    body = ctx.params.json_body
+    if body is None:
+        body = dict(ctx.params.items)
+    if not isinstance(body, dict):
+        raise InvalidParameter("request body must be a JSON object")
+    return body
+
+
+def reset(ctx: Ctx) -> dict[str, Any]:
+    seed = _body(ctx).get("seed", ctx.settings.seed or "empty")
+    with ctx.state.store.transaction():
+        ctx.state.store.clear_resources()
+        info = apply_seed(ctx.state, seed)
+    return {"reset": True, "seed": seed, "sids": info}
+
+
+def requests(ctx: Ctx) -> dict[str, Any]:
+    since = ctx.params.get_int("since")
+    return {"requests": [e.as_json() for e in ctx.state.log.since(since)]}
+
+
+def summary(ctx: Ctx) -> dict[str, Any]:
+    return ctx.state.log.summary()
+
+
+def _number(body: dict[str, Any], key: str, default, kind=float):
+    value = body.get(key, default)
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise InvalidParameter(f"faults.{key} must be a number, got {value!r}") from None
+
+
+def add_fault(ctx: Ctx) -> tuple[int, dict[str, Any]]:
+    body = _body(ctx)
+    kind = str(body.get("kind", ""))
+    if kind not in FAULT_KINDS:
+        raise InvalidParameter(f"faults.kind must be one of {', '.join(FAULT_KINDS)}, got {kind!r}")
+    route_regex = str(body.get("route", ".*"))
+    try:
+        import re
+
+        re.compile(route_regex)
+    except re.error as exc:
+        raise InvalidParameter(f"faults.route is not a valid regular expression: {exc}") from None
+    rate = _number(body, "rate", 1.0)
+    if not 0 <= rate <= 1:
+        raise InvalidParameter(f"faults.rate must be between 0 and 1, got {rate}")
+    fault = Fault(
+        route=route_regex,
+        kind=kind,
+        rate=rate,
+        count=_number(body, "count", None, int),
+        latency_ms=_number(body, "latency_ms", 0, int),
+        retry_after=_number(body, "retry_after", 1, int),
+    )
+    with ctx.state.faults_lock:
+        ctx.state.faults.append(fault)
+    return 201, {"faults": _faults(ctx)}
+
+
+def list_faults(ctx: Ctx) -> dict[str, Any]:
+    return {"faults": _faults(ctx)}
+
+
+def _faults(ctx: Ctx) -> list[dict[str, Any]]:
+    return [vars(f).copy() for f in ctx.state.faults]
+
+
+def clear_faults(ctx: Ctx) -> None:
+    with ctx.state.faults_lock:
+        ctx.state.faults.clear()
+
+
+def flex_token(ctx: Ctx) -> tuple[int, dict[str, Any]]:
+    body = _body(ctx)
+    worker_sid = body.get("worker_sid")
+    if not worker_sid:
+        raise InvalidParameter('worker_sid is required: POST {"worker_sid": "WK…"}')
+    ttl = _number(body, "ttl", 3600, int)
+    return 201, ctx.backend_of("iam").mint_token(str(worker_sid), ttl)
+
+
+def seed(ctx: Ctx) -> dict[str, Any]:
+    return seed_info(ctx.state)
+
+
+_P = "_sandbox"
+PRODUCTS = [
+    Product(
+        name=_P,
+        routes=[
+            route("/reset", _P, POST=reset),
+            route("/requests", _P, GET=requests),
+            route("/requests/summary", _P, GET=summary),
+            route("/faults", _P, GET=list_faults, POST=add_fault, DELETE=clear_faults),
+            route("/flex-tokens", _P, POST=flex_token),
+            route("/seed", _P, GET=seed),
+        ],
+    )
+]

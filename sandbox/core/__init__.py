@@ -1,0 +1,44 @@
+"""The sandbox core: what every product shares.
+
+To add a product (moto-style), create `sandbox/<product>/` with three modules:
+- `models.py` (state + rules): a backend class built once with the `SandboxState`; it keeps its resources in
+  `ResourceTable(state.store, "<product>.<kind>", "<SID prefix>")` (store.py: the resources of kind X under
+  parent Y, JSON documents, oldest first) and raises `TwilioError` subclasses (errors.py) for Twilio's errors.
+- `responses.py` (parse + serialise): handlers `def op(ctx: Ctx) -> dict | (status, dict) | None` (http.py).
+  They read `ctx.params` (params.py: repeated keys, JSON-string fields, booleans, uploads, JSON body) and
+  `ctx.path`, call `ctx.backend`, and render Twilio JSON with absolute `ctx.url("/Services/ZS…")` links.
+  Lists use `paginate(...)` (paging.py: PageSize/Page/PageToken=PA<sid>, `meta` with absolute URLs).
+- `urls.py` (routes): `PRODUCTS = [Product(name="<host label>", routes=[route("/v1/…/{sid}", "<host label>",
+  GET=…, POST=…, DELETE=…)], backend=<Backend class>)]`, and its module name in `sandbox/app.py`
+  PRODUCT_MODULES.
+
+Requests reach a handler after the middleware (middleware.py): request log, injected faults, HTTP Basic auth
+(401/20003). Unknown paths answer 404/20404; other methods on a known path 405/20004.
+"""
+
+from sandbox.core.errors import InvalidParameter, NotFound, TwilioError
+from sandbox.core.http import Ctx, Product, route
+from sandbox.core.paging import paginate
+from sandbox.core.params import Params, Upload
+from sandbox.core.sids import is_sid, mint_sid
+from sandbox.core.state import SandboxState, Settings
+from sandbox.core.store import ResourceTable, Store, now_iso
+
+__all__ = [
+    "Ctx",
+    "InvalidParameter",
+    "NotFound",
+    "Params",
+    "Product",
+    "ResourceTable",
+    "SandboxState",
+    "Settings",
+    "Store",
+    "TwilioError",
+    "Upload",
+    "is_sid",
+    "mint_sid",
+    "now_iso",
+    "paginate",
+    "route",
+]

@@ -1,0 +1,107 @@
+"""How a product's handlers see a request (`Ctx`) and how they are declared (`route`, `Product`).
+
+A handler is a plain (sync) function `handler(ctx) -> result`, run in a worker thread so SQLite and routing
+work never block the event loop. The result is one of:
+    dict                     -> 200 JSON
+    (status, dict | None)    -> that status, JSON body (None -> empty body)
+    None                     -> 204 empty body
+    starlette Response       -> sent as is
+Raise a `TwilioError` for an error response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from sandbox.core.errors import MethodNotAllowed, TwilioError
+from sandbox.core.params import Params, parse_request
+
+if TYPE_CHECKING:
+    from sandbox.core.state import SandboxState
+
+Handler = Callable[["Ctx"], Any]
+
+
+@dataclass
+class Ctx:
+    request: Request
+    params: Params
+    path: dict[str, str]
+    product: str
+    state: SandboxState
+
+    @property
+    def base_url(self) -> str:
+        """scheme://host:port as the client reached us, so returned URLs work for it."""
+        host = self.request.headers.get("host") or f"{self.request.url.hostname}:{self.request.url.port}"
+        return f"{self.request.url.scheme}://{host}"
+
+    def url(self, path: str, product: str | None = None) -> str:
+        """Absolute URL of a `/v1…`-less API path on this sandbox: url("/Workspaces/WS…")."""
+        return f"{self.base_url}/{product or self.product}/v1{path}"
+
+    @property
+    def backend(self) -> Any:
+        return self.state.backends[self.product]
+
+    def backend_of(self, product: str) -> Any:
+        return self.state.backends[product]
+
+    @property
+    def account_sid(self) -> str:
+        return self.state.account_sid
+
+    @property
+    def settings(self):
+        return self.state.settings
+
+
+@dataclass
+class Product:
+    """One Twilio product: its URL prefix (the host's first label), its routes (paths start with /v1) and the
+    factory of its backend (models), called once with the SandboxState."""
+
+    name: str
+    routes: list[BaseRoute]
+    backend: Callable[[SandboxState], Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def error_response(error: TwilioError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
+def to_response(result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response(status_code=204)
+    if isinstance(result, tuple):
+        status, body = result
+        return Response(status_code=status) if body is None else JSONResponse(body, status_code=status)
+    return JSONResponse(result)
+
+
+def route(path: str, product: str, **handlers: Handler) -> Route:
+    """A route answering the given methods (GET=…, POST=…, DELETE=…); other methods get 405/20004."""
+
+    async def endpoint(request: Request) -> Response:
+        handler = handlers.get(request.method) or (handlers.get("GET") if request.method == "HEAD" else None)
+        try:
+            if handler is None:
+                raise MethodNotAllowed()
+            params = await parse_request(request)
+            ctx = Ctx(request, params, dict(request.path_params), product, request.app.state.sandbox)
+            return to_response(await run_in_threadpool(handler, ctx))
+        except TwilioError as error:
+            return error_response(error)
+
+    methods = sorted({*handlers, "GET", "POST", "DELETE"})
+    return Route(path, endpoint, methods=methods)

@@ -1,0 +1,103 @@
+"""ASGI middleware in front of every product: request log, injected faults, then HTTP Basic auth.
+
+Control calls (`/_sandbox/…`) are authenticated but neither logged nor faulted; deployed functions
+(`/_runtime/…`) are logged and faulted but do their own auth, as on Twilio's domains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import random
+import re
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sandbox.core.errors import Authenticate, ServiceUnavailable, TooManyRequests, TwilioError
+from sandbox.core.http import error_response
+from sandbox.core.state import Fault, SandboxState
+
+CONTROL = "_sandbox"
+RUNTIME = "_runtime"
+
+
+def credentials_ok(header: str | None, state: SandboxState) -> bool:
+    if not header or not header.lower().startswith("basic "):
+        return False
+    try:
+        user, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return hmac.compare_digest(user, state.account_sid) and hmac.compare_digest(password, state.auth_token)
+
+
+class SandboxMiddleware:
+    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
+        self.app, self.state = app, state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        product = path.strip("/").split("/", 1)[0]
+        started = time.perf_counter()
+        status = {"code": 0}
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, send_logged, path, product)
+        finally:
+            if product != CONTROL:
+                ms = (time.perf_counter() - started) * 1000
+                self.state.log.add(scope["method"], product, path, status["code"], ms)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, path: str, product: str) -> None:
+        if product != CONTROL:
+            fault = self._pick_fault(path)
+            delay = self.state.settings.latency_ms + (fault.latency_ms if fault else 0)
+            if delay:
+                await asyncio.sleep(delay / 1000)
+            if fault and fault.kind == "drop":
+                # Start a response and never finish it: the server closes the connection mid-reply.
+                await send(
+                    {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]}
+                )
+                return
+            error: TwilioError | None = None
+            if fault and fault.kind == "429":
+                error = TooManyRequests(fault.retry_after)
+            elif fault and fault.kind == "503":
+                error = ServiceUnavailable()
+            elif self.state.settings.fail_rate and random.random() < self.state.settings.fail_rate:
+                error = TooManyRequests(1)
+            if error is not None:
+                await error_response(error)(scope, receive, send)
+                return
+        if product != RUNTIME:
+            headers = dict(scope["headers"])
+            auth = headers.get(b"authorization")
+            if not credentials_ok(auth.decode("latin-1") if auth else None, self.state):
+                await error_response(Authenticate())(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _pick_fault(self, path: str) -> Fault | None:
+        with self.state.faults_lock:
+            for fault in self.state.faults:
+                if not re.search(fault.route, path):
+                    continue
+                if fault.count is not None and fault.hits >= fault.count:
+                    continue
+                if fault.rate < 1.0 and random.random() >= fault.rate:
+                    continue
+                fault.hits += 1
+                return fault
+        return None

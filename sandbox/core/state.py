@@ -1,0 +1,106 @@
+"""Everything one running sandbox holds: settings, the SQLite store, product backends, request log, faults."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sandbox.core.sids import mint_sid
+from sandbox.core.store import Store
+
+
+@dataclass
+class Settings:
+    db: Path = Path(".sandbox/sandbox.db")
+    seed: str | None = "flex-demo"
+    latency_ms: int = 0
+    fail_rate: float = 0.0
+    build_seconds: float = 1.0
+    node: str = "node"
+
+
+@dataclass
+class LoggedRequest:
+    id: int
+    method: str
+    product: str
+    path: str
+    status: int
+    ms: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "method": self.method,
+            "product": self.product,
+            "path": self.path,
+            "status": self.status,
+            "ms": round(self.ms, 2),
+        }
+
+
+# Products whose non-GET requests count as writes in the summary.
+TWILIO_PRODUCTS = ("taskrouter", "serverless", "serverless-upload", "flex-api", "conversations", "iam")
+
+
+class RequestLog:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[LoggedRequest] = []
+
+    def add(self, method: str, product: str, path: str, status: int, ms: float) -> None:
+        with self._lock:
+            self._entries.append(LoggedRequest(len(self._entries) + 1, method, product, path, status, ms))
+
+    def since(self, after: int | None = None) -> list[LoggedRequest]:
+        with self._lock:
+            return [e for e in self._entries if after is None or e.id > after]
+
+    def summary(self) -> dict[str, Any]:
+        by: dict[str, int] = {}
+        writes = 0
+        entries = self.since()
+        for e in entries:
+            by[f"{e.product} {e.method}"] = by.get(f"{e.product} {e.method}", 0) + 1
+            writes += e.product in TWILIO_PRODUCTS and e.method not in ("GET", "HEAD")
+        return {"total": len(entries), "writes": writes, "by": by}
+
+
+@dataclass
+class Fault:
+    route: str
+    kind: str
+    rate: float = 1.0
+    count: int | None = None
+    latency_ms: int = 0
+    retry_after: int = 1
+    hits: int = 0
+
+
+@dataclass
+class SandboxState:
+    settings: Settings
+    store: Store
+    backends: dict[str, Any] = field(default_factory=dict)
+    log: RequestLog = field(default_factory=RequestLog)
+    faults: list[Fault] = field(default_factory=list)
+    faults_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def account_sid(self) -> str:
+        return self._credential("account_sid", lambda: mint_sid("AC"))
+
+    @property
+    def auth_token(self) -> str:
+        return self._credential("auth_token", lambda: secrets.token_hex(16))
+
+    def _credential(self, key: str, make) -> str:
+        # Credentials outlive reset and restarts, so clients holding them keep working.
+        value = self.store.get_meta(f"credentials.{key}")
+        if value is None:
+            value = make()
+            self.store.set_meta(f"credentials.{key}", value)
+        return value

@@ -1,0 +1,34 @@
+"""Named starting states. A seed writes through the product backends and records the SIDs it made, by kind and
+name, so tests read them from GET /_sandbox/seed instead of hard-coding them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sandbox.core.errors import InvalidParameter
+from sandbox.core.state import SandboxState
+
+
+def _flex_demo(state: SandboxState) -> dict[str, Any]:
+    from sandbox.seeds.flex_demo import seed
+
+    return seed(state)
+
+
+SEEDS: dict[str, Callable[[SandboxState], dict[str, Any]]] = {"flex-demo": _flex_demo, "empty": lambda s: {}}
+
+
+def apply_seed(state: SandboxState, name: str) -> dict[str, Any]:
+    if name not in SEEDS:
+        raise InvalidParameter(f"seed {name!r} is unknown; use one of {', '.join(sorted(SEEDS))}")
+    info = SEEDS[name](state)
+    state.store.set_meta("seed.name", name)
+    state.store.set_meta("seed.info", json.dumps(info))
+    return info
+
+
+def seed_info(state: SandboxState) -> dict[str, Any]:
+    raw = state.store.get_meta("seed.info")
+    return json.loads(raw) if raw else {}

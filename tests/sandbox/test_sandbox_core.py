@@ -1,0 +1,157 @@
+"""The sandbox core in-process: params, paging, store, errors, auth, faults and the request log."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+
+import pytest
+
+from sandbox.app import create_app
+from sandbox.core.errors import InvalidParameter, NotFound
+from sandbox.core.paging import paginate
+from sandbox.core.params import Params
+from sandbox.core.sids import is_sid, mint_sid
+from sandbox.core.state import Settings
+from sandbox.core.store import ResourceTable, Store
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+
+@pytest.fixture
+def client(tmp_path: Path):
+    app = create_app(Settings(db=tmp_path / "core.db", seed="empty"), modules=("sandbox.control",))
+    state = app.state.sandbox
+    with TestClient(app, base_url="http://sandbox.test:4321") as test_client:
+        test_client.auth = (state.account_sid, state.auth_token)
+        yield test_client
+
+
+def test_sid_minting_follows_twilio_format():
+    sid = mint_sid("WK")
+    assert is_sid(sid, "WK") and len(sid) == 34
+    assert not is_sid("WK<placeholder:x>")
+    with pytest.raises(ValueError):
+        mint_sid("wk")
+
+
+def test_params_read_repeated_keys_json_strings_and_booleans():
+    params = Params(
+        items=[
+            ("FunctionVersions", "ZN1"),
+            ("FunctionVersions", "ZN2"),
+            ("Available", "1"),
+            ("Attributes", '{"skills": ["sales"]}'),
+            ("Bad", "{nope"),
+        ]
+    )
+    assert params.get_list("FunctionVersions") == ["ZN1", "ZN2"]
+    assert params.get_bool("Available") is True
+    assert params.get_json("Attributes") == {"skills": ["sales"]}
+    with pytest.raises(InvalidParameter, match="Bad is not valid JSON"):
+        params.get_json("Bad")
+    with pytest.raises(InvalidParameter, match="Missing required parameter FriendlyName"):
+        params.require("FriendlyName")
+
+
+def test_paginate_walks_with_page_tokens_and_absolute_urls():
+    items = [{"sid": f"WK{i:032x}"} for i in range(5)]
+    first = paginate(
+        items,
+        key="workers",
+        params=Params(items=[("PageSize", "2")]),
+        page_url="http://h:1/taskrouter/v1/Workspaces/WS1/Workers",
+        render=dict,
+    )
+    assert [w["sid"] for w in first["workers"]] == [items[0]["sid"], items[1]["sid"]]
+    meta = first["meta"]
+    assert meta["key"] == "workers" and meta["previous_page_url"] is None
+    assert meta["next_page_url"].startswith("http://h:1/taskrouter/v1/Workspaces/WS1/Workers?")
+    assert f"PageToken=PA{items[1]['sid']}" in meta["next_page_url"]
+    query = meta["next_page_url"].split("?", 1)[1]
+    second = paginate(
+        items,
+        key="workers",
+        params=Params(items=[tuple(p.split("=")) for p in query.split("&")]),
+        page_url="http://h:1/x",
+        render=dict,
+    )
+    assert [w["sid"] for w in second["workers"]] == [items[2]["sid"], items[3]["sid"]]
+    assert second["meta"]["previous_page_url"] is not None
+    with pytest.raises(InvalidParameter, match="PageToken"):
+        paginate(
+            items, key="workers", params=Params(items=[("PageToken", "PAnope")]), page_url="u", render=dict
+        )
+
+
+def test_store_is_safe_under_parallel_writes_and_survives_reopen(tmp_path: Path):
+    store = Store(tmp_path / "s.db")
+    table = ResourceTable(store, "test.thing", "ZZ")
+    threads = [
+        threading.Thread(target=lambda: [table.create({"n": 1}, parent="P") for _ in range(25)])
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(table.list(parent="P")) == 200
+    sid = table.list(parent="P")[0]["sid"]
+    table.update(sid, {"n": 2})
+    store.close()
+    reopened = ResourceTable(Store(tmp_path / "s.db"), "test.thing", "ZZ")
+    assert reopened.get(sid)["n"] == 2
+    with pytest.raises(NotFound, match="The requested resource /Things/x was not found"):
+        reopened.fetch("x", path="/Things/x")
+
+
+def test_wrong_credentials_get_twilio_401_body(client):
+    response = client.get("/taskrouter/v1/Workspaces", auth=("AC" + "0" * 32, "wrong"))
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": 20003,
+        "message": "Authenticate",
+        "more_info": "https://www.twilio.com/docs/errors/20003",
+        "status": 401,
+    }
+
+
+def test_unknown_path_gets_20404_naming_the_path(client):
+    response = client.get("/taskrouter/v1/Nowhere/WS1")
+    assert response.status_code == 404
+    assert response.json()["code"] == 20404
+    assert response.json()["message"] == "The requested resource /Nowhere/WS1 was not found"
+
+
+def test_429_fault_carries_retry_after_and_expires_after_count(client):
+    added = client.post(
+        "/_sandbox/faults", json={"route": "^/taskrouter/", "kind": "429", "count": 1, "retry_after": 3}
+    )
+    assert added.status_code == 201
+    hit = client.get("/taskrouter/v1/Workspaces")
+    assert hit.status_code == 429 and hit.headers["Retry-After"] == "3" and hit.json()["code"] == 20429
+    assert client.get("/taskrouter/v1/Workspaces").status_code != 429
+    assert (
+        client.post("/_sandbox/faults", json={"kind": "teapot"}).json()["message"].startswith("faults.kind")
+    )
+
+
+def test_503_fault_and_clear(client):
+    client.post("/_sandbox/faults", json={"route": "Workspaces", "kind": "503"})
+    assert client.get("/taskrouter/v1/Workspaces").status_code == 503
+    assert client.delete("/_sandbox/faults").status_code == 204
+    assert client.get("/taskrouter/v1/Workspaces").status_code != 503
+
+
+def test_request_log_counts_by_product_and_method_and_skips_control(client):
+    client.get("/taskrouter/v1/Workspaces")
+    first = client.get("/_sandbox/requests").json()["requests"]
+    client.post("/flex-api/v1/Configuration", json={})
+    later = client.get("/_sandbox/requests", params={"since": first[-1]["id"]}).json()["requests"]
+    assert [(r["method"], r["product"]) for r in later] == [("POST", "flex-api")]
+    summary = client.get("/_sandbox/requests/summary").json()
+    assert summary["total"] == 2 and summary["writes"] == 1
+    assert summary["by"] == {"taskrouter GET": 1, "flex-api POST": 1}
