@@ -1,0 +1,146 @@
+"""ChatTransferSpec + queue name->SID map -> the TaskRouter workflow configuration, byte-for-byte
+deterministic. The shape is the seed's Chat Transfer workflow (DESIGN.md "The workflow we generate")."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from workflow.problems import Problem, ProblemsError
+from workflow.spec import ChatTransferSpec, TransferQueue, queue_name_problem, quote_literal
+
+# `<` is not hex, so a placeholder can never pass the WQ SID pattern and be deployed by mistake.
+PLACEHOLDER_PREFIX = "WQ<placeholder:"
+QUEUE_SID_PATTERN = re.compile(r"^WQ[0-9a-fA-F]{32}$")
+WORKER_FILTER_NAME = "Assign to Worker"
+QUEUE_FILTER_PREFIX = "Assign To Queue - "
+
+# Canonical key order; keys we do not know keep their order after these.
+_KEY_ORDER = {
+    key: index
+    for index, key in enumerate(
+        (
+            "task_routing",
+            "filters",
+            "default_filter",
+            "filter_friendly_name",
+            "expression",
+            "targets",
+            "queue",
+            "known_worker_sid",
+            "known_worker_friendly_name",
+            "priority",
+            "timeout",
+            "order_by",
+            "skip_if",
+        )
+    )
+}
+
+
+def placeholder_sid(queue_name: str) -> str:
+    return f"{PLACEHOLDER_PREFIX}{queue_name}>"
+
+
+def _resolve(spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> dict[str, str]:
+    problems = []
+    for path, name in _queue_refs(spec):
+        problem = queue_name_problem(name)
+        if problem is not None:
+            problems.append(Problem(path, *problem))
+    if queue_sids is None:
+        if problems:
+            raise ProblemsError(problems)
+        return {name: placeholder_sid(name) for name in spec.queue_names()}
+    for name in spec.queue_names():
+        sid = queue_sids.get(name)
+        if sid is None:
+            problems.append(
+                Problem(
+                    f"queue_sids[{json.dumps(name)}]",
+                    f"no SID for queue {name!r}",
+                    f'add "{name}": "WQ…" to the queue SID map',
+                )
+            )
+        elif not isinstance(sid, str) or not QUEUE_SID_PATTERN.match(sid):
+            problems.append(
+                Problem(
+                    f"queue_sids[{json.dumps(name)}]",
+                    f"{sid!r} is not a TaskQueue SID",
+                    "use WQ followed by 32 hex digits",
+                )
+            )
+    if problems:
+        raise ProblemsError(problems)
+    return {name: queue_sids[name] for name in spec.queue_names()}
+
+
+def _queue_refs(spec: ChatTransferSpec) -> list[tuple[str, str]]:
+    refs = [("spec.worker_transfer_queue", spec.worker_transfer_queue)]
+    for index, queue in enumerate(spec.transfer_queues):
+        refs.append((f"spec.transfer_queues[{index}].name", queue.name))
+        if queue.fallback_queue is not None:
+            refs.append((f"spec.transfer_queues[{index}].fallback_queue", queue.fallback_queue))
+    if spec.default_queue is not None:
+        refs.append(("spec.default_queue", spec.default_queue))
+    return refs
+
+
+def _queue_filter(spec: ChatTransferSpec, queue: TransferQueue, sids: Mapping[str, str]) -> dict[str, Any]:
+    attrs = spec.attributes
+    not_in_conversation = f"worker.sid NOT IN task.{attrs.workers_in_conversation}"
+    target: dict[str, Any] = {"queue": sids[queue.name], "expression": not_in_conversation}
+    for key in ("priority", "timeout", "order_by", "skip_if"):
+        if getattr(queue, key) is not None:
+            target[key] = getattr(queue, key)
+    targets = [target]
+    if queue.fallback_queue is not None:
+        targets.append({"queue": sids[queue.fallback_queue], "expression": not_in_conversation})
+    return {
+        "filter_friendly_name": f"{QUEUE_FILTER_PREFIX}{queue.name}",
+        "expression": f"{attrs.queue_name} == {quote_literal(queue.name)}",
+        "targets": targets,
+    }
+
+
+def render(spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> dict:
+    """The configuration document. `queue_sids=None` renders placeholders (see PLACEHOLDER_PREFIX).
+    Raises ProblemsError for a queue name that cannot be quoted or a SID missing from the map."""
+    sids = _resolve(spec, queue_sids)
+    attrs = spec.attributes
+    worker_filter = {
+        "filter_friendly_name": WORKER_FILTER_NAME,
+        "expression": f"{attrs.target_type} == 'worker'",
+        "targets": [
+            {"queue": sids[spec.worker_transfer_queue], "known_worker_sid": f"task.{attrs.target_sid}"}
+        ],
+    }
+    routing: dict[str, Any] = {
+        "filters": [worker_filter, *(_queue_filter(spec, queue, sids) for queue in spec.transfer_queues)]
+    }
+    if spec.default_queue is not None:
+        routing["default_filter"] = {
+            "queue": sids[spec.default_queue],
+            "expression": f"worker.sid NOT IN task.{attrs.workers_in_conversation}",
+        }
+    return {"task_routing": routing}
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        keys = sorted(value, key=lambda k: (_KEY_ORDER.get(k, len(_KEY_ORDER)),))
+        return {key: _canonical(value[key]) for key in keys}
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    return value
+
+
+def to_json(document: dict) -> str:
+    """Canonical text: declared list order, fixed key order, 2-space indent, trailing newline."""
+    return json.dumps(_canonical(document), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_json(spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> str:
+    return to_json(render(spec, queue_sids))

@@ -1,0 +1,112 @@
+"""The Chat Transfer workflow as typed data: what the stack config says, before any SID is known."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# TaskQueue FriendlyName limit (OAI: friendly names are at most 64 characters).
+MAX_QUEUE_NAME_LENGTH = 64
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class TransferQueue:
+    name: str
+    timeout: int | None = None
+    priority: int | None = None
+    order_by: str | None = None
+    skip_if: str | None = None
+    fallback_queue: str | None = None
+
+
+@dataclass(frozen=True)
+class AttributeNames:
+    """Task attribute names the plugin's invite function writes (seed defaults)."""
+
+    target_type: str = "transferTargetType"
+    target_sid: str = "transferTargetSid"
+    queue_name: str = "transferQueueName"
+    workers_in_conversation: str = "workerSidsInConversation"
+
+
+@dataclass(frozen=True)
+class Features:
+    cold_transfer: bool = True
+    multi_participant: bool = True
+
+
+@dataclass(frozen=True)
+class FunctionsSettings:
+    runtime: str = "node22"
+    service_name: str = "chat-transfer"
+    environment: str | None = None  # None: the stack name (the loader fills it in)
+
+
+@dataclass(frozen=True)
+class ChatTransferSpec:
+    workspace: str = "Flex Task Assignment"
+    workflow_name: str = "Chat Transfer"
+    worker_transfer_queue: str = "Everyone"
+    transfer_queues: tuple[TransferQueue, ...] = ()
+    attributes: AttributeNames = field(default_factory=AttributeNames)
+    default_queue: str | None = None
+    features: Features = field(default_factory=Features)
+    functions: FunctionsSettings = field(default_factory=FunctionsSettings)
+    task_reservation_timeout: int | None = None
+
+    def queue_names(self) -> list[str]:
+        """Every queue name the spec refers to, de-duplicated, in first-use order."""
+        names = [self.worker_transfer_queue]
+        for queue in self.transfer_queues:
+            names.append(queue.name)
+            if queue.fallback_queue is not None:
+                names.append(queue.fallback_queue)
+        if self.default_queue is not None:
+            names.append(self.default_queue)
+        return list(dict.fromkeys(names))
+
+
+def queue_name_problem(name: object) -> tuple[str, str] | None:
+    """(what is wrong, how to fix) when `name` cannot be a TaskQueue name we can quote safely in an
+    expression; None when it is fine. TaskRouter string literals have no documented escape, so a name
+    may contain one kind of quote but not both, and no backslash."""
+    if not isinstance(name, str):
+        return (f"queue name must be a string, got {type(name).__name__}", "write the queue's friendly name")
+    if not name.strip():
+        return ("queue name is empty", "write the TaskQueue's friendly name")
+    if len(name) > MAX_QUEUE_NAME_LENGTH:
+        return (
+            f"queue name {name[:20]!r}… is {len(name)} characters, over TaskRouter's "
+            f"{MAX_QUEUE_NAME_LENGTH}",
+            f"rename the queue to at most {MAX_QUEUE_NAME_LENGTH} characters",
+        )
+    if _CONTROL_CHARS.search(name):
+        return (f"queue name {name!r} contains a control character", "remove tabs, newlines and other "
+                "control characters from the name")
+    if "'" in name and '"' in name:
+        return (
+            f"queue name {name!r} contains both ' and \" so no TaskRouter string literal can hold it",
+            "rename the queue to use only one kind of quote",
+        )
+    if "\\" in name:
+        return (f"queue name {name!r} contains a backslash, which TaskRouter expressions do not "
+                "document how to escape", "rename the queue without a backslash")
+    return None
+
+
+def quote_literal(name: str) -> str:
+    """A TaskRouter string literal for a checked name: single quotes unless the name has one."""
+    problem = queue_name_problem(name)
+    if problem is not None:
+        raise ValueError(problem[0])
+    return f'"{name}"' if "'" in name else f"'{name}'"
+
+# `order_by`: comma-separated `worker.<attribute> ASC|DESC` clauses (TaskRouter docs). The JSON Schema
+# carries the same pattern; a test keeps the two equal.
+ORDER_BY_PATTERN = (
+    r"^\s*worker\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\s+(ASC|DESC|asc|desc)"
+    r"(\s*,\s*worker\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\s+(ASC|DESC|asc|desc))*\s*$"
+)
+# A task attribute name used unquoted in expressions (TaskRouter does not support hyphens there).
+ATTRIBUTE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
