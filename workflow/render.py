@@ -17,7 +17,8 @@ QUEUE_SID_PATTERN = re.compile(r"^WQ[0-9a-fA-F]{32}$")
 WORKER_FILTER_NAME = "Assign to Worker"
 QUEUE_FILTER_PREFIX = "Assign To Queue - "
 
-# Canonical key order; keys we do not know keep their order after these.
+# Canonical key order; keys we do not know keep their order after these. Filters and targets share
+# "expression": filters have no queue and targets no name, so one order serves both.
 _KEY_ORDER = {
     key: index
     for index, key in enumerate(
@@ -26,9 +27,9 @@ _KEY_ORDER = {
             "filters",
             "default_filter",
             "filter_friendly_name",
+            "queue",
             "expression",
             "targets",
-            "queue",
             "known_worker_sid",
             "known_worker_friendly_name",
             "priority",
