@@ -1,0 +1,415 @@
+"""Serverless handlers: read Twilio's form parameters, call the models, render Twilio's JSON.
+
+Every rendered resource carries absolute `url`/`links` on the sandbox's own address; private document fields
+(names starting with `_`) never leave the sandbox.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sandbox.core.errors import InvalidParameter, missing
+from sandbox.core.http import Ctx
+from sandbox.core.paging import paginate
+from sandbox.serverless.models import ServerlessModels
+
+PRODUCT = "serverless"
+
+
+def _models(ctx: Ctx) -> ServerlessModels:
+    return ctx.backend_of(PRODUCT)
+
+
+def _public(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+
+def _url(ctx: Ctx, path: str) -> str:
+    return ctx.url(path, product=PRODUCT)
+
+
+def _page(ctx: Ctx, items: list[dict[str, Any]], key: str, path: str, render) -> dict[str, Any]:
+    return paginate(
+        items, key=key, params=ctx.params, page_url=_url(ctx, path), render=lambda d: render(ctx, d)
+    )
+
+
+# ---- renderers ---
+def render_service(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
+    base = f"/Services/{doc['sid']}"
+    return {
+        **_public(doc),
+        "url": _url(ctx, base),
+        "links": {
+            "functions": _url(ctx, base + "/Functions"),
+            "assets": _url(ctx, base + "/Assets"),
+            "environments": _url(ctx, base + "/Environments"),
+            "builds": _url(ctx, base + "/Builds"),
+        },
+    }
+
+
+def render_environment(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
+    base = f"/Services/{doc['service_sid']}/Environments/{doc['sid']}"
+    return {
+        **_public(doc),
+        "url": _url(ctx, base),
+        "links": {
+            "variables": _url(ctx, base + "/Variables"),
+            "deployments": _url(ctx, base + "/Deployments"),
+            "logs": _url(ctx, base + "/Logs"),
+        },
+    }
+
+
+def _container_path(doc: dict[str, Any], kind: str) -> str:
+    segment = "Functions" if kind == "function" else "Assets"
+    return f"/Services/{doc['service_sid']}/{segment}/{doc['sid']}"
+
+
+def render_container(ctx: Ctx, doc: dict[str, Any], kind: str) -> dict[str, Any]:
+    base = _container_path(doc, kind)
+    links_key = "function_versions" if kind == "function" else "asset_versions"
+    return {**_public(doc), "url": _url(ctx, base), "links": {links_key: _url(ctx, base + "/Versions")}}
+
+
+def _version_path(doc: dict[str, Any]) -> str:
+    if "function_sid" in doc:
+        return f"/Services/{doc['service_sid']}/Functions/{doc['function_sid']}/Versions/{doc['sid']}"
+    return f"/Services/{doc['service_sid']}/Assets/{doc['asset_sid']}/Versions/{doc['sid']}"
+
+
+def render_version(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
+    body = {**_public(doc), "url": _url(ctx, _version_path(doc))}
+    body.pop("date_updated", None)  # versions are immutable: Twilio shows only date_created
+    if "function_sid" in doc:
+        body["links"] = {"function_version_content": _url(ctx, _version_path(doc) + "/Content")}
+    return body
+
+
+def _build_version(doc: dict[str, Any]) -> dict[str, Any]:
+    """A version as a Build lists it: no url/links, visibility upper-case as in Twilio's examples."""
+    owner = "function_sid" if "function_sid" in doc else "asset_sid"
+    return {
+        "sid": doc["sid"],
+        "account_sid": doc["account_sid"],
+        "service_sid": doc["service_sid"],
+        owner: doc[owner],
+        "date_created": doc["date_created"],
+        "path": doc["path"],
+        "visibility": doc["visibility"].upper(),
+    }
+
+
+# Not a Twilio field: why a build failed. The OAS build schema allows additional properties, and Twilio's own
+# answer to a failed build is only `failed`, which leaves a developer guessing.
+FAILURE_REASON = "sandbox_failure_reason"
+
+
+def render_build(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
+    functions, assets = _models(ctx).build_versions(doc)
+    base = f"/Services/{doc['service_sid']}/Builds/{doc['sid']}"
+    return {
+        **_public(doc),
+        "function_versions": [_build_version(v) for v in functions],
+        "asset_versions": [_build_version(v) for v in assets],
+        "url": _url(ctx, base),
+        "links": {"build_status": _url(ctx, base + "/Status")},
+        FAILURE_REASON: doc.get("_reason") if doc["status"] == "failed" else None,
+    }
+
+
+def render_deployment(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
+    path = f"/Services/{doc['service_sid']}/Environments/{doc['environment_sid']}/Deployments/{doc['sid']}"
+    return {**_public(doc), "url": _url(ctx, path)}
+
+
+def render_variable(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
+    path = f"/Services/{doc['service_sid']}/Environments/{doc['environment_sid']}/Variables/{doc['sid']}"
+    return {**_public(doc), "url": _url(ctx, path)}
+
+
+# ---- services ---
+def list_services(ctx: Ctx):
+    return _page(ctx, _models(ctx).services.list(), "services", "/Services", render_service)
+
+
+def create_service(ctx: Ctx):
+    p = ctx.params
+    doc = _models(ctx).create_service(
+        ctx.account_sid,
+        p.require("UniqueName"),
+        p.require("FriendlyName"),
+        include_credentials=p.get_bool("IncludeCredentials", True),
+        ui_editable=p.get_bool("UiEditable", False),
+    )
+    return 201, render_service(ctx, doc)
+
+
+def fetch_service(ctx: Ctx):
+    return render_service(ctx, _models(ctx).service(ctx.path["service"]))
+
+
+def update_service(ctx: Ctx):
+    p = ctx.params
+    changes = {
+        field: value
+        for field, value in (
+            ("friendly_name", p.get("FriendlyName")),
+            ("include_credentials", p.get_bool("IncludeCredentials")),
+            ("ui_editable", p.get_bool("UiEditable")),
+        )
+        if value is not None
+    }
+    return render_service(ctx, _models(ctx).update_service(ctx.path["service"], changes))
+
+
+def delete_service(ctx: Ctx):
+    _models(ctx).delete_service(ctx.path["service"])
+
+
+# ---- environments ---
+def list_environments(ctx: Ctx):
+    service = _models(ctx).service(ctx.path["service"])
+    items = _models(ctx).environments.list(parent=service["sid"])
+    return _page(ctx, items, "environments", f"/Services/{service['sid']}/Environments", render_environment)
+
+
+def create_environment(ctx: Ctx):
+    doc = _models(ctx).create_environment(
+        ctx.path["service"], ctx.params.require("UniqueName"), ctx.params.get("DomainSuffix")
+    )
+    return 201, render_environment(ctx, doc)
+
+
+def fetch_environment(ctx: Ctx):
+    return render_environment(ctx, _models(ctx).environment(ctx.path["service"], ctx.path["environment"]))
+
+
+def delete_environment(ctx: Ctx):
+    doc = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
+    _models(ctx).environments.delete(doc["sid"])
+
+
+# ---- functions and assets ---
+def _containers(kind: str):
+    key = "functions" if kind == "function" else "assets"
+    segment = "Functions" if kind == "function" else "Assets"
+
+    def list_(ctx: Ctx):
+        service = _models(ctx).service(ctx.path["service"])
+        table = _models(ctx).functions if kind == "function" else _models(ctx).assets
+        return _page(
+            ctx,
+            table.list(parent=service["sid"]),
+            key,
+            f"/Services/{service['sid']}/{segment}",
+            lambda c, d: render_container(c, d, kind),
+        )
+
+    def create(ctx: Ctx):
+        doc = _models(ctx).create_container(kind, ctx.path["service"], ctx.params.require("FriendlyName"))
+        return 201, render_container(ctx, doc, kind)
+
+    def fetch(ctx: Ctx):
+        return render_container(ctx, _models(ctx).container(kind, ctx.path["service"], ctx.path["sid"]), kind)
+
+    def update(ctx: Ctx):
+        doc = _models(ctx).container(kind, ctx.path["service"], ctx.path["sid"])
+        name = ctx.params.require("FriendlyName")
+        table = _models(ctx).functions if kind == "function" else _models(ctx).assets
+        if len(name) > 255:
+            raise InvalidParameter(f"FriendlyName is {len(name)} characters long; the maximum is 255")
+        return render_container(ctx, table.update(doc["sid"], {"friendly_name": name}), kind)
+
+    def delete(ctx: Ctx):
+        doc = _models(ctx).container(kind, ctx.path["service"], ctx.path["sid"])
+        (_models(ctx).functions if kind == "function" else _models(ctx).assets).delete(doc["sid"])
+
+    def list_versions(ctx: Ctx):
+        parent = _models(ctx).container(kind, ctx.path["service"], ctx.path["sid"])
+        table = _models(ctx).function_versions if kind == "function" else _models(ctx).asset_versions
+        return _page(
+            ctx,
+            table.list(parent=parent["sid"]),
+            f"{kind}_versions",
+            _container_path(parent, kind) + "/Versions",
+            render_version,
+        )
+
+    def fetch_version(ctx: Ctx):
+        return render_version(
+            ctx, _models(ctx).version(kind, ctx.path["service"], ctx.path["sid"], ctx.path["version"])
+        )
+
+    def create_version(ctx: Ctx):
+        """Upload host: multipart Path, Visibility and Content (a file part)."""
+        p = ctx.params
+        upload = p.files.get("Content")
+        if upload is None:
+            content = p.get("Content")
+            if content is None:
+                raise missing("Content")
+            data = content.encode()
+        else:
+            data = upload.data
+        doc = _models(ctx).create_version(
+            kind, ctx.path["service"], ctx.path["sid"], p.require("Path"), p.require("Visibility"), data
+        )
+        return 201, render_version(ctx, doc)
+
+    return list_, create, fetch, update, delete, list_versions, fetch_version, create_version
+
+
+(
+    list_functions,
+    create_function,
+    fetch_function,
+    update_function,
+    delete_function,
+    list_function_versions,
+    fetch_function_version,
+    create_function_version,
+) = _containers("function")
+(
+    list_assets,
+    create_asset,
+    fetch_asset,
+    update_asset,
+    delete_asset,
+    list_asset_versions,
+    fetch_asset_version,
+    create_asset_version,
+) = _containers("asset")
+
+
+def fetch_function_version_content(ctx: Ctx):
+    models = _models(ctx)
+    doc = models.version("function", ctx.path["service"], ctx.path["sid"], ctx.path["version"])
+    return {
+        "sid": doc["sid"],
+        "account_sid": doc["account_sid"],
+        "service_sid": doc["service_sid"],
+        "function_sid": doc["function_sid"],
+        "content": models.version_content(doc).decode("utf-8", errors="replace"),
+        "url": _url(ctx, _version_path(doc) + "/Content"),
+    }
+
+
+# ---- builds ---
+def list_builds(ctx: Ctx):
+    models = _models(ctx)
+    service = models.service(ctx.path["service"])
+    items = [models.settle_build(d) for d in models.builds.list(parent=service["sid"])]
+    return _page(ctx, items, "builds", f"/Services/{service['sid']}/Builds", render_build)
+
+
+def create_build(ctx: Ctx):
+    models = _models(ctx)
+    p = ctx.params
+    doc = models.create_build(
+        ctx.path["service"],
+        p.get_list("FunctionVersions"),
+        p.get_list("AssetVersions"),
+        p.get("Dependencies"),
+        p.get("Runtime"),
+    )
+    # check in the background so the answer is `building` at once, like Twilio's
+    threading.Thread(
+        target=models.run_checks, args=(doc["sid"],), daemon=True, name=f"build-{doc['sid']}"
+    ).start()
+    return 201, render_build(ctx, doc)
+
+
+def fetch_build(ctx: Ctx):
+    return render_build(ctx, _models(ctx).build(ctx.path["service"], ctx.path["sid"]))
+
+
+def fetch_build_status(ctx: Ctx):
+    doc = _models(ctx).build(ctx.path["service"], ctx.path["sid"])
+    return {
+        "sid": doc["sid"],
+        "account_sid": doc["account_sid"],
+        "service_sid": doc["service_sid"],
+        "status": doc["status"],
+        "url": _url(ctx, f"/Services/{doc['service_sid']}/Builds/{doc['sid']}/Status"),
+    }
+
+
+def delete_build(ctx: Ctx):
+    _models(ctx).delete_build(ctx.path["service"], ctx.path["sid"])
+
+
+# ---- deployments ---
+def list_deployments(ctx: Ctx):
+    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
+    items = _models(ctx).deployments.list(parent=environment["sid"])
+    path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Deployments"
+    return _page(ctx, items, "deployments", path, render_deployment)
+
+
+def create_deployment(ctx: Ctx):
+    ctx.params.get_bool("IsPlugin")  # accepted and validated; plugins have no other effect here
+    doc = _models(ctx).create_deployment(
+        ctx.path["service"], ctx.path["environment"], ctx.params.get("BuildSid")
+    )
+    return 201, render_deployment(ctx, doc)
+
+
+def fetch_deployment(ctx: Ctx):
+    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
+    sid = ctx.path["sid"]
+    path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Deployments/{sid}"
+    return render_deployment(ctx, _models(ctx).deployments.fetch(sid, environment["sid"], path=path))
+
+
+# ---- variables ---
+def list_variables(ctx: Ctx):
+    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
+    items = _models(ctx).variables.list(parent=environment["sid"])
+    path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Variables"
+    return _page(ctx, items, "variables", path, render_variable)
+
+
+def create_variable(ctx: Ctx):
+    doc = _models(ctx).create_variable(
+        ctx.path["service"], ctx.path["environment"], ctx.params.require("Key"), ctx.params.require("Value")
+    )
+    return 201, render_variable(ctx, doc)
+
+
+def fetch_variable(ctx: Ctx):
+    return render_variable(
+        ctx, _models(ctx).variable(ctx.path["service"], ctx.path["environment"], ctx.path["sid"])
+    )
+
+
+def update_variable(ctx: Ctx):
+    doc = _models(ctx).update_variable(
+        ctx.path["service"],
+        ctx.path["environment"],
+        ctx.path["sid"],
+        ctx.params.get("Key"),
+        ctx.params.get("Value"),
+    )
+    return render_variable(ctx, doc)
+
+
+def delete_variable(ctx: Ctx):
+    doc = _models(ctx).variable(ctx.path["service"], ctx.path["environment"], ctx.path["sid"])
+    _models(ctx).variables.delete(doc["sid"])
+
+
+# ---- logs: the sandbox keeps none, so lists are empty and fetches 404 ---
+def list_logs(ctx: Ctx):
+    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
+    path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Logs"
+    return paginate(
+        [],
+        key="logs",
+        params=ctx.params,
+        page_url=_url(ctx, path),
+        render=lambda d: d,
+        filters=("FunctionSid", "StartDate", "EndDate"),
+    )
