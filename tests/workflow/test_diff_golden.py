@@ -1,0 +1,56 @@
+"""Golden outputs of `chat-transfer diff`, text and Markdown, one directory per reviewed change.
+
+Each tests/fixtures/diff/<case>/ holds old.json, new.json, an optional queue-sids.json (the name map) and
+the expected output. To refresh after an intended format change, rerun the command shown in a failure
+and review the difference like any other code change.
+"""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from workflow.cli import app
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "diff"
+STRUCTURAL_CASES = [
+    "queue-added",
+    "queue-removed",
+    "filters-reordered",
+    "target-timeout-changed",
+    "expression-changed",
+    "whitespace-only",
+]
+
+
+def run_diff(case: Path, output_format: str, *extra: str):
+    args = ["diff", str(case / "old.json"), str(case / "new.json"), "--format", output_format, *extra]
+    if (case / "queue-sids.json").exists():
+        args += ["--queue-sids", str(case / "queue-sids.json")]
+    return CliRunner().invoke(app, args)
+
+
+@pytest.mark.parametrize("output_format,suffix", [("text", "txt"), ("markdown", "md")])
+@pytest.mark.parametrize("name", STRUCTURAL_CASES)
+def test_structural_diff_matches_golden(name: str, output_format: str, suffix: str):
+    case = FIXTURES / name
+    result = run_diff(case, output_format)
+    assert result.exit_code == 0, result.output
+    expected = (case / f"expected.{suffix}").read_text(encoding="utf-8")
+    assert result.stdout == expected, f"refresh with: chat-transfer diff ... --format {output_format}"
+
+
+def test_whitespace_only_change_is_reported_as_no_change():
+    case = FIXTURES / "whitespace-only"
+    # The files really differ byte for byte; only the parsed values are equal.
+    assert (case / "old.json").read_bytes() != (case / "new.json").read_bytes()
+    assert run_diff(case, "text").stdout == "no changes\n"
+
+
+def test_queue_names_appear_next_to_sids_only_with_a_name_map(tmp_path: Path):
+    case = FIXTURES / "queue-added"
+    named = run_diff(case, "text").stdout
+    assert '"WQ00000000000000000000000000000004" (Billing)' in named
+    result = CliRunner().invoke(app, ["diff", str(case / "old.json"), str(case / "new.json")])
+    assert "(Billing)" not in result.stdout
+    assert '"WQ00000000000000000000000000000004"' in result.stdout
