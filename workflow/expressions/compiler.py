@@ -1,0 +1,333 @@
+"""Syntax tree to Python closures, once per expression; evaluation never looks at text again.
+
+Closures are staged so the simulator can test thousands of workers per task cheaply: the parts of
+an expression that depend only on the task side (`task.*`, `taskrouter.*`, `workers.*`, constants)
+are computed once by `Expression.prepare(bindings)`, which returns a predicate over one worker view.
+
+Contexts and the names they see:
+- "queue"   (TaskQueue target_workers): bare names are worker attributes.
+- "filter"  (filter expression): bare names are task attributes; `taskrouter.*` time variables.
+- "target"  (target expression): every name is prefixed: `task.*`, `worker.*` (attributes plus the
+            fields sid, friendly_name, activity_name, activity_sid), `taskrouter.*`.
+- "skip_if" (target skip_if): only `workers.*` counts (available, unavailable, per activity);
+            a count that is not given is 0.
+`workers.*` outside skip_if, `worker.*` in a filter and `task.*` in target_workers are errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lark import Token, Tree
+
+from workflow.expressions.errors import ExpressionError
+from workflow.expressions.semantics import OPERATORS, Membership, walk
+from workflow.expressions.syntax import parse_tree
+
+Context = Literal["queue", "filter", "target", "skip_if"]
+CONTEXTS: tuple[str, ...] = ("queue", "filter", "target", "skip_if")
+Bindings = Mapping[str, Any]
+WorkerPredicate = Callable[[Mapping[str, Any]], bool]
+
+WORKER_FIELDS = ("sid", "friendly_name", "activity_name", "activity_sid")
+TIME_VARIABLES = ("currentTime", "currentHour", "currentMin", "dayOfWeek")
+
+
+def _always_true(_worker: Mapping[str, Any]) -> bool:
+    return True
+
+
+def _always_false(_worker: Mapping[str, Any]) -> bool:
+    return False
+
+
+# Operand kinds: a constant, a value of the task side (outer bindings), a value of one worker.
+_CONST, _OUTER, _INNER = "const", "outer", "inner"
+
+
+@dataclass(frozen=True)
+class _Operand:
+    kind: str
+    value: Any = None  # the constant, for _CONST
+    fn: Callable[[Any], Any] | None = None  # outer bindings -> value, or worker view -> value
+
+    def outer(self, bindings: Bindings) -> Any:
+        return self.value if self.kind == _CONST else self.fn(bindings)
+
+
+@dataclass(frozen=True)
+class _Condition:
+    uses_worker: bool
+    # uses_worker False: bindings -> bool.  True: bindings -> WorkerPredicate.
+    fn: Callable[[Bindings], Any]
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A compiled expression. Call it with bindings, or `prepare` the task side once and test workers."""
+
+    text: str
+    context: str
+    references: tuple[str, ...]  # every name as written, e.g. ("task.workerSidsInConversation",)
+    uses_worker: bool
+    _stage: Callable[[Bindings], Any] = field(repr=False, compare=False)
+
+    def prepare(self, bindings: Bindings) -> WorkerPredicate:
+        """Evaluate everything but the worker; the result tests one worker view (a mapping)."""
+        if self.uses_worker:
+            return self._stage(bindings)
+        return _always_true if self._stage(bindings) else _always_false
+
+    def test(self, bindings: Bindings) -> bool:
+        """Evaluate an expression that does not use a worker (filter, skip_if) against bindings."""
+        if self.uses_worker:
+            return self._stage(bindings)(worker_view(bindings, self.context))
+        return self._stage(bindings)
+
+    __call__ = test
+
+
+def worker_view(bindings: Bindings, context: str) -> Mapping[str, Any]:
+    """The mapping worker names resolve in: attributes, plus fields (which win) for target expressions.
+
+    Bindings may give the fields in `worker_fields`, or inline in `worker` (handy on the command line).
+    """
+    attributes = bindings.get("worker") or {}
+    if context != "target":
+        return attributes
+    fields = bindings.get("worker_fields") or {}
+    return {**attributes, **fields} if fields else attributes
+
+
+class _Compiler:
+    def __init__(self, text: str, context: str) -> None:
+        self.text = text
+        self.context = context
+        self.references: list[str] = []
+
+    def fail(self, message: str, token: Token) -> ExpressionError:
+        return ExpressionError(message, token.start_pos + 1, self.text)
+
+    # -- conditions -------------------------------------------------------------------------
+    def condition(self, node: Tree) -> _Condition:
+        if node.data == "start":
+            return self.condition(node.children[0])
+        if node.data == "comparison":
+            return self.comparison(*node.children)
+        parts = [self.condition(child) for child in node.children]
+        return _combine(parts, conjunction=node.data == "conjunction")
+
+    def comparison(self, left_node: Any, operator: Token, right_node: Any) -> _Condition:
+        op = " ".join(operator.value.upper().split())
+        test = OPERATORS[op]
+        left, right = self.operand(left_node), self.operand(right_node)
+        if left.kind == _CONST and right.kind == _CONST:
+            result = test(left.value, right.value)
+            return _Condition(False, lambda _b: result)
+        if left.kind != _INNER and right.kind != _INNER:
+            return _Condition(False, lambda b: test(left.outer(b), right.outer(b)))
+        if left.kind == _INNER and right.kind == _INNER:
+            lf, rf = left.fn, right.fn
+            return _Condition(True, lambda _b: lambda w: test(lf(w), rf(w)))
+        if left.kind == _INNER:
+            lf = left.fn
+            if op in ("IN", "NOT IN"):
+                return _Condition(
+                    True, lambda b: _membership_predicate(lf, right.outer(b), op == "NOT IN")
+                )
+            return _Condition(True, lambda b: _right_bound(test, lf, right.outer(b)))
+        rf = right.fn
+        return _Condition(True, lambda b: _left_bound(test, left.outer(b), rf))
+
+    # -- operands ---------------------------------------------------------------------------
+    def operand(self, node: Tree) -> _Operand:
+        kind = node.data
+        if kind == "path":
+            return self.path(node.children)
+        if kind == "array":
+            items = [self.operand(child).value for child in node.children if child is not None]
+            return _Operand(_CONST, value=items)
+        token = node.children[0]
+        if kind == "string":
+            return _Operand(_CONST, value=_unquote(token, self))
+        if kind == "number":
+            return _Operand(_CONST, value=_number(token.value))
+        return _Operand(_CONST, value={"true": True, "false": False, "null": None}[kind])
+
+    def path(self, tokens: list[Token]) -> _Operand:
+        keys: list[str | int] = []
+        for token in tokens:
+            if token.type == "NUMBER":
+                if not token.value.isdigit():
+                    raise self.fail(
+                        f"an array index must be a whole number >= 0, not {token.value}", token
+                    )
+                keys.append(int(token.value))
+            else:
+                keys.append(token.value)
+        root = tokens[0]
+        self.references.append(_spell(keys))
+        return self.resolve(root, tuple(keys), tokens)
+
+    def resolve(self, root: Token, keys: tuple[str | int, ...], tokens: list[Token]) -> _Operand:
+        head, rest = keys[0], keys[1:]
+        context = self.context
+        if head == "workers" and context != "skip_if":
+            raise self.fail("workers.* counts are only available in skip_if", root)
+        if context == "skip_if":
+            if head != "workers" or len(rest) != 1 or not isinstance(rest[0], str):
+                raise self.fail(
+                    f"'{_spell(keys)}' is not available in skip_if: use workers.available, "
+                    "workers.unavailable or workers.<activity SID>",
+                    root,
+                )
+            name = rest[0]
+            return _Operand(_OUTER, fn=lambda b: (b.get("workers") or {}).get(name, 0))
+        if head == "taskrouter":
+            if context == "queue":
+                raise self.fail("taskrouter.* time variables are not available in target_workers", root)
+            if len(rest) != 1 or rest[0] not in TIME_VARIABLES:
+                raise self.fail(
+                    f"unknown time variable '{_spell(keys)}': use one of "
+                    + ", ".join(f"taskrouter.{name}" for name in TIME_VARIABLES),
+                    root,
+                )
+            name = rest[0]
+            return _Operand(_OUTER, fn=lambda b: (b.get("taskrouter") or {}).get(name))
+        if context == "queue":
+            if head == "task":
+                raise self.fail("task attributes are not visible in a TaskQueue's target_workers", root)
+            return _inner(keys)
+        if context == "filter":
+            if head == "worker":
+                raise self.fail(
+                    "worker attributes are not available in a filter expression: "
+                    "move the condition to the target's expression",
+                    root,
+                )
+            return _outer("task", keys)
+        # target: every name carries its prefix
+        if head not in ("task", "worker"):
+            raise self.fail(
+                f"bare name '{head}' in a target expression: prefix it with task. or worker.", root
+            )
+        if not rest or not isinstance(rest[0], str):
+            raise self.fail(f"'{head}' needs an attribute name: write {head}.<attribute>", root)
+        if head == "task":
+            return _outer("task", rest)
+        return _inner(rest)
+
+
+def _outer(binding: str, keys: tuple[str | int, ...]) -> _Operand:
+    if len(keys) == 1:
+        (key,) = keys
+        return _Operand(_OUTER, fn=lambda b: _get(b.get(binding), key))
+    return _Operand(_OUTER, fn=lambda b: walk(b.get(binding), keys))
+
+
+def _inner(keys: tuple[str | int, ...]) -> _Operand:
+    if len(keys) == 1 and isinstance(keys[0], str):
+        (key,) = keys
+        return _Operand(_INNER, fn=lambda w: w.get(key))
+    return _Operand(_INNER, fn=lambda w: walk(w, keys))
+
+
+def _get(value: Any, key: Any) -> Any:
+    return value.get(key) if isinstance(value, dict) else walk(value, (key,))
+
+
+def _right_bound(test, left_fn, right_value) -> WorkerPredicate:
+    return lambda w: test(left_fn(w), right_value)
+
+
+def _left_bound(test, left_value, right_fn) -> WorkerPredicate:
+    return lambda w: test(left_value, right_fn(w))
+
+
+def _membership_predicate(left_fn, array: Any, negate: bool) -> WorkerPredicate:
+    """`worker-value [NOT] IN task-array`, with the array hashed once per task."""
+    if not isinstance(array, (list, tuple)):
+        return _always_false  # array operator on a scalar
+    members = Membership(array)
+    scalar = (list, tuple, dict)
+    if negate:
+        return lambda w: not isinstance(value := left_fn(w), scalar) and value not in members
+    return lambda w: not isinstance(value := left_fn(w), scalar) and value in members
+
+
+def _combine(parts: list[_Condition], conjunction: bool) -> _Condition:
+    outer = [part.fn for part in parts if not part.uses_worker]
+    inner = [part.fn for part in parts if part.uses_worker]
+    if not inner:
+        if conjunction:
+            return _Condition(False, lambda b: all(fn(b) for fn in outer))
+        return _Condition(False, lambda b: any(fn(b) for fn in outer))
+
+    def prepare(bindings: Bindings) -> WorkerPredicate:
+        if conjunction:
+            if not all(fn(bindings) for fn in outer):
+                return _always_false
+        elif any(fn(bindings) for fn in outer):
+            return _always_true
+        predicates = [fn(bindings) for fn in inner]
+        if len(predicates) == 1:
+            return predicates[0]
+        if conjunction:
+            return lambda w: all(p(w) for p in predicates)
+        return lambda w: any(p(w) for p in predicates)
+
+    return _Condition(True, prepare)
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "/": "/"}
+
+
+def _unquote(token: Token, compiler: _Compiler) -> str:
+    body = token.value[1:-1]
+    if "\\" not in body:
+        return body
+    out, index = [], 0
+    while index < len(body):
+        char = body[index]
+        if char != "\\":
+            out.append(char)
+            index += 1
+            continue
+        escaped = body[index + 1]  # the grammar guarantees a character after a backslash
+        if escaped not in _ESCAPES:
+            column = token.start_pos + index + 2
+            raise ExpressionError(
+                f"unknown escape '\\{escaped}' in string: write '\\\\' for a backslash",
+                column,
+                compiler.text,
+            )
+        out.append(_ESCAPES[escaped])
+        index += 2
+    return "".join(out)
+
+
+def _number(text: str) -> int | float:
+    if any(char in text for char in ".eE"):
+        return float(text)
+    return int(text)
+
+
+def _spell(keys: tuple[str | int, ...] | list[str | int]) -> str:
+    out = ""
+    for key in keys:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
+    return out
+
+
+def compile_tree(tree: Tree, text: str, context: str) -> Expression:
+    compiler = _Compiler(text, context)
+    condition = compiler.condition(tree)
+    return Expression(text, context, tuple(compiler.references), condition.uses_worker, condition.fn)
+
+
+def compile_text(text: str, context: str) -> Expression:
+    if context not in CONTEXTS:
+        raise ValueError(f"unknown expression context {context!r}: use one of {', '.join(CONTEXTS)}")
+    return compile_tree(parse_tree(text), text, context)
