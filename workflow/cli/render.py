@@ -1,1 +1,126 @@
-"""`chat-transfer render` (not yet implemented)."""
+"""`chat-transfer render --stack NAME [--queue-sids FILE.json] [-o FILE] [--project-dir DIR]`
+
+Renders the Chat Transfer workflow from `Pulumi.NAME.yaml` (in --project-dir, default the current
+directory). Output: the configuration JSON on stdout, or in -o FILE. Without --queue-sids, queue SIDs
+are placeholders (`WQ<placeholder:NAME>`) that `validate` and TaskRouter reject, and stderr says so.
+Exit 0 rendered; 1 config problems, queue names missing from the SID map, or a rendered document that
+does not validate; 2 unreadable stack file or SID map. Every error is one line on stderr.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workflow.cli import app
+from workflow.loader import load_stack_file
+from workflow.problems import Problem, ProblemsError
+from workflow.render import PLACEHOLDER_PREFIX, render, to_json
+from workflow.spec import ChatTransferSpec
+from workflow.validate import validate_configuration
+
+
+def fail(lines: list[str] | str, code: int) -> typer.Exit:
+    for line in [lines] if isinstance(lines, str) else lines:
+        typer.echo(line, err=True)
+    return typer.Exit(code)
+
+
+def read_queue_sids(path: Path) -> dict[str, str]:
+    """The `{"queue name": "WQ…"}` map from a JSON file; raises typer.Exit(2) with one line."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise fail(f"{path}: cannot read the queue SID map: {error.strerror or error}", 2) from None
+    except UnicodeDecodeError:
+        raise fail(f"{path}: is not UTF-8 text (fix: save the SID map as UTF-8 JSON)", 2) from None
+    except json.JSONDecodeError as error:
+        raise fail(
+            f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno} "
+            '(fix: write an object like {"Sales": "WQ…"})',
+            2,
+        ) from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise fail(
+            f'{path}: must be a JSON object of queue name -> SID strings (fix: write {{"Sales": "WQ…"}})', 2
+        )
+    return data
+
+
+def _in_file(problem: Problem, sid_file: Path) -> Problem:
+    """Render reports SID-map problems against `queue_sids`; the user knows it as the file."""
+    if not problem.path.startswith("queue_sids"):
+        return problem
+    return Problem(
+        f"{sid_file}{problem.path[len('queue_sids') :]}",
+        problem.message,
+        problem.hint.replace("the queue SID map", str(sid_file)),
+    )
+
+
+def _stand_in_sids(spec: ChatTransferSpec) -> dict[str, str]:
+    """Well-formed fake SIDs so a placeholder render can still be checked in full."""
+    return {name: "WQ" + hashlib.sha256(name.encode()).hexdigest()[:32] for name in spec.queue_names()}
+
+
+def _validate_rendered(document: dict, spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> None:
+    if queue_sids is None:
+        stand_ins = _stand_in_sids(spec)
+        document = json.loads(json.dumps(render(spec, stand_ins)))
+        queue_sids = stand_ins
+    problems = validate_configuration(document, queue_sids)
+    if problems:
+        raise fail([f"rendered workflow is invalid: {p}" for p in problems], 1)
+
+
+@app.command("render")
+def render_command(
+    stack: Annotated[str, typer.Option("--stack", help="Stack name: reads Pulumi.<stack>.yaml.")],
+    queue_sids: Annotated[
+        Path | None, typer.Option("--queue-sids", help="JSON file mapping queue names to WQ SIDs.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")
+    ] = None,
+    project_dir: Annotated[
+        Path, typer.Option("--project-dir", help="Where Pulumi.<stack>.yaml lives.")
+    ] = Path("."),
+) -> None:
+    """Render the Chat Transfer workflow configuration from the stack config."""
+    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    try:
+        spec = load_stack_file(stack_file, stack)
+    except OSError as error:
+        raise fail(
+            f"{stack_file}: cannot read the stack config: {error.strerror or error} "
+            "(fix: pass --stack NAME of an existing Pulumi.NAME.yaml, or --project-dir)",
+            2,
+        ) from None
+    except ProblemsError as error:
+        raise fail([str(p) for p in error.problems], 1) from None
+    sids = read_queue_sids(queue_sids) if queue_sids is not None else None
+    try:
+        document = render(spec, sids)
+    except ProblemsError as error:
+        problems = [_in_file(p, queue_sids) if queue_sids else p for p in error.problems]
+        raise fail([str(p) for p in problems], 1) from None
+    _validate_rendered(document, spec, sids)
+    text = to_json(document)
+    if sids is None:
+        typer.echo(
+            f"note: no --queue-sids given: queue SIDs are placeholders ({PLACEHOLDER_PREFIX}NAME>) "
+            "that validate and TaskRouter reject",
+            err=True,
+        )
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise fail(f"{output}: cannot write: {error.strerror or error}", 2) from None
