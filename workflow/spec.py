@@ -77,21 +77,25 @@ def queue_name_problem(name: object) -> tuple[str, str] | None:
         return ("queue name is empty", "write the TaskQueue's friendly name")
     if len(name) > MAX_QUEUE_NAME_LENGTH:
         return (
-            f"queue name {name[:20]!r}… is {len(name)} characters, over TaskRouter's "
-            f"{MAX_QUEUE_NAME_LENGTH}",
+            f"queue name {name[:20]!r}… is {len(name)} characters, over TaskRouter's {MAX_QUEUE_NAME_LENGTH}",
             f"rename the queue to at most {MAX_QUEUE_NAME_LENGTH} characters",
         )
     if _CONTROL_CHARS.search(name):
-        return (f"queue name {name!r} contains a control character", "remove tabs, newlines and other "
-                "control characters from the name")
+        return (
+            f"queue name {name!r} contains a control character",
+            "remove tabs, newlines and other control characters from the name",
+        )
     if "'" in name and '"' in name:
         return (
             f"queue name {name!r} contains both ' and \" so no TaskRouter string literal can hold it",
             "rename the queue to use only one kind of quote",
         )
     if "\\" in name:
-        return (f"queue name {name!r} contains a backslash, which TaskRouter expressions do not "
-                "document how to escape", "rename the queue without a backslash")
+        return (
+            f"queue name {name!r} contains a backslash, which TaskRouter expressions do not "
+            "document how to escape",
+            "rename the queue without a backslash",
+        )
     return None
 
 
@@ -102,11 +106,13 @@ def quote_literal(name: str) -> str:
         raise ValueError(problem[0])
     return f'"{name}"' if "'" in name else f"'{name}'"
 
-# `order_by`: comma-separated `worker.<attribute> ASC|DESC` clauses (TaskRouter docs). The JSON Schema
-# carries the same pattern; a test keeps the two equal.
-ORDER_BY_PATTERN = (
-    r"^\s*worker\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\s+(ASC|DESC|asc|desc)"
-    r"(\s*,\s*worker\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\s+(ASC|DESC|asc|desc))*\s*$"
+
+# `order_by`: comma-separated `worker.<attribute> [ASC|DESC]` clauses (TaskRouter docs always write the
+# direction; the expression package reads a missing one as ASC, and we accept what it accepts). The JSON
+# Schema carries the same pattern; a test keeps the two equal.
+_ORDER_CLAUSE = (
+    r"\s*worker\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(\s+([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc]))?\s*"
 )
+ORDER_BY_PATTERN = rf"^{_ORDER_CLAUSE}(,{_ORDER_CLAUSE})*$"
 # A task attribute name used unquoted in expressions (TaskRouter does not support hyphens there).
 ATTRIBUTE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
