@@ -1,3 +1,53 @@
-"""The chat-transfer Pulumi program (placeholder until the infra/ work lands: registers nothing)."""
+"""The chat-transfer Pulumi program: stack config → workflow library spec → look-ups → `ChatTransfer`.
 
-import pulumi  # noqa: F401
+Every problem found before any write (config, credentials, unknown queues, functions that do not parse) ends the
+run with one line per problem; nothing has been written by then, in preview as in up.
+"""
+
+import os
+from pathlib import Path
+
+import pulumi
+from pulumi.runtime.config import CONFIG, get_config_env
+
+from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings
+from infra.component import ChatTransfer
+from infra.functions_source import PreflightError, load_project, preflight
+from infra.lookup import LookupError_, find_workspace, resolve_queues
+from infra.rest import Rest
+from infra.settings import SettingsError, config_values, split_deploy_settings
+from workflow.loader import spec_from_config
+from workflow.problems import ProblemsError
+
+# The functions project to deploy; CHAT_TRANSFER_FUNCTIONS_DIR points tests and tools at a copy.
+FUNCTIONS_DIR = Path(
+    os.environ.get("CHAT_TRANSFER_FUNCTIONS_DIR") or Path(__file__).resolve().parents[1] / "functions"
+)
+
+
+def main() -> None:
+    raw_config = {**get_config_env(), **CONFIG.get()}
+    try:
+        values, build_timeout = split_deploy_settings(config_values(raw_config))
+        spec = spec_from_config(values, pulumi.get_stack())
+        rest = Rest(
+            client_from_settings({k: raw_config[k] for k in CONFIG_KEYS.values() if raw_config.get(k)})
+        )
+        workspace = find_workspace(rest, spec.workspace)
+        queue_sids = resolve_queues(rest, workspace["sid"], spec.queue_names())
+        functions = load_project(FUNCTIONS_DIR)
+        preflight(functions)
+    except (SettingsError, ProblemsError, CredentialsError, LookupError_, PreflightError) as error:
+        raise pulumi.RunError(str(error)) from None
+
+    chat_transfer = ChatTransfer(
+        "chat-transfer", spec, workspace["sid"], queue_sids, functions, build_timeout
+    )
+    pulumi.export("workflowSid", chat_transfer.workflow.sid)
+    pulumi.export("serviceSid", chat_transfer.service.sid)
+    pulumi.export("environmentSid", chat_transfer.environment.sid)
+    pulumi.export("domainName", chat_transfer.environment.domain_name)
+    pulumi.export("functionUrls", chat_transfer.function_urls)
+
+
+main()

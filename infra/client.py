@@ -2,18 +2,38 @@
 
 `TWILIO_SANDBOX_URL` rewrites `https://<product>.twilio.com/<path>` to `$TWILIO_SANDBOX_URL/<product>/<path>`;
 nothing else about the client changes, so the same code runs against Twilio and the local sandbox.
+
+Also here: where credentials come from (stack config secrets, else `TWILIO_*` variables), retries (429 honouring
+`Retry-After`, 503, dropped connections) and a per-process bound on concurrent requests, so many uploads cannot
+trip Twilio's account concurrency limit.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 _TWILIO_HOST = re.compile(r"^(?P<product>[a-z-]+)(?:\.[a-z0-9-]+)*\.twilio\.com$")
+
+RETRY_STATUSES = frozenset({429, 503})
+DEFAULT_MAX_RETRIES = 6
+DEFAULT_CONCURRENCY = 8
+
+# One bound per process and limit: every client of the provider process shares it (Twilio counts per account).
+_SEMAPHORES: dict[int, threading.BoundedSemaphore] = {}
+_SEMAPHORES_LOCK = threading.Lock()
 
 
 def rewrite_url(url: str, sandbox_url: str | None) -> str:
@@ -28,15 +48,141 @@ def rewrite_url(url: str, sandbox_url: str | None) -> str:
     return f"{rewritten}?{parts.query}" if parts.query else rewritten
 
 
-class SandboxAwareHttpClient(TwilioHttpClient):
-    """TwilioHttpClient that sends twilio.com requests to the sandbox when one is configured."""
+class CredentialsError(ValueError):
+    """No usable Twilio credentials; the message is one line saying where to put them."""
 
-    def __init__(self, sandbox_url: str | None = None, **kwargs) -> None:
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str  # account SID or API key SID
+    password: str = ""  # auth token or API key secret
+    account_sid: str = ""
+
+    def __repr__(self) -> str:  # never print the secret half
+        return f"Credentials(username={self.username!r}, account_sid={self.account_sid!r}, password='***')"
+
+
+CONFIG_KEYS = {
+    "account_sid": "twilio:accountSid",
+    "auth_token": "twilio:authToken",
+    "api_key": "twilio:apiKey",
+    "api_secret": "twilio:apiSecret",
+}
+ENV_KEYS = {
+    "account_sid": "TWILIO_ACCOUNT_SID",
+    "auth_token": "TWILIO_AUTH_TOKEN",
+    "api_key": "TWILIO_API_KEY",
+    "api_secret": "TWILIO_API_SECRET",
+}
+
+
+def resolve_credentials(
+    config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
+) -> Credentials:
+    """Stack config (`twilio:*`, full keys) wins over `TWILIO_*` env vars; an API key pair wins over the token."""
+    env = os.environ if env is None else env
+    config = config or {}
+    values = {name: (config.get(CONFIG_KEYS[name]) or env.get(ENV_KEYS[name]) or "") for name in CONFIG_KEYS}
+    account_sid = values["account_sid"]
+    if values["api_key"] or values["api_secret"]:
+        if not (values["api_key"] and values["api_secret"] and account_sid):
+            raise CredentialsError(
+                "twilio credentials: an API key needs twilio:apiKey, twilio:apiSecret and twilio:accountSid "
+                "(fix: set all three, or TWILIO_API_KEY / TWILIO_API_SECRET / TWILIO_ACCOUNT_SID)"
+            )
+        return Credentials(values["api_key"], values["api_secret"], account_sid)
+    if account_sid and values["auth_token"]:
+        return Credentials(account_sid, values["auth_token"], account_sid)
+    raise CredentialsError(
+        "twilio credentials: none found (fix: `pulumi config set twilio:accountSid AC…` and "
+        "`pulumi config set --secret twilio:authToken …`, or export TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)"
+    )
+
+
+def _semaphore(limit: int) -> threading.BoundedSemaphore:
+    with _SEMAPHORES_LOCK:
+        if limit not in _SEMAPHORES:
+            _SEMAPHORES[limit] = threading.BoundedSemaphore(limit)
+        return _SEMAPHORES[limit]
+
+
+def retry_delay(attempt: int, retry_after: str | None, base: float, cap: float) -> float:
+    """Seconds to wait before retry `attempt` (1-based): `Retry-After` when given, else capped jittered 2^n."""
+    if retry_after:
+        try:
+            return min(max(float(retry_after), 0.0), cap)
+        except ValueError:
+            pass  # an HTTP date: fall back to backoff
+    return min(base * (2 ** (attempt - 1)), cap) * (0.5 + random.random() / 2)
+
+
+class SandboxAwareHttpClient(TwilioHttpClient):
+    """TwilioHttpClient that sends twilio.com requests to the sandbox when one is configured,
+    retries what is safe to retry and bounds concurrent requests per process."""
+
+    def __init__(
+        self,
+        sandbox_url: str | None = None,
+        *,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        sleep: Callable[[float], None] = time.sleep,
+        **kwargs,
+    ) -> None:
+        kwargs.setdefault("timeout", 60)
         super().__init__(**kwargs)
         self.sandbox_url = sandbox_url
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.concurrency = concurrency
+        self.sleep = sleep
+        self.retries = 0  # how many retries this client made (for tests and progress lines)
+
+    def _with_retries(self, send: Callable[[], Response]) -> Response:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with _semaphore(self.concurrency):
+                    response = send()
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                if attempt > self.max_retries:
+                    raise
+                self.retries += 1
+                self.sleep(retry_delay(attempt, None, self.backoff_base, self.backoff_cap))
+                continue
+            if response.status_code not in RETRY_STATUSES or attempt > self.max_retries:
+                return response
+            self.retries += 1
+            self.sleep(
+                retry_delay(attempt, response.headers.get("Retry-After"), self.backoff_base, self.backoff_cap)
+            )
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
-        return super().request(method, rewrite_url(url, self.sandbox_url), *args, **kwargs)
+        target = rewrite_url(url, self.sandbox_url)
+        return self._with_retries(
+            lambda: super(SandboxAwareHttpClient, self).request(method, target, *args, **kwargs)
+        )
+
+    def upload(
+        self,
+        url: str,
+        data: Mapping[str, str],
+        files: Mapping[str, tuple[str, bytes, str]],
+        auth: tuple[str, str],
+    ) -> Response:
+        """multipart/form-data POST (the serverless-upload host), with the same rewrite, retries and bound."""
+        target = rewrite_url(url, self.sandbox_url)
+        session = self.session or requests.Session()
+
+        def send() -> Response:
+            raw = session.post(target, data=dict(data), files=dict(files), auth=auth, timeout=self.timeout)
+            return Response(int(raw.status_code), raw.text, raw.headers)
+
+        return self._with_retries(send)
 
 
 def make_client(
@@ -44,12 +190,20 @@ def make_client(
     password: str | None = None,
     account_sid: str | None = None,
     sandbox_url: str | None = None,
+    **http_options: Any,
 ) -> Client:
-    """A twilio `Client`; `username`/`password` are an account SID + auth token or an API key pair."""
+    """A twilio `Client`; `username`/`password` are an account SID + auth token or an API key pair.
+    `http_options` go to SandboxAwareHttpClient (max_retries, backoff_base, concurrency, sleep)."""
     sandbox_url = sandbox_url if sandbox_url is not None else os.environ.get("TWILIO_SANDBOX_URL")
     return Client(
         username,
         password,
         account_sid=account_sid,
-        http_client=SandboxAwareHttpClient(sandbox_url=sandbox_url or None),
+        http_client=SandboxAwareHttpClient(sandbox_url=sandbox_url or None, **http_options),
     )
+
+
+def client_from_settings(config: Mapping[str, Any] | None = None, **http_options: Any) -> Client:
+    """The client for a deploy: credentials resolved from `config` (full `twilio:*` keys) or the environment."""
+    creds = resolve_credentials(config)
+    return make_client(creds.username, creds.password, creds.account_sid or None, **http_options)

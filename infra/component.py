@@ -1,0 +1,163 @@
+"""`ChatTransfer`: the workflow, the Functions service and its environment, variables and the Flex flags as one
+component. Wiring is by outputs in one `pulumi up`: the Workflow's SID flows straight into the functions'
+`TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID` (no look-up by name, no second pass)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+
+import pulumi
+
+from infra.functions_source import FunctionsProject
+from infra.providers.build import Build
+from infra.providers.deployment import Deployment
+from infra.providers.environment import Environment
+from infra.providers.flex_flags import FlexFlags
+from infra.providers.function import Function
+from infra.providers.service import Service
+from infra.providers.variable import Variable
+from infra.providers.workflow import Workflow
+from workflow.render import render
+from workflow.spec import ChatTransferSpec
+
+WORKSPACE_VARIABLE = "TWILIO_FLEX_WORKSPACE_SID"
+WORKFLOW_VARIABLE = "TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID"
+MAX_CONTEXT_BYTES = 3 * 1024
+# What Twilio adds to every function's context besides our variables (ACCOUNT_SID, AUTH_TOKEN, DOMAIN_NAME,
+# PATH, SERVICE_SID, ENVIRONMENT_SID), generously sized.
+CONTEXT_OVERHEAD_BYTES = 34 + 32 + 80 + 255 + 34 + 34 + 120
+
+
+def domain_suffix(environment: str) -> str | None:
+    suffix = re.sub(r"[^a-z0-9-]", "-", environment.lower()).strip("-")[:16].strip("-")
+    return suffix or None
+
+
+def context_problem(variables: Mapping[str, str]) -> str | None:
+    size = len(json.dumps(dict(variables)).encode()) + CONTEXT_OVERHEAD_BYTES
+    if size > MAX_CONTEXT_BYTES:
+        return (
+            f"functions context: about {size} bytes with the variables, Twilio allows {MAX_CONTEXT_BYTES} "
+            "(fix: fewer or shorter variables)"
+        )
+    return None
+
+
+class ChatTransfer(pulumi.ComponentResource):
+    def __init__(
+        self,
+        name: str,
+        spec: ChatTransferSpec,
+        workspace_sid: str,
+        queue_sids: Mapping[str, str],
+        functions: FunctionsProject,
+        build_timeout: float,
+        extra_variables: Mapping[str, tuple[str, bool]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("chat-transfer:index:ChatTransfer", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.workflow = Workflow(
+            f"{name}-workflow",
+            workspace_sid=workspace_sid,
+            friendly_name=spec.workflow_name,
+            configuration=render(spec, queue_sids),
+            task_reservation_timeout=spec.task_reservation_timeout,
+            opts=child,
+        )
+
+        settings = spec.functions
+        self.service = Service(
+            f"{name}-service",
+            unique_name=settings.service_name,
+            friendly_name=settings.service_name,
+            opts=child,
+        )
+        environment_name = settings.environment or pulumi.get_stack()
+        self.environment = Environment(
+            f"{name}-environment",
+            service_sid=self.service.sid,
+            unique_name=environment_name,
+            domain_suffix=domain_suffix(environment_name),
+            opts=child,
+        )
+
+        self.functions = {
+            file.path: Function(
+                f"{name}-fn{file.path}",
+                service_sid=self.service.sid,
+                path=file.path,
+                visibility=file.visibility,
+                content=file.content,
+                opts=child,
+            )
+            for file in functions.files
+        }
+        self.build = Build(
+            f"{name}-build",
+            service_sid=self.service.sid,
+            function_versions=pulumi.Output.all(*[f.version_sid for f in self.functions.values()]),
+            dependencies=functions.dependencies,
+            runtime=settings.runtime,
+            build_timeout=build_timeout,
+            opts=child,
+        )
+
+        variables: dict[str, tuple[pulumi.Input[str], bool]] = {
+            WORKSPACE_VARIABLE: (workspace_sid, False),
+            WORKFLOW_VARIABLE: (self.workflow.sid, False),
+            **(extra_variables or {}),
+        }
+        self.variables = {
+            key: Variable(
+                f"{name}-var-{key}",
+                service_sid=self.service.sid,
+                environment_sid=self.environment.sid,
+                key=key,
+                value=value,
+                secret=secret,
+                opts=child,
+            )
+            for key, (value, secret) in variables.items()
+        }
+        pulumi.Output.all(**{k: v for k, (v, _) in variables.items()}).apply(self._check_context)
+
+        # Variables first, so the first build an environment serves already has them.
+        self.deployment = Deployment(
+            f"{name}-deployment",
+            service_sid=self.service.sid,
+            environment_sid=self.environment.sid,
+            build_sid=self.build.sid,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.variables.values())),
+        )
+
+        self.flags = FlexFlags(
+            f"{name}-flex-flags",
+            enabled=True,
+            cold_transfer=spec.features.cold_transfer,
+            multi_participant=spec.features.multi_participant,
+            opts=child,
+        )
+
+        self.function_urls = self.environment.domain_name.apply(
+            lambda domain: {
+                f.path: f"https://{domain}{f.path}" for f in functions.files if f.visibility != "private"
+            }
+        )
+        self.register_outputs(
+            {
+                "workflowSid": self.workflow.sid,
+                "serviceSid": self.service.sid,
+                "environmentSid": self.environment.sid,
+                "domainName": self.environment.domain_name,
+                "functionUrls": self.function_urls,
+            }
+        )
+
+    @staticmethod
+    def _check_context(values: dict) -> None:
+        if problem := context_problem(values):
+            raise ValueError(problem)

@@ -1,0 +1,71 @@
+"""Deploy-time look-ups, run by the program in preview too, before anything is written: the workspace by
+friendly name or SID, and every queue name the spec refers to → its `WQ…` SID. Missing or ambiguous names fail with
+one line naming the name."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from infra.rest import TASKROUTER, Rest
+
+WORKSPACE_SID = re.compile(r"^WS[0-9a-fA-F]{32}$")
+
+
+class LookupError_(ValueError):
+    """A name that resolves to nothing or to several things."""
+
+
+def find_workspace(rest: Rest, workspace: str) -> dict:
+    if WORKSPACE_SID.match(workspace):
+        found = rest.find(f"{TASKROUTER}/Workspaces/{workspace}")
+        if found is None:
+            raise LookupError_(
+                f"chat-transfer:workspace: workspace {workspace} not found in this account "
+                "(fix: use the SID or friendly name of the Flex workspace)"
+            )
+        return found
+    matches = [
+        w
+        for w in rest.list_all(f"{TASKROUTER}/Workspaces", "workspaces", {"FriendlyName": workspace})
+        if w["friendly_name"] == workspace
+    ]
+    if not matches:
+        raise LookupError_(
+            f"chat-transfer:workspace: no workspace named {workspace!r} "
+            "(fix: set chat-transfer:workspace to the Flex workspace's friendly name or WS… SID)"
+        )
+    if len(matches) > 1:
+        sids = ", ".join(w["sid"] for w in matches)
+        raise LookupError_(
+            f"chat-transfer:workspace: {len(matches)} workspaces are named {workspace!r} ({sids}) "
+            "(fix: set chat-transfer:workspace to the WS… SID)"
+        )
+    return matches[0]
+
+
+def resolve_queues(rest: Rest, workspace_sid: str, names: Iterable[str]) -> dict[str, str]:
+    """Queue name → SID for every name; all problems reported at once, one line each."""
+    queues = rest.list_all(f"{TASKROUTER}/Workspaces/{workspace_sid}/TaskQueues", "task_queues")
+    by_name: dict[str, list[str]] = {}
+    for queue in queues:
+        by_name.setdefault(queue["friendly_name"], []).append(queue["sid"])
+    resolved: dict[str, str] = {}
+    problems: list[str] = []
+    for name in names:
+        sids = by_name.get(name, [])
+        if len(sids) == 1:
+            resolved[name] = sids[0]
+        elif not sids:
+            problems.append(
+                f"queue {name!r}: not found in workspace {workspace_sid} (fix: create the TaskQueue "
+                "or correct the name in chat-transfer:transferQueues / workerTransferQueue)"
+            )
+        else:
+            problems.append(
+                f"queue {name!r}: {len(sids)} queues have this name ({', '.join(sids)}) "
+                "(fix: rename the duplicates)"
+            )
+    if problems:
+        raise LookupError_("\n".join(problems))
+    return resolved

@@ -1,0 +1,131 @@
+"""Pulumi-mocks tests of the ChatTransfer wiring: what feeds what, in one pass, without a Twilio call."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from infra.functions_source import load_project
+from workflow.spec import ChatTransferSpec, Features, FunctionsSettings, TransferQueue
+
+WS = "WS" + "1" * 32
+QUEUES = {"Everyone": "WQ" + "a" * 32, "Sales": "WQ" + "b" * 32}
+
+
+class Mocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: dict[str, dict] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        state = dict(args.inputs)
+        prefix = {"workflow": "WW", "service": "ZS", "environment": "ZE", "build": "ZB", "deployment": "ZD"}
+        kind = next((p for k, p in prefix.items() if args.name.endswith(f"-{k}")), None)
+        fake = f"{kind or 'XX'}{abs(hash(args.name)) % 10**32:032d}"
+        if kind:
+            state["sid"] = fake
+        if "-fn/" in args.name:
+            state.update(sid="ZH" + fake[2:], version_sid="ZN" + fake[2:])
+        if args.name.endswith("-environment"):
+            state["domain_name"] = "chat-transfer-1234-test.twil.io"
+        if "-var-" in args.name:
+            state["sid"] = "ZV" + fake[2:]
+        self.resources[args.name] = {"inputs": dict(args.inputs), "state": state}
+        return fake, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return {}
+
+
+@pytest.fixture
+def mocks():
+    m = Mocks()
+    pulumi.runtime.set_mocks(m, project="chat-transfer", stack="test", preview=False)
+    yield m
+
+
+def _functions(tmp_path: Path):
+    root = tmp_path / "functions"
+    (root / "functions" / "features" / "x").mkdir(parents=True)
+    (root / "functions" / "features" / "x" / "invite.protected.js").write_text("exports.handler = () => {};\n")
+    (root / "functions" / "helper.private.js").write_text("module.exports = 1;\n")
+    (root / "package.json").write_text('{"dependencies": {"twilio-flex-token-validator": "1.5.8"}}')
+    return load_project(root)
+
+
+@pulumi.runtime.test
+def test_variables_are_wired_from_lookup_and_workflow_output(mocks, tmp_path):
+    from infra.component import WORKFLOW_VARIABLE, WORKSPACE_VARIABLE, ChatTransfer
+
+    spec = ChatTransferSpec(
+        transfer_queues=(TransferQueue("Sales"),),
+        features=Features(cold_transfer=False, multi_participant=True),
+        functions=FunctionsSettings(environment="test"),
+    )
+    component = ChatTransfer("ct", spec, WS, QUEUES, _functions(tmp_path), 42.0)
+
+    def verify(args):
+        workflow_sid, workspace_value, workflow_value, versions, build_sid, deployed, urls = args
+        assert workflow_sid.startswith("WW")
+        assert workspace_value == WS
+        assert workflow_value == workflow_sid  # same up, straight from the Workflow's output
+        fn_versions = [mocks.resources[n]["state"]["version_sid"] for n in mocks.resources if "-fn/" in n]
+        assert sorted(versions) == sorted(fn_versions) and len(versions) == 2
+        assert deployed == build_sid
+        assert urls == {"/features/x/invite": "https://chat-transfer-1234-test.twil.io/features/x/invite"}
+
+        flags = dict(mocks.resources["ct-flex-flags"]["inputs"])
+        provider_blob = flags.pop("__provider")
+        # Pickled by reference (module + class name only): no code, client or credential in state.
+        assert base64.b64decode(provider_blob).count(b"infra.providers.flex_flags") == 1
+        assert len(provider_blob) < 200
+        assert flags == {"enabled": True, "cold_transfer": False, "multi_participant": True}
+        workflow_inputs = mocks.resources["ct-workflow"]["inputs"]
+        assert workflow_inputs["workspace_sid"] == WS
+        assert workflow_inputs["friendly_name"] == "Chat Transfer"
+        targets = [f["targets"][0]["queue"] for f in workflow_inputs["configuration"]["task_routing"]["filters"]]
+        assert targets == [QUEUES["Everyone"], QUEUES["Sales"]]
+        build_inputs = mocks.resources["ct-build"]["inputs"]
+        assert build_inputs["dependencies"] == {"twilio-flex-token-validator": "1.5.8"}
+        assert build_inputs["runtime"] == "node22" and build_inputs["build_timeout"] == 42.0
+        env_inputs = mocks.resources["ct-environment"]["inputs"]
+        assert env_inputs["unique_name"] == "test" and env_inputs["domain_suffix"] == "test"
+        fn = mocks.resources["ct-fn/features/x/invite"]["inputs"]
+        assert fn["visibility"] == "protected" and fn["content_hash"].startswith("sha256:")
+
+    return pulumi.Output.all(
+        component.workflow.sid,
+        component.variables[WORKSPACE_VARIABLE].value,
+        component.variables[WORKFLOW_VARIABLE].value,
+        component.build.function_versions,
+        component.build.sid,
+        component.deployment.build_sid,
+        component.function_urls,
+    ).apply(verify)
+
+
+@pulumi.runtime.test
+def test_secret_variable_stays_secret(mocks, tmp_path):
+    from infra.component import ChatTransfer
+
+    component = ChatTransfer(
+        "ct", ChatTransferSpec(), WS, QUEUES, _functions(tmp_path), 300.0,
+        extra_variables={"API_TOKEN": ("s3cr3t-value", True)},
+    )
+
+    async def verify():
+        assert await component.variables["API_TOKEN"].value.is_secret()
+        assert not await component.variables["TWILIO_FLEX_WORKSPACE_SID"].value.is_secret()
+
+    return pulumi.Output.from_input(None).apply(lambda _: asyncio.ensure_future(verify()))
+
+
+def test_context_limit_is_checked():
+    from infra.component import context_problem
+
+    assert context_problem({"A": "x" * 100}) is None
+    problem = context_problem({f"K{i}": "v" * 400 for i in range(8)})
+    assert problem and "3072" in problem and "fix:" in problem
