@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 
 from workflow.cli import app
 from workflow.diff import diff_workflows, format_markdown, format_text, routing_outcomes
@@ -19,8 +20,6 @@ from workflow.problems import Problem, ProblemsError
 EXIT_OK = 0
 EXIT_ROUTING_CHANGED = 1
 EXIT_BAD_INPUT = 2
-
-_NAMESPACE = "chat-transfer:"
 
 
 class Format(StrEnum):
@@ -76,6 +75,8 @@ def diff_command(
             if base is None:
                 raise _usage("--base", "--stack needs the git revision to compare against",
                              "add --base origin/main (or any commit)")
+            if sids is None:
+                typer.echo("no --queue-sids: queues appear as placeholder SIDs named after them", err=True)
             old_document = _render_stack_at(stack, base, sids, "--base")
             new_document = _render_stack_at(stack, head, sids, "--head")
         else:
@@ -152,32 +153,35 @@ def _render_stack_at(
     stack: str, revision: str | None, queue_sids: dict[str, str] | None, option: str
 ) -> dict:
     """Render the workflow a revision of Pulumi.<stack>.yaml describes; None = the working tree.
-    A stack file missing at that revision is an empty workflow, so a new stack diffs as all-added."""
-    from workflow.loader import spec_from_config
+    A stack file missing at that revision is an empty workflow, so a new stack diffs as all-added.
+    Problems name the side they come from: `REV:Pulumi.dev.yaml: chat-transfer:transferQueues[1]...`."""
+    from workflow.loader import load_stack_file
     from workflow.render import render
 
     file_name = f"Pulumi.{stack}.yaml"
+    where = file_name if revision is None else f"{revision}:{file_name}"
     if revision is None:
-        where = file_name
-        text = _read_text(Path(file_name)) if Path(file_name).exists() else None
+        text = Path(file_name).read_text(encoding="utf-8") if Path(file_name).exists() else None
     else:
-        where = f"{revision}:{file_name}"
         text = _git_show(revision, file_name, option)
     if text is None:
-        typer.echo(f"{where}: no such file; treating that side as an empty workflow", err=True)
+        side = "new" if option == "--head" else "old"
+        typer.echo(f"{where}: no such file; treating the {side} side as an empty workflow", err=True)
         return {"task_routing": {"filters": []}}
-    try:
-        stack_file = yaml.safe_load(text) or {}
-    except yaml.YAMLError as error:
-        raise _usage(where, f"not valid YAML ({str(error).splitlines()[0]})", "fix the YAML syntax") from None
-    config = stack_file.get("config") if isinstance(stack_file, dict) else None
-    values = {
-        key[len(_NAMESPACE):]: value
-        for key, value in (config or {}).items()
-        if isinstance(key, str) and key.startswith(_NAMESPACE)
-    }
-    spec = spec_from_config(values, stack)
-    return render(spec, queue_sids)
+    # The loader reads files: give it this side's text in a scratch copy.
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / file_name
+        copy.write_text(text, encoding="utf-8")
+        try:
+            return render(load_stack_file(copy, stack), queue_sids)
+        except ProblemsError as error:
+            raise ProblemsError(_on_side(problem, str(copy), where) for problem in error.problems) from None
+
+
+def _on_side(problem: Problem, scratch_path: str, where: str) -> Problem:
+    if scratch_path in problem.path:
+        return replace(problem, path=problem.path.replace(scratch_path, where))
+    return replace(problem, path=f"{where}: {problem.path}")
 
 
 def _git_show(revision: str, file_name: str, option: str) -> str | None:

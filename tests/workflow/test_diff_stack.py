@@ -1,0 +1,93 @@
+"""`chat-transfer diff --stack NAME --base REV`: both sides rendered offline from git revisions."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from workflow.cli import app
+
+BEFORE = """\
+config:
+  twilio:accountSid: AC00000000000000000000000000000000
+  chat-transfer:transferQueues:
+    - Sales
+    - name: Support
+      timeout: 30
+"""
+AFTER = """\
+config:
+  twilio:accountSid: AC00000000000000000000000000000000
+  chat-transfer:transferQueues:
+    - name: Support
+      timeout: 90
+    - Sales
+    - Billing
+"""
+SIDS = {name: f"WQ{index:032x}" for index, name in enumerate(["Everyone", "Sales", "Support", "Billing"], 1)}
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "config", "user.email", "test@example.com")
+    git(tmp_path, "config", "user.name", "test")
+    (tmp_path / "Pulumi.dev.yaml").write_text(BEFORE)
+    git(tmp_path, "add", "Pulumi.dev.yaml")
+    git(tmp_path, "commit", "-q", "-m", "before")
+    (tmp_path / "Pulumi.dev.yaml").write_text(AFTER)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, ["diff", *args])
+
+
+def test_stack_working_tree_against_base_with_queue_sids(repo: Path):
+    (repo / "sids.json").write_text(json.dumps(SIDS))
+    result = run("--stack", "dev", "--base", "HEAD", "--queue-sids", "sids.json")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Workflow changes: 1 added, 1 moved, 1 changed"
+    assert '~ filter "Assign To Queue - Support": moved [2] → [1], changed at [1]' in lines
+    assert "    targets[0].timeout: 30 → 90" in lines
+    assert '+ filter "Assign To Queue - Billing": added at [3]' in lines
+    assert f'"{SIDS["Billing"]}" (Billing)' in result.stdout
+
+
+def test_stack_between_two_revisions_with_placeholders(repo: Path):
+    git(repo, "commit", "-q", "-am", "after")
+    result = run("--stack", "dev", "--base", "HEAD~1", "--head", "HEAD", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert "placeholder" in result.stderr
+    assert "| `Assign To Queue - Billing` | added at [3] |" in result.stdout
+    assert "`WQ<placeholder:Billing>`" in result.stdout
+    same = run("--stack", "dev", "--base", "HEAD", "--head", "HEAD")
+    assert same.stdout == "no changes\n"
+
+
+def test_stack_missing_at_base_diffs_as_all_added(repo: Path):
+    (repo / "Pulumi.new.yaml").write_text(BEFORE)
+    result = run("--stack", "new", "--base", "HEAD")
+    assert result.exit_code == 0, result.output
+    assert "HEAD:Pulumi.new.yaml: no such file" in result.stderr
+    assert result.stdout.startswith("Workflow changes: 3 added\n")
+
+
+def test_stack_errors_name_the_revision_and_key(repo: Path):
+    bad = run("--stack", "dev", "--base", "no-such-branch")
+    assert bad.exit_code == 2
+    assert bad.stderr.splitlines()[-1].startswith("--base: git does not know the revision 'no-such-branch'")
+    (repo / "Pulumi.dev.yaml").write_text(BEFORE.replace("timeout: 30", "timeout: soon"))
+    git(repo, "commit", "-q", "-am", "broken")
+    broken = run("--stack", "dev", "--base", "HEAD", "--head", "HEAD")
+    assert broken.exit_code == 2
+    assert "HEAD:Pulumi.dev.yaml: chat-transfer:transferQueues[1].timeout" in broken.stderr
+    assert "(fix: " in broken.stderr
