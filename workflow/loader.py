@@ -55,6 +55,8 @@ ATTRIBUTE_KEYS = {
 }
 FEATURE_KEYS = ("cold_transfer", "multi_participant")
 FUNCTIONS_KEYS = {"runtime": "runtime", "serviceName": "service_name", "environment": "environment"}
+# Known keys that are deploy settings, not spec: infra/settings.py reads and checks them.
+DEPLOY_ONLY_FUNCTIONS_KEYS = ("buildTimeout",)
 # Serverless Build runtimes (OAI build_enum_runtime).
 RUNTIMES = ("node8", "node10", "node12", "node14", "node16", "node18", "node20", "node22")
 MAX_PRIORITY = 2_147_483_647  # Task priority range (TaskRouter Task resource)
@@ -260,9 +262,14 @@ def _read_queues(check: _Checker, value: Any) -> tuple[TransferQueue, ...]:
 
 
 def _read_section(
-    check: _Checker, value: Any, key: str, fields: Mapping[str, str], read: Callable[[Any, str], Any]
+    check: _Checker,
+    value: Any,
+    key: str,
+    fields: Mapping[str, str],
+    read: Callable[[Any, str], Any],
+    ignored: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    section = check.mapping(value, key, fields)
+    section = check.mapping(value, key, {**fields, **dict.fromkeys(ignored, "")})
     if section is None:
         return {}
     out = {}
@@ -365,7 +372,12 @@ def spec_from_config(values: Mapping[str, Any], stack: str) -> ChatTransferSpec:
         return check.text(value, path, "environment name", 100)
 
     functions = _read_section(
-        check, values.get("functions", {}), "functions", FUNCTIONS_KEYS, functions_value
+        check,
+        values.get("functions", {}),
+        "functions",
+        FUNCTIONS_KEYS,
+        functions_value,
+        ignored=DEPLOY_ONLY_FUNCTIONS_KEYS,
     )
     functions.setdefault("environment", stack)
     fields["functions"] = FunctionsSettings(**functions)
