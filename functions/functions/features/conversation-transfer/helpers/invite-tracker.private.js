@@ -1,0 +1,81 @@
+'use strict';
+// Pending warm-transfer invites live in the conversation's attributes under `invites.<invite task SID>`.
+//
+// The Conversations API replaces the whole attributes string and has no compare-and-set, so two invites at
+// once can each read, add their entry and write, and the later write drops the earlier entry. Design:
+//   1. Entries are keyed by the invite's task SID, so concurrent writers touch different keys and merging
+//      whatever each of them read converges to the union.
+//   2. Each writer re-reads after a jittered pause and repairs (re-merges and writes again) when its entry is
+//      gone, until it has seen its entry CONFIRMATIONS times in a row. A writer that erased another's entry
+//      did so with a write that landed inside the other's confirmation window, so the other repairs it.
+//   3. A retryable write failure re-reads before writing again, never replays a stale document.
+//   4. Before repairing, the invite's task is checked: when it is no longer pending/reserved the plugin may
+//      have removed the entry on purpose (accepted/cancelled), so it is not brought back.
+// Residual risk (functions/README.md): a writer whose read and write are further apart than another's whole
+// confirmation window can still erase that other's entry.
+
+const { withRetry, retryable, sleep } = require(Runtime.getFunctions()['common/helpers/twilio-retry'].path);
+
+const DEFAULTS = { confirmations: 2, settleMs: [40, 160], maxWrites: 8, random: Math.random };
+
+function parseAttributes(text) {
+  try {
+    const parsed = JSON.parse(text || '{}');
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+async function readAttributes(client, conversationSid) {
+  const conversation = await withRetry(() => client.conversations.v1.conversations(conversationSid).fetch());
+  return parseAttributes(conversation.attributes);
+}
+
+function pendingInvites(attributes) {
+  const invites = attributes.invites;
+  return invites && typeof invites === 'object' && !Array.isArray(invites) ? invites : {};
+}
+
+/**
+ * Add `entry` as attributes.invites[taskSid] and keep it there against concurrent writers.
+ * `stillPending()` (optional) answers whether the invite is still outstanding.
+ * Resolves to {writes, reads, confirmed: true} or {..., dropped: true} when the invite resolved meanwhile.
+ */
+async function recordInvite(client, conversationSid, taskSid, entry, options = {}) {
+  const { confirmations, settleMs, maxWrites, random, stillPending } = { ...DEFAULTS, ...options };
+  const pause = () => sleep(settleMs[0] + random() * (settleMs[1] - settleMs[0]));
+  let writes = 0;
+  let reads = 0;
+  let confirmed = 0;
+  for (;;) {
+    const attributes = await readAttributes(client, conversationSid);
+    reads += 1;
+    if (pendingInvites(attributes)[taskSid]) {
+      confirmed += 1;
+      if (confirmed >= confirmations) return { writes, reads, confirmed: true };
+    } else {
+      confirmed = 0;
+      if (writes > 0 && stillPending && !(await stillPending())) return { writes, reads, dropped: true };
+      if (writes >= maxWrites) {
+        throw new Error(`invites.${taskSid}: could not keep the entry in conversation ${conversationSid} after ${writes} writes (concurrent updates)`);
+      }
+      const merged = { ...attributes, invites: { ...pendingInvites(attributes), [taskSid]: entry } };
+      try {
+        await client.conversations.v1.conversations(conversationSid).update({ attributes: JSON.stringify(merged) });
+        writes += 1;
+      } catch (error) {
+        if (!retryable(error)) throw error;
+        writes += 1; // counts against maxWrites; the next round re-reads instead of replaying this document
+      }
+    }
+    await pause();
+  }
+}
+
+/** True when the conversation's attributes list no pending invite. */
+function hasNoPendingInvites(attributes) {
+  return Object.keys(pendingInvites(attributes)).length === 0;
+}
+
+module.exports = { recordInvite, readAttributes, parseAttributes, pendingInvites, hasNoPendingInvites };

@@ -1,0 +1,89 @@
+'use strict';
+// The invite-participant form, checked and turned into what the invite and the invite entry need.
+// Pure: no Twilio calls, so every rule here is one place to read.
+
+const { ParameterError, required, optional, sid, jsonObject, problem } = require(Runtime.getFunctions()['common/helpers/parameters'].path);
+
+const WORKERS_IN_CONVERSATION = 'workerSidsInConversation';
+
+function workersToIgnoreOf(event) {
+  const ignore = jsonObject('workersToIgnore', required(event, 'workersToIgnore',
+    'the worker SIDs the Chat Transfer workflow must not offer the transfer to, e.g. {"workerSidsInConversation":["WK…"]}'),
+  'the worker SIDs the workflow must skip');
+  for (const [key, value] of Object.entries(ignore)) {
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+      throw new ParameterError(problem(`workersToIgnore.${key}`, 'must be a list of worker SID strings',
+        `send ${JSON.stringify({ [key]: ['WK…'] })}, or [] for none`));
+    }
+  }
+  // Always present, even empty: the workflow's `worker.sid NOT IN task.workerSidsInConversation` matches
+  // nobody when the attribute is missing.
+  if (!(WORKERS_IN_CONVERSATION in ignore)) ignore[WORKERS_IN_CONVERSATION] = [];
+  return ignore;
+}
+
+/** Parse and check the plugin's form. Throws ParameterError (one line naming the field) on bad input. */
+function parseInviteRequest(event) {
+  const taskSid = sid('taskSid', required(event, 'taskSid', 'the task being transferred (WT…)'), ['WT'], 'the task being transferred');
+  const conversationId = sid('conversationId', required(event, 'conversationId',
+    'the reporting link copied into conversations.conversation_id (CH… or WT…)'), ['CH', 'WT'],
+  'the reporting link copied into conversations.conversation_id');
+  const original = jsonObject('jsonAttributes', required(event, 'jsonAttributes',
+    "the transferred task's attributes as a JSON string, copied onto the new task"),
+  "the transferred task's attributes");
+  const targetSid = required(event, 'transferTargetSid', 'the worker (WK…) or queue (WQ…) to transfer to');
+  if (!/^(WK|WQ)/.test(targetSid)) {
+    throw new ParameterError(problem('transferTargetSid', `"${targetSid.slice(0, 40)}" has an unknown prefix; it is the worker or queue to transfer to`,
+      'send a worker SID (WK…) or a queue SID (WQ…)'));
+  }
+  sid('transferTargetSid', targetSid, ['WK', 'WQ'], 'the worker or queue to transfer to');
+  const targetType = targetSid.startsWith('WK') ? 'worker' : 'queue';
+  const queueName = optional(event, 'transferQueueName');
+  const workerName = optional(event, 'transferWorkerName');
+  if (targetType === 'queue' && !queueName) {
+    throw new ParameterError(problem('transferQueueName', 'missing for a queue target; the Chat Transfer workflow routes on it',
+      'send the TaskQueue friendly name of transferTargetSid'));
+  }
+  const workersToIgnore = workersToIgnoreOf(event);
+  const interactionSid = sid('flexInteractionSid', required(event, 'flexInteractionSid', 'the Flex interaction (KD…) of the chat'), ['KD'], 'the Flex interaction of the chat');
+  const channelSid = sid('flexInteractionChannelSid', required(event, 'flexInteractionChannelSid', 'the interaction channel (UO…) the invite is made on'), ['UO'], 'the interaction channel the invite is made on');
+  const taskChannel = required(event, 'taskChannelUniqueName', 'the task channel of the new task, e.g. chat');
+  const removeParticipant = optional(event, 'removeFlexInteractionParticipantSid');
+  if (removeParticipant) sid('removeFlexInteractionParticipantSid', removeParticipant, ['UT'], "the transferring agent's interaction participant (cold transfer)");
+  const conversationSid = optional(event, 'conversationSid');
+  if (!removeParticipant) {
+    // A warm invite is tracked in the conversation's attributes, so the conversation must be known.
+    sid('conversationSid', required(event, 'conversationSid', 'the conversation (CH…) whose attributes track warm invites'), ['CH'], 'the conversation whose attributes track warm invites');
+  } else if (conversationSid) {
+    sid('conversationSid', conversationSid, ['CH'], 'the conversation of the chat');
+  }
+  return {
+    taskSid, conversationId, conversationSid, original, targetSid, targetType, queueName, workerName,
+    workersToIgnore, interactionSid, channelSid, taskChannel, removeParticipant, cold: Boolean(removeParticipant),
+  };
+}
+
+/** The new task's attributes: the original ones, the skip lists, the target, and the reporting link. */
+function transferAttributes(request) {
+  return {
+    ...request.original,
+    ...request.workersToIgnore,
+    transferTargetSid: request.targetSid,
+    transferQueueName: request.queueName,
+    transferTargetType: request.targetType,
+    conversations: { ...(request.original.conversations || {}), conversation_id: request.conversationId },
+  };
+}
+
+/** The conversation-attributes entry the plugin's invite tracker reads. */
+function inviteEntry(request, invitesTaskSid, now = Date.now()) {
+  return {
+    invitesTaskSid,
+    targetSid: request.targetSid,
+    timestampCreated: new Date(now).toISOString(),
+    targetName: request.targetType === 'queue' ? request.queueName : request.workerName,
+    inviteTargetType: request.targetType === 'queue' ? 'Queue' : 'Worker',
+  };
+}
+
+module.exports = { parseInviteRequest, transferAttributes, inviteEntry, WORKERS_IN_CONVERSATION };
