@@ -50,7 +50,9 @@ def mocks():
 def _functions(tmp_path: Path):
     root = tmp_path / "functions"
     (root / "functions" / "features" / "x").mkdir(parents=True)
-    (root / "functions" / "features" / "x" / "invite.protected.js").write_text("exports.handler = () => {};\n")
+    (root / "functions" / "features" / "x" / "invite.protected.js").write_text(
+        "exports.handler = () => {};\n"
+    )
     (root / "functions" / "helper.private.js").write_text("module.exports = 1;\n")
     (root / "package.json").write_text('{"dependencies": {"twilio-flex-token-validator": "1.5.8"}}')
     return load_project(root)
@@ -86,7 +88,9 @@ def test_variables_are_wired_from_lookup_and_workflow_output(mocks, tmp_path):
         workflow_inputs = mocks.resources["ct-workflow"]["inputs"]
         assert workflow_inputs["workspace_sid"] == WS
         assert workflow_inputs["friendly_name"] == "Chat Transfer"
-        targets = [f["targets"][0]["queue"] for f in workflow_inputs["configuration"]["task_routing"]["filters"]]
+        targets = [
+            f["targets"][0]["queue"] for f in workflow_inputs["configuration"]["task_routing"]["filters"]
+        ]
         assert targets == [QUEUES["Everyone"], QUEUES["Sales"]]
         build_inputs = mocks.resources["ct-build"]["inputs"]
         assert build_inputs["dependencies"] == {"twilio-flex-token-validator": "1.5.8"}
@@ -112,7 +116,12 @@ def test_secret_variable_stays_secret(mocks, tmp_path):
     from infra.component import ChatTransfer
 
     component = ChatTransfer(
-        "ct", ChatTransferSpec(), WS, QUEUES, _functions(tmp_path), 300.0,
+        "ct",
+        ChatTransferSpec(),
+        WS,
+        QUEUES,
+        _functions(tmp_path),
+        300.0,
         extra_variables={"API_TOKEN": ("s3cr3t-value", True)},
     )
 

@@ -1,0 +1,128 @@
+"""A small programmatic runner for a stack of this project over `pulumi.automation`, on the real engine.
+
+Used by the e2e tests, the benchmarks and the fault suite: a project directory (the repo root, or a scratch copy of
+Pulumi.yaml whose `main` points back at infra/ so stack files and state stay out of the checkout), a stack name, a
+file backend directory, a passphrase and extra environment (the sandbox's TWILIO_* variables). The CLI is taken from
+`PulumiCommand(root=<dir with bin/pulumi>)`; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pulumi import automation as auto
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PROJECT = "chat-transfer"
+# Where a CLI may live, in order: the project's own build, then the bootstrap build dir.
+CLI_ROOTS = (REPO_ROOT / ".tools", Path("/tmp/pb"))
+
+
+def find_cli_root() -> Path | None:
+    """The directory holding bin/pulumi (PulumiCommand's `root`), or None for `pulumi` on PATH."""
+    explicit = os.environ.get("CHAT_TRANSFER_PULUMI_ROOT")
+    if explicit:
+        return Path(explicit)
+    return next((root for root in CLI_ROOTS if (root / "bin" / "pulumi").exists()), None)
+
+
+def write_scratch_project(directory: Path, repo_root: Path = REPO_ROOT) -> Path:
+    """A project dir outside the checkout whose Pulumi.yaml runs this repo's infra/ with this repo's venv."""
+    directory.mkdir(parents=True, exist_ok=True)
+    project = {
+        "name": PROJECT,
+        "description": "flex chat transfer (scratch project for automation runs)",
+        "main": os.path.relpath(repo_root / "infra", directory) + "/",
+        "runtime": {
+            "name": "python",
+            "options": {"toolchain": "pip", "virtualenv": str(repo_root / ".venv")},
+        },
+    }
+    (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    return directory
+
+
+@dataclass
+class StackRunner:
+    project_dir: Path
+    stack_name: str
+    backend_dir: Path
+    passphrase: str = "chat-transfer-test"
+    env: Mapping[str, str] = field(default_factory=dict)
+    cli_root: Path | None = None
+    _stack: auto.Stack | None = field(default=None, init=False, repr=False)
+
+    def environment(self) -> dict[str, str]:
+        self.backend_dir.mkdir(parents=True, exist_ok=True)
+        cli_root = self.cli_root or find_cli_root()
+        path = os.environ.get("PATH", "")
+        if cli_root:
+            path = f"{cli_root / 'bin'}{os.pathsep}{path}"
+        return {
+            "PATH": path,
+            "PULUMI_BACKEND_URL": f"file://{self.backend_dir.resolve()}",
+            "PULUMI_CONFIG_PASSPHRASE": self.passphrase,
+            "PULUMI_HOME": str((self.backend_dir / ".pulumi-home").resolve()),
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+            **self.env,
+        }
+
+    @property
+    def stack(self) -> auto.Stack:
+        if self._stack is None:
+            cli_root = self.cli_root or find_cli_root()
+            command = auto.PulumiCommand(root=str(cli_root) if cli_root else None, skip_version_check=True)
+            options = auto.LocalWorkspaceOptions(
+                work_dir=str(self.project_dir),
+                env_vars=self.environment(),
+                pulumi_command=command,
+                secrets_provider="passphrase",
+            )
+            self._stack = auto.create_or_select_stack(
+                self.stack_name, work_dir=str(self.project_dir), opts=options
+            )
+        return self._stack
+
+    def set_config(self, values: Mapping[str, Any], secret: tuple[str, ...] = ()) -> None:
+        """Full keys (`chat-transfer:transferQueues`); objects and lists are stored as JSON."""
+        self.stack.set_all_config(
+            {
+                key: auto.ConfigValue(
+                    value if isinstance(value, str) else json.dumps(value), secret=key in secret
+                )
+                for key, value in values.items()
+            }
+        )
+
+    def remove_config(self, key: str) -> None:
+        self.stack.remove_config(key)
+
+    def up(self, **kwargs: Any) -> auto.UpResult:
+        return self.stack.up(color="never", **kwargs)
+
+    def preview(self, **kwargs: Any) -> auto.PreviewResult:
+        return self.stack.preview(color="never", **kwargs)
+
+    def refresh(self, **kwargs: Any) -> auto.RefreshResult:
+        return self.stack.refresh(color="never", **kwargs)
+
+    def destroy(self, **kwargs: Any) -> auto.DestroyResult:
+        return self.stack.destroy(color="never", **kwargs)
+
+    def outputs(self) -> dict[str, Any]:
+        return {k: v.value for k, v in self.stack.outputs().items()}
+
+    def exported_state(self) -> str:
+        """The stack's state as exported by the CLI (what a backend stores), as text."""
+        return json.dumps(self.stack.export_stack().deployment)
+
+    def remove(self) -> None:
+        self.stack.workspace.remove_stack(self.stack_name)

@@ -1,0 +1,175 @@
+"""The one Twilio client: credentials, sandbox rewrite, retries (429 + Retry-After, 503, dropped connections)
+and the per-process concurrency bound, against a throwaway local HTTP server on a free port."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from infra.client import CredentialsError, make_client, resolve_credentials, retry_delay
+from infra.rest import TASKROUTER, Rest, TwilioApiError
+
+AC = "AC" + "0" * 32
+
+
+class Script:
+    """Answers queued per request; records what arrived."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.seen: list[tuple[str, str, str]] = []
+        self.active = 0
+        self.max_active = 0
+        self.lock = threading.Lock()
+
+
+def _server(script: Script):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _answer(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode() if length else ""
+            with script.lock:
+                script.seen.append((self.command, self.path, self.headers.get("Authorization") or ""))
+                script.active += 1
+                script.max_active = max(script.max_active, script.active)
+                answer = script.answers.pop(0) if script.answers else (200, {}, {"ok": True, "body": body})
+            try:
+                status, headers, payload = answer
+                if status == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if status == "slow":
+                    time.sleep(0.05)
+                    status = 200
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            finally:
+                with script.lock:
+                    script.active -= 1
+
+        do_GET = do_POST = do_DELETE = _answer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def served():
+    servers = []
+
+    def start(answers):
+        script = Script(answers)
+        server = _server(script)
+        servers.append(server)
+        return script, f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _client(url, sleeps, **options):
+    return make_client(AC, "token-value", sandbox_url=url, sleep=sleeps.append, **options)
+
+
+def test_429_honours_retry_after_then_succeeds(served):
+    script, url = served([(429, {"Retry-After": "3"}, {"code": 20429, "message": "Too Many Requests"})])
+    sleeps: list[float] = []
+    result = Rest(_client(url, sleeps)).get(f"{TASKROUTER}/Workspaces")
+    assert result["ok"] is True
+    assert sleeps == [3.0]
+    assert [s[1] for s in script.seen] == ["/taskrouter/v1/Workspaces"] * 2  # rewritten onto the sandbox
+
+
+def test_503_and_dropped_connection_are_retried_with_backoff(served):
+    script, url = served([(503, {}, {"message": "busy"}), ("drop", {}, {}), (200, {}, {"sid": "WS1"})])
+    sleeps: list[float] = []
+    client = _client(url, sleeps, backoff_base=0.5)
+    assert Rest(client).get(f"{TASKROUTER}/Workspaces/WS1") == {"sid": "WS1"}
+    assert len(sleeps) == 2 and 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0
+    assert client.http_client.retries == 2
+
+
+def test_gives_up_after_max_retries_with_one_clear_line(served):
+    script, url = served([(429, {}, {"code": 20429, "message": "Too Many Requests"})] * 10)
+    sleeps: list[float] = []
+    with pytest.raises(TwilioApiError) as error:
+        Rest(_client(url, sleeps, max_retries=2)).get(f"{TASKROUTER}/Workspaces")
+    assert str(error.value) == "GET /v1/Workspaces: HTTP 429 (Twilio 20429): Too Many Requests"
+    assert len(script.seen) == 3 and len(sleeps) == 2
+
+
+def test_client_errors_are_not_retried(served):
+    script, url = served([(404, {}, {"code": 20404, "message": "not found"})])
+    assert Rest(_client(url, [])).find(f"{TASKROUTER}/Workspaces/WSx") is None
+    assert len(script.seen) == 1
+
+
+def test_concurrency_is_bounded(served):
+    script, url = served([("slow", {}, {})] * 12)
+    client = _client(url, [], concurrency=3)
+    threads = [
+        threading.Thread(target=Rest(client).get, args=(f"{TASKROUTER}/Workspaces",)) for _ in range(12)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(script.seen) == 12
+    assert script.max_active <= 3
+
+
+def test_upload_goes_through_the_same_rewrite_auth_and_retries(served):
+    script, url = served([(429, {"Retry-After": "0"}, {}), (201, {}, {"sid": "ZN1"})])
+    sleeps: list[float] = []
+    rest = Rest(_client(url, sleeps))
+    version = rest.upload(
+        "https://serverless-upload.twilio.com/v1/Services/ZS1/Functions/ZH1/Versions",
+        {"Path": "/a", "Visibility": "public"},
+        "a.js",
+        b"exports.handler=1",
+        "application/javascript",
+    )
+    assert version == {"sid": "ZN1"}
+    assert script.seen[-1][1] == "/serverless-upload/v1/Services/ZS1/Functions/ZH1/Versions"
+    assert script.seen[-1][2].startswith("Basic ")
+    assert sleeps == [0.0]
+
+
+def test_retry_delay_caps_and_falls_back_for_http_dates():
+    assert retry_delay(1, "120", 0.5, 30) == 30
+    assert 0.5 * 8 * 0.5 <= retry_delay(4, "Wed, 21 Oct 2015 07:28:00 GMT", 0.5, 30) <= 4.0
+
+
+def test_credentials_config_wins_then_env_and_api_keys():
+    env = {"TWILIO_ACCOUNT_SID": AC, "TWILIO_AUTH_TOKEN": "env-token"}
+    assert resolve_credentials({}, env).password == "env-token"
+    config = {"twilio:accountSid": AC, "twilio:authToken": "config-token"}
+    assert resolve_credentials(config, env).password == "config-token"
+    keyed = resolve_credentials({}, {**env, "TWILIO_API_KEY": "SK1", "TWILIO_API_SECRET": "sec"})
+    assert (keyed.username, keyed.password, keyed.account_sid) == ("SK1", "sec", AC)
+    assert "config-token" not in repr(resolve_credentials(config, env))
+
+
+@pytest.mark.parametrize("env", [{}, {"TWILIO_API_KEY": "SK1"}, {"TWILIO_ACCOUNT_SID": AC}])
+def test_missing_credentials_is_one_line_with_a_fix(env):
+    with pytest.raises(CredentialsError) as error:
+        resolve_credentials({}, env)
+    message = str(error.value)
+    assert "\n" not in message and "fix:" in message

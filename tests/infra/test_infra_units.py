@@ -1,0 +1,183 @@
+"""Pure parts of infra/: Flex flag merge, pre-flight checks, deploy settings, look-ups and provider checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.functions_source import PreflightError, load_project, preflight
+from infra.lookup import LookupError_, find_workspace, resolve_queues
+from infra.providers.base import is_unknown
+from infra.providers.build import BuildProvider
+from infra.providers.flex_flags import native_transfers_enabled, ours, with_flags, without_flags
+from infra.providers.variable import VariableProvider
+from infra.providers.workflow import WorkflowProvider
+from infra.settings import SettingsError, split_deploy_settings
+from workflow.render import render
+from workflow.spec import ChatTransferSpec
+
+UI = {
+    "theme": {"isLight": True},
+    "custom_data": {"features": {"other": {"enabled": True}, "conversation_transfer": {"note": "keep"}}},
+}
+
+
+def test_flags_merge_keeps_every_other_key_and_delete_removes_only_ours():
+    merged = with_flags(UI, {"enabled": True, "cold_transfer": False, "multi_participant": True})
+    assert merged["theme"] == UI["theme"]
+    assert merged["custom_data"]["features"]["other"] == {"enabled": True}
+    assert merged["custom_data"]["features"]["conversation_transfer"] == {
+        "note": "keep",
+        "enabled": True,
+        "cold_transfer": False,
+        "multi_participant": True,
+    }
+    assert UI["custom_data"]["features"]["conversation_transfer"] == {"note": "keep"}  # input untouched
+    assert ours(merged) == {"enabled": True, "cold_transfer": False, "multi_participant": True}
+    assert without_flags(merged) == UI
+    bare = with_flags({}, {"enabled": True, "cold_transfer": True, "multi_participant": True})
+    assert without_flags(bare) == {"custom_data": {"features": {}}}
+
+
+def test_native_transfers_flag_location():
+    assert native_transfers_enabled({"featureFlags": {"transfersConfig": {"enabled": True}}})
+    assert not native_transfers_enabled({"featureFlags": {"transfersConfig": {"enabled": False}}})
+    assert not native_transfers_enabled(UI)
+
+
+def _project(tmp_path, files, deps=None):
+    root = tmp_path / "functions"
+    for rel, text in files.items():
+        path = root / "functions" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (root / "package.json").write_text('{"dependencies": %s}' % (deps or "{}"))
+    return load_project(root)
+
+
+def test_preflight_names_file_line_and_reason(tmp_path):
+    project = _project(
+        tmp_path,
+        {
+            "ok.js": "const t = require('twilio'); const fs = require('node:fs'); const p = require('path');\n"
+            "const v = require('twilio-flex-token-validator');\nexports.handler = () => {};\n",
+            "x/bad.protected.js": "exports.handler = (c, e, cb) => {\n  cb(null, 1;\n};\n",
+            "y/missing.private.js": "const l = require('lodash/fp');\nmodule.exports = l;\n",
+        },
+        deps='{"twilio-flex-token-validator": "1.5.8"}',
+    )
+    assert [(f.path, f.visibility) for f in project.files] == [
+        ("/ok", "public"),
+        ("/x/bad", "protected"),
+        ("/y/missing", "private"),
+    ]
+    with pytest.raises(PreflightError) as error:
+        preflight(project)
+    lines = str(error.value).splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("functions/functions/x/bad.protected.js:2: does not parse: SyntaxError")
+    assert lines[1].startswith("functions/functions/y/missing.private.js: requires 'lodash'")
+
+
+def test_preflight_passes_clean_project(tmp_path):
+    preflight(_project(tmp_path, {"a.js": "import x from './b.js';\nexports.handler = () => x;\n"}))
+
+
+def test_build_timeout_is_split_off_and_checked():
+    values, timeout = split_deploy_settings({"functions": '{"runtime": "node22", "buildTimeout": 60}'})
+    assert values == {"functions": {"runtime": "node22"}} and timeout == 60.0
+    assert split_deploy_settings({"workspace": "X"}) == ({"workspace": "X"}, 300.0)
+    with pytest.raises(SettingsError, match=r"chat-transfer:functions.buildTimeout: 'soon'.*fix:"):
+        split_deploy_settings({"functions": {"buildTimeout": "soon"}})
+
+
+class FakeRest:
+    def __init__(self, lists, found=None):
+        self.lists, self.found = lists, found or {}
+
+    def list_all(self, url, key, params=None):
+        return self.lists[key]
+
+    def find(self, url):
+        return self.found.get(url.rsplit("/", 1)[-1])
+
+
+def test_lookups_fail_early_naming_the_name():
+    rest = FakeRest(
+        {
+            "workspaces": [
+                {"sid": "WS" + "1" * 32, "friendly_name": "Flex Task Assignment"},
+                {"sid": "WS" + "2" * 32, "friendly_name": "Flex Task Assignment X"},
+            ],
+            "task_queues": [
+                {"sid": "WQ1", "friendly_name": "Everyone"},
+                {"sid": "WQ2", "friendly_name": "Sales"},
+                {"sid": "WQ3", "friendly_name": "Sales"},
+            ],
+        }
+    )
+    assert find_workspace(rest, "Flex Task Assignment")["sid"] == "WS" + "1" * 32
+    with pytest.raises(LookupError_, match="no workspace named 'Nope'"):
+        find_workspace(rest, "Nope")
+    with pytest.raises(LookupError_, match="WS3{32} not found"):
+        find_workspace(rest, "WS" + "3" * 32)
+    assert resolve_queues(rest, "WS1", ["Everyone"]) == {"Everyone": "WQ1"}
+    with pytest.raises(LookupError_) as error:
+        resolve_queues(rest, "WS1", ["Everyone", "Sales", "Support"])
+    assert str(error.value).splitlines() == [
+        "queue 'Sales': 2 queues have this name (WQ2, WQ3) (fix: rename the duplicates)",
+        "queue 'Support': not found in workspace WS1 (fix: create the TaskQueue or correct the name in "
+        "chat-transfer:transferQueues / workerTransferQueue)",
+    ]
+
+
+def test_workflow_check_runs_the_library_validation():
+    spec = ChatTransferSpec()
+    good = render(spec, {"Everyone": "WQ" + "a" * 32})
+    inputs = {"workspace_sid": "WS" + "1" * 32, "friendly_name": "Chat Transfer", "configuration": good}
+    assert WorkflowProvider().check({}, inputs).failures == []
+    bad = {
+        **good,
+        "task_routing": {
+            **good["task_routing"],
+            "filters": [
+                {**good["task_routing"]["filters"][0], "expression": "transferTargetType == 'worker"}
+            ],
+        },
+    }
+    failures = (
+        WorkflowProvider().check({}, {**inputs, "configuration": bad, "workspace_sid": "nope"}).failures
+    )
+    assert {f.property for f in failures} == {"workspace_sid", "configuration"}
+    assert any("$.task_routing.filters[0].expression" in f.reason for f in failures)
+
+
+def test_variable_check_limits_value_bytes():
+    base = {"service_sid": "ZS1", "environment_sid": "ZE1", "key": "K"}
+    assert VariableProvider().check({}, {**base, "value": "é" * 225}).failures == []
+    failures = VariableProvider().check({}, {**base, "value": "é" * 226}).failures
+    assert [f.property for f in failures] == ["value"] and "452 bytes" in failures[0].reason
+    assert (
+        VariableProvider().check({}, {**base, "key": "AUTH_TOKEN", "value": "x"}).failures[0].property
+        == "key"
+    )
+
+
+def test_build_is_replaced_only_when_versions_deps_or_runtime_change():
+    olds = {
+        "service_sid": "ZS1",
+        "function_versions": ["ZN1", "ZN2"],
+        "dependencies": {},
+        "runtime": "node22",
+        "build_timeout": 300,
+    }
+    checked = BuildProvider().check({}, {**olds, "function_versions": ["ZN2", "ZN1"]}).inputs
+    assert checked["function_versions"] == ["ZN1", "ZN2"]
+    assert BuildProvider().diff("ZB1", olds, {**olds, "build_timeout": 10}).replaces is None
+    assert BuildProvider().diff("ZB1", olds, {**olds, "function_versions": ["ZN1", "ZN3"]}).replaces == [
+        "function_versions"
+    ]
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    assert is_unknown({"a": [unknown]})
+    assert BuildProvider().diff("ZB1", olds, {**olds, "function_versions": unknown}).replaces == [
+        "function_versions"
+    ]
