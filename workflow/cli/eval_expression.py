@@ -1,1 +1,82 @@
-"""`chat-transfer eval-expression` (not yet implemented)."""
+"""`chat-transfer eval-expression EXPR [--task JSON] [--worker JSON] [--workers JSON] [--context ...]`
+
+Prints `true` or `false` on stdout (exit 0). An expression that does not parse: exit 2, one line on
+stderr naming the column, then the expression and a caret under that column. Bad JSON: exit 2, one line.
+`taskrouter.*` time variables take the current UTC time.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from workflow.cli import app
+from workflow.expressions import ExpressionError, parse, time_variables
+
+
+class ExpressionContext(StrEnum):
+    filter = "filter"
+    target = "target"
+    queue = "queue"
+    skip_if = "skip_if"
+
+
+def _json_object(text: str | None, option: str) -> dict[str, Any]:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        typer.echo(
+            f"{option}: not valid JSON: {error.msg} at column {error.colno} "
+            '(fix: pass a JSON object, e.g. \'{"skills": ["sales"]}\')',
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    if not isinstance(value, dict):
+        typer.echo(
+            f"{option}: expected a JSON object, found {type(value).__name__} "
+            "(fix: wrap the attributes in {...})",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return value
+
+
+@app.command("eval-expression")
+def eval_expression_command(
+    expression: Annotated[
+        str, typer.Argument(help="A TaskRouter expression, e.g. \"skills HAS 'sales'\".")
+    ],
+    task: Annotated[str | None, typer.Option("--task", help="Task attributes as a JSON object.")] = None,
+    worker: Annotated[
+        str | None,
+        typer.Option(
+            "--worker", help="Worker attributes as a JSON object (sid, friendly_name too, for target)."
+        ),
+    ] = None,
+    workers: Annotated[
+        str | None, typer.Option("--workers", help="skip_if counts as JSON, e.g. '{\"available\": 0}'.")
+    ] = None,
+    context: Annotated[
+        ExpressionContext, typer.Option("--context", help="Where the expression lives.")
+    ] = ExpressionContext.filter,
+) -> None:
+    """Evaluate one expression against a task and/or worker; print true or false."""
+    bindings = {
+        "task": _json_object(task, "--task"),
+        "worker": _json_object(worker, "--worker"),
+        "workers": _json_object(workers, "--workers"),
+        "taskrouter": time_variables(datetime.now(UTC)),
+    }
+    try:
+        compiled = parse(expression, context.value)
+    except ExpressionError as error:
+        typer.echo(f"{context.value} expression: {error}", err=True)
+        typer.echo(error.caret(), err=True)
+        raise typer.Exit(2) from None
+    typer.echo("true" if compiled.test(bindings) else "false")

@@ -1,0 +1,345 @@
+"""Scenario files (DESIGN.md "Scenario files"): a workspace, tasks, and the routing each must get.
+
+Loading is strict: unknown keys, wrong types, duplicate SIDs and expressions that do not parse are
+problems with the path of the offending value (`<file>:scenarios[2].expect.queue`), all reported at once.
+An `expect` checks only the keys it gives; `filter: null` / `queue: null` mean "nothing matched".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workflow.expressions import ExpressionError, parse
+from workflow.problems import Problem, ProblemsError
+from workflow.simulate import Queue, Router, Routing, Step, Worker, Workspace
+
+_TOP_KEYS = ("workspace", "scenarios")
+_WORKSPACE_KEYS = ("queues", "workers")
+_QUEUE_KEYS = ("sid", "name", "target_workers")
+_WORKER_KEYS = ("sid", "name", "attributes", "available")
+_SCENARIO_KEYS = ("name", "task", "expect")
+_EXPECT_KEYS = ("filter", "queue", "workers")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    task: dict
+    expect: dict  # only the keys the file gives: filter, queue, workers
+
+
+@dataclass(frozen=True)
+class ScenarioFile:
+    workspace: Workspace
+    scenarios: list[Scenario]
+    source: str = "<scenarios>"
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    name: str
+    passed: bool
+    message: str  # one line: what routed where, or expected vs actual
+    routing: Routing | None = None
+
+
+def load_scenarios(path: str | Path) -> ScenarioFile:
+    """Read and check a scenario file; raise ProblemsError listing every problem."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ProblemsError(
+            [Problem(source, f"cannot read: {error.strerror or error}", "check the path")]
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(error, "problem", None) or "invalid YAML"
+        raise ProblemsError(
+            [Problem(source, f"not valid YAML{where}: {reason}", "fix the YAML syntax")]
+        ) from None
+    return scenarios_from_data(data, source)
+
+
+def scenarios_from_data(data: Any, source: str = "<scenarios>") -> ScenarioFile:
+    """Check already-parsed scenario data (what load_scenarios does after reading YAML)."""
+    checker = _Checker(source)
+    workspace, scenarios = checker.file(data)
+    if checker.problems:
+        raise ProblemsError(checker.problems)
+    return ScenarioFile(workspace, scenarios, source)
+
+
+def run_scenarios(
+    configuration: Mapping[str, Any] | str, scenario_file: ScenarioFile
+) -> list[ScenarioResult]:
+    """Route every scenario's task; compare with its expectations."""
+    router = Router(configuration, scenario_file.workspace)
+    return [_run(router, scenario) for scenario in scenario_file.scenarios]
+
+
+def describe_cascade(steps: list[Step]) -> str:
+    """`Sales 0-30s [skip_if] -> Support 30s-TTL`: the queues a task passes through, by task age."""
+    parts = []
+    start: int | None = 0
+    for step in steps:
+        name = step.queue_name or f"{step.queue_sid} (not in workspace)"
+        begin = "?" if start is None else f"{start}s"
+        end = "TTL" if step.cumulative_timeout is None else f"{step.cumulative_timeout}s"
+        text = f"{name} {begin}-{end}"
+        if step.known_worker is not None:
+            text += f" [known worker {step.known_worker.by} = {step.known_worker.reference}]"
+        if step.skip_if is not None:
+            text += f" [skip_if {step.skip_if}]"
+        parts.append(text)
+        start = step.cumulative_timeout
+    return " -> ".join(parts) if parts else "none"
+
+
+def _run(router: Router, scenario: Scenario) -> ScenarioResult:
+    routing = router.route(scenario.task)
+    actual = {
+        "filter": routing.filter_name,  # None for default_filter too: DESIGN's "no filter matched"
+        "queue": routing.queue_name,
+        "workers": sorted(routing.eligible_workers),
+    }
+    failures = []
+    for key, expected in scenario.expect.items():
+        got = actual[key]
+        if key == "workers":
+            expected = sorted(expected)
+        if expected != got:
+            if key == "queue" and got is None and routing.queue_sid is not None:
+                got = f"{routing.queue_sid} (not a queue of the scenario workspace)"
+            failures.append(f"{key}: expected {_show(expected)}, got {_show(got)}")
+    matched = (
+        "default_filter"
+        if routing.matched_default
+        else (repr(routing.filter_name) if routing.filter_name is not None else "no filter")
+    )
+    summary = (
+        f"{matched} -> {routing.queue_name or routing.queue_sid or 'no queue'}; "
+        f"workers {_show(routing.eligible_workers)}; cascade {describe_cascade(routing.steps)}"
+    )
+    if failures:
+        return ScenarioResult(
+            scenario.name, False, f"{scenario.name}: " + "; ".join(failures) + f" ({summary})", routing
+        )
+    return ScenarioResult(scenario.name, True, f"{scenario.name}: {summary}", routing)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(item) for item in value) + "]"
+    return repr(value)
+
+
+class _Checker:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def problem(self, path: str, message: str, hint: str) -> None:
+        self.problems.append(Problem(f"{self.source}:{path}" if path else self.source, message, hint))
+
+    def mapping(
+        self, value: Any, path: str, keys: tuple[str, ...], required: tuple[str, ...]
+    ) -> dict | None:
+        if not isinstance(value, Mapping):
+            self.problem(
+                path, f"expected a mapping, found {_kind(value)}", f"write keys {', '.join(keys)}"
+            )
+            return None
+        for key in value:
+            if key not in keys:
+                self.problem(
+                    _join(path, str(key)), f"unknown key {key!r}", f"use one of {', '.join(keys)}"
+                )
+        for key in required:
+            if key not in value:
+                self.problem(path, f"missing key {key!r}", f"add {key}")
+        return dict(value)
+
+    def string(self, value: Any, path: str, what: str) -> str | None:
+        if not isinstance(value, str) or not value:
+            self.problem(
+                path, f"{what} must be a non-empty string, found {_kind(value)}", f"write the {what}"
+            )
+            return None
+        return value
+
+    def listing(self, value: Any, path: str, what: str) -> list:
+        if not isinstance(value, list):
+            self.problem(
+                path, f"{what} must be a list, found {_kind(value)}", f"write {what} as a YAML list"
+            )
+            return []
+        return value
+
+    def file(self, data: Any) -> tuple[Workspace, list[Scenario]]:
+        top = self.mapping(data, "", _TOP_KEYS, _TOP_KEYS) or {}
+        workspace = self.workspace(top.get("workspace", {}))
+        scenarios = self.scenarios(top.get("scenarios", []))
+        return workspace, scenarios
+
+    def workspace(self, value: Any) -> Workspace:
+        body = self.mapping(value, "workspace", _WORKSPACE_KEYS, ("queues",)) or {}
+        queues: list[Queue] = []
+        seen: dict[str, str] = {}
+        for index, item in enumerate(self.listing(body.get("queues", []), "workspace.queues", "queues")):
+            path = f"workspace.queues[{index}]"
+            queue = self.mapping(item, path, _QUEUE_KEYS, ("sid", "name"))
+            if queue is None:
+                continue
+            sid = self.string(queue.get("sid"), f"{path}.sid", "queue SID")
+            name = self.string(queue.get("name"), f"{path}.name", "queue name")
+            target = queue.get("target_workers", "1==1")
+            if self.expression(target, f"{path}.target_workers", "queue") and sid and name:
+                for key, label in ((sid, "SID"), (name, "name")):
+                    if key in seen:
+                        self.problem(
+                            path,
+                            f"duplicate queue {label} {key!r} (also {seen[key]})",
+                            f"give every queue a distinct {label}",
+                        )
+                    seen.setdefault(key, path)
+                queues.append(Queue(sid, name, target))
+        workers: list[Worker] = []
+        worker_sids: dict[str, str] = {}
+        for index, item in enumerate(
+            self.listing(body.get("workers", []), "workspace.workers", "workers")
+        ):
+            path = f"workspace.workers[{index}]"
+            worker = self.mapping(item, path, _WORKER_KEYS, ("sid", "name"))
+            if worker is None:
+                continue
+            sid = self.string(worker.get("sid"), f"{path}.sid", "worker SID")
+            name = self.string(worker.get("name"), f"{path}.name", "worker name")
+            attributes = worker.get("attributes", {})
+            if not isinstance(attributes, Mapping):
+                self.problem(
+                    f"{path}.attributes",
+                    f"expected a mapping, found {_kind(attributes)}",
+                    "write attributes as a YAML mapping, e.g. {skills: [sales]}",
+                )
+                attributes = None
+            available = worker.get("available", True)
+            if not isinstance(available, bool):
+                self.problem(
+                    f"{path}.available",
+                    f"expected true or false, found {_kind(available)}",
+                    "write available: true or available: false",
+                )
+                available = None
+            if sid in worker_sids:
+                self.problem(
+                    f"{path}.sid",
+                    f"duplicate worker SID {sid!r} (also {worker_sids[sid]})",
+                    "give every worker a distinct SID",
+                )
+            if sid and name and attributes is not None and available is not None:
+                worker_sids.setdefault(sid, path)
+                workers.append(Worker(sid, name, dict(attributes), available))
+        return Workspace(queues, workers)
+
+    def expression(self, text: Any, path: str, context: str) -> bool:
+        if not isinstance(text, str):
+            self.problem(
+                path, f"expected an expression string, found {_kind(text)}", "quote the expression"
+            )
+            return False
+        try:
+            parse(text, context)
+        except ExpressionError as error:
+            self.problem(path, str(error), "correct the expression")
+            return False
+        return True
+
+    def scenarios(self, value: Any) -> list[Scenario]:
+        items = self.listing(value, "scenarios", "scenarios")
+        if isinstance(value, list) and not items:
+            self.problem("scenarios", "no scenarios", "add at least one scenario")
+        names: dict[str, str] = {}
+        scenarios: list[Scenario] = []
+        for index, item in enumerate(items):
+            path = f"scenarios[{index}]"
+            body = self.mapping(item, path, _SCENARIO_KEYS, _SCENARIO_KEYS)
+            if body is None:
+                continue
+            name = self.string(body.get("name"), f"{path}.name", "scenario name")
+            if name in names:
+                self.problem(
+                    f"{path}.name",
+                    f"duplicate scenario name {name!r} (also {names[name]})",
+                    "give every scenario a distinct name",
+                )
+            task = body.get("task", {})
+            if not isinstance(task, Mapping):
+                self.problem(
+                    f"{path}.task",
+                    f"expected a mapping of task attributes, found {_kind(task)}",
+                    "write task: {attribute: value, ...}",
+                )
+                task = None
+            expect = self.expect(body.get("expect", {}), f"{path}.expect")
+            if name and name not in names and task is not None and expect is not None:
+                names[name] = path
+                scenarios.append(Scenario(name, dict(task), expect))
+        return scenarios
+
+    def expect(self, value: Any, path: str) -> dict | None:
+        body = self.mapping(value, path, _EXPECT_KEYS, ())
+        if body is None:
+            return None
+        if not body:
+            self.problem(path, "expects nothing", "give at least one of filter, queue, workers")
+            return None
+        ok = True
+        for key in ("filter", "queue"):
+            if key in body and body[key] is not None and not isinstance(body[key], str):
+                self.problem(
+                    f"{path}.{key}",
+                    f"expected a name or null, found {_kind(body[key])}",
+                    f"write the {key} name in quotes, or null",
+                )
+                ok = False
+        if "workers" in body:
+            workers = body["workers"]
+            if not isinstance(workers, list) or not all(isinstance(sid, str) for sid in workers):
+                self.problem(
+                    f"{path}.workers",
+                    f"expected a list of worker SIDs, found {_kind(workers)}",
+                    "write workers: [WK...] (or [] for nobody)",
+                )
+                ok = False
+        return body if ok else None
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"number {value}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return type(value).__name__
