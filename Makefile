@@ -1,0 +1,63 @@
+# flex-chat-transfer: every target sets up what it needs (idempotently) and runs the real Pulumi engine
+# offline: local file backend, passphrase secrets, no update checks, no plugin downloads.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Must agree with the `pulumi` Python SDK pin in pyproject.toml (same 3.27x line).
+PULUMI_VERSION := 3.274.1
+# Passphrase of the sandbox-only `local` stack (Pulumi.local.yaml). Not a secret: it protects only the
+# sandbox's throw-away credentials. Real stacks use their own passphrase or a cloud secrets provider.
+LOCAL_STACK_PASSPHRASE := chat-transfer-local-sandbox
+
+export PULUMI_VERSION
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
+export PULUMI_HOME := $(CURDIR)/.tools/pulumi-home
+export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.state
+export PULUMI_SKIP_UPDATE_CHECK := true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
+export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK := true
+
+.PHONY: help setup venv npm pulumi test local-up local-down bench lint
+
+help:
+	@echo "make local-up    sandbox + pulumi up of the local stack (prints outputs)"
+	@echo "make local-down  destroy the local stack, stop the sandbox"
+	@echo "make test        every suite (Python and Node), including the real engine"
+	@echo "make lint        ruff check and node --check of functions/"
+	@echo "make bench       benchmarks (python -m bench)"
+	@echo "make setup       only the set-up: .venv, npm ci, Pulumi CLI"
+	@echo "make pulumi      only the Pulumi CLI (.tools/bin)"
+
+setup: venv npm pulumi
+
+venv:
+	@scripts/ensure-venv.sh
+
+npm:
+	@scripts/ensure-npm.sh
+
+pulumi:
+	@scripts/ensure-pulumi.sh
+
+test: export PULUMI_CONFIG_PASSPHRASE ?= $(LOCAL_STACK_PASSPHRASE)
+test: setup
+	@scripts/run-tests.sh
+
+local-up: export PULUMI_CONFIG_PASSPHRASE ?= $(LOCAL_STACK_PASSPHRASE)
+local-up: setup
+	@mkdir -p .state
+	@scripts/local-up.sh
+
+local-down: export PULUMI_CONFIG_PASSPHRASE ?= $(LOCAL_STACK_PASSPHRASE)
+local-down: setup
+	@mkdir -p .state
+	@scripts/local-down.sh
+
+bench: setup
+	.venv/bin/python -m bench
+
+lint: venv
+	.venv/bin/ruff check .
+	@find functions -name '*.js' -not -path '*/node_modules/*' -print0 | xargs -0 -r -n1 node --check
+	@echo "lint ok"

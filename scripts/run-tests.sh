@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test suite: pytest over tests/, then node:test over functions/test/ and
+# sandbox/runtime/test/ when they exist. Runs all of them even after a failure, then prints each runner's
+# summary line and exits non-zero if any failed. pytest's "no tests collected" (exit 5) is a failure.
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+logdir=$(mktemp -d)
+trap 'rm -rf "$logdir"' EXIT
+failed=0
+summaries=()
+
+echo "== pytest tests/"
+.venv/bin/pytest tests "$@" 2>&1 | tee "$logdir/pytest.log"
+rc=${PIPESTATUS[0]}
+line=$(grep -E '^=+ .*(passed|failed|error|no tests ran|skipped|deselected).* =+$' "$logdir/pytest.log" | tail -n1)
+case $rc in
+    0) ;;
+    5) line="no tests were collected under tests/ (pytest exit 5): a missing suite counts as a failure"; failed=1 ;;
+    *) failed=1 ;;
+esac
+summaries+=("pytest: ${line:-no summary line (exit $rc)} [exit $rc]")
+
+for pkg in functions sandbox/runtime; do
+    dir=$pkg/test
+    [ -d "$dir" ] || continue
+    if [ -z "$(find "$dir" -name '*.js' -o -name '*.mjs' -o -name '*.cjs' | head -n1)" ]; then
+        summaries+=("node --test $dir: no test files in $dir [failure]")
+        failed=1
+        continue
+    fi
+    echo "== node --test $dir"
+    (cd "$pkg" && node --test test/) 2>&1 | tee "$logdir/node.log"
+    rc=${PIPESTATUS[0]}
+    [ "$rc" = 0 ] || failed=1
+    counts=$(grep -E '^# (tests|pass|fail|cancelled|skipped) ' "$logdir/node.log" | sed 's/^# //' | paste -sd, - | sed 's/,/, /g')
+    summaries+=("node --test $dir: ${counts:-no summary line} [exit $rc]")
+done
+
+echo
+echo "== summary"
+printf '%s\n' "${summaries[@]}"
+if [ "$failed" != 0 ]; then
+    echo "FAILED: at least one test runner failed (see above)"
+    exit 1
+fi
+echo "all test runners passed"

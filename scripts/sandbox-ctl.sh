@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Starts/stops the local Twilio sandbox for `make local-up` / `make local-down`.
+#   sandbox-ctl.sh start   start it (or reuse a running one); waits for its "sandbox ready" line
+#   sandbox-ctl.sh stop    stop the process recorded in .sandbox/sandbox.pid
+# State persists in .sandbox/sandbox.db; credentials and URL are written to .sandbox/env.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+dir=$repo/.sandbox
+pidfile=$dir/sandbox.pid
+log=$dir/sandbox.log
+port=${SANDBOX_PORT:-4010}
+wait_seconds=${SANDBOX_WAIT_SECONDS:-60}
+
+running_pid() {
+    local pid
+    pid=$(cat "$pidfile" 2>/dev/null) || return 1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && printf '%s\n' "$pid"
+}
+
+start() {
+    mkdir -p "$dir"
+    if pid=$(running_pid) && [ -f "$dir/env" ]; then
+        echo "sandbox already running (pid $pid, log .sandbox/sandbox.log)"
+        return 0
+    fi
+    [ -x "$repo/.venv/bin/twilio-sandbox" ] || { echo "error: .venv/bin/twilio-sandbox is missing; run 'make setup'" >&2; exit 1; }
+    rm -f "$dir/env"
+    : >"$log"
+    # setsid: the sandbox must outlive this make invocation; its pid is recorded so local-down stops exactly it.
+    setsid "$repo/.venv/bin/twilio-sandbox" serve --port "$port" --seed flex-demo \
+        --db "$dir/sandbox.db" --env-file "$dir/env" >>"$log" 2>&1 </dev/null &
+    pid=$!
+    echo "$pid" >"$pidfile"
+    for _ in $(seq $((wait_seconds * 5))); do
+        if grep -qx 'sandbox ready' "$log"; then
+            echo "sandbox ready on port $port (pid $pid, log .sandbox/sandbox.log)"
+            return 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            rm -f "$pidfile"
+            echo "error: twilio-sandbox exited before printing 'sandbox ready'; last lines of .sandbox/sandbox.log:" >&2
+            tail -n 20 "$log" >&2
+            exit 1
+        fi
+        sleep 0.2
+    done
+    echo "error: twilio-sandbox did not print 'sandbox ready' within ${wait_seconds}s (see .sandbox/sandbox.log; is port $port taken?)" >&2
+    kill "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+    exit 1
+}
+
+stop() {
+    if pid=$(running_pid); then
+        kill "$pid"
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        echo "sandbox stopped (pid $pid)"
+    else
+        echo "sandbox not running"
+    fi
+    rm -f "$pidfile"
+}
+
+case ${1:-} in
+    start) start ;;
+    stop) stop ;;
+    *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
