@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import random
 import re
+import subprocess
 import tempfile
 import threading
 import time
@@ -313,11 +314,19 @@ class ServerlessModels:
             functions, assets = self.build_versions(doc)
             as_files = self._files(functions)
             build_dir = self.build_dir(build_sid)
-            build_checks.materialise(build_dir, as_files, self._files(assets), doc["dependencies"])
-            outcome = build_checks.check_build(
-                build_dir, as_files, doc["_declared_dependencies"], doc["runtime"], self.node
-            )
-            self.builds.update(build_sid, {"_outcome": outcome.status, "_reason": outcome.reason})
+            try:
+                build_checks.materialise(build_dir, as_files, self._files(assets), doc["dependencies"])
+                outcome = build_checks.check_build(
+                    build_dir, as_files, doc["_declared_dependencies"], doc["runtime"], self.node
+                )
+            except (OSError, subprocess.SubprocessError) as error:
+                # the sandbox could not check (no node, disk full): say so rather than hang in `building`
+                reason = f"the sandbox could not check the build: {error}"
+                outcome = build_checks.BuildOutcome("failed", reason)
+            try:
+                self.builds.update(build_sid, {"_outcome": outcome.status, "_reason": outcome.reason})
+            except NotFound:
+                pass  # deleted (or the sandbox reset) while it was being checked
 
     def materialised_dir(self, build_sid: str) -> Path:
         """The build's directory, written again if it went missing (e.g. the state dir was cleaned)."""

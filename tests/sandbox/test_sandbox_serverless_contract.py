@@ -368,7 +368,9 @@ def test_a_function_that_does_not_parse_fails_the_build_with_the_reason_and_cann
     version = upload(http, service.sid, function.sid, "/broken", BROKEN)
     build = sdk.services(service.sid).builds.create(function_versions=[version["sid"]])
     assert wait_for_build(sdk, service.sid, build.sid) == "failed"
-    reason = failure_reason(http, service.sid, build.sid)
+    failed = http.get(f"/serverless/v1/Services/{service.sid}/Builds/{build.sid}")
+    assert_matches_oas("GET", str(failed.url), 200, failed.content)  # the extra reason field is allowed
+    reason = failed.json()["sandbox_failure_reason"]
     assert reason.startswith("function /broken: node --check failed: line 2: SyntaxError"), reason
     assert "(fix:" in reason
     with pytest.raises(TwilioRestException) as refused:
@@ -496,3 +498,69 @@ def test_runtime_never_serves_a_private_function(sdk, http, sandbox):
     signed = httpx.get(url, headers={"X-Twilio-Signature": validator.compute_signature(url, {})}, timeout=30)
     assert signed.status_code == 404
     assert (sandbox["statedir"] / "builds" / build.sid / "functions" / "helper.private.js").is_file()
+
+
+def test_runtime_checks_a_json_body_signature_through_body_sha256(sdk, http, sandbox):
+    _, environment, _ = deployed_function(sdk, http, HELLO, path="/json", visibility="protected")
+    body = json.dumps({"name": "dave"})
+    validator = RequestValidator(sandbox["token"])
+    url = (
+        f"{sandbox['url']}/_runtime/{environment.domain_name}/json?bodySHA256={validator.compute_hash(body)}"
+    )
+    headers = {"Content-Type": "application/json", "X-Twilio-Signature": validator.compute_signature(url, {})}
+    signed = httpx.post(url, content=body, headers=headers, timeout=30)
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["name"] == "dave"
+    other = httpx.post(url, content=json.dumps({"name": "eve"}), headers=headers, timeout=30)
+    assert other.status_code == 401
+
+
+def test_runtime_refuses_a_context_above_3_kb_with_82006(sdk, http, sandbox):
+    variables = {f"BIG_{i}": "v" * 450 for i in range(7)}
+    _, environment, _ = deployed_function(sdk, http, HELLO, variables=variables)
+    answer = httpx.get(f"{sandbox['url']}/_runtime/{environment.domain_name}/hello", timeout=30)
+    assert answer.status_code == 400 and answer.json()["code"] == 82006
+
+
+# ---- assets and logs ---
+def test_assets_upload_build_and_serve_by_visibility(sdk, http, sandbox):
+    service = sdk.services.create(unique_name=_name("assets"), friendly_name="assets")
+    environment = sdk.services(service.sid).environments.create(unique_name="production")
+    versions = []
+    for path, visibility in (
+        ("/notes.txt", "public"),
+        ("/secret.txt", "private"),
+        ("/signed.txt", "protected"),
+    ):
+        asset = sdk.services(service.sid).assets.create(friendly_name=path)
+        response = http.post(
+            f"/serverless-upload/v1/Services/{service.sid}/Assets/{asset.sid}/Versions",
+            data={"Path": path, "Visibility": visibility},
+            files={"Content": (path.strip("/"), f"text of {path}".encode(), "text/plain")},
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["asset_sid"] == asset.sid and response.json()["path"] == path
+        assert_matches_oas("GET", response.json()["url"], 200, response.content)
+        versions.append(response.json()["sid"])
+    listed = sdk.services(service.sid).assets(asset.sid).asset_versions.list()
+    assert [v.sid for v in listed] == versions[-1:]
+    build = sdk.services(service.sid).builds.create(asset_versions=versions)
+    assert wait_for_build(sdk, service.sid, build.sid) == "completed"
+    assert [v["path"] for v in sdk.services(service.sid).builds(build.sid).fetch().asset_versions] == [
+        "/notes.txt",
+        "/secret.txt",
+        "/signed.txt",
+    ]
+    sdk.services(service.sid).environments(environment.sid).deployments.create(build_sid=build.sid)
+    base = f"{sandbox['url']}/_runtime/{environment.domain_name}"
+    public = httpx.get(f"{base}/notes.txt", timeout=30)
+    assert public.status_code == 200 and public.text == "text of /notes.txt"
+    assert public.headers["content-type"].startswith("text/plain")
+    assert httpx.get(f"{base}/secret.txt", timeout=30).status_code == 404
+    assert httpx.get(f"{base}/signed.txt", timeout=30).status_code == 401
+
+
+def test_logs_list_is_an_empty_twilio_page(sdk):
+    service = sdk.services.create(unique_name=_name("logs"), friendly_name="logs")
+    environment = sdk.services(service.sid).environments.create(unique_name="production")
+    assert sdk.services(service.sid).environments(environment.sid).logs.list() == []
