@@ -5,8 +5,8 @@ terminal, Markdown for a pull-request comment). Whitespace and key order never m
 compare parsed values. Filters are paired by `filter_friendly_name` (falling back to the expression for
 unnamed filters), so a rename of the JSON around them, or a move, is not a remove plus an add.
 
-Routing outcomes (which scenario lands where, before and after) are computed by the caller with the
-simulator and attached as `RoutingOutcome`s; this module only compares and prints them.
+With a scenario file, `routing_outcomes` routes each scenario's task through both documents with the
+simulator (workflow.simulate), and the renderings add a before/after table, changed rows first.
 """
 
 from __future__ import annotations
@@ -14,7 +14,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, Literal
+
+from workflow.problems import Problem, ProblemsError
+from workflow.scenarios import ScenarioFile
+from workflow.simulate import ConfigurationError, Router, Routing
 
 
 class _Missing:
@@ -72,6 +77,7 @@ class Outcome:
     filter: str | None
     queue: str | None
     workers: tuple[str, ...] = ()
+    matched_default: bool = False
 
 
 @dataclass(frozen=True)
@@ -292,21 +298,36 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def routing_outcomes(
-    old: Mapping[str, Any], new: Mapping[str, Any], scenario_file: Any
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    scenario_file: ScenarioFile,
+    labels: tuple[str, str] = ("old", "new"),
 ) -> list[RoutingOutcome]:
-    """Route every scenario's task through both configurations with the simulator. Workers are shown
-    by name (the scenario file's workspace) so the table reads without a SID lookup."""
-    from workflow.simulate import Router  # the structural diff above needs only the two documents
-
+    """Route every scenario's task through both configurations with the simulator, at one instant so
+    time-of-day expressions agree. Workers are shown by name (the scenario file's workspace).
+    A configuration the simulator cannot use raises ProblemsError naming the side (`labels`)."""
     workspace = scenario_file.workspace
     worker_names = {worker.sid: worker.name for worker in workspace.workers}
-    before, after = Router(dict(old), workspace), Router(dict(new), workspace)
+    instant = datetime.now(UTC)
+    routers = []
+    for label, document in zip(labels, (old, new), strict=True):
+        try:
+            routers.append(Router(dict(document), workspace, clock=lambda: instant))
+        except ConfigurationError as error:
+            # str(error) is "<path>: <what> (fix: <how>)"; keep its parts, name the side.
+            what, _, hint = str(error).removeprefix(f"{error.path}: ").rpartition(" (fix: ")
+            raise ProblemsError([Problem(f"{label}: {error.path}", what, hint.removesuffix(")"))]) from None
 
-    def outcome(router: Any, task: Mapping[str, Any]) -> Outcome:
-        routing = router.route(dict(task))
-        return Outcome(routing.filter_name, routing.queue_name,
-                       tuple(worker_names.get(sid, sid) for sid in routing.eligible_workers))
+    def outcome(router: Router, task: Mapping[str, Any]) -> Outcome:
+        routing: Routing = router.route(dict(task))
+        return Outcome(
+            routing.filter_name,
+            routing.queue_name or routing.queue_sid,
+            tuple(worker_names.get(sid, sid) for sid in routing.eligible_workers),
+            routing.matched_default,
+        )
 
+    before, after = routers
     return [
         RoutingOutcome(scenario.name, outcome(before, scenario.task), outcome(after, scenario.task))
         for scenario in scenario_file.scenarios
@@ -427,9 +448,12 @@ def _change_word(change: FilterChange) -> str:
 
 
 def _outcome_text(outcome: Outcome, style: _Style) -> str:
-    if outcome.filter is None and outcome.queue is None:
-        return "no filter, no queue"
-    filter_part = style.code(outcome.filter) if outcome.filter is not None else "default_filter"
+    if outcome.matched_default:
+        filter_part = "default_filter"
+    elif outcome.filter is None:
+        return "no filter matched"
+    else:
+        filter_part = style.code(outcome.filter)
     queue_part = style.plain(outcome.queue) if outcome.queue is not None else "no queue"
     text = f"{filter_part} → {queue_part}"
     text += f" ({style.plain(', '.join(outcome.workers))})" if outcome.workers else " (no eligible worker)"

@@ -195,3 +195,24 @@ def test_cli_writes_output_file(tmp_path: Path):
     result = run(str(old), str(new), "--format", "markdown", "-o", str(out))
     assert result.exit_code == 0 and result.stdout == ""
     assert out.read_text().startswith("### Workflow changes\n")
+
+
+def test_cli_names_the_side_whose_workflow_the_simulator_rejects(tmp_path: Path):
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "diff" / "routing-impact"
+    broken = json.loads((fixtures / "new.json").read_text())
+    broken["task_routing"]["filters"][1]["expression"] = "customerTier == "
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(broken))
+    result = run(str(fixtures / "old.json"), str(new), "--scenarios", str(fixtures / "scenarios.yaml"))
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"{new}: $.task_routing.filters[1].expression") and "(fix: " in line
+
+
+def test_cli_reports_a_bad_scenario_file(tmp_path: Path):
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "diff" / "routing-impact"
+    scenarios = tmp_path / "scenarios.yaml"
+    scenarios.write_text("workspace: {queues: [], workers: []}\nscenarios: []\nextra: 1\n")
+    result = run(str(fixtures / "old.json"), str(fixtures / "new.json"), "--scenarios", str(scenarios))
+    assert result.exit_code == 2
+    assert "extra" in result.stderr and "(fix: " in result.stderr

@@ -54,3 +54,23 @@ def test_queue_names_appear_next_to_sids_only_with_a_name_map(tmp_path: Path):
     result = CliRunner().invoke(app, ["diff", str(case / "old.json"), str(case / "new.json")])
     assert "(Billing)" not in result.stdout
     assert '"WQ00000000000000000000000000000004"' in result.stdout
+
+
+@pytest.mark.parametrize("output_format,suffix", [("text", "txt"), ("markdown", "md")])
+def test_routing_impact_of_a_filter_added_ahead_of_others(output_format: str, suffix: str):
+    """A "VIP customers" filter inserted before the queue filters takes VIP customers' transfers to
+    Sales and Support: two of four scenarios now route elsewhere, and they are listed first."""
+    case = FIXTURES / "routing-impact"
+    result = run_diff(case, output_format, "--scenarios", str(case / "scenarios.yaml"))
+    assert result.exit_code == 1, result.output  # routing outcomes changed
+    assert result.stdout == (case / f"expected.{suffix}").read_text(encoding="utf-8")
+
+
+def test_routing_impact_is_computed_not_copied():
+    # Diffing new against itself routes every scenario the same way: exit 0, nothing marked changed.
+    case = FIXTURES / "routing-impact"
+    new = str(case / "new.json")
+    result = CliRunner().invoke(app, ["diff", new, new, "--scenarios", str(case / "scenarios.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "Routing outcomes: 0 of 4 scenarios route differently" in result.stdout
+    assert "VIP customers" in result.stdout and "* " not in result.stdout

@@ -91,3 +91,33 @@ def test_stack_errors_name_the_revision_and_key(repo: Path):
     assert broken.exit_code == 2
     assert "HEAD:Pulumi.dev.yaml: chat-transfer:transferQueues[1].timeout" in broken.stderr
     assert "(fix: " in broken.stderr
+
+
+SCENARIOS = """\
+workspace:
+  queues:
+    - {sid: WQ00000000000000000000000000000001, name: Everyone}
+    - {sid: WQ00000000000000000000000000000002, name: Sales}
+    - {sid: WQ00000000000000000000000000000003, name: Support}
+    - {sid: WQ00000000000000000000000000000004, name: Billing}
+  workers:
+    - {sid: WK00000000000000000000000000000001, name: alice}
+scenarios:
+  - name: to Billing
+    task: {transferTargetType: queue, transferQueueName: Billing, workerSidsInConversation: []}
+    expect: {queue: Billing}
+  - name: to Sales
+    task: {transferTargetType: queue, transferQueueName: Sales, workerSidsInConversation: []}
+    expect: {queue: Sales}
+"""
+
+
+def test_stack_with_scenarios_renders_with_the_workspace_sids(repo: Path):
+    (repo / "scenarios.yaml").write_text(SCENARIOS)
+    result = run("--stack", "dev", "--base", "HEAD", "--scenarios", "scenarios.yaml")
+    assert result.exit_code == 1, result.output
+    assert "queue SIDs taken from the workspace" in result.stderr
+    assert '"WQ00000000000000000000000000000004" (Billing)' in result.stdout
+    changed = '* "to Billing": no filter matched ⇒ "Assign To Queue - Billing" → Billing (alice)'
+    assert changed in result.stdout
+    assert '  "to Sales": unchanged, "Assign To Queue - Sales" → Sales (alice)' in result.stdout

@@ -16,6 +16,7 @@ import typer
 from workflow.cli import app
 from workflow.diff import diff_workflows, format_markdown, format_text, routing_outcomes
 from workflow.problems import Problem, ProblemsError
+from workflow.scenarios import load_scenarios
 
 EXIT_OK = 0
 EXIT_ROUTING_CHANGED = 1
@@ -68,6 +69,7 @@ def diff_command(
     are ignored; queue names appear next to SIDs when a name map is available."""
     try:
         sids = _read_queue_sids(queue_sids) if queue_sids else None
+        scenario_file = load_scenarios(scenarios) if scenarios is not None else None
         if stack is not None:
             if old is not None or new is not None:
                 raise _usage("OLD/NEW", "give either two JSON files or --stack with --base, not both",
@@ -75,8 +77,14 @@ def diff_command(
             if base is None:
                 raise _usage("--base", "--stack needs the git revision to compare against",
                              "add --base origin/main (or any commit)")
-            if sids is None:
+            if sids is None and scenario_file is not None:
+                # Route with the scenario workspace's queues: render both sides with its SIDs.
+                sids = {queue.name: queue.sid for queue in scenario_file.workspace.queues}
+                typer.echo(f"queue SIDs taken from the workspace in {scenarios}", err=True)
+            elif sids is None:
                 typer.echo("no --queue-sids: queues appear as placeholder SIDs named after them", err=True)
+            old_label = f"{base}:Pulumi.{stack}.yaml"
+            new_label = f"{head}:Pulumi.{stack}.yaml" if head else f"Pulumi.{stack}.yaml"
             old_document = _render_stack_at(stack, base, sids, "--base")
             new_document = _render_stack_at(stack, head, sids, "--head")
         else:
@@ -85,20 +93,17 @@ def diff_command(
                              "run `chat-transfer diff OLD.json NEW.json` or use --stack NAME --base REV")
             if base is not None or head is not None:
                 raise _usage("--base", "--base/--head only apply with --stack", "add --stack NAME")
+            old_label, new_label = str(old), str(new)
             old_document = _read_workflow(old)
             new_document = _read_workflow(new)
 
         queue_names = {sid: name for name, sid in (sids or {}).items()}
-        scenario_file = None
-        if scenarios is not None:
-            from workflow.scenarios import load_scenarios
-
-            scenario_file = load_scenarios(scenarios)
+        if scenario_file is not None:
             queue_names.update({queue.sid: queue.name for queue in scenario_file.workspace.queues})
-
         result = diff_workflows(old_document, new_document, queue_names)
         if scenario_file is not None:
-            result = result.with_routing(routing_outcomes(old_document, new_document, scenario_file))
+            outcomes = routing_outcomes(old_document, new_document, scenario_file, (old_label, new_label))
+            result = result.with_routing(outcomes)
     except ProblemsError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)
