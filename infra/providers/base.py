@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pulumi import dynamic
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from infra.client import client_from_settings
@@ -18,7 +19,7 @@ from infra.rest import Rest
 
 def is_unknown(value: Any) -> bool:
     """True for a value not known yet during preview (an Output of a resource still to be created)."""
-    if isinstance(value, str) and value == UNKNOWN:
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN):
         return True
     if isinstance(value, dict):
         return any(is_unknown(v) for v in value.values())
