@@ -52,6 +52,7 @@ class _Operand:
     kind: str
     value: Any = None  # the constant, for _CONST
     fn: Callable[[Any], Any] | None = None  # outer bindings -> value, or worker view -> value
+    key: str | None = None  # a one-name worker path, for the fast membership predicate
 
     def outer(self, bindings: Bindings) -> Any:
         return self.value if self.kind == _CONST else self.fn(bindings)
@@ -127,7 +128,7 @@ class _Compiler:
             result = test(left.value, right.value)
             return _Condition(False, lambda _b: result)
         if left.kind != _INNER and right.kind != _INNER:
-            return _Condition(False, lambda b: test(left.outer(b), right.outer(b)))
+            return _Condition(False, _outer_comparison(op, test, left, right))
         if left.kind == _INNER and right.kind == _INNER:
             lf, rf = left.fn, right.fn
             return _Condition(True, lambda _b: lambda w: test(lf(w), rf(w)))
@@ -135,7 +136,7 @@ class _Compiler:
             lf = left.fn
             if op in ("IN", "NOT IN"):
                 return _Condition(
-                    True, lambda b: _membership_predicate(lf, right.outer(b), op == "NOT IN")
+                    True, lambda b: _membership_predicate(left, right.outer(b), op == "NOT IN")
                 )
             return _Condition(True, lambda b: _right_bound(test, lf, right.outer(b)))
         rf = right.fn
@@ -230,7 +231,7 @@ def _outer(binding: str, keys: tuple[str | int, ...]) -> _Operand:
 def _inner(keys: tuple[str | int, ...]) -> _Operand:
     if len(keys) == 1 and isinstance(keys[0], str):
         (key,) = keys
-        return _Operand(_INNER, fn=lambda w: w.get(key))
+        return _Operand(_INNER, fn=lambda w: w.get(key), key=key)
     return _Operand(_INNER, fn=lambda w: walk(w, keys))
 
 
@@ -246,15 +247,41 @@ def _left_bound(test, left_value, right_fn) -> WorkerPredicate:
     return lambda w: test(left_value, right_fn(w))
 
 
-def _membership_predicate(left_fn, array: Any, negate: bool) -> WorkerPredicate:
-    """`worker-value [NOT] IN task-array`, with the array hashed once per task."""
+_NOT_SCALAR = (list, tuple, dict)
+
+
+def _membership_predicate(left: _Operand, array: Any, negate: bool) -> WorkerPredicate:
+    """`worker-value [NOT] IN task-array`, with the array hashed once per task.
+
+    The common case (a list of SIDs tested against `worker.sid`) gets a predicate with no extra call.
+    """
     if not isinstance(array, (list, tuple)):
         return _always_false  # array operator on a scalar
     members = Membership(array)
-    scalar = (list, tuple, dict)
+    strings, key, lf = members.strings, left.key, left.fn
+    if not members.others and key is not None:
+        if negate:  # a non-string scalar is never in an array of strings
+            return lambda w: (
+                v not in strings if type(v := w.get(key)) is str else not isinstance(v, _NOT_SCALAR)
+            )
+        return lambda w: type(v := w.get(key)) is str and v in strings
     if negate:
-        return lambda w: not isinstance(value := left_fn(w), scalar) and value not in members
-    return lambda w: not isinstance(value := left_fn(w), scalar) and value in members
+        return lambda w: not isinstance(value := lf(w), _NOT_SCALAR) and value not in members
+    return lambda w: not isinstance(value := lf(w), _NOT_SCALAR) and value in members
+
+
+def _outer_comparison(op: str, test, left: _Operand, right: _Operand) -> Callable[[Bindings], bool]:
+    """A comparison without worker names; `path == 'text'` (every filter we render) is one call."""
+    if right.kind == _CONST:
+        lf, value = left.fn, right.value
+        if op == "==" and type(value) is str:
+            return lambda b: lf(b) == value  # only an equal str compares equal to a str
+        return lambda b: test(lf(b), value)
+    if left.kind == _CONST:
+        value, rf = left.value, right.fn
+        return lambda b: test(value, rf(b))
+    lf, rf = left.fn, right.fn
+    return lambda b: test(lf(b), rf(b))
 
 
 def _combine(parts: list[_Condition], conjunction: bool) -> _Condition:
