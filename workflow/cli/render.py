@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -63,16 +63,37 @@ def _in_file(problem: Problem, sid_file: Path) -> Problem:
     )
 
 
-def _stand_in_sids(spec: ChatTransferSpec) -> dict[str, str]:
-    """Well-formed fake SIDs so a placeholder render can still be checked in full."""
-    return {name: "WQ" + hashlib.sha256(name.encode()).hexdigest()[:32] for name in spec.queue_names()}
+def stand_in_sid(queue_name: str) -> str:
+    """A well-formed fake SID per name, so a placeholder render can still be checked in full."""
+    return "WQ" + hashlib.sha256(queue_name.encode()).hexdigest()[:32]
+
+
+def replace_placeholders(value: Any) -> Any:
+    """`value` with every placeholder SID swapped for its stand-in (for checking only, never output)."""
+    if isinstance(value, dict):
+        return {key: replace_placeholders(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [replace_placeholders(item) for item in value]
+    if isinstance(value, str) and value.startswith(PLACEHOLDER_PREFIX) and value.endswith(">"):
+        return stand_in_sid(value[len(PLACEHOLDER_PREFIX) : -1])
+    return value
+
+
+def placeholder_names(value: Any) -> set[str]:
+    """Queue names of the placeholder SIDs in a document."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return set().union(*(placeholder_names(item) for item in value))
+    if isinstance(value, str) and value.startswith(PLACEHOLDER_PREFIX) and value.endswith(">"):
+        return {value[len(PLACEHOLDER_PREFIX) : -1]}
+    return set()
 
 
 def _validate_rendered(document: dict, spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> None:
     if queue_sids is None:
-        stand_ins = _stand_in_sids(spec)
-        document = json.loads(json.dumps(render(spec, stand_ins)))
-        queue_sids = stand_ins
+        document = replace_placeholders(document)
+        queue_sids = {name: stand_in_sid(name) for name in spec.queue_names()}
     problems = validate_configuration(document, queue_sids)
     if problems:
         raise fail([f"rendered workflow is invalid: {p}" for p in problems], 1)
