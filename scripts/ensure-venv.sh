@@ -21,7 +21,12 @@ fi
 want=$(sha256sum "$repo/pyproject.toml" | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "installing Python dependencies into .venv (pip install -e '.[dev]')"
-    (cd "$repo" && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]')
+    # pip's and setuptools' chatter goes to a log; shown only when the install fails.
+    if ! (cd "$repo" && "$venv/bin/python" -m pip install --disable-pip-version-check -e '.[dev]') \
+        >"$venv/pip-install.log" 2>&1; then
+        tail -n 30 "$venv/pip-install.log" >&2
+        die "pip install -e '.[dev]' failed (full log: .venv/pip-install.log)"
+    fi
     # The Python language host reports every installed `pulumi-*` distribution as a required plugin and the
     # engine would then try to download it; only the SDK itself (and pulumi-policy) may be present.
     "$venv/bin/python" - <<'PY'
