@@ -119,12 +119,15 @@ def pr_repo(tmp_path: Path) -> Path:
 
 def test_the_pr_diff_script_writes_the_comment(pr_repo: Path):
     summary = pr_repo / "summary.md"
-    env = {**os.environ, "STACKS": "dev", "BASE_SHA": "HEAD~1", "GITHUB_STEP_SUMMARY": str(summary)}
+    # STACKS empty: the script finds the stacks itself (here: dev, from Pulumi.dev.yaml).
+    env = {**os.environ, "STACKS": "", "BASE_SHA": "HEAD~1", "GITHUB_STEP_SUMMARY": str(summary)}
     result = subprocess.run(["bash", "-e", "-c", diff_script()], cwd=pr_repo, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     comment = (pr_repo / "diff-comment.md").read_text()
-    assert comment.startswith("<!-- chat-transfer-diff -->\n## Workflow review\n#### Stack `dev`\n")
+    heading = "<!-- chat-transfer-diff -->\n## Workflow review: stack `dev`\n### Workflow changes"
+    assert comment.startswith(heading)
+    assert comment.count("## Workflow review: stack") == 1
     assert "| `Assign To Queue - Billing` | added at [2] |" in comment
     assert summary.read_text() == comment
 
