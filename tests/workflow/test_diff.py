@@ -216,3 +216,10 @@ def test_cli_reports_a_bad_scenario_file(tmp_path: Path):
     result = run(str(fixtures / "old.json"), str(fixtures / "new.json"), "--scenarios", str(scenarios))
     assert result.exit_code == 2
     assert "extra" in result.stderr and "(fix: " in result.stderr
+
+
+def test_help_documents_the_exit_codes():
+    text = " ".join(CliRunner().invoke(app, ["diff", "--help"], terminal_width=200).stdout.split())
+    assert "Exit status: 0 the diff was printed" in text
+    assert "1 with --scenarios, at least one scenario routes differently" in text
+    assert "2 bad input" in text

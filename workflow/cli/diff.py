@@ -28,8 +28,18 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
+HELP = (
+    "Review a workflow change: semantic diff of two configurations, or of two revisions of a stack.\n\n"
+    "Reports filters added, removed, moved (old index -> new index) or changed (expression, each target's "
+    "changed keys) and the default_filter; whitespace and key order are ignored. Queue names appear next to "
+    "SIDs when a name map is available (--queue-sids, or the --scenarios workspace). With --scenarios, also "
+    "the routing outcome of every scenario before and after, changed rows first."
+)
+
+
 @app.command(
     "diff",
+    help=HELP,
     epilog=(
         "Exit status: 0 the diff was printed (with or without changes); 1 with --scenarios, at least one "
         "scenario routes differently (filter, queue or eligible workers); 2 bad input (unreadable or "
@@ -64,9 +74,7 @@ def diff_command(
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
 ) -> None:
-    """Semantic diff of two workflow configurations: filters added, removed, moved (old index -> new
-    index) or changed (expression, each target's keys), and the default_filter. Whitespace and key order
-    are ignored; queue names appear next to SIDs when a name map is available."""
+    """Review a workflow change (the help text is in HELP)."""
     try:
         sids = _read_queue_sids(queue_sids) if queue_sids else None
         scenario_file = load_scenarios(scenarios) if scenarios is not None else None
