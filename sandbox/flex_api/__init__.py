@@ -1,0 +1,1 @@
+"""Flex v1: Configuration, Interactions, Channels, Participants, Invites."""

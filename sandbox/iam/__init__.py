@@ -1,0 +1,1 @@
+"""IAM v1: Flex token validation, the call twilio-flex-token-validator makes."""

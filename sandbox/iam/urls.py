@@ -1,0 +1,16 @@
+"""IAM routes (https://iam.twilio.com/v1/…)."""
+
+from __future__ import annotations
+
+from sandbox.core.http import Product, route
+from sandbox.iam import responses as r
+from sandbox.iam.models import IamBackend
+
+P = "iam"
+PRODUCTS = [
+    Product(
+        name=P,
+        backend=IamBackend,
+        routes=[route("/v1/Accounts/{account}/Tokens/validate", P, POST=r.validate_token)],
+    )
+]

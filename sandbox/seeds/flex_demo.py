@@ -1,0 +1,155 @@
+"""`flex-demo`: a Flex-like account. Workspace "Flex Task Assignment" with Flex's activities and task
+channels, queues Everyone / Sales / Support, twelve workers with skills (some offline), the "Assign to Anyone"
+workflow,
+a Flex configuration whose ui_attributes already carry other features' keys, and one active chat: a
+conversation with its customer and agent (alice), the interaction, its channel and the agent's task."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sandbox.core.state import SandboxState
+
+# (name, skills, available)
+WORKERS = (
+    ("alice", ["sales", "support"], True),
+    ("bob", ["sales"], True),
+    ("carol", ["support"], True),
+    ("dave", ["sales"], True),
+    ("erin", ["support"], True),
+    ("frank", ["sales", "support"], False),
+    ("grace", [], True),
+    ("heidi", ["sales"], False),
+    ("ivan", ["support"], True),
+    ("judy", ["sales", "support"], True),
+    ("mallory", [], False),
+    ("oscar", ["support"], True),
+)
+QUEUES = (
+    ("Everyone", "1==1"),
+    ("Sales", "routing.skills HAS 'sales'"),
+    ("Support", "routing.skills HAS 'support'"),
+)
+
+# Keys other Flex features keep in ui_attributes; a deploy must leave them as they are.
+UI_ATTRIBUTES: dict[str, Any] = {
+    "colorTheme": {"baseName": "FlexLight"},
+    "custom_data": {
+        "common": {"log_level": "info", "teams": ["Blue Team", "Red Team"]},
+        "features": {
+            "callback_and_voicemail": {"enabled": True, "allow_requeue": True, "max_attempts": 3},
+            "supervisor_barge_coach": {"enabled": True, "agent_coaching_panel": True},
+            "caller_id": {"enabled": False},
+        },
+    },
+}
+
+
+def seed(state: SandboxState) -> dict[str, Any]:
+    tr = state.backends["taskrouter"]
+    flex = state.backends["flex-api"]
+    conv = state.backends["conversations"]
+    ws = tr.create_workspace("Flex Task Assignment", prioritize_queue_order="FIFO")
+    ws_sid = ws["sid"]
+    tr.create_activity(ws_sid, "Break", False)
+    activities = {a["friendly_name"]: a["sid"] for a in tr.activities.list(parent=ws_sid)}
+    channels = {c["unique_name"]: c["sid"] for c in tr.channels.list(parent=ws_sid)}
+    queues = {
+        name: tr.create_queue(ws_sid, {"friendly_name": name, "target_workers": target})["sid"]
+        for name, target in QUEUES
+    }
+    workers: dict[str, str] = {}
+    for name, skills, available in WORKERS:
+        attributes = {
+            "contact_uri": f"client:{name}",
+            "full_name": name.title(),
+            "email": f"{name}@example.com",
+            "roles": ["agent"],
+            "routing": {"skills": skills, "levels": {s: 1 for s in skills}},
+        }
+        activity = activities["Available" if available else "Offline"]
+        workers[name] = tr.create_worker(ws_sid, name, json.dumps(attributes), activity)["sid"]
+    anyone = tr.create_workflow(
+        ws_sid,
+        {
+            "friendly_name": "Assign to Anyone",
+            "configuration": json.dumps(
+                {"task_routing": {"filters": [], "default_filter": {"queue": queues["Everyone"]}}}
+            ),
+            "task_reservation_timeout": 120,
+        },
+    )
+    flex.set_configuration(
+        {
+            "account_sid": state.account_sid,
+            "taskrouter_workspace_sid": ws_sid,
+            "taskrouter_target_workflow_sid": anyone["sid"],
+            "taskrouter_target_taskqueue_sid": queues["Everyone"],
+            "ui_attributes": UI_ATTRIBUTES,
+            "chat_service_instance_sid": None,
+            "serverless_service_sids": [],
+        }
+    )
+
+    # The active chat: customer writes in, the task goes to alice (first available in Everyone), she accepts.
+    conversation = conv.create_conversation(
+        {"friendly_name": "Chat with Customer", "attributes": json.dumps({"channel": "web"})}
+    )
+    customer = conv.add_participant(
+        conversation["sid"], "customer-0001", json.dumps({"member_type": "customer"})
+    )
+    interaction = flex.interactions.create(
+        {
+            "channel": {
+                "type": "chat",
+                "initiated_by": "customer",
+                "properties": {"media_channel_sid": conversation["sid"]},
+            },
+            "routing": {"properties": {"workspace_sid": ws_sid, "workflow_sid": anyone["sid"]}},
+            "interaction_context_sid": None,
+            "webhook_ttid": None,
+        }
+    )
+    channel = flex.add_channel(interaction["sid"], "chat", conversation["sid"])
+    customer_ut = flex.add_participant(interaction["sid"], channel["sid"], "customer", None, customer["sid"])
+    task = flex._create_task(
+        {
+            "workspace_sid": ws_sid,
+            "workflow_sid": anyone["sid"],
+            "task_channel_unique_name": "chat",
+            "attributes": {
+                "channelType": "web",
+                "from": "customer-0001",
+                "customerName": "Customer",
+                "direction": "inbound",
+            },
+        },
+        interaction["sid"],
+        channel,
+        invite_sid=None,
+    )
+    reservation = tr.reservations.list(parent=task["sid"], reservation_status="pending")[0]
+    tr.update_reservation(ws_sid, task["sid"], reservation["sid"], "accepted")
+    agent_ut = flex.participants.list(parent=channel["sid"], type="agent")[0]
+    agent_mb = conv.participants.list(parent=conversation["sid"], identity="alice")[0]
+    return {
+        "account_sid": state.account_sid,
+        "workspace": {"sid": ws_sid, "friendly_name": ws["friendly_name"]},
+        "activities": activities,
+        "task_channels": channels,
+        "queues": queues,
+        "workers": workers,
+        "workflows": {"Assign to Anyone": anyone["sid"]},
+        "chat": {
+            "interaction": interaction["sid"],
+            "channel": channel["sid"],
+            "conversation": conversation["sid"],
+            "agent_participant": agent_ut["sid"],
+            "customer_participant": customer_ut["sid"],
+            "task": task["sid"],
+            "reservation": reservation["sid"],
+            "worker": workers["alice"],
+            "conversation_participants": {"alice": agent_mb["sid"], "customer": customer["sid"]},
+        },
+    }

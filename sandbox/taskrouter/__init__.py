@@ -1,0 +1,1 @@
+"""TaskRouter v1: workspaces, activities, task channels, queues, workers, workflows, tasks, reservations."""

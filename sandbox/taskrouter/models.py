@@ -1,0 +1,439 @@
+"""TaskRouter state and rules. Documents are stored snake_case as Twilio returns them, minus `url`/`links`;
+`attributes` and `configuration` are kept as the JSON strings Twilio returns."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sandbox.core.errors import InvalidParameter, NotFound
+from sandbox.core.sids import is_sid
+from sandbox.core.state import SandboxState
+from sandbox.core.store import ResourceTable, now_iso
+
+# Every new workspace has these, as on Twilio (Offline is the default and timeout activity).
+DEFAULT_ACTIVITIES = (("Offline", False), ("Available", True), ("Unavailable", False))
+DEFAULT_TASK_CHANNELS = (
+    ("Default", "default"),
+    ("Voice", "voice"),
+    ("Chat", "chat"),
+    ("SMS", "sms"),
+    ("Video", "video"),
+    ("Email", "email"),
+)
+ATTRIBUTES_MAX = 4096
+TASK_TTL_DEFAULT, TASK_TTL_MAX = 86_400, 1_209_600
+RESERVATION_TIMEOUT_DEFAULT, RESERVATION_TIMEOUT_MAX = 120, 86_400
+
+
+def attributes_json(value: str | None, name: str = "Attributes") -> str:
+    """Validate a JSON-object attributes string; Twilio keeps the string as sent."""
+    if value is None or value == "":
+        return "{}"
+    if len(value) > ATTRIBUTES_MAX:
+        raise InvalidParameter(
+            f"{name} is {len(value)} characters, over TaskRouter's limit of {ATTRIBUTES_MAX}"
+        )
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise InvalidParameter(f"{name} is not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(parsed, dict):
+        raise InvalidParameter(f"{name} must be a JSON object, got {type(parsed).__name__}")
+    return value
+
+
+def check_expression(text: str, context: str, name: str) -> None:
+    from workflow.expressions import ExpressionError, parse
+
+    try:
+        parse(text, context)
+    except ExpressionError as exc:
+        raise InvalidParameter(f"{name} is not a valid expression: {exc}") from None
+
+
+def _duplicate_queue(name: str, ws: str, account: str) -> str:
+    # The wording Twilio uses (nash-md/twilio-contact-center#23).
+    return f"Queue named {name} already exists for workspace {ws} for account {account}"
+
+
+class TaskRouterBackend:
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        store = state.store
+        self.store = store
+        self.workspaces = ResourceTable(store, "taskrouter.workspace", "WS")
+        self.activities = ResourceTable(store, "taskrouter.activity", "WA")
+        self.channels = ResourceTable(store, "taskrouter.task_channel", "TC")
+        self.queues = ResourceTable(store, "taskrouter.task_queue", "WQ")
+        self.workers = ResourceTable(store, "taskrouter.worker", "WK")
+        self.workflows = ResourceTable(store, "taskrouter.workflow", "WW")
+        self.tasks = ResourceTable(store, "taskrouter.task", "WT")
+        self.reservations = ResourceTable(store, "taskrouter.reservation", "WR")
+        # Called with (task, reservation, worker) after a reservation is accepted (Flex adds participants).
+        self.on_accept: list[Callable[[dict, dict, dict], None]] = []
+
+    # ---- workspaces ------------------------------------------------------------------------------------
+    def workspace(self, sid: str) -> dict[str, Any]:
+        return self.workspaces.fetch(sid, path=f"/Workspaces/{sid}")
+
+    def create_workspace(self, friendly_name: str, **options: Any) -> dict[str, Any]:
+        with self.store.transaction():
+            ws = self.workspaces.create(
+                {
+                    "account_sid": self.state.account_sid,
+                    "friendly_name": friendly_name,
+                    "event_callback_url": options.get("event_callback_url"),
+                    "events_filter": options.get("events_filter"),
+                    "multi_task_enabled": options.get("multi_task_enabled", True),
+                    "prioritize_queue_order": options.get("prioritize_queue_order") or "FIFO",
+                    "default_activity_sid": None,
+                    "default_activity_name": None,
+                    "timeout_activity_sid": None,
+                    "timeout_activity_name": None,
+                }
+            )
+            for name, available in DEFAULT_ACTIVITIES:
+                self.create_activity(ws["sid"], name, available)
+            for name, unique in DEFAULT_TASK_CHANNELS:
+                self.create_channel(ws["sid"], name, unique)
+            offline = self.activities.list(parent=ws["sid"], friendly_name="Offline")[0]
+            return self.workspaces.update(
+                ws["sid"],
+                {
+                    "default_activity_sid": offline["sid"],
+                    "default_activity_name": "Offline",
+                    "timeout_activity_sid": offline["sid"],
+                    "timeout_activity_name": "Offline",
+                },
+            )
+
+    def update_workspace(self, sid: str, changes: dict[str, Any]) -> dict[str, Any]:
+        self.workspace(sid)
+        for key in ("default_activity_sid", "timeout_activity_sid"):
+            if changes.get(key):
+                activity = self.activity(sid, changes[key], param=key)
+                changes[key.replace("_sid", "_name")] = activity["friendly_name"]
+        return self.workspaces.update(sid, changes)
+
+    def delete_workspace(self, sid: str) -> None:
+        self.workspace(sid)
+        self.workspaces.delete(sid)
+
+    # ---- activities ------------------------------------------------------------------------------------
+    def activity(self, ws: str, sid: str, param: str | None = None) -> dict[str, Any]:
+        doc = self.activities.get(sid, ws)
+        if doc is None:
+            if param:
+                raise InvalidParameter(f"{param} {sid!r} is not an activity of workspace {ws}")
+            raise NotFound(f"/Workspaces/{ws}/Activities/{sid}")
+        return doc
+
+    def create_activity(self, ws: str, friendly_name: str, available: bool) -> dict[str, Any]:
+        with self.store.transaction():
+            if any(a["friendly_name"] == friendly_name for a in self.activities.list(parent=ws)):
+                raise InvalidParameter(f"Activity named {friendly_name} already exists for workspace {ws}")
+            return self.activities.create(
+                {
+                    "account_sid": self.state.account_sid,
+                    "workspace_sid": ws,
+                    "friendly_name": friendly_name,
+                    "available": available,
+                },
+                parent=ws,
+            )
+
+    def delete_activity(self, ws: str, sid: str) -> None:
+        self.activity(ws, sid)
+        if self.workers.list(parent=ws, activity_sid=sid):
+            raise InvalidParameter(
+                f"Activity {sid} is in use by workers; move them to another activity first"
+            )
+        workspace = self.workspace(ws)
+        if sid in (workspace["default_activity_sid"], workspace["timeout_activity_sid"]):
+            raise InvalidParameter(f"Activity {sid} is the workspace's default or timeout activity")
+        self.activities.delete(sid)
+
+    # ---- task channels ---------------------------------------------------------------------------------
+    def channel(self, ws: str, ref: str) -> dict[str, Any]:
+        """By TC SID or unique name."""
+        doc = self.channels.get(ref, ws) if is_sid(ref, "TC") else None
+        if doc is None:
+            matches = self.channels.list(parent=ws, unique_name=ref)
+            doc = matches[0] if matches else None
+        if doc is None:
+            raise NotFound(f"/Workspaces/{ws}/TaskChannels/{ref}")
+        return doc
+
+    def create_channel(
+        self, ws: str, friendly_name: str, unique_name: str, channel_optimized_routing: bool | None = None
+    ) -> dict[str, Any]:
+        with self.store.transaction():
+            if self.channels.list(parent=ws, unique_name=unique_name):
+                raise InvalidParameter(
+                    f"TaskChannel with UniqueName {unique_name} already exists for workspace {ws}"
+                )
+            return self.channels.create(
+                {
+                    "account_sid": self.state.account_sid,
+                    "workspace_sid": ws,
+                    "friendly_name": friendly_name,
+                    "unique_name": unique_name,
+                    "channel_optimized_routing": channel_optimized_routing,
+                },
+                parent=ws,
+            )
+
+    # ---- task queues -----------------------------------------------------------------------------------
+    def queue(self, ws: str, sid: str) -> dict[str, Any]:
+        return self.queues.fetch(sid, ws, path=f"/Workspaces/{ws}/TaskQueues/{sid}")
+
+    def create_queue(self, ws: str, fields: dict[str, Any]) -> dict[str, Any]:
+        self.workspace(ws)
+        name = fields["friendly_name"]
+        check_expression(fields.get("target_workers") or "1==1", "queue", "TargetWorkers")
+        with self.store.transaction():
+            if self.queues.list(parent=ws, friendly_name=name):
+                raise InvalidParameter(_duplicate_queue(name, ws, self.state.account_sid))
+            doc = {
+                "account_sid": self.state.account_sid,
+                "workspace_sid": ws,
+                "friendly_name": name,
+                "target_workers": fields.get("target_workers") or "1==1",
+                "max_reserved_workers": fields.get("max_reserved_workers") or 1,
+                "task_order": fields.get("task_order") or "FIFO",
+                "reservation_activity_sid": None,
+                "reservation_activity_name": None,
+                "assignment_activity_sid": None,
+                "assignment_activity_name": None,
+            }
+            doc.update(self._queue_activities(ws, fields))
+            return self.queues.create(doc, parent=ws)
+
+    def _queue_activities(self, ws: str, fields: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in ("reservation_activity_sid", "assignment_activity_sid"):
+            if fields.get(key):
+                out[key] = fields[key]
+                out[key.replace("_sid", "_name")] = self.activity(ws, fields[key], param=key)["friendly_name"]
+        return out
+
+    def update_queue(self, ws: str, sid: str, fields: dict[str, Any]) -> dict[str, Any]:
+        current = self.queue(ws, sid)
+        if "target_workers" in fields:
+            check_expression(fields["target_workers"], "queue", "TargetWorkers")
+        with self.store.transaction():
+            name = fields.get("friendly_name")
+            if name and name != current["friendly_name"] and self.queues.list(parent=ws, friendly_name=name):
+                raise InvalidParameter(_duplicate_queue(name, ws, self.state.account_sid))
+            changes = {k: v for k, v in fields.items() if not k.endswith("activity_sid")}
+            changes.update(self._queue_activities(ws, fields))
+            return self.queues.update(sid, changes)
+
+    def delete_queue(self, ws: str, sid: str) -> None:
+        self.queue(ws, sid)
+        self.queues.delete(sid)
+
+    # ---- workers ---------------------------------------------------------------------------------------
+    def worker(self, ws: str, sid: str) -> dict[str, Any]:
+        return self.workers.fetch(sid, ws, path=f"/Workspaces/{ws}/Workers/{sid}")
+
+    def create_worker(
+        self, ws: str, friendly_name: str, attributes: str | None, activity_sid: str | None
+    ) -> dict[str, Any]:
+        workspace = self.workspace(ws)
+        attrs = attributes_json(attributes)
+        activity = self.activity(ws, activity_sid or workspace["default_activity_sid"], param="ActivitySid")
+        with self.store.transaction():
+            if any(w["friendly_name"].lower() == friendly_name.lower() for w in self.workers.list(parent=ws)):
+                raise InvalidParameter(f"Worker named {friendly_name} already exists for workspace {ws}")
+            now = now_iso()
+            return self.workers.create(
+                {
+                    "account_sid": self.state.account_sid,
+                    "workspace_sid": ws,
+                    "friendly_name": friendly_name,
+                    "attributes": attrs,
+                    "activity_sid": activity["sid"],
+                    "activity_name": activity["friendly_name"],
+                    "available": activity["available"],
+                    "date_status_changed": now,
+                },
+                parent=ws,
+            )
+
+    def update_worker(
+        self, ws: str, sid: str, friendly_name: str | None, attributes: str | None, activity_sid: str | None
+    ) -> dict[str, Any]:
+        from sandbox.taskrouter.routing import Assigner
+
+        current = self.worker(ws, sid)
+        changes: dict[str, Any] = {}
+        if attributes is not None:
+            changes["attributes"] = attributes_json(attributes)
+        if friendly_name is not None and friendly_name != current["friendly_name"]:
+            if any(w["friendly_name"].lower() == friendly_name.lower() for w in self.workers.list(parent=ws)):
+                raise InvalidParameter(f"Worker named {friendly_name} already exists for workspace {ws}")
+            changes["friendly_name"] = friendly_name
+        if activity_sid is not None and activity_sid != current["activity_sid"]:
+            activity = self.activity(ws, activity_sid, param="ActivitySid")
+            changes.update(
+                activity_sid=activity["sid"],
+                activity_name=activity["friendly_name"],
+                available=activity["available"],
+                date_status_changed=now_iso(),
+            )
+        with self.store.transaction():
+            doc = self.workers.update(sid, changes) if changes else current
+            if changes.get("available") or "attributes" in changes:
+                Assigner(self).assign_pending(ws)  # a worker who became eligible may take waiting tasks
+        return doc
+
+    def delete_worker(self, ws: str, sid: str) -> None:
+        self.worker(ws, sid)
+        self.workers.delete(sid)
+
+    # ---- workflows -------------------------------------------------------------------------------------
+    def workflow(self, ws: str, sid: str) -> dict[str, Any]:
+        return self.workflows.fetch(sid, ws, path=f"/Workspaces/{ws}/Workflows/{sid}")
+
+    def checked_configuration(self, ws: str, configuration: str) -> str:
+        """400/20001 with the first problem's line when invalid; else the re-serialised configuration."""
+        from workflow.validate import validate_configuration
+
+        queue_sids = {q["friendly_name"]: q["sid"] for q in self.queues.list(parent=ws)}
+        problems = validate_configuration(configuration, queue_sids)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise InvalidParameter(f"Invalid Configuration: {problems[0]}{more}")
+        # Twilio answers with its own serialisation, not the bytes sent (terraform-provider-twilio#120).
+        return json.dumps(json.loads(configuration), separators=(",", ":"))
+
+    def create_workflow(self, ws: str, fields: dict[str, Any]) -> dict[str, Any]:
+        self.workspace(ws)
+        return self.workflows.create(
+            {
+                "account_sid": self.state.account_sid,
+                "workspace_sid": ws,
+                "friendly_name": fields["friendly_name"],
+                "configuration": self.checked_configuration(ws, fields["configuration"]),
+                "assignment_callback_url": fields.get("assignment_callback_url"),
+                "fallback_assignment_callback_url": fields.get("fallback_assignment_callback_url"),
+                "task_reservation_timeout": fields.get("task_reservation_timeout")
+                or RESERVATION_TIMEOUT_DEFAULT,
+                "document_content_type": "application/json",
+            },
+            parent=ws,
+        )
+
+    def update_workflow(self, ws: str, sid: str, fields: dict[str, Any]) -> dict[str, Any]:
+        self.workflow(ws, sid)
+        if "configuration" in fields:
+            fields["configuration"] = self.checked_configuration(ws, fields["configuration"])
+        return self.workflows.update(sid, fields)
+
+    def delete_workflow(self, ws: str, sid: str) -> None:
+        self.workflow(ws, sid)
+        self.workflows.delete(sid)
+
+    # ---- tasks -----------------------------------------------------------------------------------------
+    def task(self, ws: str, sid: str) -> dict[str, Any]:
+        return self.tasks.fetch(sid, ws, path=f"/Workspaces/{ws}/Tasks/{sid}")
+
+    def create_task(
+        self,
+        ws: str,
+        attributes: str | None,
+        workflow_sid: str | None,
+        task_channel: str | None,
+        priority: int | None,
+        timeout: int | None,
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Create a task and route it at once: it enters the matched queue and may get a reservation."""
+        from sandbox.taskrouter.routing import Assigner
+
+        self.workspace(ws)
+        attrs = attributes_json(attributes)
+        workflows = self.workflows.list(parent=ws)
+        if workflow_sid:
+            workflow = self.workflows.get(workflow_sid, ws)
+            if workflow is None:
+                raise InvalidParameter(f"WorkflowSid {workflow_sid} is not a workflow of workspace {ws}")
+        elif len(workflows) == 1:
+            workflow = workflows[0]
+        else:
+            raise InvalidParameter(f"WorkflowSid is required: workspace {ws} has {len(workflows)} workflows")
+        try:
+            channel = self.channel(ws, task_channel or "default")
+        except NotFound:
+            raise InvalidParameter(
+                f"TaskChannel {task_channel!r} is not a task channel of workspace {ws}"
+            ) from None
+        with self.store.transaction():
+            task = self.tasks.create(
+                {
+                    "account_sid": self.state.account_sid,
+                    "workspace_sid": ws,
+                    "attributes": attrs,
+                    "assignment_status": "pending",
+                    "age": 0,
+                    "priority": priority or 0,
+                    "reason": None,
+                    "timeout": timeout or TASK_TTL_DEFAULT,
+                    "workflow_sid": workflow["sid"],
+                    "workflow_friendly_name": workflow["friendly_name"],
+                    "task_queue_sid": None,
+                    "task_queue_friendly_name": None,
+                    "task_queue_entered_date": None,
+                    "task_channel_sid": channel["sid"],
+                    "task_channel_unique_name": channel["unique_name"],
+                    "addons": "{}",
+                    "virtual_start_time": None,
+                    "ignore_capacity": None,
+                    "routing_target": None,
+                    "_rejected_by": [],
+                    **(extra or {}),
+                },
+                parent=ws,
+            )
+            task["virtual_start_time"] = task["date_created"]
+            task = self.tasks.update(task["sid"], {"virtual_start_time": task["date_created"]})
+            return Assigner(self).route(task)
+
+    def update_task(self, ws: str, sid: str, changes: dict[str, Any]) -> dict[str, Any]:
+        task = self.task(ws, sid)
+        status = changes.get("assignment_status")
+        if status in ("canceled", "completed") and not changes.get("reason"):
+            raise InvalidParameter(f"Reason is required when setting AssignmentStatus to {status}")
+        if "attributes" in changes:
+            changes["attributes"] = attributes_json(changes["attributes"])
+        with self.store.transaction():
+            if status in ("canceled", "completed"):
+                for res in self.reservations.list(parent=sid, reservation_status="pending"):
+                    self.reservations.update(res["sid"], {"reservation_status": "canceled"})
+            return self.tasks.update(task["sid"], changes)
+
+    def delete_task(self, ws: str, sid: str) -> None:
+        self.task(ws, sid)
+        self.tasks.delete(sid)
+
+    # ---- reservations ----------------------------------------------------------------------------------
+    def reservation(self, ws: str, task_sid: str, sid: str) -> dict[str, Any]:
+        return self.reservations.fetch(
+            sid, task_sid, path=f"/Workspaces/{ws}/Tasks/{task_sid}/Reservations/{sid}"
+        )
+
+    def worker_reservations(self, ws: str, worker_sid: str) -> list[dict[str, Any]]:
+        self.worker(ws, worker_sid)
+        return [
+            r for r in self.reservations.list() if r["worker_sid"] == worker_sid and r["workspace_sid"] == ws
+        ]
+
+    def update_reservation(self, ws: str, task_sid: str, sid: str, status: str) -> dict[str, Any]:
+        from sandbox.taskrouter.routing import Assigner
+
+        with self.store.transaction():
+            reservation = self.reservation(ws, task_sid, sid)
+            return Assigner(self).transition(reservation, status)
