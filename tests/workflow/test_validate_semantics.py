@@ -215,3 +215,11 @@ def test_problems_come_in_document_order():
         flt["targets"][0]["timeout"] = 0
     paths = [p.path for p in validate_configuration(document)]
     assert paths == sorted(paths)
+
+
+def test_expression_checks_are_active_not_silently_skipped():
+    """The import guard must not hide a broken expressions package now that it has landed."""
+    import workflow.loader
+    import workflow.validate
+
+    assert workflow.validate.parse is not None and workflow.loader.parse is not None
