@@ -34,10 +34,11 @@ def parse_tree(text: str) -> Tree:
     except UnexpectedCharacters as error:
         raise _bad_character(text, error.pos_in_stream) from None
     except UnexpectedEOF:  # not raised by LALR in practice; kept for safety
-        raise _unexpected(text, len(text), "$END") from None
+        raise _unexpected(text, len(text.rstrip()), "$END") from None
     except UnexpectedToken as error:
         token = error.token
-        at = len(text) if token.type == "$END" else token.start_pos
+        # At the end, point just past the last token rather than past trailing spaces.
+        at = len(text.rstrip()) if token.type == "$END" else token.start_pos
         raise _unexpected(text, at, token.type) from None
 
 
