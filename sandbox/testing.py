@@ -1,0 +1,161 @@
+"""`SandboxProcess`: the sandbox as a subprocess for test suites and benchmarks (docs/SEAMS.md "sandbox/").
+
+    with SandboxProcess(tmp_path) as sandbox:
+        client = make_client(sandbox.account_sid, sandbox.auth_token, sandbox_url=sandbox.url)
+        sandbox.add_fault(route="/Workflows", kind="429", count=1)
+        sandbox.summary()["writes"]
+
+It always listens on a free port (`--port 0`) and reads the printed env lines; nothing touches the database
+file directly. Failing to start raises RuntimeError with the server's stderr.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+READY_LINE = "sandbox ready"
+START_TIMEOUT = 60.0
+
+
+class SandboxProcess:
+    def __init__(self, workdir: Path | str, seed: str = "flex-demo", **serve_options: Any) -> None:
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.seed = seed
+        self.serve_options = serve_options
+        self.db = Path(serve_options.pop("db", self.workdir / "sandbox.db"))
+        self.env_file = Path(serve_options.pop("env_file", self.workdir / "env"))
+        self._process: subprocess.Popen[str] | None = None
+        self._env: dict[str, str] = {}
+
+    # ---- lifecycle -------------------------------------------------------------------------------------
+    def __enter__(self) -> SandboxProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        if self._process is not None:
+            raise RuntimeError("sandbox already running; call stop() or restart()")
+        args = [sys.executable, "-c", "from sandbox.cli import main; main()", "serve", "--port", "0",
+                "--db", str(self.db), "--seed", self.seed, "--env-file", str(self.env_file)]
+        for name, value in self.serve_options.items():
+            args += [f"--{name.replace('_', '-')}", str(value)]
+        log = open(self.workdir / "sandbox.log", "a")  # noqa: SIM115 - kept open for the process's lifetime
+        self._process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True,
+                                         cwd=str(Path(__file__).resolve().parent.parent))
+        log.close()
+        self._env = self._read_env(self._process)
+
+    def _read_env(self, process: subprocess.Popen[str]) -> dict[str, str]:
+        lines: list[str] = []
+        done = threading.Event()
+
+        def reader() -> None:
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.append(line.rstrip("\n"))
+                if line.strip() == READY_LINE:
+                    break
+            done.set()
+
+        threading.Thread(target=reader, daemon=True).start()
+        if not done.wait(START_TIMEOUT) or not lines or lines[-1] != READY_LINE:
+            self._kill()
+            log = (self.workdir / "sandbox.log").read_text()[-2000:]
+            raise RuntimeError(f"sandbox did not start within {START_TIMEOUT:.0f}s; stdout={lines!r}\n{log}")
+        return dict(line.split("=", 1) for line in lines if "=" in line)
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
+    def restart(self) -> None:
+        """Stop and start again on the same database (the port may change; read `.url` again)."""
+        self.stop()
+        self.start()
+
+    # ---- what clients need -----------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return self._env["TWILIO_SANDBOX_URL"]
+
+    @property
+    def account_sid(self) -> str:
+        return self._env["TWILIO_ACCOUNT_SID"]
+
+    @property
+    def auth_token(self) -> str:
+        return self._env["TWILIO_AUTH_TOKEN"]
+
+    def env(self) -> dict[str, str]:
+        return {k: self._env[k] for k in ("TWILIO_SANDBOX_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")}
+
+    def client(self):
+        """An unmodified twilio `Client` through the project's one URL rewrite."""
+        from infra.client import make_client
+
+        return make_client(self.account_sid, self.auth_token, sandbox_url=self.url)
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, auth=(self.account_sid, self.auth_token), timeout=30)
+
+    # ---- control API -----------------------------------------------------------------------------------
+    def _control(self, method: str, path: str, **kwargs: Any) -> Any:
+        with self.http() as http:
+            response = http.request(method, f"/_sandbox/{path}", **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} /_sandbox/{path} -> {response.status_code}: {response.text}")
+        return response.json() if response.content else None
+
+    def reset(self, seed: str | None = None) -> dict[str, Any]:
+        return self._control("POST", "reset", json={"seed": seed or self.seed})
+
+    def seed_info(self) -> dict[str, Any]:
+        return self._control("GET", "seed")
+
+    def requests(self, since: int | None = None) -> list[dict[str, Any]]:
+        params = {"since": since} if since is not None else None
+        return self._control("GET", "requests", params=params)["requests"]
+
+    def summary(self) -> dict[str, Any]:
+        return self._control("GET", "requests/summary")
+
+    def add_fault(self, **fault: Any) -> dict[str, Any]:
+        return self._control("POST", "faults", json=fault)
+
+    def clear_faults(self) -> None:
+        self._control("DELETE", "faults")
+
+    def flex_token(self, worker_sid: str, ttl: int | None = None) -> str:
+        body: dict[str, Any] = {"worker_sid": worker_sid}
+        if ttl is not None:
+            body["ttl"] = ttl
+        return self._control("POST", "flex-tokens", json=body)["token"]
+
+
+__all__ = ["SandboxProcess"]
