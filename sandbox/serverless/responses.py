@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sandbox.core.errors import InvalidParameter, missing
+from sandbox.core.errors import InvalidParameter, NotFound, missing
 from sandbox.core.http import Ctx
 from sandbox.core.paging import paginate
 from sandbox.serverless.models import ServerlessModels
@@ -412,4 +412,11 @@ def list_logs(ctx: Ctx):
         page_url=_url(ctx, path),
         render=lambda d: d,
         filters=("FunctionSid", "StartDate", "EndDate"),
+    )
+
+
+def fetch_log(ctx: Ctx):
+    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
+    raise NotFound(
+        f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Logs/{ctx.path['sid']}"
     )

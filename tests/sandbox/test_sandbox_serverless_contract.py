@@ -254,6 +254,7 @@ def test_functions_are_created_listed_renamed_and_deleted(sdk):
     assert re.fullmatch(r"ZH[0-9a-f]{32}", invite.sid)
     assert [f.friendly_name for f in functions.list()] == ["/invite-participant", "/remove-participant"]
     assert functions(invite.sid).update(friendly_name="/invite").friendly_name == "/invite"
+    assert functions(invite.sid).fetch().friendly_name == "/invite"
     functions(remove.sid).delete()
     assert [f.sid for f in functions.list()] == [invite.sid]
 
@@ -560,7 +561,38 @@ def test_assets_upload_build_and_serve_by_visibility(sdk, http, sandbox):
     assert httpx.get(f"{base}/signed.txt", timeout=30).status_code == 401
 
 
+def test_assets_are_fetched_renamed_and_deleted(sdk, http):
+    service = sdk.services.create(unique_name=_name("assetcrud"), friendly_name="assets")
+    assets = sdk.services(service.sid).assets
+    asset = assets.create(friendly_name="/a.txt")
+    assert re.fullmatch(r"ZH[0-9a-f]{32}", asset.sid)
+    assert assets(asset.sid).update(friendly_name="/b.txt").friendly_name == "/b.txt"
+    assert assets(asset.sid).fetch().friendly_name == "/b.txt"
+    version = http.post(
+        f"/serverless-upload/v1/Services/{service.sid}/Assets/{asset.sid}/Versions",
+        data={"Path": "b.txt", "Visibility": "public"},
+        files={"Content": ("b.txt", b"bee", "text/plain")},
+    ).json()
+    assert assets(asset.sid).asset_versions(version["sid"]).fetch().path == "/b.txt"
+    assets(asset.sid).delete()
+    assert assets.list() == []
+
+
+def test_an_undeployed_build_can_be_deleted(sdk, http):
+    service = sdk.services.create(unique_name=_name("delbuild"), friendly_name="delete build")
+    function = sdk.services(service.sid).functions.create(friendly_name="/hello")
+    version = upload(http, service.sid, function.sid, "/hello", HELLO)
+    build = sdk.services(service.sid).builds.create(function_versions=[version["sid"]])
+    sdk.services(service.sid).builds(build.sid).delete()
+    with pytest.raises(TwilioRestException) as gone:
+        sdk.services(service.sid).builds(build.sid).fetch()
+    assert gone.value.status == 404
+
+
 def test_logs_list_is_an_empty_twilio_page(sdk):
     service = sdk.services.create(unique_name=_name("logs"), friendly_name="logs")
     environment = sdk.services(service.sid).environments.create(unique_name="production")
     assert sdk.services(service.sid).environments(environment.sid).logs.list() == []
+    with pytest.raises(TwilioRestException) as missing:
+        sdk.services(service.sid).environments(environment.sid).logs("NO" + "0" * 32).fetch()
+    assert (missing.value.status, missing.value.code) == (404, 20404)
