@@ -61,7 +61,7 @@ def test_pull_request_runs_lint_tests_diff_comment_and_preview_per_stack():
     document = load("pull-request.yml")
     assert "pull_request" in document["on"]
     runs = "\n".join(step.get("run", "") for step in all_steps(document))
-    assert "ruff check" in runs and "make test" in runs and "make pulumi" in runs
+    assert "make lint" in runs and "make test" in runs and "make venv pulumi" in runs
     assert "chat-transfer diff" in runs and "--base" in runs and "--format markdown" in runs
     comment = next(step for step in all_steps(document)
                    if step.get("uses", "").startswith("actions/github-script"))
@@ -89,7 +89,7 @@ def test_merge_deploys_each_environment_in_order_behind_its_protection():
     job = up["jobs"]["up"]
     assert job["environment"] == "${{ inputs.stack }}"
     runs = "\n".join(step.get("run", "") for step in job["steps"])
-    assert "make pulumi" in runs and "pulumi up" in runs and "--expect-no-changes" in runs
+    assert "make venv pulumi" in runs and "pulumi up" in runs and "--expect-no-changes" in runs
 
 
 def diff_script() -> str:
