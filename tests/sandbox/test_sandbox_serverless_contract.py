@@ -8,13 +8,9 @@ runtime host."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -23,8 +19,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
 from infra.client import make_client
+from sandbox.testing import SandboxProcess
 
-REPO = Path(__file__).resolve().parents[2]
 BUILD_SECONDS = 0.3
 
 HELLO = b"""exports.handler = (context, event, callback) => {
@@ -44,50 +40,23 @@ exports.handler = (c, e, cb) => cb(null, typeof twilio + path.sep + typeof fs + 
 
 # ---- the server ---
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
+def server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("serverless-sandbox")
-    command = [
-        str(Path(sys.executable).parent / "twilio-sandbox"),
-        "serve",
-        "--port",
-        "0",
-        "--seed",
-        "empty",
-        "--db",
-        str(workdir / "state" / "sandbox.db"),
-        "--env-file",
-        str(workdir / "env"),
-        "--build-seconds",
-        str(BUILD_SECONDS),
-    ]
-    process = subprocess.Popen(
-        command,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    env: dict[str, str] = {}
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"sandbox exited: {process.stderr.read()}")
-        if line.strip() == "sandbox ready":
-            break
-        key, _, value = line.strip().partition("=")
-        env[key] = value
-    try:
-        yield {
-            "url": env["TWILIO_SANDBOX_URL"],
-            "sid": env["TWILIO_ACCOUNT_SID"],
-            "token": env["TWILIO_AUTH_TOKEN"],
-            "statedir": workdir / "state",
-        }
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    with SandboxProcess(
+        workdir, seed="empty", db=workdir / "state" / "sandbox.db", build_seconds=BUILD_SECONDS
+    ) as process:
+        yield process
+
+
+@pytest.fixture
+def sandbox(server):
+    """The running server's address and credentials (read again per test: a restart may change the port)."""
+    return {
+        "url": server.url,
+        "sid": server.account_sid,
+        "token": server.auth_token,
+        "statedir": server.db.parent,
+    }
 
 
 class Recorder:
@@ -596,3 +565,14 @@ def test_logs_list_is_an_empty_twilio_page(sdk):
     with pytest.raises(TwilioRestException) as missing:
         sdk.services(service.sid).environments(environment.sid).logs("NO" + "0" * 32).fetch()
     assert (missing.value.status, missing.value.code) == (404, 20404)
+
+
+def test_deployed_functions_survive_a_restart_on_the_same_db(sdk, http, server):
+    _, environment, build = deployed_function(sdk, http, HELLO, variables={"GREETING": "still here"})
+    server.restart()
+    answer = httpx.get(f"{server.url}/_runtime/{environment.domain_name}/hello", timeout=30)
+    assert answer.status_code == 200 and answer.json()["greeting"] == "still here"
+    client = make_client(server.account_sid, server.auth_token, sandbox_url=server.url)
+    service = client.serverless.v1.services(environment.service_sid)
+    assert service.environments(environment.sid).fetch().build_sid == build.sid
+    assert service.builds(build.sid).build_status().fetch().status == "completed"
