@@ -74,3 +74,9 @@ def test_routing_impact_is_computed_not_copied():
     assert result.exit_code == 0, result.output
     assert "Routing outcomes: 0 of 4 scenarios route differently" in result.stdout
     assert "VIP customers" in result.stdout and "* " not in result.stdout
+
+
+def test_readme_example_is_the_real_output():
+    readme = (FIXTURES.parents[2] / "README.md").read_text(encoding="utf-8")
+    expected = (FIXTURES / "routing-impact" / "expected.txt").read_text(encoding="utf-8")
+    assert "$ chat-transfer diff old.json new.json --scenarios scenarios.yaml\n" + expected in readme
