@@ -88,12 +88,17 @@ def test_first_matching_filter_wins_and_default_filter_catches_the_rest() -> Non
     configuration = {
         "task_routing": {
             "filters": [
-                {"filter_friendly_name": "VIP", "expression": "vip == true",
-                 "targets": [{"queue": SUPPORT}]},
-                {"filter_friendly_name": "Sales", "expression": "topic == 'sales'",
-                 "targets": [{"queue": SALES}]},
-                {"filter_friendly_name": "Sales again", "expression": "1 == 1",
-                 "targets": [{"queue": EVERYONE}]},
+                {"filter_friendly_name": "VIP", "expression": "vip == true", "targets": [{"queue": SUPPORT}]},
+                {
+                    "filter_friendly_name": "Sales",
+                    "expression": "topic == 'sales'",
+                    "targets": [{"queue": SALES}],
+                },
+                {
+                    "filter_friendly_name": "Sales again",
+                    "expression": "1 == 1",
+                    "targets": [{"queue": EVERYONE}],
+                },
             ],
             "default_filter": {"queue": EVERYONE},
         }
@@ -113,12 +118,15 @@ def test_cascade_has_cumulative_timeouts_and_inherits_the_queue() -> None:
     configuration = {
         "task_routing": {
             "filters": [
-                {"expression": "1 == 1", "targets": [
-                    {"queue": SALES, "expression": "worker.level > 4", "timeout": 30, "priority": "10"},
-                    {"timeout": "45", "skip_if": "workers.available == 0"},
-                    {"queue": SUPPORT},
-                    {"queue": EVERYONE},
-                ]}
+                {
+                    "expression": "1 == 1",
+                    "targets": [
+                        {"queue": SALES, "expression": "worker.level > 4", "timeout": 30, "priority": "10"},
+                        {"timeout": "45", "skip_if": "workers.available == 0"},
+                        {"queue": SUPPORT},
+                        {"queue": EVERYONE},
+                    ],
+                }
             ]
         }
     }
@@ -138,11 +146,18 @@ def test_skip_if_fires_only_when_nobody_is_eligible() -> None:
     configuration = {
         "task_routing": {
             "filters": [
-                {"expression": "1 == 1", "targets": [
-                    {"queue": SALES, "expression": "worker.sid NOT IN task.inChat", "timeout": 30,
-                     "skip_if": "workers.available <= 2"},
-                    {"queue": SUPPORT},
-                ]}
+                {
+                    "expression": "1 == 1",
+                    "targets": [
+                        {
+                            "queue": SALES,
+                            "expression": "worker.sid NOT IN task.inChat",
+                            "timeout": 30,
+                            "skip_if": "workers.available <= 2",
+                        },
+                        {"queue": SUPPORT},
+                    ],
+                }
             ]
         }
     }
@@ -156,9 +171,10 @@ def test_known_worker_by_friendly_name_must_be_a_queue_member() -> None:
     configuration = {
         "task_routing": {
             "filters": [
-                {"expression": "1 == 1", "targets": [
-                    {"queue": SUPPORT, "known_worker_friendly_name": "task.agent"}
-                ]}
+                {
+                    "expression": "1 == 1",
+                    "targets": [{"queue": SUPPORT, "known_worker_friendly_name": "task.agent"}],
+                }
             ]
         }
     }
@@ -178,9 +194,11 @@ def test_order_by_numeric_attributes_with_missing_last() -> None:
     workspace = Workspace([Queue(EVERYONE, "Everyone")], workers)
 
     def order(order_by: str) -> list[str]:
-        configuration = {"task_routing": {"filters": [
-            {"expression": "1==1", "targets": [{"queue": EVERYONE, "order_by": order_by}]}
-        ]}}
+        configuration = {
+            "task_routing": {
+                "filters": [{"expression": "1==1", "targets": [{"queue": EVERYONE, "order_by": order_by}]}]
+            }
+        }
         return Router(configuration, workspace).route({}).eligible_workers
 
     assert order("worker.rank DESC") == [wk(3), wk(4), wk(1), wk(2), wk(5)]
@@ -189,10 +207,17 @@ def test_order_by_numeric_attributes_with_missing_last() -> None:
 
 
 def test_time_variables_come_from_the_clock() -> None:
-    configuration = {"task_routing": {"filters": [
-        {"filter_friendly_name": "office hours", "expression": "taskrouter.currentHour >= 9",
-         "targets": [{"queue": EVERYONE}]}
-    ]}}
+    configuration = {
+        "task_routing": {
+            "filters": [
+                {
+                    "filter_friendly_name": "office hours",
+                    "expression": "taskrouter.currentHour >= 9",
+                    "targets": [{"queue": EVERYONE}],
+                }
+            ]
+        }
+    }
     morning = Router(configuration, WORKSPACE, clock=lambda: datetime(2026, 1, 5, 10, 0, tzinfo=UTC))
     night = Router(configuration, WORKSPACE, clock=lambda: datetime(2026, 1, 5, 3, 0, tzinfo=UTC))
     assert morning.route({}).filter_name == "office hours"
@@ -200,9 +225,7 @@ def test_time_variables_come_from_the_clock() -> None:
 
 
 def test_queue_sid_not_in_the_workspace_has_no_name_and_no_workers() -> None:
-    configuration = {"task_routing": {"filters": [
-        {"expression": "1==1", "targets": [{"queue": wq(77)}]}
-    ]}}
+    configuration = {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": wq(77)}]}]}}
     routing = Router(configuration, WORKSPACE).route({})
     assert routing.queue_sid == wq(77) and routing.queue_name is None and routing.eligible_workers == []
 
@@ -218,21 +241,52 @@ def test_every_expression_is_compiled_once_per_router() -> None:
     ("configuration", "path", "fragment"),
     [
         ({}, "$.task_routing", "missing"),
-        ({"task_routing": {"filters": [{"expression": "a ==", "targets": [{"queue": SALES}]}]}},
-         "$.task_routing.filters[0].expression", "at column 5"),
-        ({"task_routing": {"filters": [{"expression": "1==1", "targets": [{"expression": "1==1"}]}]}},
-         "$.task_routing.filters[0].targets[0].queue", "no queue"),
-        ({"task_routing": {"filters": [{"expression": "1==1", "targets": [
-            {"queue": SALES, "expression": "sid == 'x'"}]}]}},
-         "$.task_routing.filters[0].targets[0].expression", "bare name 'sid'"),
-        ({"task_routing": {"filters": [{"expression": "1==1", "targets": [
-            {"queue": SALES, "timeout": "soon"}]}]}},
-         "$.task_routing.filters[0].targets[0].timeout", "whole number"),
-        ({"task_routing": {"filters": [{"expression": "1==1", "targets": [
-            {"queue": SALES, "known_worker_sid": "WK123"}]}]}},
-         "$.task_routing.filters[0].targets[0].known_worker_sid", "task attribute reference"),
-        ({"task_routing": {"default_filter": {"queue": SALES, "skip_if": "available == 0"}}},
-         "$.task_routing.default_filter.skip_if", "not available in skip_if"),
+        (
+            {"task_routing": {"filters": [{"expression": "a ==", "targets": [{"queue": SALES}]}]}},
+            "$.task_routing.filters[0].expression",
+            "at column 5",
+        ),
+        (
+            {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"expression": "1==1"}]}]}},
+            "$.task_routing.filters[0].targets[0].queue",
+            "no queue",
+        ),
+        (
+            {
+                "task_routing": {
+                    "filters": [
+                        {"expression": "1==1", "targets": [{"queue": SALES, "expression": "sid == 'x'"}]}
+                    ]
+                }
+            },
+            "$.task_routing.filters[0].targets[0].expression",
+            "bare name 'sid'",
+        ),
+        (
+            {
+                "task_routing": {
+                    "filters": [{"expression": "1==1", "targets": [{"queue": SALES, "timeout": "soon"}]}]
+                }
+            },
+            "$.task_routing.filters[0].targets[0].timeout",
+            "whole number",
+        ),
+        (
+            {
+                "task_routing": {
+                    "filters": [
+                        {"expression": "1==1", "targets": [{"queue": SALES, "known_worker_sid": "WK123"}]}
+                    ]
+                }
+            },
+            "$.task_routing.filters[0].targets[0].known_worker_sid",
+            "task attribute reference",
+        ),
+        (
+            {"task_routing": {"default_filter": {"queue": SALES, "skip_if": "available == 0"}}},
+            "$.task_routing.default_filter.skip_if",
+            "not available in skip_if",
+        ),
     ],
 )
 def test_configuration_errors_name_the_json_path(configuration, path, fragment) -> None:
