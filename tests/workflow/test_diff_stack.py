@@ -121,3 +121,15 @@ def test_stack_with_scenarios_renders_with_the_workspace_sids(repo: Path):
     changed = '* "to Billing": no filter matched ⇒ "Assign To Queue - Billing" → Billing (alice)'
     assert changed in result.stdout
     assert '  "to Sales": unchanged, "Assign To Queue - Sales" → Sales (alice)' in result.stdout
+
+
+def test_stack_queue_missing_from_the_scenario_workspace_says_where_to_add_it(repo: Path):
+    (repo / "scenarios.yaml").write_text(SCENARIOS.replace(
+        "    - {sid: WQ00000000000000000000000000000004, name: Billing}\n", ""
+    ).replace("Billing, workerSids", "Sales, workerSids").replace("{queue: Billing}", "{queue: Sales}"))
+    result = run("--stack", "dev", "--base", "HEAD", "--scenarios", "scenarios.yaml")
+    assert result.exit_code == 2
+    problem = result.stderr.strip().splitlines()[-1]
+    assert problem.startswith('Pulumi.dev.yaml: queue_sids["Billing"]: no SID for queue \'Billing\'')
+    hint = "(fix: add the queue to workspace.queues in scenarios.yaml, or pass --queue-sids)"
+    assert problem.endswith(hint)

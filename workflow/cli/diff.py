@@ -75,6 +75,7 @@ def diff_command(
     ] = None,
 ) -> None:
     """Review a workflow change (the help text is in HELP)."""
+    scenario_sids = False  # True when the stack is rendered with the scenario workspace's SIDs
     try:
         sids = _read_queue_sids(queue_sids) if queue_sids else None
         scenario_file = load_scenarios(scenarios) if scenarios is not None else None
@@ -88,6 +89,7 @@ def diff_command(
             if sids is None and scenario_file is not None:
                 # Route with the scenario workspace's queues: render both sides with its SIDs.
                 sids = {queue.name: queue.sid for queue in scenario_file.workspace.queues}
+                scenario_sids = True
                 typer.echo(f"queue SIDs taken from the workspace in {scenarios}", err=True)
             elif sids is None:
                 typer.echo("no --queue-sids: queues appear as placeholder SIDs named after them", err=True)
@@ -114,6 +116,9 @@ def diff_command(
             result = result.with_routing(outcomes)
     except ProblemsError as error:
         for problem in error.problems:
+            if scenario_sids and "queue_sids[" in problem.path:
+                problem = replace(problem, hint=f"add the queue to workspace.queues in {scenarios}, "
+                                  "or pass --queue-sids")
             typer.echo(str(problem), err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
