@@ -363,14 +363,16 @@ class _Style:
 
 class _MarkdownStyle(_Style):
     def plain(self, text: str) -> str:
-        """Safe inside a table cell: pipes and backslashes escaped, no line breaks."""
-        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        """Safe inside a table cell: pipes and backslashes escaped, no HTML tags, no line breaks."""
+        text = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+        return text.replace("\n", " ")
 
     def code(self, text: str) -> str:
         fence = "``" if "`" in text else "`"
         pad = " " if fence == "``" else ""
         # GitHub needs the pipe escaped even inside a code span in a table.
-        return f"{fence}{pad}{text.replace('|', chr(92) + '|').replace(chr(10), ' ')}{pad}{fence}"
+        text = text.replace("|", "\\|").replace("\n", " ")
+        return f"{fence}{pad}{text}{pad}{fence}"
 
     def literal(self, value: Any) -> str:
         return self.code(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))

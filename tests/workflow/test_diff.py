@@ -223,3 +223,9 @@ def test_help_documents_the_exit_codes():
     assert "Exit status: 0 the diff was printed" in text
     assert "1 with --scenarios, at least one scenario routes differently" in text
     assert "2 bad input" in text
+
+
+def test_markdown_keeps_angle_brackets_visible():
+    outcome = RoutingOutcome("<b>bold</b> scenario", Outcome("A", "Q<1>"), Outcome("A", "Q<1>"))
+    markdown = format_markdown(diff_workflows(doc(), doc()).with_routing([outcome]))
+    assert "| &lt;b>bold&lt;/b> scenario | `A` → Q&lt;1> (no eligible worker) |" in markdown
