@@ -43,9 +43,9 @@ def main() -> None:
     chat_transfer = ChatTransfer(
         "chat-transfer", spec, workspace["sid"], queue_sids, functions, build_timeout
     )
-    pulumi.export("workflowSid", chat_transfer.workflow.sid)
-    pulumi.export("serviceSid", chat_transfer.service.sid)
-    pulumi.export("environmentSid", chat_transfer.environment.sid)
+    pulumi.export("workflowSid", chat_transfer.workflow.id)
+    pulumi.export("serviceSid", chat_transfer.service.id)
+    pulumi.export("environmentSid", chat_transfer.environment.id)
     pulumi.export("domainName", chat_transfer.environment.domain_name)
     pulumi.export("functionUrls", chat_transfer.function_urls)
 

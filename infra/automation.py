@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,8 +122,19 @@ class StackRunner:
         return {k: v.value for k, v in self.stack.outputs().items()}
 
     def exported_state(self) -> str:
-        """The stack's state as exported by the CLI (what a backend stores), as text."""
-        return json.dumps(self.stack.export_stack().deployment)
+        """`pulumi stack export` as a backend stores it: secrets stay encrypted (the automation API's own
+        export_stack adds --show-secrets)."""
+        cli_root = self.cli_root or find_cli_root()
+        pulumi = str(cli_root / "bin" / "pulumi") if cli_root else "pulumi"
+        done = subprocess.run(
+            [pulumi, "stack", "export", "--stack", self.stack_name, "--non-interactive"],
+            cwd=self.project_dir,
+            env={**os.environ, **self.environment()},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
 
     def remove(self) -> None:
         self.stack.workspace.remove_stack(self.stack_name)

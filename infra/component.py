@@ -79,7 +79,7 @@ class ChatTransfer(pulumi.ComponentResource):
         environment_name = settings.environment or pulumi.get_stack()
         self.environment = Environment(
             f"{name}-environment",
-            service_sid=self.service.sid,
+            service_sid=self.service.id,
             unique_name=environment_name,
             domain_suffix=domain_suffix(environment_name),
             opts=child,
@@ -88,7 +88,7 @@ class ChatTransfer(pulumi.ComponentResource):
         self.functions = {
             file.path: Function(
                 f"{name}-fn{file.path}",
-                service_sid=self.service.sid,
+                service_sid=self.service.id,
                 path=file.path,
                 visibility=file.visibility,
                 content=file.content,
@@ -98,7 +98,7 @@ class ChatTransfer(pulumi.ComponentResource):
         }
         self.build = Build(
             f"{name}-build",
-            service_sid=self.service.sid,
+            service_sid=self.service.id,
             function_versions=pulumi.Output.all(*[f.version_sid for f in self.functions.values()]),
             dependencies=functions.dependencies,
             runtime=settings.runtime,
@@ -108,14 +108,14 @@ class ChatTransfer(pulumi.ComponentResource):
 
         variables: dict[str, tuple[pulumi.Input[str], bool]] = {
             WORKSPACE_VARIABLE: (workspace_sid, False),
-            WORKFLOW_VARIABLE: (self.workflow.sid, False),
+            WORKFLOW_VARIABLE: (self.workflow.id, False),
             **(extra_variables or {}),
         }
         self.variables = {
             key: Variable(
                 f"{name}-var-{key}",
-                service_sid=self.service.sid,
-                environment_sid=self.environment.sid,
+                service_sid=self.service.id,
+                environment_sid=self.environment.id,
                 key=key,
                 value=value,
                 secret=secret,
@@ -128,9 +128,9 @@ class ChatTransfer(pulumi.ComponentResource):
         # Variables first, so the first build an environment serves already has them.
         self.deployment = Deployment(
             f"{name}-deployment",
-            service_sid=self.service.sid,
-            environment_sid=self.environment.sid,
-            build_sid=self.build.sid,
+            service_sid=self.service.id,
+            environment_sid=self.environment.id,
+            build_sid=self.build.id,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.variables.values())),
         )
 
@@ -149,9 +149,9 @@ class ChatTransfer(pulumi.ComponentResource):
         )
         self.register_outputs(
             {
-                "workflowSid": self.workflow.sid,
-                "serviceSid": self.service.sid,
-                "environmentSid": self.environment.sid,
+                "workflowSid": self.workflow.id,
+                "serviceSid": self.service.id,
+                "environmentSid": self.environment.id,
                 "domainName": self.environment.domain_name,
                 "functionUrls": self.function_urls,
             }
