@@ -105,6 +105,8 @@ class ConfigurationError(ValueError):
     def __init__(self, path: str, message: str, hint: str) -> None:
         super().__init__(f"{path}: {message} (fix: {hint})")
         self.path = path
+        self.message = message
+        self.hint = hint
 
 
 @dataclass(frozen=True)
