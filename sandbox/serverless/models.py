@@ -277,6 +277,8 @@ class ServerlessModels:
                 "dependencies": build_checks.with_twilio_defaults(dependencies),
                 "runtime": runtime,
                 "_declared_dependencies": dependencies,
+                "_functions": functions,
+                "_assets": assets,
                 "_ready_at": self.clock() + self.build_seconds,
             },
             parent=service["sid"],
@@ -295,10 +297,10 @@ class ServerlessModels:
         doc = self.builds.fetch(sid, service["sid"], path=f"/Services/{service['sid']}/Builds/{sid}")
         return self.settle_build(doc)
 
-    def build_versions(self, doc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        functions = [self.function_versions.get(sid) for sid in doc["function_versions"]]
-        assets = [self.asset_versions.get(sid) for sid in doc["asset_versions"]]
-        return [v for v in functions if v], [v for v in assets if v]
+    @staticmethod
+    def build_versions(doc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The versions as they were when the build was made (later deletes do not change it)."""
+        return doc["_functions"], doc["_assets"]
 
     def build_dir(self, build_sid: str) -> Path:
         return self.builds_dir / build_sid

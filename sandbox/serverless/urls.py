@@ -41,7 +41,7 @@ PRODUCTS = [
                 DELETE=r.delete_variable,
             ),
             route(_ENV + "/Logs", _S, GET=r.list_logs),
-        route(_ENV + "/Logs/{sid}", _S, GET=r.fetch_log),
+            route(_ENV + "/Logs/{sid}", _S, GET=r.fetch_log),
             route(_SVC + "/Functions", _S, GET=r.list_functions, POST=r.create_function),
             route(
                 _SVC + "/Functions/{sid}",

@@ -576,3 +576,14 @@ def test_deployed_functions_survive_a_restart_on_the_same_db(sdk, http, server):
     service = client.serverless.v1.services(environment.service_sid)
     assert service.environments(environment.sid).fetch().build_sid == build.sid
     assert service.builds(build.sid).build_status().fetch().status == "completed"
+
+
+def test_a_build_keeps_its_versions_when_the_function_is_deleted_later(sdk, http, sandbox):
+    service, environment, build = deployed_function(sdk, http, HELLO)
+    for function in sdk.services(service.sid).functions.list():
+        sdk.services(service.sid).functions(function.sid).delete()
+    assert [v["path"] for v in sdk.services(service.sid).builds(build.sid).fetch().function_versions] == [
+        "/hello"
+    ]
+    answer = httpx.get(f"{sandbox['url']}/_runtime/{environment.domain_name}/hello", timeout=30)
+    assert answer.status_code == 200
