@@ -230,11 +230,24 @@ def test_queue_sid_not_in_the_workspace_has_no_name_and_no_workers() -> None:
     assert routing.queue_sid == wq(77) and routing.queue_name is None and routing.eligible_workers == []
 
 
-def test_every_expression_is_compiled_once_per_router() -> None:
-    spec = ChatTransferSpec(transfer_queues=tuple(TransferQueue(name) for name in ("Sales", "Support")))
-    router = Router(render(spec, SIDS), WORKSPACE)
-    texts = [text for text, _context in router._compiled]
-    assert texts.count("worker.sid NOT IN task.workerSidsInConversation") == 1
+def test_every_expression_is_compiled_once_per_router(monkeypatch) -> None:
+    import workflow.simulate as simulate
+
+    calls: list[tuple[str, str]] = []
+
+    def counting_parse(text, context):
+        calls.append((text, context))
+        return simulate_parse(text, context)
+
+    simulate_parse = simulate.parse
+    monkeypatch.setattr(simulate, "parse", counting_parse)
+    queues = tuple(TransferQueue(name) for name in ("Sales", "Support"))
+    router = Router(render(ChatTransferSpec(transfer_queues=queues), SIDS), WORKSPACE)
+    for name in ("Sales", "Support", "Sales"):
+        router.route(queue_task(name, []))
+    assert calls.count(("worker.sid NOT IN task.workerSidsInConversation", "target")) == 1
+    assert len(calls) == len(set(calls))  # nothing compiled twice, nothing compiled while routing
+    assert len(calls) == 3 + 1 + 3  # three filters, one target expression, three queues' target_workers
 
 
 @pytest.mark.parametrize(
