@@ -1,6 +1,7 @@
 """The chat-transfer Pulumi program: stack config → workflow library spec → look-ups → `ChatTransfer`.
 
-Every problem found before any write (config, credentials, unknown queues, functions that do not parse) ends the
+Every problem found before any write (config, credentials, unknown queues, functions that do not parse)
+ends the
 run with one line per problem; nothing has been written by then, in preview as in up.
 """
 

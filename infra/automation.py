@@ -1,8 +1,11 @@
 """A small programmatic runner for a stack of this project over `pulumi.automation`, on the real engine.
 
-Used by the e2e tests, the benchmarks and the fault suite: a project directory (the repo root, or a scratch copy of
-Pulumi.yaml whose `main` points back at infra/ so stack files and state stay out of the checkout), a stack name, a
-file backend directory, a passphrase and extra environment (the sandbox's TWILIO_* variables). The CLI is taken from
+Used by the e2e tests, the benchmarks and the fault suite: a project directory (the repo root, or a
+scratch copy of
+Pulumi.yaml whose `main` points back at infra/ so stack files and state stay out of the checkout), a
+stack name, a
+file backend directory, a passphrase and extra environment (the sandbox's TWILIO_* variables). The CLI is
+taken from
 `PulumiCommand(root=<dir with bin/pulumi>)`; nothing is downloaded.
 """
 

@@ -3,8 +3,10 @@
 `TWILIO_SANDBOX_URL` rewrites `https://<product>.twilio.com/<path>` to `$TWILIO_SANDBOX_URL/<product>/<path>`;
 nothing else about the client changes, so the same code runs against Twilio and the local sandbox.
 
-Also here: where credentials come from (stack config secrets, else `TWILIO_*` variables), retries (429 honouring
-`Retry-After`, 503, dropped connections) and a per-process bound on concurrent requests, so many uploads cannot
+Also here: where credentials come from (stack config secrets, else `TWILIO_*` variables), retries (429
+honouring
+`Retry-After`, 503, dropped connections) and a per-process bound on concurrent requests, so many uploads
+cannot
 trip Twilio's account concurrency limit.
 """
 
@@ -79,7 +81,8 @@ ENV_KEYS = {
 def resolve_credentials(
     config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
 ) -> Credentials:
-    """Stack config (`twilio:*`, full keys) wins over `TWILIO_*` env vars; an API key pair wins over the token."""
+    """Stack config (`twilio:*`, full keys) wins over `TWILIO_*` env vars; an API key pair wins over the
+    token."""
     env = os.environ if env is None else env
     config = config or {}
     values = {name: (config.get(CONFIG_KEYS[name]) or env.get(ENV_KEYS[name]) or "") for name in CONFIG_KEYS}
@@ -107,7 +110,8 @@ def _semaphore(limit: int) -> threading.BoundedSemaphore:
 
 
 def retry_delay(attempt: int, retry_after: str | None, base: float, cap: float) -> float:
-    """Seconds to wait before retry `attempt` (1-based): `Retry-After` when given, else capped jittered 2^n."""
+    """Seconds to wait before retry `attempt` (1-based): `Retry-After` when given, else capped jittered
+    2^n."""
     if retry_after:
         try:
             return min(max(float(retry_after), 0.0), cap)
@@ -204,6 +208,7 @@ def make_client(
 
 
 def client_from_settings(config: Mapping[str, Any] | None = None, **http_options: Any) -> Client:
-    """The client for a deploy: credentials resolved from `config` (full `twilio:*` keys) or the environment."""
+    """The client for a deploy: credentials resolved from `config` (full `twilio:*` keys) or the
+    environment."""
     creds = resolve_credentials(config)
     return make_client(creds.username, creds.password, creds.account_sid or None, **http_options)

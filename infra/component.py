@@ -1,4 +1,5 @@
-"""`ChatTransfer`: the workflow, the Functions service and its environment, variables and the Flex flags as one
+"""`ChatTransfer`: the workflow, the Functions service and its environment, variables and the Flex flags
+as one
 component. Wiring is by outputs in one `pulumi up`: the Workflow's SID flows straight into the functions'
 `TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID` (no look-up by name, no second pass)."""
 

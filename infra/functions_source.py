@@ -1,7 +1,8 @@
 """Reads the Functions project (`functions/`) and runs the pre-flight checks before anything is uploaded.
 
 Layout: `functions/functions/<path>.js` public, `<path>.protected.js`, `<path>.private.js`; dependencies from
-`functions/package.json`. Checks: `node --check` of every file, and every bare `require()`/`import` is declared in
+`functions/package.json`. Checks: `node --check` of every file, and every bare `require()`/`import` is
+declared in
 package.json, a Node built-in, or a Twilio default dependency. A failure names the file and the reason.
 """
 
@@ -86,7 +87,7 @@ def load_project(root: Path) -> FunctionsProject:
 
 
 def _package_name(specifier: str) -> str | None:
-    if specifier.startswith((".", "/")) or specifier.startswith("node:"):
+    if specifier.startswith((".", "/", "node:")):
         return None
     parts = specifier.split("/")
     return "/".join(parts[:2]) if specifier.startswith("@") else parts[0]

@@ -1,5 +1,6 @@
 """Deploy-time look-ups, run by the program in preview too, before anything is written: the workspace by
-friendly name or SID, and every queue name the spec refers to → its `WQ…` SID. Missing or ambiguous names fail with
+friendly name or SID, and every queue name the spec refers to → its `WQ…` SID. Missing or ambiguous names
+fail with
 one line naming the name."""
 
 from __future__ import annotations

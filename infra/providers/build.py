@@ -1,7 +1,9 @@
 """Serverless Build: made only when the set of function versions, the dependencies or the runtime changes.
 
-Polls `/Status` until `completed`, `failed` or the timeout (`build_timeout`, from chat-transfer:functions.buildTimeout),
-printing progress. A failed or timed-out build raises, so the Deployment that depends on it is not touched and the
+Polls `/Status` until `completed`, `failed` or the timeout (`build_timeout`, from
+chat-transfer:functions.buildTimeout),
+printing progress. A failed or timed-out build raises, so the Deployment that depends on it is not
+touched and the
 environment keeps serving its previous build.
 """
 

@@ -1,7 +1,8 @@
 """Serverless Deployment: points an environment at a completed build.
 
 Created only after its Build succeeded (it depends on the build's SID), so a failed build never reaches the
-environment. Twilio has no way to remove a deployment; deleting this resource leaves the environment as is (the
+environment. Twilio has no way to remove a deployment; deleting this resource leaves the environment as
+is (the
 Environment's own deletion takes the deployment with it). `read` reports when someone deployed another build.
 """
 

@@ -1,4 +1,5 @@
-"""Serverless Environment (Twilio has no update: any change replaces it). An environment with the same unique name
+"""Serverless Environment (Twilio has no update: any change replaces it). An environment with the same
+unique name
 in the service is adopted."""
 
 from __future__ import annotations

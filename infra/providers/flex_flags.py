@@ -1,10 +1,12 @@
-"""The feature's Flex flags: `ui_attributes.custom_data.features.conversation_transfer.{enabled, cold_transfer,
+"""The feature's Flex flags: `ui_attributes.custom_data.features.conversation_transfer.{enabled,
+cold_transfer,
 multi_participant}`.
 
 Flex's `POST /Configuration` replaces top-level properties whole, so every write is read-modify-write of
 `ui_attributes` that keeps every other key; delete removes only our three keys.
 
-Native messaging transfers: the template feature turns itself off when Flex's `featureFlags.transfersConfig.enabled`
+Native messaging transfers: the template feature turns itself off when Flex's
+`featureFlags.transfersConfig.enabled`
 is on (anchors A16). That flag reaches the Flex UI from `ui_attributes`, so we refuse when
 `ui_attributes.featureFlags.transfersConfig.enabled` is true: the two cannot run together.
 """
@@ -79,9 +81,10 @@ class FlexFlagsProvider(TwilioProvider):
         ui_attributes = config.get("ui_attributes") or {}
         if native_transfers_enabled(ui_attributes):
             raise ValueError(
-                "flex configuration: native messaging transfers are on (ui_attributes.featureFlags.transfersConfig."
-                "enabled) and cannot run together with the chat-transfer feature (fix: turn off Transfers under "
-                "Flex > Channel management, or do not deploy this stack)"
+                "flex configuration: native messaging transfers are on "
+                "(ui_attributes.featureFlags.transfersConfig.enabled) and cannot run together with the "
+                "chat-transfer feature (fix: turn off Transfers under Flex > Channel management, or do not "
+                "deploy this stack)"
             )
         rest.call(
             "POST",

@@ -1,6 +1,7 @@
 """One Serverless Function per source file, plus its current version.
 
-A new version is uploaded only when the file's content hash, path or visibility changed; otherwise the version SID
+A new version is uploaded only when the file's content hash, path or visibility changed; otherwise the
+version SID
 is reused, so the Build sees the same set and no build happens. The upload goes to the serverless-upload host
 through the same client (rewrite, auth, retries, concurrency bound).
 """

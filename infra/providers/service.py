@@ -1,4 +1,5 @@
-"""Serverless Service. Adopts a service that already has our unique name (Twilio keeps those unique per account)
+"""Serverless Service. Adopts a service that already has our unique name (Twilio keeps those unique per
+account)
 and leaves an adopted one in place on destroy."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """One Serverless environment Variable per key. Values are secrets in state when the caller passes them as
-`pulumi.Output.secret`; `check` enforces Twilio's 450-byte value and 128-character key limits before any write.
+`pulumi.Output.secret`; `check` enforces Twilio's 450-byte value and 128-character key limits before any
+write.
 A key we stop managing is a resource that disappears from the program, so Pulumi deletes it."""
 
 from __future__ import annotations

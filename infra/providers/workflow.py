@@ -1,8 +1,11 @@
 """TaskRouter Workflow as a dynamic resource.
 
-The configuration is an input *dict*, so `pulumi preview --diff` shows the filter/target that changed and the engine
-compares parsed JSON (no whitespace noise). `check` runs the workflow library's schema + expression validation,
-`read` returns the live configuration so `pulumi refresh` shows console edits. An existing workflow with exactly
+The configuration is an input *dict*, so `pulumi preview --diff` shows the filter/target that changed and
+the engine
+compares parsed JSON (no whitespace noise). `check` runs the workflow library's schema + expression
+validation,
+`read` returns the live configuration so `pulumi refresh` shows console edits. An existing workflow with
+exactly
 the same friendly name is adopted (and left in place on destroy: we did not create it); several is an error.
 """
 

@@ -1,5 +1,6 @@
 """The issue's 7 "Must show" scenarios on the real Pulumi engine (pulumi.automation, file backend) against the
-sandbox. One stack is reused across the ordered steps, as the scenarios are a sequence; each step asserts what the
+sandbox. One stack is reused across the ordered steps, as the scenarios are a sequence; each step asserts
+what the
 sandbox's request log saw, not only what Pulumi says."""
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ class World:
         return ops
 
     def variables(self, outputs: dict) -> dict[str, str]:
-        url = f"{SERVERLESS}/Services/{outputs['serviceSid']}/Environments/{outputs['environmentSid']}/Variables"
+        environment = f"{SERVICES}/{outputs['serviceSid']}/Environments/{outputs['environmentSid']}"
+        url = f"{environment}/Variables"
         return {v["key"]: v["value"] for v in self.rest.list_all(url, "variables")}
 
     def workflow(self, sid: str) -> dict:

@@ -58,8 +58,9 @@ def test_preflight_names_file_line_and_reason(tmp_path):
     project = _project(
         tmp_path,
         {
-            "ok.js": "const t = require('twilio'); const fs = require('node:fs'); const p = require('path');\n"
-            "const v = require('twilio-flex-token-validator');\nexports.handler = () => {};\n",
+            "ok.js": "const t = require('twilio');\nconst fs = require('node:fs');\n"
+            "const p = require('path');\nconst v = require('twilio-flex-token-validator');\n"
+            "exports.handler = () => {};\n",
             "x/bad.protected.js": "exports.handler = (c, e, cb) => {\n  cb(null, 1;\n};\n",
             "y/missing.private.js": "const l = require('lodash/fp');\nmodule.exports = l;\n",
         },
