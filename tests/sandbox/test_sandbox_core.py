@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import warnings
 from pathlib import Path
@@ -155,3 +156,18 @@ def test_request_log_counts_by_product_and_method_and_skips_control(client):
     summary = client.get("/_sandbox/requests/summary").json()
     assert summary["total"] == 2 and summary["writes"] == 1
     assert summary["by"] == {"taskrouter GET": 1, "flex-api POST": 1}
+
+
+def test_oas_checker_rejects_a_response_twilio_would_not_send():
+    from sandbox.core.openapi import OasChecker, OasMismatch
+
+    checker = OasChecker()
+    sid = "WS" + "a" * 32
+    good = {"sid": sid, "multi_task_enabled": True, "prioritize_queue_order": "FIFO", "links": {}}
+    assert checker.check("GET", f"http://127.0.0.1:1/taskrouter/v1/Workspaces/{sid}", 200, json.dumps(good))
+    bad = {**good, "multi_task_enabled": "yes"}
+    with pytest.raises(OasMismatch, match="at multi_task_enabled: 'yes' is not of type 'boolean'"):
+        checker.check("GET", f"https://taskrouter.twilio.com/v1/Workspaces/{sid}", 200, json.dumps(bad))
+    assert not checker.check(
+        "POST", "http://h/iam/v1/Accounts/AC1/Tokens/validate", 200, "{}"
+    )  # not in the OAS
