@@ -79,8 +79,8 @@ def test_task_queues_crud_and_duplicate_name(ws, sandbox):
     with pytest.raises(TwilioRestException) as duplicate:
         ws.task_queues.create(friendly_name="Billing")
     assert duplicate.value.status == 400 and duplicate.value.code == 20001
-    workspace_sid = ws._solution["sid"]
-    expected = f"Queue named Billing already exists for workspace {workspace_sid} for account {sandbox.account_sid}"
+    wsid, account = ws._solution["sid"], sandbox.account_sid
+    expected = f"Queue named Billing already exists for workspace {wsid} for account {account}"
     assert duplicate.value.msg.endswith(": " + expected)
     updated = ws.task_queues(queue.sid).update(max_reserved_workers=3, task_order="LIFO")
     assert (updated.max_reserved_workers, updated.task_order) == (3, "LIFO")
