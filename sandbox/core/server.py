@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -62,6 +63,9 @@ def serve(
         await server.serve(sockets=[sock])
         task.cancel()
 
+    # uvicorn re-raises the signal that stopped it once shut down; a no-op handler makes that a clean exit 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     try:
         asyncio.run(main())
     finally:
