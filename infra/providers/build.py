@@ -88,6 +88,13 @@ class BuildProvider(TwilioProvider):
             if status == "completed":
                 return status
             if status == "failed":
+                # Twilio gives no reason; the sandbox adds one (sandbox_failure_reason) and we show it.
+                build = rest.get(f"{SERVERLESS}/Services/{service_sid}/Builds/{build_sid}")
+                if build.get("sandbox_failure_reason"):
+                    raise BuildFailed(
+                        f"build {build_sid} failed: {build['sandbox_failure_reason']} (the "
+                        "environment keeps its previous build)"
+                    )
                 raise BuildFailed(
                     f"build {build_sid} failed on Twilio (the environment keeps its previous build; "
                     "fix: run `node --check` on the functions and check functions/package.json)"
