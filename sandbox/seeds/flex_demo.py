@@ -1,8 +1,10 @@
-"""`flex-demo`: a Flex-like account. Workspace "Flex Task Assignment" with Flex's activities and task
-channels, queues Everyone / Sales / Support, twelve workers with skills (some offline), the "Assign to Anyone"
-workflow,
-a Flex configuration whose ui_attributes already carry other features' keys, and one active chat: a
-conversation with its customer and agent (alice), the interaction, its channel and the agent's task."""
+"""`flex-demo`: a Flex-like account.
+
+Workspace "Flex Task Assignment" with Flex's activities and task channels, queues Everyone / Sales / Support,
+twelve workers with skills (some offline), the "Assign to Anyone" workflow, a Flex configuration whose
+ui_attributes already carry other features' keys, and one active chat: a conversation with its customer and
+agent (alice), the interaction, its channel and the agent's accepted task.
+"""
 
 from __future__ import annotations
 

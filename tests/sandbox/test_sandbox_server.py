@@ -154,3 +154,13 @@ def test_parallel_creates_are_all_kept_and_names_stay_unique(sandbox):
         names = [q["friendly_name"] for q in http.get(url, params={"PageSize": 100}).json()["task_queues"]]
     assert sorted(names) == sorted(["Everyone", "Sales", "Support", *[f"Q{i}" for i in range(10)]])
     assert json.dumps(names)  # plain JSON strings
+
+
+def test_serve_options_latency_and_fail_rate(tmp_path):
+    with SandboxProcess(tmp_path, seed="empty", latency_ms=200, fail_rate=1.0) as sandbox:
+        with sandbox.http() as http:
+            started = time.perf_counter()
+            response = http.get("/taskrouter/v1/Workspaces")
+            assert time.perf_counter() - started >= 0.2
+            assert response.status_code == 429 and response.json()["code"] == 20429
+            assert http.get("/_sandbox/requests/summary").status_code == 200  # control is never faulted
