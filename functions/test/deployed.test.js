@@ -1,0 +1,78 @@
+'use strict';
+// functions/ deployed to the sandbox's Serverless API and called through /_runtime, as the Flex plugin would.
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startSandbox } = require('./helpers/sandbox');
+const { deployFunctions, callDeployed, localFunctions } = require('./helpers/deploy');
+const { INVITE, UPDATE_ATTRIBUTES, seededChat, createChatTransferWorkflow, inviteForm } = require('./helpers/chat');
+
+let sandbox;
+let client;
+let chat;
+let domain;
+let token;
+
+before(async () => {
+  sandbox = await startSandbox(['--build-seconds', '0']);
+  client = sandbox.client();
+  chat = await seededChat(sandbox);
+  const workflowSid = await createChatTransferWorkflow(client, chat, chat.queue('Everyone'), { Sales: chat.queue('Sales') });
+  domain = await deployFunctions(sandbox, {
+    TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid, TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID: workflowSid,
+  });
+  token = await sandbox.flexToken(chat.worker('alice'));
+});
+
+after(async () => {
+  if (sandbox) await sandbox.stop();
+});
+
+test('the layout gives each file its public path and visibility', () => {
+  const byPath = Object.fromEntries(localFunctions().map((fn) => [fn.path, fn.visibility]));
+  assert.equal(byPath[INVITE], 'public');
+  assert.equal(byPath['/common/helpers/parameters'], 'private');
+  assert.equal(byPath['/features/conversation-transfer/helpers/invite-tracker'], 'private');
+});
+
+test('a deployed warm invite answers like the seed and records the invite', async () => {
+  const answer = await callDeployed(sandbox, domain, INVITE, inviteForm(chat, token));
+  assert.equal(answer.status, 200, answer.body);
+  assert.equal(answer.json.success, true);
+  assert.equal(answer.headers['access-control-allow-origin'], '*');
+  const conversation = await client.conversations.v1.conversations(chat.conversationSid).fetch();
+  assert.ok(JSON.parse(conversation.attributes).invites[answer.json.invitesTaskSid]);
+});
+
+test('deployed: no token is 403, private helpers are not served', async () => {
+  const refused = await callDeployed(sandbox, domain, INVITE, inviteForm(chat, ''));
+  assert.equal(refused.status, 403);
+  const helper = await callDeployed(sandbox, domain, '/common/helpers/parameters', {});
+  assert.equal(helper.status, 404);
+});
+
+test('warm to Sales skipping alice: a Sales agent other than alice gets it, accepting adds them, the plugin clears the entry', async () => {
+  const answer = await callDeployed(sandbox, domain, INVITE, inviteForm(chat, token, {
+    workersToIgnore: JSON.stringify({ workerSidsInConversation: [chat.worker('alice')] }),
+  }));
+  assert.equal(answer.status, 200, answer.body);
+  const task = client.taskrouter.v1.workspaces(chat.workspaceSid).tasks(answer.json.invitesTaskSid);
+  const [reservation] = await task.reservations.list({ reservationStatus: 'pending' });
+  assert.ok(reservation, 'the transfer task got a reservation');
+  assert.notEqual(reservation.workerSid, chat.worker('alice'));
+  assert.ok(['bob', 'dave', 'judy'].map((name) => chat.worker(name)).includes(reservation.workerSid), reservation.workerName);
+  await task.reservations(reservation.sid).update({ reservationStatus: 'accepted' });
+  const members = await client.conversations.v1.conversations(chat.conversationSid).participants.list();
+  assert.ok(members.some((member) => member.identity === reservation.workerName), members.map((m) => m.identity).join(','));
+
+  // What the plugin's invite tracker does on accept: drop the entry and post the whole attributes back.
+  const conversation = await client.conversations.v1.conversations(chat.conversationSid).fetch();
+  const attributes = JSON.parse(conversation.attributes);
+  delete attributes.invites[answer.json.invitesTaskSid];
+  const cleared = await callDeployed(sandbox, domain, UPDATE_ATTRIBUTES, {
+    Token: token, conversationSid: chat.conversationSid, attributes: JSON.stringify(attributes),
+  });
+  assert.equal(cleared.status, 200, cleared.body);
+  const after = JSON.parse((await client.conversations.v1.conversations(chat.conversationSid).fetch()).attributes);
+  assert.equal(after.invites[answer.json.invitesTaskSid], undefined);
+});

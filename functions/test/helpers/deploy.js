@@ -1,0 +1,79 @@
+'use strict';
+// Deploys functions/ to the sandbox's Serverless API the way the Serverless Toolkit does (service, environment,
+// one function per file with its visibility, multipart upload, build with package.json's dependencies,
+// deployment, variables), so a test can call what was really deployed through /_runtime.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { FUNCTIONS_PROJECT } = require('./sandbox');
+
+function localFunctions() {
+  const root = path.join(FUNCTIONS_PROJECT, 'functions');
+  const walk = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? walk(full) : [full];
+  });
+  return walk(root).filter((file) => file.endsWith('.js')).map((file) => {
+    const relative = path.relative(root, file).split(path.sep).join('/');
+    const match = /^(.*?)(\.protected|\.private)?\.js$/.exec(relative);
+    return { file, path: `/${match[1]}`, visibility: match[2] ? match[2].slice(1) : 'public' };
+  });
+}
+
+async function upload(sandbox, serviceSid, functionSid, fn) {
+  const form = new FormData();
+  form.append('Path', fn.path);
+  form.append('Visibility', fn.visibility);
+  form.append('Content', new Blob([fs.readFileSync(fn.file)], { type: 'application/javascript' }), path.basename(fn.file));
+  const response = await fetch(`${sandbox.url}/serverless-upload/v1/Services/${serviceSid}/Functions/${functionSid}/Versions`, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${Buffer.from(`${sandbox.accountSid}:${sandbox.authToken}`).toString('base64')}` },
+    body: form,
+  });
+  const body = await response.json();
+  if (response.status !== 201) throw new Error(`upload ${fn.path}: ${response.status} ${JSON.stringify(body)}`);
+  return body.sid;
+}
+
+/** Deploy functions/ with `variables`; resolves to the environment's domain name. */
+async function deployFunctions(sandbox, variables) {
+  const client = sandbox.client();
+  const service = await client.serverless.v1.services.create({ uniqueName: 'chat-transfer', friendlyName: 'chat-transfer', includeCredentials: true });
+  const environment = await client.serverless.v1.services(service.sid).environments.create({ uniqueName: 'dev-environment', domainSuffix: 'dev' });
+  const versions = await Promise.all(localFunctions().map(async (fn) => {
+    const created = await client.serverless.v1.services(service.sid).functions.create({ friendlyName: fn.path });
+    return upload(sandbox, service.sid, created.sid, fn);
+  }));
+  const { dependencies } = JSON.parse(fs.readFileSync(path.join(FUNCTIONS_PROJECT, 'package.json'), 'utf8'));
+  const build = await client.serverless.v1.services(service.sid).builds.create({
+    functionVersions: versions,
+    dependencies: JSON.stringify(Object.entries(dependencies).map(([name, version]) => ({ name, version }))),
+    runtime: 'node22',
+  });
+  for (let waited = 0; ; waited += 200) {
+    const status = await client.serverless.v1.services(service.sid).builds(build.sid).buildStatus().fetch();
+    if (status.status === 'completed') break;
+    if (status.status === 'failed' || waited > 30000) throw new Error(`build ${build.sid} ${status.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  for (const [key, value] of Object.entries(variables)) {
+    await client.serverless.v1.services(service.sid).environments(environment.sid).variables.create({ key, value });
+  }
+  await client.serverless.v1.services(service.sid).environments(environment.sid).deployments.create({ buildSid: build.sid });
+  return environment.domainName;
+}
+
+/** POST a form to a deployed function the way the Flex plugin does. */
+async function callDeployed(sandbox, domain, functionPath, form) {
+  const response = await fetch(`${sandbox.url}/_runtime/${domain}${functionPath}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
+  const body = await response.text();
+  let json;
+  try { json = JSON.parse(body); } catch { json = undefined; }
+  return { status: response.status, headers: Object.fromEntries(response.headers), body, json };
+}
+
+module.exports = { deployFunctions, callDeployed, localFunctions };
