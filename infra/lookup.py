@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from infra.rest import TASKROUTER, Rest
+from infra.client import CredentialsError
+from infra.rest import TASKROUTER, Rest, TwilioApiError
 
 WORKSPACE_SID = re.compile(r"^WS[0-9a-fA-F]{32}$")
 
@@ -18,6 +19,19 @@ class LookupError_(ValueError):
 
 
 def find_workspace(rest: Rest, workspace: str) -> dict:
+    """The program's first Twilio call: refused credentials end the run with one line, not a traceback."""
+    try:
+        return _find_workspace(rest, workspace)
+    except TwilioApiError as error:
+        if error.status not in (401, 403):
+            raise
+        raise CredentialsError(
+            f"twilio credentials: Twilio refused them ({error}) (fix: check twilio:accountSid and "
+            "twilio:authToken, or TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN, for this account)"
+        ) from None
+
+
+def _find_workspace(rest: Rest, workspace: str) -> dict:
     if WORKSPACE_SID.match(workspace):
         found = rest.find(f"{TASKROUTER}/Workspaces/{workspace}")
         if found is None:
