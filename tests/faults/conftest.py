@@ -1,0 +1,34 @@
+"""Fault and abuse suite (issue 11): shared sandbox, tallies, and the one summary line.
+
+Every case reports into `TALLY` as it runs, so the summary printed at the end of the session counts what
+actually ran: faults injected and survived, bad inputs answered with a clear one-line error, data lost
+(expected resources missing after a recovery) and secrets found in clear in state or logs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fault_tally import TALLY, summary_line
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001 - pytest hook signature
+    if TALLY.ran:
+        terminalreporter.write_line(summary_line(TALLY))
+
+
+@pytest.fixture(scope="session")
+def fault_sandbox(tmp_path_factory):
+    """One sandbox for the cheap cases (bad inputs, security); builds take 0.2 s so deploys stay quick."""
+    from sandbox.testing import SandboxProcess
+
+    with SandboxProcess(tmp_path_factory.mktemp("faults-sandbox"), build_seconds=0.2) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def tally():
+    return TALLY
