@@ -6,6 +6,7 @@
     ├── MethodNotAllowed      20004  405  known path, unsupported method
     ├── NotFound              20404  404  unknown resource (message names the path without /v1)
     ├── TooManyRequests       20429  429  injected concurrency fault (never processed; safe to retry)
+    ├── InternalError         20500  500  a bug in the sandbox (traceback on the server's stderr)
     ├── ServiceUnavailable    20503  503  injected outage
     ├── ReadOnlyProperty      45004  400  Flex Configuration property that cannot be changed
     ├── UnsupportedRuntime    82007  400  Serverless build runtime not offered
@@ -60,6 +61,10 @@ class TooManyRequests(TwilioError):
     def __init__(self, retry_after: int = 1) -> None:
         super().__init__()
         self.headers = {"Retry-After": str(retry_after), "Twilio-Concurrent-Requests": "1"}
+
+
+class InternalError(TwilioError):
+    code, status, template = 20500, 500, "Internal Server Error: {detail}"
 
 
 class ServiceUnavailable(TwilioError):

@@ -11,6 +11,7 @@ Raise a `TwilioError` for an error response.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,13 +21,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sandbox.core.errors import MethodNotAllowed, TwilioError
+from sandbox.core.errors import InternalError, MethodNotAllowed, TwilioError
 from sandbox.core.params import Params, parse_request
 
 if TYPE_CHECKING:
     from sandbox.core.state import SandboxState
 
 Handler = Callable[["Ctx"], Any]
+logger = logging.getLogger("sandbox")
 
 
 @dataclass
@@ -102,6 +104,9 @@ def route(path: str, product: str, **handlers: Handler) -> Route:
             return to_response(await run_in_threadpool(handler, ctx))
         except TwilioError as error:
             return error_response(error)
+        except Exception as error:  # a sandbox bug: answer like Twilio's 500, keep the traceback on stderr
+            logger.exception("%s %s failed", request.method, request.url.path)
+            return error_response(InternalError(f"{type(error).__name__}: {error}"))
 
     methods = sorted({*handlers, "GET", "POST", "DELETE"})
     return Route(path, endpoint, methods=methods)

@@ -171,3 +171,18 @@ def test_oas_checker_rejects_a_response_twilio_would_not_send():
     assert not checker.check(
         "POST", "http://h/iam/v1/Accounts/AC1/Tokens/validate", 200, "{}"
     )  # not in the OAS
+
+
+def test_a_handler_bug_answers_twilio_500_body(tmp_path: Path):
+    from sandbox.core.http import route
+
+    def broken(ctx):
+        raise KeyError("oops")
+
+    app = create_app(Settings(db=tmp_path / "bug.db", seed="empty"), modules=("sandbox.control",))
+    app.router.routes.append(route("/broken", "_sandbox", GET=broken))
+    state = app.state.sandbox
+    with TestClient(app) as test_client:
+        response = test_client.get("/broken", auth=(state.account_sid, state.auth_token))
+    assert response.status_code == 500
+    assert response.json()["code"] == 20500 and "KeyError" in response.json()["message"]
