@@ -16,6 +16,7 @@ from infra.automation import StackRunner, write_scratch_project
 from infra.client import make_client
 from infra.component import WORKFLOW_VARIABLE, WORKSPACE_VARIABLE
 from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
+from workflow.render import QUEUE_FILTER_PREFIX
 
 pytestmark = pytest.mark.e2e
 
@@ -174,12 +175,34 @@ def test_3_adding_a_transfer_queue_updates_only_the_workflow(world):
     # (no Twilio call). Every Twilio resource but the Workflow stays the same.
     changed = {name: op for name, op in world.ops(events).items() if op != "same" and name != "default"}
     assert changed == {"chat-transfer-workflow": "update"}
-    assert second in preview.stdout and "filters" in preview.stdout  # the diff names the new filter
+    # The diff is structural: the added filter shows with its name, not as a changed JSON string.
+    assert re.search(rf'\+ .*filter_friendly_name\s*: "{QUEUE_FILTER_PREFIX}{second}"', preview.stdout), (
+        preview.stdout
+    )
+    assert (
+        f"{QUEUE_FILTER_PREFIX}{first}"
+        not in preview.stdout.split("chat-transfer-workflow", 1)[1].split("filter_friendly_name", 1)[0]
+    )
     mark = world.last_request_id()
     world.runner.up()
     writes = world.writes_since(mark)
     assert len(writes) == 1 and re.match(r"POST /taskrouter/v1/Workspaces/WS\w+/Workflows/WW\w+$", writes[0])
     STEPS["queue"] = True
+
+
+def test_3b_an_unknown_queue_fails_preview_naming_it_before_any_write(world):
+    _step("unknown-queue", "queue")
+    first, second = world.queue_names()[:2]
+    world.runner.set_config({"chat-transfer:transferQueues": [first, second, "Nowhere"]})
+    mark = world.last_request_id()
+    try:
+        with pytest.raises(Exception) as failure:
+            world.runner.preview()
+        assert "queue 'Nowhere': not found in workspace" in str(failure.value)
+        assert world.writes_since(mark) == []
+    finally:
+        world.runner.set_config({"chat-transfer:transferQueues": [first, second]})
+    STEPS["unknown-queue"] = True
 
 
 def test_4_one_changed_function_file_is_one_upload_one_build_one_deployment(world):
@@ -208,6 +231,7 @@ def test_5_console_edit_is_seen_by_refresh_and_restored_by_up(world):
     )
     refresh = world.runner.refresh()
     assert refresh.summary.resource_changes.get("update") == 1
+    assert "chat-transfer-workflow" in refresh.stdout
     world.runner.up()
     assert json.loads(world.workflow(sid)["configuration"]) == wanted
     STEPS["drift"] = True
