@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from sandbox.core.openapi import OasChecker
 from sandbox.testing import SandboxProcess
 
 
@@ -19,10 +20,10 @@ def sandbox(tmp_path_factory):
 
 @pytest.fixture
 def env(sandbox):
-    """A fresh seed per test, the SDK client, and a Chat Transfer workflow as DESIGN.md describes it."""
+    """A fresh seed per test, an OAS-checking SDK client, and the Chat Transfer workflow of DESIGN.md."""
     sandbox.reset()
     seed = sandbox.seed_info()
-    client = sandbox.client()
+    client = OasChecker().client(sandbox.account_sid, sandbox.auth_token, sandbox.url)
     ws = client.taskrouter.v1.workspaces(seed["workspace"]["sid"])
     queues = seed["queues"]
     filters = [
