@@ -155,7 +155,8 @@ function flatten(headers) {
   const out = {};
   for (const [name, value] of Object.entries(headers)) {
     if (name === 'Set-Cookie') {
-      if (value.length) out[name] = value.map(String); // the one header that stays a list
+      // The seam carries one string per header; several cookies are joined like other repeated headers.
+      if (value.length) out[name] = value.map(String).join(', ');
     } else if (value !== undefined && value !== null) {
       out[name] = headerValue(value);
     }

@@ -34,6 +34,7 @@ before(async () => {
     const r = new Twilio.Response();
     r.setStatusCode(418); r.appendHeader('X-Multi', 'a'); r.appendHeader('X-Multi', 'b');
     r.appendHeader('Content-Type', 'application/json'); r.setBody({ teapot: true });
+    if (e.cookies) { r.setCookie('a', '1', ['Path=/']); r.setCookie('b', '2'); r.removeCookie('b'); }
     cb(null, r); };`);
   write('functions/fails.js', `exports.handler = (c, e, cb) => cb(new Error('went wrong'));`);
   write('functions/throws.js', `exports.handler = () => { throw new TypeError('thrown'); };`);
@@ -144,6 +145,9 @@ test('Twilio.Response keeps its status, repeated headers and JSON body', async (
   assert.equal(answer.headers['Content-Type'], 'application/json');
   assert.deepEqual(JSON.parse(answer.body), { teapot: true });
   assert.equal(answer.headers['Set-Cookie'], undefined);
+  const withCookies = await invoke('/custom', { event: { cookies: '1' } });
+  assert.equal(withCookies.answer.headers['Set-Cookie'], 'a=1;Path=/, b=;Max-Age=0');
+  for (const value of Object.values(withCookies.answer.headers)) assert.equal(typeof value, 'string');
 });
 
 test('callback(error), a throw, a rejected promise are 500s; no callback is a 504', async () => {
