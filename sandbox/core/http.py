@@ -109,4 +109,6 @@ def route(path: str, product: str, **handlers: Handler) -> Route:
             return error_response(InternalError(f"{type(error).__name__}: {error}"))
 
     methods = sorted({*handlers, "GET", "POST", "DELETE"})
-    return Route(path, endpoint, methods=methods)
+    built = Route(path, endpoint, methods=methods)
+    built.handled_methods = frozenset(handlers)  # type: ignore[attr-defined]  # read by core/coverage.py
+    return built
