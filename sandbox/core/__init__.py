@@ -10,7 +10,10 @@ To add a product (moto-style), create `sandbox/<product>/` with three modules:
   Lists use `paginate(...)` (paging.py: PageSize/Page/PageToken=PA<sid>, `meta` with absolute URLs).
 - `urls.py` (routes): `PRODUCTS = [Product(name="<host label>", routes=[route("/v1/…/{sid}", "<host label>",
   GET=…, POST=…, DELETE=…)], backend=<Backend class>)]`, and its module name in `sandbox/app.py`
-  PRODUCT_MODULES.
+  PRODUCT_MODULES; then regenerate sandbox/COVERAGE.md (`python -m sandbox.core.coverage`).
+
+Contract tests use `openapi.OasChecker().client(...)`: a twilio Client whose every JSON response is checked
+against Twilio's OpenAPI file for the operation.
 
 Requests reach a handler after the middleware (middleware.py): request log, injected faults, HTTP Basic auth
 (401/20003). Unknown paths answer 404/20404; other methods on a known path 405/20004.
