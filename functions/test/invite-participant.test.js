@@ -135,6 +135,8 @@ test('bad input is a 400 naming the field, before anything is written', async ()
     [{ flexInteractionChannelSid: 'UO123' }, /^flexInteractionChannelSid: "UO123" is not a UO… SID/],
     [{ conversationSid: '' }, /^conversationSid: missing; it is the conversation/],
     [{ removeFlexInteractionParticipantSid: `UT${'0'.repeat(32)}` }, /^removeFlexInteractionParticipantSid: UT0+ is not a participant of channel/],
+    [{ conversationSid: `CH${'0'.repeat(32)}` }, /^conversationSid: no conversation CH0+ \(fix:/],
+    [{ flexInteractionChannelSid: `UO${'0'.repeat(32)}` }, /^flexInteractionChannelSid: no channel UO0+ on interaction KD/],
   ];
   const mark = await sandbox.lastRequestId();
   for (const [overrides, message] of cases) {
@@ -150,6 +152,14 @@ test('bad input is a 400 naming the field, before anything is written', async ()
   assert.deepEqual((await writesSince(mark)).filter((entry) => entry.product !== 'iam'), []);
   assert.equal((await channelInvites()).length, 0);
   assert.equal(await agentTaskStatus(), 'assigned');
+});
+
+test('a closed chat cannot be transferred: 400 naming the channel', async () => {
+  await client.flexApi.v1.interaction(chat.interactionSid).channels(chat.channelSid).update({ status: 'closed' });
+  const answer = await sandbox.invoke(INVITE, inviteForm(chat, token), variables);
+  assert.equal(answer.status, 400, answer.body);
+  assert.match(answer.json.message, /^flexInteractionChannelSid: channel UO[0-9a-f]{32} is closed; an invite needs an active chat/);
+  assert.equal((await channelInvites()).length, 0);
 });
 
 test('a failing invite leaves the agent in the chat (cold): 500, nothing half-done', async () => {

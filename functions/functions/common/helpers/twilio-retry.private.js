@@ -26,4 +26,14 @@ async function withRetry(call, { attempts = 5, baseMs = 100, maxMs = 1500, rando
   }
 }
 
-module.exports = { withRetry, retryable, sleep, RETRY_STATUSES };
+/** Turn Twilio's 404 for a resource the caller named into `toError()` (a ParameterError naming the field). */
+async function orNotFound(call, toError) {
+  try {
+    return await call();
+  } catch (error) {
+    if (error && Number(error.status) === 404) throw toError(error);
+    throw error;
+  }
+}
+
+module.exports = { withRetry, retryable, sleep, orNotFound, RETRY_STATUSES };
