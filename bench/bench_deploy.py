@@ -1,0 +1,238 @@
+"""Deploy cost against the peer, side by side in one sandbox (100 ms per call, 3 s builds by default).
+
+Ours: the `local` stack (Pulumi.local.yaml) on the real engine through infra/automation.py, in a scratch
+project with a file backend in a tmp dir: (a) cold `pulumi up`, (b) no-op up, (c) up after one function file
+changed (a tmp copy of functions/, through CHAT_TRANSFER_FUNCTIONS_DIR). The peer: the real
+@twilio-labs/serverless-api (bench/package.json) deploying the same functions/ under its own service name,
+cold and again, through a bench-only Node preload that sends its twilio.com requests to the sandbox.
+
+Every step is measured as wall time plus the slice of the sandbox request log it caused (calls by product
+and method, writes, what the writes made) and a profile: the busiest endpoints and, for ours, the engine's
+per-resource timeline, for when a target is missed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.requestlog import profile, summarize
+from infra.automation import StackRunner, find_cli_root, write_scratch_project
+from infra.functions_source import load_project, preflight
+from sandbox.testing import SandboxProcess
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+STACK = "local"
+# The sandbox-only local stack's passphrase (Makefile LOCAL_STACK_PASSPHRASE; not a secret).
+LOCAL_PASSPHRASE = "chat-transfer-local-sandbox"
+PEER_SERVICE = "chat-transfer-peer"
+PEER_PACKAGE = BENCH / "node_modules" / "@twilio-labs" / "serverless-api"
+CHANGED_FILE = "functions/common/flex/conversations/update-attributes.js"
+LATENCY_MS = 100
+BUILD_SECONDS = 3.0
+REPEATS = 3
+
+
+class BenchError(RuntimeError):
+    """A benchmark step could not run; one line saying which and why."""
+
+
+def ensure_peer_installed() -> None:
+    """`npm ci` in bench/ once (the peer is a bench-only dependency, pinned in bench/package-lock.json)."""
+    if PEER_PACKAGE.is_dir():
+        return
+    done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                          cwd=BENCH, capture_output=True, text=True)
+    if done.returncode != 0:
+        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+        raise BenchError(f"bench/package-lock.json: npm ci failed: {reason} (fix: run `npm ci` in bench/)")
+
+
+def copy_functions(target: Path) -> Path:
+    shutil.copytree(REPO / "functions", target, ignore=shutil.ignore_patterns("node_modules", "test"))
+    return target
+
+
+def _measure(sandbox: SandboxProcess, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    entries = sandbox.requests()
+    mark = entries[-1]["id"] if entries else 0
+    started = time.perf_counter()
+    detail = action()
+    seconds = time.perf_counter() - started
+    log = sandbox.requests(since=mark)
+    return {"seconds": round(seconds, 3), **summarize(log), "profile": profile(log), **detail}
+
+
+# ---- ours ------------------------------------------------------------------------------------------------
+def local_stack_runner(tmp: Path, sandbox: SandboxProcess, functions_dir: Path) -> StackRunner:
+    """The `local` stack as `make local-up` runs it, but with its project, state and functions in `tmp`."""
+    project = write_scratch_project(tmp / "project")
+    shutil.copy(REPO / "Pulumi.local.yaml", project / f"Pulumi.{STACK}.yaml")
+    runner = StackRunner(
+        project,
+        STACK,
+        tmp / "state",
+        passphrase=os.environ.get("PULUMI_CONFIG_PASSPHRASE", LOCAL_PASSPHRASE),
+        env={**sandbox.env(), "CHAT_TRANSFER_FUNCTIONS_DIR": str(functions_dir)},
+    )
+    runner.stack  # noqa: B018 - select/create the stack outside the timings, as `pulumi stack select` does
+    return runner
+
+
+def _resource_label(urn: str) -> str:
+    """`urn:…::…$chat-transfer:twilio:Build::chat-transfer-build` -> `Build chat-transfer-build`."""
+    type_, name = urn.split("::")[-2:]
+    return f"{type_.rsplit('$', 1)[-1].rsplit(':', 1)[-1]} {name}"
+
+
+def _our_up(runner: StackRunner) -> dict[str, Any]:
+    """One `pulumi up`, with its phases from the engine's event stream (when each event reached us):
+    start-up until the first resource step, the resource steps, the engine's wrap-up, and the automation
+    API's own tail; plus the slowest resource steps."""
+    started = time.perf_counter()
+    began: dict[str, tuple[float, str]] = {}
+    timeline: list[dict[str, Any]] = []
+    marks: dict[str, float] = {}
+
+    def on_event(event: Any) -> None:
+        now = time.perf_counter() - started
+        pre = getattr(event, "resource_pre_event", None)
+        if pre is not None and not pre.metadata.type.startswith("pulumi:pulumi:"):
+            marks.setdefault("first_step", now)
+            began[pre.metadata.urn] = (now, pre.metadata.op.value)
+        outputs = getattr(event, "res_outputs_event", None)
+        if outputs is not None and outputs.metadata.urn in began:
+            marks["last_step"] = now
+            start, op = began.pop(outputs.metadata.urn)
+            timeline.append({"resource": _resource_label(outputs.metadata.urn), "op": op,
+                             "start": round(start, 2), "seconds": round(now - start, 2)})
+        if getattr(event, "summary_event", None) is not None:
+            marks["summary"] = now
+
+    result = runner.up(on_event=on_event)
+    finished = time.perf_counter() - started
+    if result.summary.result != "succeeded":
+        raise BenchError(f"pulumi up: {result.summary.result} (fix: run `make local-up` to see why)")
+    changes = {str(k): v for k, v in (result.summary.resource_changes or {}).items()}
+    first = marks.get("first_step", marks.get("summary", finished))
+    last = marks.get("last_step", first)
+    summary_at = marks.get("summary", finished)
+    phases = {
+        "start-up (CLI, program, look-ups, pre-flight) until the first resource step": first,
+        "resource steps (diff, create, update)": last - first,
+        "engine wrap-up (state, plugins) until the summary": summary_at - last,
+        "automation API tail (result, stack info)": finished - summary_at,
+    }
+    slow = sorted((row for row in timeline if row["op"] != "same"), key=lambda row: -row["seconds"])
+    return {
+        "changes": changes,
+        "phases": {name: round(seconds, 2) for name, seconds in phases.items()},
+        "timeline": slow[:8],
+    }
+
+
+def fixed_costs(functions_dir: Path) -> dict[str, float]:
+    """What every `pulumi up` of ours pays before its first Twilio call, each timed on its own: the CLI's
+    start, the program's imports in a fresh Python, and the functions pre-flight (`node --check` per file)."""
+    cli_root = find_cli_root()
+    pulumi = str(cli_root / "bin" / "pulumi") if cli_root else "pulumi"
+    costs = {}
+    started = time.perf_counter()
+    subprocess.run([pulumi, "version"], capture_output=True, check=True)
+    costs["pulumi CLI start (`pulumi version`)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import infra.component, infra.lookup, infra.functions_source"],
+                   cwd=REPO, capture_output=True, check=True)
+    costs["Python start + program imports"] = time.perf_counter() - started
+    started = time.perf_counter()
+    preflight(load_project(functions_dir))
+    costs["functions pre-flight (node --check per file)"] = time.perf_counter() - started
+    return {name: round(seconds, 3) for name, seconds in costs.items()}
+
+
+# ---- the peer --------------------------------------------------------------------------------------------
+def _peer_deploy(sandbox: SandboxProcess, functions_dir: Path, service_sid: str | None) -> dict[str, Any]:
+    arguments = {
+        "cwd": str(functions_dir),
+        "serviceName": PEER_SERVICE,
+        "serviceSid": service_sid,
+        "functionsEnv": "local",
+        "runtime": "node22",
+    }
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **sandbox.env()}
+    done = subprocess.run(
+        ["node", "--require", str(BENCH / "peer" / "redirect-twilio.cjs"), str(BENCH / "peer" / "deploy.cjs"),
+         json.dumps(arguments)],
+        cwd=BENCH, env=env, capture_output=True, text=True, timeout=600,
+    )
+    if done.returncode != 0:
+        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+        raise BenchError(f"peer deploy ({PEER_SERVICE}): {reason} (fix: `npm ci` in bench/, Node >= 18)")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["in_process_seconds"] = round(result.pop("seconds"), 3)
+    steps = result.pop("steps")
+    # Each status step lasts until the next one starts (repeated "building" updates are one step): the
+    # peer's own profile. Node start-up and module loading come before its first step.
+    timeline: list[dict[str, Any]] = [{"step": "node start-up, loading the package", "start": 0.0}]
+    for step in steps:
+        if timeline[-1]["step"] != step["status"]:
+            timeline.append({"step": step["status"], "start": step["at"]})
+    for row, following in zip(timeline, [*timeline[1:], None], strict=True):
+        end = following["start"] if following else result["in_process_seconds"]
+        row["seconds"] = round(end - row["start"], 2)
+        row["start"] = round(row["start"], 2)
+    result["timeline"] = timeline
+    return result
+
+
+# ---- the run ---------------------------------------------------------------------------------------------
+def _median_of(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    """The sample with the median wall time (its own calls and profile), with every sample's time."""
+    ranked = sorted(samples, key=lambda sample: sample["seconds"])
+    return {**ranked[(len(ranked) - 1) // 2], "samples": [sample["seconds"] for sample in samples]}
+
+
+def run(latency_ms: int = LATENCY_MS, build_seconds: float = BUILD_SECONDS, repeats: int = REPEATS) -> dict:
+    """Cold deploys once each; then `repeats` rounds of (our no-op, the peer's re-deploy, our one-file
+    change), interleaved so both sides see the same load on a shared machine. Each figure is the median."""
+    ensure_peer_installed()
+    with tempfile.TemporaryDirectory(prefix="bench-deploy-") as scratch:
+        tmp = Path(scratch)
+        ours_dir = copy_functions(tmp / "ours" / "functions")
+        peer_dir = copy_functions(tmp / "peer" / "functions")
+        with SandboxProcess(tmp / "sandbox", latency_ms=latency_ms, build_seconds=build_seconds) as sandbox:
+            runner = local_stack_runner(tmp, sandbox, ours_dir)
+            cold = _measure(sandbox, lambda: _our_up(runner))
+            peer_cold = _measure(sandbox, lambda: _peer_deploy(sandbox, peer_dir, None))
+            # Re-deploys as twilio-run does them: with the service SID it saved (.twiliodeployinfo).
+            service_sid = peer_cold["serviceSid"]
+            noops, redeploys, one_files = [], [], []
+            changed = ours_dir / CHANGED_FILE
+            for round_ in range(1, max(1, repeats) + 1):
+                noops.append(_measure(sandbox, lambda: _our_up(runner)))
+                redeploys.append(_measure(sandbox, lambda: _peer_deploy(sandbox, peer_dir, service_sid)))
+                changed.write_text(f"{changed.read_text()}// bench: one changed function file ({round_})\n")
+                one_files.append(_measure(sandbox, lambda: _our_up(runner)))
+            fixed = fixed_costs(ours_dir)
+    return {
+        "latency_ms": latency_ms,
+        "build_seconds": build_seconds,
+        "repeats": max(1, repeats),
+        "changed_file": CHANGED_FILE,
+        "ours": {"cold": cold, "noop": _median_of(noops), "one_file": _median_of(one_files),
+                 "fixed_costs": fixed},
+        "peer": {"cold": peer_cold, "redeploy": _median_of(redeploys)},
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

@@ -1,0 +1,141 @@
+"""Turns the benchmark results into the issue's ratios and targets, and prints them as rich tables, with the
+profile that explains each missed target. `targets()` is pure so it can be tested on made-up results."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+ONE_FILE_WRITES = {"upload": 1, "build": 1, "deployment": 1}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    measured: str
+    target: str
+    met: bool
+    key: str  # which result explains it when missed
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return round(numerator / denominator, 3) if denominator else float("inf")
+
+
+def targets(results: dict[str, Any]) -> list[Target]:
+    found: list[Target] = []
+    deploy = results.get("deploy")
+    if deploy:
+        ours, peer = deploy["ours"], deploy["peer"]
+        for name, mine, theirs, limit, key in (
+            ("our no-op / peer re-deploy", ours["noop"], peer["redeploy"], 0.1, "noop"),
+            ("our one-file change / peer re-deploy", ours["one_file"], peer["redeploy"], 0.5, "one_file"),
+            ("our cold / peer cold", ours["cold"], peer["cold"], 1.0, "cold"),
+        ):
+            ratio = _ratio(mine["seconds"], theirs["seconds"])
+            found.append(Target(name, f"{ratio:.3f} ({mine['seconds']:.2f} s / {theirs['seconds']:.2f} s)",
+                                f"<= {limit}", ratio <= limit, key))
+        noop_writes = ours["noop"]["writes"]
+        found.append(Target("writes, our no-op", str(noop_writes), "0", noop_writes == 0, "noop"))
+        kinds = ours["one_file"]["write_kinds"]
+        shown = ", ".join(f"{count} {kind}" for kind, count in kinds.items()) or "none"
+        found.append(Target("writes, our one-file change", shown, "1 upload + 1 build + 1 deployment",
+                            kinds == ONE_FILE_WRITES and ours["one_file"]["writes"] == 3, "one_file"))
+    workflow = results.get("workflow")
+    if workflow:
+        found.append(Target(f"render + validate, {workflow['transfer_queues']} transfer queues (median)",
+                            f"{workflow['total_seconds']:.3f} s", f"<= {workflow['target_seconds']} s",
+                            workflow["within_target"], "workflow"))
+    simulator = results.get("simulator")
+    if simulator:
+        found.append(Target(
+            f"simulator {simulator['queues']} queues x {simulator['workers']} workers x "
+            f"{simulator['tasks']} tasks",
+            f"{simulator['total_seconds']:.3f} s", f"<= {simulator['target_seconds']} s",
+            simulator["within_target"], "simulator"))
+    return found
+
+
+# ---- printing --------------------------------------------------------------------------------------------
+def _show(console: Console, title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    """A titled table; the title is its own line so it never wraps to the table's width."""
+    table = Table()
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    console.print()
+    console.print(title, style="bold", markup=False)
+    console.print(table)
+
+
+def _by(step: dict[str, Any]) -> str:
+    return ", ".join(f"{key} {count}" for key, count in step["by"].items()) or "-"
+
+
+def print_report(results: dict[str, Any], console: Console) -> None:
+    _show(console, "Machine", ["fact", "value"], [[k, v] for k, v in results["machine"].items()])
+    deploy = results.get("deploy")
+    if deploy:
+        rows = []
+        for side in ("ours", "peer"):
+            for key, step in deploy[side].items():
+                if key == "fixed_costs":
+                    continue
+                samples = step.get("samples")
+                seconds = f"{step['seconds']:.2f}"
+                if samples and len(samples) > 1:
+                    seconds += f" (of {', '.join(f'{s:.2f}' for s in samples)})"
+                made = ", ".join(f"{n} {k}" for k, n in step["write_kinds"].items()) or "-"
+                rows.append([f"{side} {key.replace('_', '-')}", seconds, step["calls"], _by(step),
+                             step["writes"], made])
+        _show(console,
+              f"Deploy against the sandbox ({deploy['latency_ms']} ms per call, builds "
+              f"{deploy['build_seconds']} s; median of {deploy['repeats']} where several)",
+              ["step", "wall s", "API calls", "by product and method", "writes", "what the writes made"],
+              rows)
+    found = targets(results)
+    _show(console, "Ratios and targets", ["what", "measured", "target", "met"],
+          [[t.name, t.measured, t.target, "yes" if t.met else "NO"] for t in found])
+    for key in dict.fromkeys(t.key for t in found if not t.met):
+        _print_profile(results, key, console)
+    for name in ("workflow", "simulator"):
+        if results.get(name):
+            data = {k: v for k, v in results[name].items() if k != "profile"}
+            _show(console, f"{name} benchmark", ["figure", "value"], [[k, v] for k, v in data.items()])
+
+
+def _print_profile(results: dict[str, Any], key: str, console: Console) -> None:
+    if key in ("workflow", "simulator"):
+        data = results[key]
+        if key == "workflow" and data.get("profile"):
+            _show(console, "Profile, render + validate (CPU by package, one pass)",
+                  ["package", "seconds", "share", "hottest function"],
+                  [[r["package"], r["seconds"], r["share"], r["hottest"]] for r in data["profile"]])
+        elif key == "simulator":
+            console.print(f"Profile, simulator: compile {data['compile_seconds']} s, "
+                          f"route {data['route_seconds']} s", markup=False)
+        return
+    deploy = results["deploy"]
+    step = deploy["ours"][key]
+    title = f"Profile, our {key.replace('_', '-')}"
+    _show(console, f"{title}: phases of `pulumi up`", ["phase", "seconds"],
+          [[name, seconds] for name, seconds in step["phases"].items()])
+    if key == "noop":
+        _show(console, f"{title}: fixed costs of every run, timed alone", ["cost", "seconds"],
+              [[name, s] for name, s in deploy["ours"]["fixed_costs"].items()])
+    if step["timeline"]:
+        _show(console, f"{title}: slowest resource steps", ["resource", "op", "starts at s", "seconds"],
+              [[r["resource"], r["op"], r["start"], r["seconds"]] for r in step["timeline"]])
+    _show(console, f"{title}: API calls by endpoint (server time incl. latency)",
+          ["call", "count", "total ms", "max ms"],
+          [[r["call"], r["count"], r["total_ms"], r["max_ms"]] for r in step["profile"]])
+    peer_key = "cold" if key == "cold" else "redeploy"
+    _show(console, f"Peer {peer_key} for comparison: its steps", ["step", "starts at s", "seconds"],
+          [[r["step"], r["start"], r["seconds"]] for r in deploy["peer"][peer_key]["timeline"]])

@@ -1,0 +1,131 @@
+"""The benchmark code works (no timing assertions: speed targets live in `make bench`): the workflow and
+simulator benchmarks at a tiny size, the request-log summary, the ratio/target logic and the report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+# bench/ is not an installed package; `python -m bench` runs it from the repo root, so do the same here.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench import bench_simulator, bench_workflow  # noqa: E402
+from bench.report import print_report, targets  # noqa: E402
+from bench.requestlog import endpoint, profile, summarize  # noqa: E402
+
+ZS = "ZS" + "a" * 32
+ZB = "ZB" + "b" * 32
+ZH = "ZH" + "c" * 32
+ZE = "ZE" + "d" * 32
+
+
+def test_workflow_benchmark_renders_and_validates_a_small_workflow():
+    result = bench_workflow.run(queues=4, repeats=2)
+    assert result["transfer_queues"] == 4
+    assert result["queues"] == 5  # the worker-transfer queue too
+    assert result["filters"] >= 5
+    assert result["repeats"] == 2
+    assert result["document_bytes"] > 0
+    assert result["within_target"] == (result["total_seconds"] <= result["target_seconds"])
+
+
+def test_workflow_benchmark_profiles_a_missed_target(monkeypatch):
+    monkeypatch.setattr(bench_workflow, "TARGET_SECONDS", 0.0)
+    result = bench_workflow.run(queues=3, repeats=1)
+    assert result["within_target"] is False
+    packages = {row["package"] for row in result["profile"]}
+    assert packages & {"jsonschema", "workflow", "referencing"}
+    assert abs(sum(row["share"] for row in result["profile"]) - 1) < 0.2
+
+
+def test_simulator_benchmark_runs_at_a_tiny_size(monkeypatch):
+    monkeypatch.setattr(bench_simulator, "QUEUES", 4)
+    monkeypatch.setattr(bench_simulator, "WORKERS", 20)
+    monkeypatch.setattr(bench_simulator, "TASKS", 50)
+    result = bench_simulator.run()
+    assert (result["queues"], result["workers"], result["tasks"]) == (4, 20, 50)
+    assert result["mean_eligible_workers"] > 0
+
+
+def _entry(id_, method, path, status=200, ms=100.0):
+    product = path.split("/")[1]
+    return {"id": id_, "method": method, "product": product, "path": path, "status": status, "ms": ms}
+
+
+def test_request_log_summary_counts_products_writes_and_what_they_made():
+    log = [
+        _entry(1, "GET", "/taskrouter/v1/Workspaces"),
+        _entry(2, "POST", f"/serverless-upload/v1/Services/{ZS}/Functions/{ZH}/Versions", 201),
+        _entry(3, "POST", f"/serverless/v1/Services/{ZS}/Builds", 201),
+        _entry(4, "GET", f"/serverless/v1/Services/{ZS}/Builds/{ZB}/Status", ms=300.0),
+        _entry(5, "GET", f"/serverless/v1/Services/{ZS}/Builds/{ZB}/Status"),
+        _entry(6, "POST", f"/serverless/v1/Services/{ZS}/Environments/{ZE}/Deployments", 201),
+        _entry(7, "POST", "/serverless/v1/Services", 409),
+    ]
+    summary = summarize(log)
+    assert summary["calls"] == 7
+    assert summary["writes"] == 4
+    assert summary["failed"] == 1
+    assert summary["by"] == {"serverless GET": 2, "serverless POST": 3, "serverless-upload POST": 1,
+                             "taskrouter GET": 1}
+    # The refused POST /Services made nothing.
+    assert summary["write_kinds"] == {"build": 1, "deployment": 1, "upload": 1}
+    assert endpoint(f"/serverless/v1/Services/{ZS}/Builds/{ZB}/Status") == (
+        "/serverless/v1/Services/{ZS}/Builds/{ZB}/Status"
+    )
+    top = profile(log)[0]
+    assert top == {"call": "GET /serverless/v1/Services/{ZS}/Builds/{ZB}/Status", "count": 2,
+                   "total_ms": 400.0, "max_ms": 300.0}
+
+
+def _step(seconds, writes=0, kinds=None, **extra):
+    return {"seconds": seconds, "calls": writes + 2, "writes": writes, "by": {"serverless GET": 2},
+            "write_kinds": kinds or {}, "profile": [], "timeline": [], **extra}
+
+
+def _deploy(noop_seconds, noop_writes=0, one_file_kinds=None):
+    phases = {"start-up": 1.0, "resource steps": 0.5}
+    kinds = one_file_kinds or {"upload": 1, "build": 1, "deployment": 1}
+    return {
+        "latency_ms": 100, "build_seconds": 3.0, "repeats": 1,
+        "ours": {
+            "cold": _step(4.0, 20, phases=phases),
+            "noop": _step(noop_seconds, noop_writes, phases=phases),
+            "one_file": _step(2.0, sum(kinds.values()), kinds, phases=phases),
+            "fixed_costs": {"pulumi CLI start": 0.2},
+        },
+        "peer": {"cold": _step(5.0, 22, timeline=[{"step": "building", "start": 1.0, "seconds": 3.0}]),
+                 "redeploy": _step(5.0, 11, timeline=[{"step": "building", "start": 1.0, "seconds": 3.0}])},
+    }
+
+
+def test_targets_compute_the_issue_ratios_and_write_checks():
+    met = {t.name: t for t in targets({"deploy": _deploy(0.4)})}
+    noop = met["our no-op / peer re-deploy"]
+    assert noop.met and noop.measured.startswith("0.080")
+    assert met["our one-file change / peer re-deploy"].met  # 2.0 / 5.0 = 0.4
+    assert met["our cold / peer cold"].met  # 4.0 / 5.0
+    assert met["writes, our no-op"].met and met["writes, our one-file change"].met
+
+    missed = {t.name: t for t in targets({"deploy": _deploy(0.6, noop_writes=1,
+                                                           one_file_kinds={"upload": 2, "build": 1,
+                                                                           "deployment": 1})})}
+    assert not missed["our no-op / peer re-deploy"].met  # 0.12 > 0.1
+    assert not missed["writes, our no-op"].met
+    assert not missed["writes, our one-file change"].met
+    assert missed["writes, our one-file change"].measured == "2 upload, 1 build, 1 deployment"
+
+
+@pytest.mark.parametrize("noop_seconds, shows_profile", [(0.4, False), (2.0, True)])
+def test_report_prints_the_table_and_a_profile_only_for_missed_targets(noop_seconds, shows_profile):
+    results = {"machine": {"cpus (nproc)": "2"}, "deploy": _deploy(noop_seconds),
+               "workflow": bench_workflow.run(queues=2, repeats=1)}
+    console = Console(record=True, width=200)
+    print_report(results, console)
+    text = console.export_text()
+    assert "Ratios and targets" in text and "our cold / peer cold" in text
+    assert ("Profile, our noop: phases of `pulumi up`" in text) is shows_profile
+    assert ("NO" in text.split("Ratios and targets")[1].split("\n\n")[0]) is shows_profile
