@@ -14,7 +14,7 @@ from pulumi.runtime.config import CONFIG, get_config_env
 from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings
 from infra.component import ChatTransfer
 from infra.functions_source import PreflightError, load_project, preflight
-from infra.lookup import LookupError_, find_workspace, resolve_queues
+from infra.lookup import ResolveError, check_flex_configuration, find_workspace, resolve_queues
 from infra.rest import Rest
 from infra.settings import SettingsError, config_values, split_deploy_settings
 from workflow.loader import spec_from_config
@@ -36,9 +36,10 @@ def main() -> None:
         )
         workspace = find_workspace(rest, spec.workspace)
         queue_sids = resolve_queues(rest, workspace["sid"], spec.queue_names())
+        check_flex_configuration(rest)
         functions = load_project(FUNCTIONS_DIR)
         preflight(functions)
-    except (SettingsError, ProblemsError, CredentialsError, LookupError_, PreflightError) as error:
+    except (SettingsError, ProblemsError, CredentialsError, ResolveError, PreflightError) as error:
         raise pulumi.RunError(str(error)) from None
 
     chat_transfer = ChatTransfer(

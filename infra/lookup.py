@@ -1,7 +1,6 @@
 """Deploy-time look-ups, run by the program in preview too, before anything is written: the workspace by
 friendly name or SID, and every queue name the spec refers to → its `WQ…` SID. Missing or ambiguous names
-fail with
-one line naming the name."""
+fail with one line naming the name."""
 
 from __future__ import annotations
 
@@ -9,12 +8,12 @@ import re
 from collections.abc import Iterable
 
 from infra.client import CredentialsError
-from infra.rest import TASKROUTER, Rest, TwilioApiError
+from infra.rest import FLEX, TASKROUTER, Rest, TwilioApiError
 
 WORKSPACE_SID = re.compile(r"^WS[0-9a-fA-F]{32}$")
 
 
-class LookupError_(ValueError):
+class ResolveError(ValueError):
     """A name that resolves to nothing or to several things."""
 
 
@@ -35,7 +34,7 @@ def _find_workspace(rest: Rest, workspace: str) -> dict:
     if WORKSPACE_SID.match(workspace):
         found = rest.find(f"{TASKROUTER}/Workspaces/{workspace}")
         if found is None:
-            raise LookupError_(
+            raise ResolveError(
                 f"chat-transfer:workspace: workspace {workspace} not found in this account "
                 "(fix: use the SID or friendly name of the Flex workspace)"
             )
@@ -46,13 +45,13 @@ def _find_workspace(rest: Rest, workspace: str) -> dict:
         if w["friendly_name"] == workspace
     ]
     if not matches:
-        raise LookupError_(
+        raise ResolveError(
             f"chat-transfer:workspace: no workspace named {workspace!r} "
             "(fix: set chat-transfer:workspace to the Flex workspace's friendly name or WS… SID)"
         )
     if len(matches) > 1:
         sids = ", ".join(w["sid"] for w in matches)
-        raise LookupError_(
+        raise ResolveError(
             f"chat-transfer:workspace: {len(matches)} workspaces are named {workspace!r} ({sids}) "
             "(fix: set chat-transfer:workspace to the WS… SID)"
         )
@@ -82,5 +81,16 @@ def resolve_queues(rest: Rest, workspace_sid: str, names: Iterable[str]) -> dict
                 "(fix: rename the duplicates)"
             )
     if problems:
-        raise LookupError_("\n".join(problems))
+        raise ResolveError("\n".join(problems))
     return resolved
+
+
+def check_flex_configuration(rest: Rest) -> dict:
+    """The Flex configuration, refused when native messaging transfers are on (they cannot run together with
+    this feature); checked here so preview fails before anything is written."""
+    from infra.providers.flex_flags import NATIVE_TRANSFERS_MESSAGE, native_transfers_enabled
+
+    configuration = rest.get(f"{FLEX}/Configuration")
+    if native_transfers_enabled(configuration.get("ui_attributes") or {}):
+        raise ResolveError(NATIVE_TRANSFERS_MESSAGE)
+    return configuration

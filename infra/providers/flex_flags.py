@@ -24,6 +24,12 @@ from infra.rest import FLEX
 FLAGS = ("enabled", "cold_transfer", "multi_participant")
 FEATURE_PATH = ("custom_data", "features", "conversation_transfer")
 RESOURCE_ID = "ui_attributes.custom_data.features.conversation_transfer"
+NATIVE_TRANSFERS_MESSAGE = (
+    "flex configuration: native messaging transfers are on "
+    "(ui_attributes.featureFlags.transfersConfig.enabled) and cannot run together with the "
+    "chat-transfer feature (fix: turn off Transfers under Flex > Channel management, or do not "
+    "deploy this stack)"
+)
 
 
 def native_transfers_enabled(ui_attributes: dict) -> bool:
@@ -80,12 +86,7 @@ class FlexFlagsProvider(TwilioProvider):
         config = rest.get(f"{FLEX}/Configuration")
         ui_attributes = config.get("ui_attributes") or {}
         if native_transfers_enabled(ui_attributes):
-            raise ValueError(
-                "flex configuration: native messaging transfers are on "
-                "(ui_attributes.featureFlags.transfersConfig.enabled) and cannot run together with the "
-                "chat-transfer feature (fix: turn off Transfers under Flex > Channel management, or do not "
-                "deploy this stack)"
-            )
+            raise ValueError(NATIVE_TRANSFERS_MESSAGE)
         rest.call(
             "POST",
             f"{FLEX}/Configuration",

@@ -30,6 +30,18 @@ def _url(workspace_sid: str, sid: str | None = None) -> str:
     return f"{base}/{sid}" if sid else base
 
 
+def _whole_numbers(value: Any) -> Any:
+    """Pulumi's wire format carries every number as a double, so a rendered `timeout: 120` arrives as 120.0;
+    send the document as rendered (TaskRouter's integer fields; the sandbox rejects 120.0)."""
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _outputs(live: dict, adopted: bool, inputs: dict) -> dict:
     outs = {
         "sid": live["sid"],
@@ -91,7 +103,7 @@ class WorkflowProvider(TwilioProvider):
     def _form(self, props: dict) -> dict[str, Any]:
         form: dict[str, Any] = {
             "FriendlyName": props["friendly_name"],
-            "Configuration": json.dumps(props["configuration"], separators=(",", ":")),
+            "Configuration": json.dumps(_whole_numbers(props["configuration"]), separators=(",", ":")),
         }
         if props.get("task_reservation_timeout") is not None:
             form["TaskReservationTimeout"] = int(props["task_reservation_timeout"])

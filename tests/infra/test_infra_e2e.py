@@ -201,6 +201,36 @@ def test_3b_an_unknown_queue_fails_preview_naming_it_before_any_write(world):
     STEPS["unknown-queue"] = True
 
 
+def test_3c_native_messaging_transfers_on_refuses_in_preview(world):
+    _step("native", "up")
+    flex = world.rest.get(f"{FLEX}/Configuration")
+    account, ui = flex["account_sid"], flex["ui_attributes"]
+    native = {**ui, "featureFlags": {"transfersConfig": {"enabled": True}}}
+    world.rest.call(
+        "POST",
+        f"{FLEX}/Configuration",
+        json_body=True,
+        data={"account_sid": account, "ui_attributes": native},
+    )
+    mark = world.last_request_id()
+    try:
+        with pytest.raises(Exception) as failure:
+            world.runner.preview()
+        assert (
+            "native messaging transfers are on (ui_attributes.featureFlags.transfersConfig.enabled)"
+            in str(failure.value)
+        )
+        assert world.writes_since(mark) == []
+    finally:
+        world.rest.call(
+            "POST",
+            f"{FLEX}/Configuration",
+            json_body=True,
+            data={"account_sid": account, "ui_attributes": ui},
+        )
+    STEPS["native"] = True
+
+
 def test_4_one_changed_function_file_is_one_upload_one_build_one_deployment(world):
     _step("function", "up")
     target = world.functions_dir / "functions" / "common" / "flex" / "conversations" / "update-attributes.js"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.functions_source import PreflightError, load_project, preflight
-from infra.lookup import LookupError_, find_workspace, resolve_queues
+from infra.lookup import ResolveError, find_workspace, resolve_queues
 from infra.providers.base import is_unknown
 from infra.providers.build import BuildProvider
 from infra.providers.flex_flags import native_transfers_enabled, ours, with_flags, without_flags
@@ -117,12 +117,12 @@ def test_lookups_fail_early_naming_the_name():
         }
     )
     assert find_workspace(rest, "Flex Task Assignment")["sid"] == "WS" + "1" * 32
-    with pytest.raises(LookupError_, match="no workspace named 'Nope'"):
+    with pytest.raises(ResolveError, match="no workspace named 'Nope'"):
         find_workspace(rest, "Nope")
-    with pytest.raises(LookupError_, match="WS3{32} not found"):
+    with pytest.raises(ResolveError, match="WS3{32} not found"):
         find_workspace(rest, "WS" + "3" * 32)
     assert resolve_queues(rest, "WS1", ["Everyone"]) == {"Everyone": "WQ1"}
-    with pytest.raises(LookupError_) as error:
+    with pytest.raises(ResolveError) as error:
         resolve_queues(rest, "WS1", ["Everyone", "Sales", "Support"])
     assert str(error.value).splitlines() == [
         "queue 'Sales': 2 queues have this name (WQ2, WQ3) (fix: rename the duplicates)",
