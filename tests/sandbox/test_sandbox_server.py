@@ -164,3 +164,16 @@ def test_serve_options_latency_and_fail_rate(tmp_path):
             assert time.perf_counter() - started >= 0.2
             assert response.status_code == 429 and response.json()["code"] == 20429
             assert http.get("/_sandbox/requests/summary").status_code == 200  # control is never faulted
+
+
+def test_keep_alive_requests_do_not_stall_on_nagle(sandbox):
+    # Regression: without TCP_NODELAY each keep-alive response waited ~40 ms for a delayed ACK.
+    ws_sid = sandbox.seed_info()["workspace"]["sid"]
+    with sandbox.http() as http:
+        http.get(f"/taskrouter/v1/Workspaces/{ws_sid}")
+        timings = []
+        for _ in range(21):
+            started = time.perf_counter()
+            http.get(f"/taskrouter/v1/Workspaces/{ws_sid}")
+            timings.append(time.perf_counter() - started)
+    assert sorted(timings)[10] < 0.030
