@@ -105,7 +105,7 @@ download_or_die() { # MODULE@VERSION...
     local mod out
     for mod in "$@"; do
         if ! out=$(cd "$build_src" && go mod download "$mod" 2>&1); then
-            die "Go module $mod is not served by the Go module proxy ($(go env GOPROXY)): $(printf '%s' "$out" | tail -n1)"
+            die "Go module $mod is not served by the Go module proxy ($(go env GOPROXY)): $(printf '%s' "$out" | tail -n1 | sed 's/^[[:space:]]*//')"
         fi
     done
     if ! out=$(cd "$build_src" && go mod download 2>&1); then

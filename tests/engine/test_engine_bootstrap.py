@@ -30,8 +30,9 @@ def _fake_pulumi(directory: Path, version: str) -> Path:
     return exe
 
 
-def _ensure(repo: Path, tmp_path: Path, path: str) -> subprocess.CompletedProcess:
+def _ensure(repo: Path, tmp_path: Path, path: str, **extra_env: str) -> subprocess.CompletedProcess:
     env = {
+        **extra_env,
         "PATH": path,
         "HOME": str(tmp_path / "home"),
         "FLEX_CHAT_TRANSFER_CACHE": str(tmp_path / "cache"),
@@ -90,6 +91,31 @@ def test_an_older_pulumi_is_not_used_and_a_missing_go_is_one_clear_error(tmp_pat
     assert "v3.100.0, older than v3.274.1" in result.stdout
     assert result.stderr.startswith("error: Go is not installed")
     assert "pulumi >= v3.274.1 on PATH" in result.stderr
+    assert not (repo / ".tools" / "bin").exists()
+
+
+def test_a_module_the_proxy_does_not_serve_is_named_in_the_error(tmp_path):
+    repo = _fake_repo(tmp_path)
+    go = shutil.which("go")
+    assert go, "Go is needed by this machine's set-up (no pulumi >= v3.274.1 on PATH); install Go"
+    modcache = tmp_path / "modcache"  # empty: every module must come from the (disabled) proxy
+
+    result = _ensure(
+        repo,
+        tmp_path,
+        _basic_path(tmp_path, Path(go).parent),
+        GOPROXY="off",
+        GOMODCACHE=str(modcache),
+        GOFLAGS="-modcacherw",
+        GOCACHE=str(tmp_path / "gocache"),
+        GOTOOLCHAIN="local",
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: Go module github.com/pulumi/pulumi/pkg/v3@v3.274.1 is not served by the Go module proxy "
+        "(off): go: github.com/pulumi/pulumi/pkg/v3@v3.274.1: module lookup disabled by GOPROXY=off"
+    )
     assert not (repo / ".tools" / "bin").exists()
 
 
