@@ -213,3 +213,61 @@ test('parallel warm invites on one conversation keep every invites entry', async
   const invites = (await conversationAttributes()).invites;
   assert.deepEqual(Object.keys(invites).sort(), [...taskSids].sort());
 });
+
+test('an invite resolved while its entry is being repaired is not brought back', async () => {
+  // A hostile writer keeps erasing the attributes (like a stale full replace); meanwhile the transfer task is
+  // cancelled as soon as it appears, as when the inviting agent cancels at once.
+  const workspace = client.taskrouter.v1.workspaces(chat.workspaceSid);
+  let running = true;
+  const eraser = (async () => {
+    while (running) {
+      await client.conversations.v1.conversations(chat.conversationSid).update({ attributes: '{}' });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  const canceller = (async () => {
+    while (running) {
+      for (const listed of await workspace.tasks.list({ assignmentStatus: ['pending', 'reserved'] })) {
+        if (listed.sid === chat.taskSid) continue;
+        await workspace.tasks(listed.sid).update({ assignmentStatus: 'canceled', reason: 'invite cancelled' });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  eraser.catch(() => {});
+  canceller.catch(() => {});
+  let answer;
+  try {
+    answer = await sandbox.invoke(INVITE, inviteForm(chat, token), variables);
+  } finally {
+    running = false;
+    await Promise.all([eraser, canceller]);
+  }
+  assert.equal(answer.status, 200, answer.body);
+  const task = await workspace.tasks(answer.json.invitesTaskSid).fetch();
+  assert.equal(task.assignmentStatus, 'canceled');
+  assert.equal((await conversationAttributes()).invites, undefined);
+});
+
+test('a writer that never stops erasing makes the call fail with 500 saying the invite exists', async () => {
+  let running = true;
+  const eraser = (async () => {
+    while (running) {
+      await client.conversations.v1.conversations(chat.conversationSid).update({ attributes: '{}' });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  eraser.catch(() => {});
+  let answer;
+  try {
+    answer = await sandbox.invoke(INVITE, inviteForm(chat, token), variables);
+  } finally {
+    running = false;
+    await eraser;
+  }
+  assert.equal(answer.status, 500, answer.body);
+  assert.equal(answer.json.success, false);
+  assert.match(answer.json.message, /^invites\.WT[0-9a-f]{32}: could not keep the entry in conversation CH[0-9a-f]{32} after 8 writes/);
+  assert.match(answer.json.invitesTaskSid, /^WT/);
+  assert.match(answer.json.participantInviteSid, /^KG/);
+});
