@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.core.errors import InvalidParameter, ReadOnlyProperty
@@ -30,7 +30,7 @@ PARTICIPANT_TYPES = ("agent", "customer", "supervisor", "external", "unknown")
 
 
 def _epoch(iso: str) -> int:
-    return int(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").timestamp())
+    return int(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
 
 
 class FlexBackend:
@@ -290,7 +290,7 @@ class FlexBackend:
             "assignment_status": task["assignment_status"],
             "attributes": task["attributes"],
             "priority": task["priority"],
-            "age": task["age"],
+            "age": max(0, int(time.time()) - _epoch(task["date_created"])),
             "reason": task["reason"],
             "timeout": task["timeout"],
             "task_channel_sid": task["task_channel_sid"],

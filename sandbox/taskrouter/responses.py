@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.core.errors import InvalidParameter
@@ -114,10 +115,17 @@ def render_worker(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str
     # Twilio leaves attributes out of list responses (research/twilio-api.md §1).
     return {
         **_public(d),
+        "age": task_age(d),
         "attributes": None if listed else d["attributes"],
         "url": ctx.url(base),
         "links": links,
     }
+
+
+def task_age(task: dict[str, Any]) -> int:
+    """Seconds since creation, as Twilio reports it (the stored value is only the creation-time 0)."""
+    created = datetime.strptime(task["date_created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return max(0, int((datetime.now(UTC) - created).total_seconds()))
 
 
 def render_workflow(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str, Any]:
