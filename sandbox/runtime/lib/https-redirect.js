@@ -1,8 +1,8 @@
 'use strict';
 // Libraries that call https.request themselves (twilio-flex-token-validator posts to
 // https://iam.twilio.com/v1/Accounts/{AC}/Tokens/validate) bypass the twilio client's httpClient.
-// While installed, this sends every https request for *.twilio.com to the sandbox instead, through
-// rewriteUrl, using http or https according to the sandbox URL. Other hosts are untouched.
+// While installed, this sends every https.request / https.get / fetch for *.twilio.com to the sandbox
+// instead, through rewriteUrl, using http or https according to the sandbox URL. Other hosts are untouched.
 
 const http = require('node:http');
 const https = require('node:https');
@@ -76,9 +76,20 @@ function install(sandboxUrl) {
       req.end();
       return req;
     };
+    const originalFetch = globalThis.fetch;
+    if (originalFetch) {
+      globalThis.fetch = function fetch(resource, init) {
+        if (resource instanceof Request) {
+          const to = rewriteUrl(resource.url, installed);
+          return originalFetch(to === resource.url ? resource : new Request(to, resource), init);
+        }
+        return originalFetch(rewriteUrl(String(resource), installed), init);
+      };
+    }
     install.restore = () => {
       https.request = originalRequest;
       https.get = originalGet;
+      if (originalFetch) globalThis.fetch = originalFetch;
       installed = null;
     };
   }

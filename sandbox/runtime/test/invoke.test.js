@@ -52,6 +52,14 @@ before(async () => {
       const conversation = await client.conversations.v1.conversations('CH${'a'.repeat(32)}').fetch();
       callback(null, { sid: conversation.sid, attributes: conversation.attributes });
     } catch (error) { callback(null, { failed: error.message, status: error.status }); } };`);
+  write('functions/raw-calls.js', `const https = require('node:https');
+    exports.handler = async (context, event, callback) => {
+      const viaFetch = await (await fetch('https://conversations.twilio.com/v1/Conversations/CH${'b'.repeat(32)}')).json();
+      const viaGet = await new Promise((resolve, reject) => https.get('https://conversations.us1.twilio.com/v1/Conversations/CH${'c'.repeat(32)}', (res) => {
+        let data = ''; res.on('data', (d) => { data += d; }); res.on('end', () => resolve(JSON.parse(data)));
+      }).on('error', reject));
+      callback(null, { viaFetch: viaFetch.sid, viaGet: viaGet.sid });
+    };`);
   write('functions/validated.js', `const { functionValidator } = require('twilio-flex-token-validator');
     exports.handler = functionValidator((context, event, callback) => callback(null, { identity: event.TokenResult.identity }));`);
 
@@ -179,6 +187,14 @@ test('getTwilioClient() talks to the sandbox URL with the account credentials', 
   assert.equal(seen.length, 1);
   assert.equal(seen[0].url, `/conversations/v1/Conversations/CH${'a'.repeat(32)}`);
   assert.equal(seen[0].authorization, `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`);
+});
+
+test('fetch() and https.get() to *.twilio.com also end up at the sandbox', async () => {
+  seen.length = 0;
+  const { answer } = await invoke('/raw-calls');
+  assert.equal(answer.status, 200, answer.body);
+  assert.deepEqual(JSON.parse(answer.body), { viaFetch: `CH${'b'.repeat(32)}`, viaGet: `CH${'c'.repeat(32)}` });
+  assert.deepEqual(seen.map((request) => request.url), [`/conversations/v1/Conversations/CH${'b'.repeat(32)}`, `/conversations/v1/Conversations/CH${'c'.repeat(32)}`]);
 });
 
 test('twilio-flex-token-validator\'s own https call to iam.twilio.com is routed to the sandbox', async () => {
