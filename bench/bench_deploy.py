@@ -89,9 +89,10 @@ def local_stack_runner(tmp: Path, sandbox: SandboxProcess, functions_dir: Path) 
 
 
 def _resource_label(urn: str) -> str:
-    """`urn:…::…$chat-transfer:twilio:Build::chat-transfer-build` -> `Build chat-transfer-build`."""
+    """`urn:…::…$chat-transfer:index:ChatTransfer::chat-transfer` -> `ChatTransfer chat-transfer`."""
     type_, name = urn.split("::")[-2:]
-    return f"{type_.rsplit('$', 1)[-1].rsplit(':', 1)[-1]} {name}"
+    kind = type_.rsplit("$", 1)[-1].rsplit(":", 1)[-1]
+    return name if kind == "Resource" else f"{kind} {name}"  # dynamic resources all say "Resource"
 
 
 def _our_up(runner: StackRunner) -> dict[str, Any]:
@@ -169,6 +170,7 @@ def _peer_deploy(sandbox: SandboxProcess, functions_dir: Path, service_sid: str 
         "runtime": "node22",
     }
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **sandbox.env()}
+    started = time.perf_counter()
     done = subprocess.run(
         ["node", "--require", str(BENCH / "peer" / "redirect-twilio.cjs"), str(BENCH / "peer" / "deploy.cjs"),
          json.dumps(arguments)],
@@ -177,19 +179,24 @@ def _peer_deploy(sandbox: SandboxProcess, functions_dir: Path, service_sid: str 
     if done.returncode != 0:
         reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
         raise BenchError(f"peer deploy ({PEER_SERVICE}): {reason} (fix: `npm ci` in bench/, Node >= 18)")
+    node_seconds = time.perf_counter() - started
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["in_process_seconds"] = round(result.pop("seconds"), 3)
+    # Its clock starts once the package is loaded; the process's start-up comes before it.
+    boot = node_seconds - result["in_process_seconds"]
     steps = result.pop("steps")
     # Each status step lasts until the next one starts (repeated "building" updates are one step): the
-    # peer's own profile. Node start-up and module loading come before its first step.
-    timeline: list[dict[str, Any]] = [{"step": "node start-up, loading the package", "start": 0.0}]
+    # peer's own profile.
+    timeline: list[dict[str, Any]] = [
+        {"step": "node start-up, loading the package, exit", "start": -boot}
+    ]
     for step in steps:
         if timeline[-1]["step"] != step["status"]:
             timeline.append({"step": step["status"], "start": step["at"]})
     for row, following in zip(timeline, [*timeline[1:], None], strict=True):
         end = following["start"] if following else result["in_process_seconds"]
         row["seconds"] = round(end - row["start"], 2)
-        row["start"] = round(row["start"], 2)
+        row["start"] = round(row["start"] + boot, 2)  # from the process's start, like our timelines
     result["timeline"] = timeline
     return result
 

@@ -19,17 +19,17 @@ def endpoint(path: str) -> str:
 
 
 def write_kind(method: str, path: str) -> str | None:
-    """What a successful write made: upload, build, deployment, or the last path word for anything else."""
+    """What a write made or changed: `upload`, `build`, `deployment`, else the collection it wrote to
+    (`Functions`, `Variables`, …; `Functions update` for a write to one item)."""
     if method in READS:
         return None
     if path.startswith("/serverless-upload/"):
         return "upload"
-    last = endpoint(path).rstrip("/").rsplit("/", 1)[-1]
-    if last == "Builds":
-        return "build"
-    if last == "Deployments":
-        return "deployment"
-    return f"other ({method} {endpoint(path)})"
+    words = [word for word in path.strip("/").split("/") if word]
+    last = words[-1] if words else path
+    if _SID.fullmatch(last):
+        return f"{words[-2] if len(words) > 1 else '?'} {'delete' if method == 'DELETE' else 'update'}"
+    return {"Builds": "build", "Deployments": "deployment"}.get(last, last)
 
 
 def summarize(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

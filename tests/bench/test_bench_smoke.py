@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench import bench_simulator, bench_workflow  # noqa: E402
 from bench.report import print_report, targets  # noqa: E402
-from bench.requestlog import endpoint, profile, summarize  # noqa: E402
+from bench.requestlog import endpoint, profile, summarize, write_kind  # noqa: E402
 
 ZS = "ZS" + "a" * 32
 ZB = "ZB" + "b" * 32
@@ -76,6 +76,10 @@ def test_request_log_summary_counts_products_writes_and_what_they_made():
     assert endpoint(f"/serverless/v1/Services/{ZS}/Builds/{ZB}/Status") == (
         "/serverless/v1/Services/{ZS}/Builds/{ZB}/Status"
     )
+    assert write_kind("POST", f"/serverless/v1/Services/{ZS}/Functions") == "Functions"
+    assert write_kind("POST", f"/serverless/v1/Services/{ZS}/Environments/{ZE}") == "Environments update"
+    assert write_kind("DELETE", f"/serverless/v1/Services/{ZS}") == "Services delete"
+    assert write_kind("GET", f"/serverless/v1/Services/{ZS}") is None
     top = profile(log)[0]
     assert top == {"call": "GET /serverless/v1/Services/{ZS}/Builds/{ZB}/Status", "count": 2,
                    "total_ms": 400.0, "max_ms": 300.0}
