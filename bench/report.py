@@ -41,12 +41,18 @@ def targets(results: dict[str, Any]) -> list[Target]:
             ratio = _ratio(mine["seconds"], theirs["seconds"])
             found.append(Target(name, f"{ratio:.3f} ({mine['seconds']:.2f} s / {theirs['seconds']:.2f} s)",
                                 f"<= {limit}", ratio <= limit, key))
-        noop_writes = ours["noop"]["writes"]
-        found.append(Target("writes, our no-op", str(noop_writes), "0", noop_writes == 0, "noop"))
-        kinds = ours["one_file"]["write_kinds"]
+        # Every round must meet a write target; the worst round is the one shown.
+        noop_writes = max(ours["noop"].get("samples_writes") or [ours["noop"]["writes"]])
+        found.append(Target("writes, our no-op (every round)", str(noop_writes), "0", noop_writes == 0,
+                            "noop"))
+        one_file = ours["one_file"]
+        rounds = list(zip(one_file.get("samples_write_kinds") or [one_file["write_kinds"]],
+                          one_file.get("samples_writes") or [one_file["writes"]], strict=True))
+        bad = [(kinds, writes) for kinds, writes in rounds if kinds != ONE_FILE_WRITES or writes != 3]
+        kinds = (bad or rounds)[0][0]
         shown = ", ".join(f"{count} {kind}" for kind, count in kinds.items()) or "none"
-        found.append(Target("writes, our one-file change", shown, "1 upload + 1 build + 1 deployment",
-                            kinds == ONE_FILE_WRITES and ours["one_file"]["writes"] == 3, "one_file"))
+        found.append(Target("writes, our one-file change (every round)", shown,
+                            "1 upload + 1 build + 1 deployment", not bad, "one_file"))
     workflow = results.get("workflow")
     if workflow:
         found.append(Target(f"render + validate, {workflow['transfer_queues']} transfer queues (median)",
