@@ -109,6 +109,15 @@ def _semaphore(limit: int) -> threading.BoundedSemaphore:
         return _SEMAPHORES[limit]
 
 
+_SID_SEGMENT = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+
+
+def is_create(method: str, url: str) -> bool:
+    """POST to a collection (`…/Workflows`, not `…/Workflows/WW…` or `/Configuration`): not safe to repeat."""
+    last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    return method.upper() == "POST" and not _SID_SEGMENT.match(last) and last != "Configuration"
+
+
 def retry_delay(attempt: int, retry_after: str | None, base: float, cap: float) -> float:
     """Seconds to wait before retry `attempt` (1-based): `Retry-After` when given, else capped jittered
     2^n."""
@@ -145,7 +154,7 @@ class SandboxAwareHttpClient(TwilioHttpClient):
         self.sleep = sleep
         self.retries = 0  # how many retries this client made (for tests and progress lines)
 
-    def _with_retries(self, send: Callable[[], Response]) -> Response:
+    def _with_retries(self, send: Callable[[], Response], retry_drops: bool = True) -> Response:
         attempt = 0
         while True:
             attempt += 1
@@ -153,7 +162,9 @@ class SandboxAwareHttpClient(TwilioHttpClient):
                 with _semaphore(self.concurrency):
                     response = send()
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
-                if attempt > self.max_retries:
+                # A dropped create may have been carried out: repeating it blindly could make a duplicate,
+                # so creates surface the drop and the caller looks before it creates again (Rest.create).
+                if attempt > self.max_retries or not retry_drops:
                     raise
                 self.retries += 1
                 self.sleep(retry_delay(attempt, None, self.backoff_base, self.backoff_cap))
@@ -168,7 +179,8 @@ class SandboxAwareHttpClient(TwilioHttpClient):
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
         target = rewrite_url(url, self.sandbox_url)
         return self._with_retries(
-            lambda: super(SandboxAwareHttpClient, self).request(method, target, *args, **kwargs)
+            lambda: super(SandboxAwareHttpClient, self).request(method, target, *args, **kwargs),
+            retry_drops=not is_create(method, target),
         )
 
     def upload(

@@ -4,10 +4,11 @@ URL rewrite, auth, retries and the concurrency bound apply to every request, upl
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from twilio.rest import Client
 
 TASKROUTER = "https://taskrouter.twilio.com/v1"
@@ -69,6 +70,26 @@ class Rest:
 
     def post(self, url: str, data: Mapping[str, Any] | list[tuple[str, Any]] | None = None) -> Any:
         return self.call("POST", url, data=data)
+
+    def create(
+        self,
+        url: str,
+        data: Mapping[str, Any],
+        recover: Callable[[], dict | None] | None = None,
+        attempts: int = 3,
+    ) -> Any:
+        """POST a create. The client does not repeat a create whose connection dropped (it may have been
+        carried out); here `recover` looks for what the lost answer would have named before creating again."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self.post(url, data)
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                if attempt == attempts:
+                    raise
+                found = recover() if recover else None
+                if found:
+                    return found
+        raise AssertionError("unreachable")
 
     def delete(self, url: str, missing_ok: bool = True) -> None:
         try:

@@ -70,7 +70,9 @@ class BuildProvider(TwilioProvider):
         form = {"FunctionVersions": list(props["function_versions"]), "Dependencies": json.dumps(deps)}
         if props.get("runtime"):
             form["Runtime"] = props["runtime"]
-        build = rest.post(f"{SERVERLESS}/Services/{service_sid}/Builds", form)
+        build = rest.create(
+            f"{SERVERLESS}/Services/{service_sid}/Builds", form
+        )  # a lost duplicate is harmless
         status = self._wait(
             rest, service_sid, build["sid"], float(props.get("build_timeout") or DEFAULT_TIMEOUT)
         )

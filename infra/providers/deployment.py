@@ -29,7 +29,7 @@ class DeploymentProvider(TwilioProvider):
         return diff_inputs(olds, news, replace_keys=("service_sid", "environment_sid"))
 
     def _deploy(self, props: dict) -> dict:
-        live = self.rest().post(f"{_url(props)}/Deployments", {"BuildSid": props["build_sid"]})
+        live = self.rest().create(f"{_url(props)}/Deployments", {"BuildSid": props["build_sid"]})
         print(f"deployed build {props['build_sid']} to environment {props['environment_sid']}")
         return {**{k: props[k] for k in FIELDS}, "sid": live["sid"]}
 

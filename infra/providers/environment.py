@@ -51,6 +51,13 @@ class EnvironmentProvider(TwilioProvider):
     def diff(self, id: str, olds: dict, news: dict) -> dynamic.DiffResult:
         return diff_inputs(olds, news, replace_keys=FIELDS)
 
+    @staticmethod
+    def _find(rest, service_sid: str, unique_name: str) -> dict | None:
+        return next(
+            (e for e in rest.list_all(_url(service_sid), "environments") if e["unique_name"] == unique_name),
+            None,
+        )
+
     def create(self, props: dict) -> dynamic.CreateResult:
         rest = self.rest()
         service_sid = props["service_sid"]
@@ -61,7 +68,9 @@ class EnvironmentProvider(TwilioProvider):
         form = {"UniqueName": props["unique_name"]}
         if props.get("domain_suffix"):
             form["DomainSuffix"] = props["domain_suffix"]
-        live = rest.post(_url(service_sid), form)
+        live = rest.create(
+            _url(service_sid), form, recover=lambda: self._find(rest, service_sid, props["unique_name"])
+        )
         return dynamic.CreateResult(live["sid"], _outputs(live, False))
 
     def read(self, id: str, props: dict) -> dynamic.ReadResult:

@@ -70,8 +70,13 @@ class FunctionProvider(TwilioProvider):
     def create(self, props: dict) -> dynamic.CreateResult:
         rest = self.rest()
         url = f"{SERVERLESS}/Services/{props['service_sid']}/Functions"
-        existing = [f for f in rest.list_all(url, "functions") if f["friendly_name"] == props["path"]]
-        function = existing[0] if existing else rest.post(url, {"FriendlyName": props["path"]})
+
+        def find() -> dict | None:
+            return next(
+                (f for f in rest.list_all(url, "functions") if f["friendly_name"] == props["path"]), None
+            )
+
+        function = find() or rest.create(url, {"FriendlyName": props["path"]}, recover=find)
         return dynamic.CreateResult(
             function["sid"], _outputs(props, function["sid"], self._upload(props, function["sid"]))
         )

@@ -52,7 +52,11 @@ class ServiceProvider(TwilioProvider):
             pulumi.log.info(f"adopting existing service {props['unique_name']!r} ({existing['sid']})")
             live = rest.post(f"{SERVERLESS}/Services/{existing['sid']}", self._form(props))
             return dynamic.CreateResult(live["sid"], _outputs(live, True))
-        live = rest.post(f"{SERVERLESS}/Services", {"UniqueName": props["unique_name"], **self._form(props)})
+        live = rest.create(
+            f"{SERVERLESS}/Services",
+            {"UniqueName": props["unique_name"], **self._form(props)},
+            recover=lambda: rest.find(f"{SERVERLESS}/Services/{props['unique_name']}"),
+        )
         return dynamic.CreateResult(live["sid"], _outputs(live, False))
 
     def update(self, id: str, olds: dict, news: dict) -> dynamic.UpdateResult:

@@ -63,7 +63,13 @@ class VariableProvider(TwilioProvider):
         elif existing:
             live = rest.post(_url(props, existing[0]["sid"]), form)
         else:
-            live = rest.post(_url(props), form)
+            live = rest.create(
+                _url(props),
+                form,
+                recover=lambda: next(
+                    (v for v in rest.list_all(_url(props), "variables") if v["key"] == props["key"]), None
+                ),
+            )
         return dynamic.CreateResult(live["sid"], {**{k: props[k] for k in FIELDS}, "sid": live["sid"]})
 
     def update(self, id: str, olds: dict, news: dict) -> dynamic.UpdateResult:

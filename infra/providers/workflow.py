@@ -127,7 +127,19 @@ class WorkflowProvider(TwilioProvider):
             pulumi.log.info(f"adopting existing workflow {name!r} ({same_name[0]['sid']})")
             live = rest.post(_url(workspace_sid, same_name[0]["sid"]), self._form(props))
             return dynamic.CreateResult(live["sid"], _outputs(live, True, props))
-        live = rest.post(_url(workspace_sid), self._form(props))
+        # Nothing had this name a moment ago: one found after a dropped create is the one we made.
+        live = rest.create(
+            _url(workspace_sid),
+            self._form(props),
+            recover=lambda: next(
+                (
+                    w
+                    for w in rest.list_all(_url(workspace_sid), "workflows", {"FriendlyName": name})
+                    if w.get("friendly_name") == name
+                ),
+                None,
+            ),
+        )
         return dynamic.CreateResult(live["sid"], _outputs(live, False, props))
 
     def update(self, id: str, olds: dict, news: dict) -> dynamic.UpdateResult:

@@ -173,3 +173,24 @@ def test_missing_credentials_is_one_line_with_a_fix(env):
         resolve_credentials({}, env)
     message = str(error.value)
     assert "\n" not in message and "fix:" in message
+
+
+def test_a_dropped_create_is_not_repeated_blindly(served):
+    import requests
+
+    from infra.client import is_create
+
+    assert is_create("POST", "https://taskrouter.twilio.com/v1/Workspaces/WS1/Workflows")
+    assert not is_create("POST", f"https://taskrouter.twilio.com/v1/Workspaces/WS1/Workflows/WW{'a' * 32}")
+    assert not is_create("POST", "https://flex-api.twilio.com/v1/Configuration")
+    assert not is_create("GET", "https://taskrouter.twilio.com/v1/Workspaces")
+    script, url = served([("drop", {}, {}), (201, {}, {"sid": "WW2"})])
+    client = _client(url, [])
+    with pytest.raises((requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        Rest(client).post(f"{TASKROUTER}/Workspaces/WS1/Workflows", {"FriendlyName": "x"})
+    assert len(script.seen) == 1
+    looked: list[bool] = []
+    assert Rest(client).create(
+        f"{TASKROUTER}/Workspaces/WS1/Workflows", {"FriendlyName": "x"}, recover=lambda: looked.append(True)
+    ) == {"sid": "WW2"}
+    assert looked == [] and len(script.seen) == 2  # no drop the second time: no look needed

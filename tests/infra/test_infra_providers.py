@@ -250,3 +250,52 @@ def test_provider_calls_ride_out_429_and_503(env):
     assert created.id.startswith("WW")
     statuses = [r["status"] for r in sandbox.requests() if "Workflows" in r["path"]]
     assert statuses.count(429) == 2 and statuses.count(503) == 1
+
+
+def test_a_dropped_create_is_recovered_without_a_duplicate(env):
+    sandbox, info, rest = env
+    ws = _workspace(info)
+    log = sandbox.requests()
+    mark = log[-1]["id"] if log else 0
+    sandbox.add_fault(route=r"/Workflows$", kind="drop", count=1)
+    sandbox.add_fault(route=r"/Variables$", kind="drop", count=1)
+    try:
+        created = WorkflowProvider().create(
+            {
+                "workspace_sid": ws,
+                "friendly_name": "Dropped Once",
+                "configuration": _workflow_config(_queue(info, "Sales")),
+            }
+        )
+        service = ServiceProvider().create(
+            {
+                "unique_name": "drop-test",
+                "friendly_name": "drop-test",
+                "include_credentials": True,
+                "ui_editable": False,
+            }
+        )
+        environment = EnvironmentProvider().create({"service_sid": service.id, "unique_name": "dev"})
+        variable = VariableProvider().create(
+            {"service_sid": service.id, "environment_sid": environment.id, "key": "K", "value": "v"}
+        )
+    finally:
+        sandbox.clear_faults()
+    log = sandbox.requests(since=mark)
+    named = [
+        w
+        for w in rest.list_all(f"{TASKROUTER}/Workspaces/{ws}/Workflows", "workflows")
+        if w["friendly_name"] == "Dropped Once"
+    ]
+    assert [w["sid"] for w in named] == [created.id]
+    env_url = f"{SERVERLESS}/Services/{service.id}/Environments/{environment.id}"
+    assert [v["sid"] for v in rest.list_all(f"{env_url}/Variables", "variables")] == [variable.id]
+    created_posts = [
+        r
+        for r in log
+        if r["method"] == "POST" and r["status"] == 201 and r["path"].endswith(("/Workflows", "/Variables"))
+    ]
+    assert len(created_posts) == 2
+    # The look after each drop: each list read twice (before the create and after the drop).
+    assert sum(r["method"] == "GET" and r["path"].endswith("/Workflows") for r in log) == 2
+    assert sum(r["method"] == "GET" and r["path"].endswith("/Variables") for r in log) == 2
