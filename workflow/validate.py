@@ -13,14 +13,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from workflow.expressions import ExpressionError, parse
 from workflow.problems import Problem
 from workflow.render import PLACEHOLDER_PREFIX, QUEUE_SID_PATTERN, to_json
-
-try:  # the expression parser lands separately; until then the schema checks stand alone
-    from workflow.expressions import ExpressionError, parse
-except ImportError:  # pragma: no cover - depends on the expressions module being present
-    parse = None
-    ExpressionError = Exception
 
 # TaskRouter documents the cap as "1038576 bytes (1MB)" (sic); we hold to the smaller documented number.
 MAX_CONFIGURATION_BYTES = 1_038_576
@@ -198,24 +193,23 @@ def _semantic_problems(document: Any, queue_sids: Mapping[str, str] | None) -> l
                 )
             else:
                 first_use[name] = index
-    if parse is not None:
-        for path, text, context in _expressions(document):
-            if not isinstance(text, str) or not text.strip():
-                continue  # the schema already reports missing or empty expressions
-            try:
-                parse(text, context)
-            except ExpressionError as error:
-                column = getattr(error, "column", None)
-                reason = getattr(error, "message", str(error))
-                at = f" at column {column}" if column else ""
-                snippet = text if column is None else text[max(0, column - 1) :][:20]
-                problems.append(
-                    Problem(
-                        json_path(path),
-                        f"{context} expression does not parse{at}: {reason}",
-                        f"fix the expression near {snippet!r}",
-                    )
+    for path, text, context in _expressions(document):
+        if not isinstance(text, str) or not text.strip():
+            continue  # the schema already reports missing or empty expressions
+        try:
+            parse(text, context)
+        except ExpressionError as error:
+            column = getattr(error, "column", None)
+            reason = getattr(error, "message", str(error))
+            at = f" at column {column}" if column else ""
+            snippet = text if column is None else text[max(0, column - 1) :][:20]
+            problems.append(
+                Problem(
+                    json_path(path),
+                    f"{context} expression does not parse{at}: {reason}",
+                    f"fix the expression near {snippet!r}",
                 )
+            )
     for path, value in _target_values(document, "priority"):
         if isinstance(value, str) and value.isdigit() and len(value) <= 10 and int(value) > MAX_PRIORITY:
             problems.append(
