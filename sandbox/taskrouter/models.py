@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.core.errors import InvalidParameter, NotFound
@@ -25,6 +26,11 @@ DEFAULT_TASK_CHANNELS = (
 ATTRIBUTES_MAX = 4096
 TASK_TTL_DEFAULT, TASK_TTL_MAX = 86_400, 1_209_600
 RESERVATION_TIMEOUT_DEFAULT, RESERVATION_TIMEOUT_MAX = 120, 86_400
+
+
+def seconds_since(iso: str) -> int:
+    then = datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return max(0, int((datetime.now(UTC) - then).total_seconds()))
 
 
 def attributes_json(value: str | None, name: str = "Attributes") -> str:
@@ -430,6 +436,41 @@ class TaskRouterBackend:
         return [
             r for r in self.reservations.list() if r["worker_sid"] == worker_sid and r["workspace_sid"] == ws
         ]
+
+    def tick(self, ws: str) -> None:
+        """Apply what time did since the last request: a pending reservation older than the workflow's
+        TaskReservationTimeout times out (its worker goes to the workspace's timeout activity, the task is
+        offered again), and a task whose target timeout passed moves down the cascade."""
+        from sandbox.taskrouter.routing import Assigner
+
+        due_reservations = []
+        for reservation in self.reservations.list(reservation_status="pending"):
+            if reservation["workspace_sid"] != ws:
+                continue
+            task = self.tasks.get(reservation["task_sid"])
+            workflow = self.workflows.get(task["workflow_sid"]) if task else None
+            limit = workflow["task_reservation_timeout"] if workflow else RESERVATION_TIMEOUT_DEFAULT
+            if seconds_since(reservation["date_created"]) >= limit:
+                due_reservations.append(reservation)
+        due_tasks = [
+            t
+            for t in self.tasks.list(parent=ws)
+            if t["assignment_status"] in ("pending", "reserved")
+            and t.get("_leaves_at") is not None
+            and seconds_since(t["date_created"]) >= t["_leaves_at"]
+        ]
+        if not due_reservations and not due_tasks:
+            return
+        with self.store.transaction():
+            assigner = Assigner(self)
+            for reservation in due_reservations:
+                current = self.reservations.get(reservation["sid"])
+                if current and current["reservation_status"] == "pending":
+                    assigner.transition(current, "timeout")
+            for task in due_tasks:
+                current = self.tasks.get(task["sid"])
+                if current and current["assignment_status"] in ("pending", "reserved"):
+                    assigner.route(current)
 
     def update_reservation(self, ws: str, task_sid: str, sid: str, status: str) -> dict[str, Any]:
         from sandbox.taskrouter.routing import Assigner

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.core.errors import InvalidParameter
 from sandbox.core.http import Ctx
 from sandbox.core.paging import paginate
-from sandbox.taskrouter.models import RESERVATION_TIMEOUT_MAX, TASK_TTL_MAX, TaskRouterBackend
+from sandbox.taskrouter.models import RESERVATION_TIMEOUT_MAX, TASK_TTL_MAX, TaskRouterBackend, seconds_since
 
 STATISTICS = ("statistics", "real_time_statistics", "cumulative_statistics")
 
 
 def _b(ctx: Ctx) -> TaskRouterBackend:
-    return ctx.backend
+    backend: TaskRouterBackend = ctx.backend
+    if "ws" in ctx.path:
+        backend.tick(
+            ctx.path["ws"]
+        )  # apply reservation and target timeouts that fell due since the last call
+    return backend
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
@@ -124,8 +128,7 @@ def render_worker(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str
 
 def task_age(task: dict[str, Any]) -> int:
     """Seconds since creation, as Twilio reports it (the stored value is only the creation-time 0)."""
-    created = datetime.strptime(task["date_created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    return max(0, int((datetime.now(UTC) - created).total_seconds()))
+    return seconds_since(task["date_created"])
 
 
 def render_workflow(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str, Any]:

@@ -2,8 +2,11 @@
 offered, as a pending Reservation, to the first eligible available worker who has not refused it and holds no
 other pending offer. Rejecting (or timing out) offers the next one; accepting assigns the task.
 
-A step nobody can take now is skipped when its skip_if holds. Not simulated: the passage of time (target
-timeouts, reservation timeouts, task TTL) and worker channel capacity.
+Time is applied lazily, on the next TaskRouter request for the workspace (TaskRouterBackend.tick): a target
+whose cumulative timeout has passed hands the task to the next target, and a reservation older than the
+workflow's TaskReservationTimeout times out (its worker goes to the timeout activity; the next worker gets the
+offer). A step nobody can take now is skipped when its skip_if holds. Not simulated: task TTL, falling out of
+the last target to the next matching filter, and worker channel capacity.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.core.errors import InvalidParameter
 from sandbox.core.store import now_iso
+from sandbox.taskrouter.models import seconds_since
 
 if TYPE_CHECKING:
     from sandbox.taskrouter.models import TaskRouterBackend
@@ -47,28 +51,43 @@ class Assigner:
         router = self._router(task)
         attributes = json.loads(task["attributes"])
         routing = router.route(attributes)
-        # Walk the target cascade as far as skip_if allows without waiting.
+        age = seconds_since(task["date_created"])
+        # Walk the target cascade past steps whose timeout has passed or whose skip_if holds.
         step_index, eligible = 0, routing.eligible_workers
-        while step_index + 1 < len(routing.steps) and not self._takers(task, eligible):
-            if not router.skips(step_index, attributes):
+        while step_index + 1 < len(routing.steps):
+            leaves_at = routing.steps[step_index].cumulative_timeout
+            timed_out = leaves_at is not None and age >= leaves_at
+            if not timed_out and (self._takers(task, eligible) or not router.skips(step_index, attributes)):
                 break
             step_index += 1
             eligible = router.eligible(step_index, attributes)
         step = routing.steps[step_index] if routing.steps else None
         changes: dict[str, Any] = {}
-        if step and step.queue_sid != task["task_queue_sid"]:
+        if step and (step_index != task.get("_step") or step.queue_sid != task["task_queue_sid"]):
+            if task.get("_step") is not None:
+                self._rescind(task)  # an offer made in the previous step no longer stands
             changes.update(
                 task_queue_sid=step.queue_sid,
                 task_queue_friendly_name=step.queue_name,
                 task_queue_entered_date=now_iso(),
+                _step=step_index,
             )
             if step.priority is not None:
                 changes["priority"] = int(step.priority)
+        if step is not None:
+            last = step_index + 1 >= len(routing.steps)
+            # The next moment time alone would move this task on (TaskRouter: cumulative target timeouts).
+            changes["_leaves_at"] = None if last else step.cumulative_timeout
         if changes:
             task = self.backend.tasks.update(task["sid"], changes)
         if step is None:
             return task
         return self.offer(task, eligible)
+
+    def _rescind(self, task: dict[str, Any]) -> None:
+        for reservation in self.backend.reservations.list(parent=task["sid"], reservation_status="pending"):
+            self.backend.reservations.update(reservation["sid"], {"reservation_status": "rescinded"})
+        self.backend.tasks.update(task["sid"], {"assignment_status": "pending"})
 
     def _takers(self, task: dict[str, Any], eligible: list[str]) -> list[str]:
         """The eligible workers who could get an offer now: available, not refused, no pending offer."""
@@ -119,9 +138,25 @@ class Assigner:
             worker = b.workers.get(reservation["worker_sid"])
             for listener in b.on_accept:
                 listener(task, reservation, worker)
-        elif status in ("rejected", "timeout", "rescinded"):
+        elif status in ("rejected", "rescinded"):
             refused = [*(task.get("_rejected_by") or []), reservation["worker_sid"]]
             task = b.tasks.update(task["sid"], {"assignment_status": "pending", "_rejected_by": refused})
+            self.route(task)
+        elif status == "timeout":
+            # TaskRouter moves a worker who lets an offer time out to the workspace's timeout activity.
+            workspace = b.workspaces.get(task["workspace_sid"])
+            activity = b.activities.get(workspace["timeout_activity_sid"]) if workspace else None
+            if activity is not None:
+                b.workers.update(
+                    reservation["worker_sid"],
+                    {
+                        "activity_sid": activity["sid"],
+                        "activity_name": activity["friendly_name"],
+                        "available": activity["available"],
+                        "date_status_changed": now_iso(),
+                    },
+                )
+            task = b.tasks.update(task["sid"], {"assignment_status": "pending"})
             self.route(task)
         elif status in ("wrapping", "completed"):
             b.tasks.update(task["sid"], {"assignment_status": status})

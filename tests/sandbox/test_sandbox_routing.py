@@ -5,6 +5,7 @@ worker into the conversation and the interaction channel."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -159,3 +160,59 @@ def test_invite_accept_adds_the_worker_to_conversation_and_channel(env):
     members = client.conversations.v1.conversations(chat["conversation"]).participants.list()
     assert {m.identity for m in members} == {"carol", "customer-0001"}
     assert ws.tasks(chat["task"]).fetch().assignment_status == "wrapping"
+
+
+def test_reservation_timeout_moves_the_worker_offline_and_offers_the_next(env):
+    seed, _client, ws, _workflow = env
+    workers = seed["workers"]
+    quick = ws.workflows.create(
+        friendly_name="Quick",
+        task_reservation_timeout=1,
+        configuration=json.dumps(
+            {"task_routing": {"filters": [], "default_filter": {"queue": seed["queues"]["Sales"]}}}
+        ),
+    )
+    task = _transfer(ws, quick.sid, transferTargetType="queue")
+    assert _pending_worker(ws, task) == workers["alice"]
+    time.sleep(1.2)
+    assert _pending_worker(ws, task) == workers["bob"]  # the next request applied the timeout
+    statuses = {r.worker_sid: r.reservation_status for r in ws.tasks(task).reservations.list()}
+    assert statuses == {workers["alice"]: "timeout", workers["bob"]: "pending"}
+    alice = ws.workers(workers["alice"]).fetch()
+    assert (alice.activity_name, alice.available) == ("Offline", False)
+
+
+def test_target_timeout_hands_the_task_to_the_fallback_target(env):
+    seed, _client, ws, _workflow = env
+    workers, queues = seed["workers"], seed["queues"]
+    cascade = ws.workflows.create(
+        friendly_name="Cascade",
+        configuration=json.dumps(
+            {
+                "task_routing": {
+                    "filters": [
+                        {
+                            "filter_friendly_name": "Sales then anyone",
+                            "expression": "transferQueueName == 'Sales'",
+                            "targets": [
+                                {
+                                    "queue": queues["Sales"],
+                                    "expression": "worker.sid NOT IN task.workerSidsInConversation",
+                                    "timeout": 1,
+                                },
+                                {"queue": queues["Everyone"]},
+                            ],
+                        }
+                    ]
+                }
+            }
+        ),
+    )
+    everyone_in_sales = [workers[n] for n in ("alice", "bob", "dave", "judy")]
+    task = _transfer(ws, cascade.sid, transferQueueName="Sales", workerSidsInConversation=everyone_in_sales)
+    assert ws.tasks(task).fetch().task_queue_sid == queues["Sales"]
+    assert _pending_worker(ws, task) is None
+    time.sleep(1.2)
+    moved = ws.tasks(task).fetch()
+    assert moved.task_queue_sid == queues["Everyone"] and moved.assignment_status == "reserved"
+    assert _pending_worker(ws, task) == workers["alice"]
