@@ -9,13 +9,14 @@ import os
 from pathlib import Path
 
 import pulumi
+import requests
 from pulumi.runtime.config import CONFIG, get_config_env
 
 from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings
 from infra.component import ChatTransfer
 from infra.functions_source import PreflightError, load_project, preflight
 from infra.lookup import ResolveError, check_flex_configuration, find_workspace, resolve_queues
-from infra.rest import Rest
+from infra.rest import Rest, TwilioApiError
 from infra.settings import SettingsError, config_values, split_deploy_settings
 from workflow.loader import spec_from_config
 from workflow.problems import ProblemsError
@@ -39,8 +40,21 @@ def main() -> None:
         check_flex_configuration(rest)
         functions = load_project(FUNCTIONS_DIR)
         preflight(functions)
-    except (SettingsError, ProblemsError, CredentialsError, ResolveError, PreflightError) as error:
+    except (
+        SettingsError,
+        ProblemsError,
+        CredentialsError,
+        ResolveError,
+        PreflightError,
+        TwilioApiError,
+    ) as error:
         raise pulumi.RunError(str(error)) from None
+    except requests.RequestException as error:
+        target = os.environ.get("TWILIO_SANDBOX_URL") or "twilio.com"
+        raise pulumi.RunError(
+            f"twilio: no answer from {target} after retries ({type(error).__name__}) "
+            "(fix: check the network, or that the sandbox is running when TWILIO_SANDBOX_URL is set)"
+        ) from None
 
     chat_transfer = ChatTransfer(
         "chat-transfer", spec, workspace["sid"], queue_sids, functions, build_timeout
