@@ -11,7 +11,7 @@ from typing import Any
 from sandbox.core.errors import InvalidParameter, ReadOnlyProperty
 from sandbox.core.sids import is_sid, mint_sid
 from sandbox.core.state import SandboxState
-from sandbox.core.store import ResourceTable, now_iso
+from sandbox.core.store import ResourceTable
 
 # Twilio refuses to change these through POST /Configuration (400/45004).
 READ_ONLY = (
@@ -212,7 +212,6 @@ class FlexBackend:
         )
         if status not in ("closed", "wrapup"):
             raise InvalidParameter(f"Status must be closed or wrapup, got {status!r}")
-        channel = self.channels.get(channel_sid)
         with self.state.store.transaction():
             # Leaving the channel takes the agent out of the conversation and wraps up their task.
             member = participant.get("_conversation_participant_sid")
@@ -222,7 +221,6 @@ class FlexBackend:
             task = self.taskrouter.tasks.get(task_sid) if task_sid else None
             if task and task["assignment_status"] == "assigned":
                 self.taskrouter.tasks.update(task_sid, {"assignment_status": "wrapping"})
-            del channel
             return self.participants.update(sid, {"_status": status})
 
     # ---- invites ---------------------------------------------------------------------------------------
@@ -348,4 +346,4 @@ def _routing_properties(routing: Any) -> dict[str, Any]:
     return properties
 
 
-__all__ = ["FlexBackend", "now_iso"]
+__all__ = ["FlexBackend"]
