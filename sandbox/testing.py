@@ -72,7 +72,8 @@ class SandboxProcess:
         if not done.wait(START_TIMEOUT) or not lines or lines[-1] != READY_LINE:
             self._kill()
             log = (self.workdir / "sandbox.log").read_text()[-2000:]
-            raise RuntimeError(f"sandbox did not start within {START_TIMEOUT:.0f}s; stdout={lines!r}\n{log}")
+            shown = ["TWILIO_AUTH_TOKEN=***" if ln.startswith("TWILIO_AUTH_TOKEN=") else ln for ln in lines]
+            raise RuntimeError(f"sandbox did not start within {START_TIMEOUT:.0f}s; stdout={shown!r}\n{log}")
         return dict(line.split("=", 1) for line in lines if "=" in line)
 
     def stop(self) -> None:
