@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test suite: pytest over tests/, then node:test over functions/test/ and
-# sandbox/runtime/test/ when they exist. Runs all of them even after a failure, then prints each runner's
+# Runs every test suite: pytest over tests/, then node:test over functions/test/,
+# sandbox/runtime/test/ and tests/node/ when they exist. Runs all of them even after a failure, then prints each runner's
 # summary line and exits non-zero if any failed. pytest's "no tests collected" (exit 5) is a failure.
 set -uo pipefail
 
@@ -22,8 +22,7 @@ case $rc in
 esac
 summaries+=("pytest: ${line:-no summary line (exit $rc)} [exit $rc]")
 
-for pkg in functions sandbox/runtime; do
-    dir=$pkg/test
+for dir in functions/test sandbox/runtime/test tests/node; do
     [ -d "$dir" ] || continue
     if [ -z "$(find "$dir" -name '*.js' -o -name '*.mjs' -o -name '*.cjs' | head -n1)" ]; then
         summaries+=("node --test $dir: no test files in $dir [failure]")
@@ -31,7 +30,7 @@ for pkg in functions sandbox/runtime; do
         continue
     fi
     echo "== node --test $dir"
-    (cd "$pkg" && node --test test/) 2>&1 | tee "$logdir/node.log"
+    (cd "$(dirname "$dir")" && node --test "$(basename "$dir")/") 2>&1 | tee "$logdir/node.log"
     rc=${PIPESTATUS[0]}
     [ "$rc" = 0 ] || failed=1
     counts=$(grep -E '^# (tests|pass|fail|cancelled|skipped) ' "$logdir/node.log" | sed 's/^# //' | paste -sd, - | sed 's/,/, /g')
