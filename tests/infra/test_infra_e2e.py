@@ -149,6 +149,7 @@ def test_1_up_on_empty_account_creates_everything(world):
     # Credentials never in clear in the state a backend stores.
     state = world.runner.exported_state()
     assert world.sandbox.auth_token not in state
+    assert world.sandbox.auth_token not in result.stdout + result.stderr  # nor in the engine's output
     for match in re.finditer(r'"twilio:authToken": (\{[^}]*\}|"[^"]*")', state):
         assert "ciphertext" in match.group(1)  # stored only encrypted
     STEPS["up"] = True
