@@ -1,11 +1,13 @@
 'use strict';
 // Every function needs a valid Flex user token in the form field `Token`: twilio-flex-token-validator asks
-// Twilio's IAM service and answers 403 itself when the token is missing, expired or forged. Behind it, bad
-// input becomes 400 and any other failure 500, so a function body only throws.
+// Twilio's IAM service; a missing, expired or forged token is a 403 saying why and what to send instead.
+// Behind it, bad input becomes 400 and any other failure 500, so a function body only throws.
 
-const { functionValidator } = require('twilio-flex-token-validator');
+const { validator } = require('twilio-flex-token-validator');
 const { ParameterError } = require(Runtime.getFunctions()['common/helpers/parameters'].path);
 const { badRequest, failure } = require(Runtime.getFunctions()['common/helpers/responses'].path);
+
+const TOKEN_FIX = "(fix: send the signed-in agent's Flex token in the form field Token; sign in to Flex again if it expired)";
 
 function twilioMessage(error) {
   const status = error && error.status ? ` (Twilio ${error.status}${error.code ? `/${error.code}` : ''})` : '';
@@ -17,7 +19,13 @@ function twilioMessage(error) {
  * seed); otherwise failures are 500.
  */
 function withFlexToken(handler, { passTwilioStatus = false } = {}) {
-  return functionValidator(async (context, event, callback) => {
+  return async (context, event, callback) => {
+    try {
+      event.TokenResult = await checkToken(context, event);
+    } catch (reason) {
+      callback(null, tokenRefused(reason));
+      return;
+    }
     try {
       callback(null, await handler(context, event));
     } catch (error) {
@@ -32,7 +40,26 @@ function withFlexToken(handler, { passTwilioStatus = false } = {}) {
       if (passTwilioStatus && error && Number(error.status) >= 400) response.setStatusCode(Number(error.status));
       callback(null, response);
     }
-  });
+  };
+}
+
+/** The validator library's own checks (functionValidator's credential choice), without its bare 403 text. */
+function checkToken(context, event) {
+  const region = context.TWILIO_REGION ? context.TWILIO_REGION.split('-')[0] : '';
+  if (context.AUTH_TOKEN) return validator(event.Token, context.ACCOUNT_SID, context.AUTH_TOKEN, region);
+  return validator(event.Token, context.ACCOUNT_SID, undefined, region, { Sid: context.API_KEY, Secret: context.API_SECRET });
+}
+
+/** 403 like the library's, plus what to do about it: one line. */
+function tokenRefused(reason) {
+  const response = new Twilio.Response();
+  response.appendHeader('Access-Control-Allow-Origin', '*');
+  response.appendHeader('Access-Control-Allow-Methods', 'OPTIONS, POST, GET');
+  response.appendHeader('Access-Control-Allow-Headers', 'Content-Type');
+  response.appendHeader('Content-Type', 'text/plain');
+  response.setStatusCode(403);
+  response.setBody(`${String(reason && reason.message ? reason.message : reason).split('\n')[0]} ${TOKEN_FIX}`);
+  return response;
 }
 
 module.exports = { withFlexToken, twilioMessage };
