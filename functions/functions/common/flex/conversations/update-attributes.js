@@ -4,14 +4,21 @@
 
 const fns = Runtime.getFunctions();
 const { withFlexToken } = require(fns['common/helpers/flex-token'].path);
-const { required, sid, jsonObject } = require(fns['common/helpers/parameters'].path);
+const { required, sid, jsonObject, ParameterError, problem } = require(fns['common/helpers/parameters'].path);
 const { success } = require(fns['common/helpers/responses'].path);
 const { withRetry } = require(fns['common/helpers/twilio-retry'].path);
+
+const ATTRIBUTES_MAX_BYTES = 16384; // Conversations: a conversation's attributes
 
 exports.handler = withFlexToken(async (context, event) => {
   const conversationSid = sid('conversationSid', required(event, 'conversationSid', 'the conversation (CH…) to update'), ['CH'], 'the conversation to update');
   const text = required(event, 'attributes', "the conversation's complete new attributes as a JSON string");
   jsonObject('attributes', text, "the conversation's complete new attributes");
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > ATTRIBUTES_MAX_BYTES) {
+    throw new ParameterError(problem('attributes', `is ${size} bytes, over the Conversations limit of ${ATTRIBUTES_MAX_BYTES}`,
+      'send smaller attributes (drop finished invite entries or large values)'));
+  }
   const client = context.getTwilioClient();
   await withRetry(() => client.conversations.v1.conversations(conversationSid).update({ attributes: text }));
   return success({});

@@ -5,6 +5,7 @@
 const { ParameterError, required, optional, sid, jsonObject, problem } = require(Runtime.getFunctions()['common/helpers/parameters'].path);
 
 const WORKERS_IN_CONVERSATION = 'workerSidsInConversation';
+const TASK_ATTRIBUTES_MAX = 4096; // characters (TaskRouter Task attributes)
 
 function workersToIgnoreOf(event) {
   const ignore = jsonObject('workersToIgnore', required(event, 'workersToIgnore',
@@ -57,10 +58,17 @@ function parseInviteRequest(event) {
   } else if (conversationSid) {
     sid('conversationSid', conversationSid, ['CH'], 'the conversation of the chat');
   }
-  return {
+  const request = {
     taskSid, conversationId, conversationSid, original, targetSid, targetType, queueName, workerName,
     workersToIgnore, interactionSid, channelSid, taskChannel, removeParticipant, cold: Boolean(removeParticipant),
   };
+  // TaskRouter refuses the invite's task over this size; refuse the form before any write instead.
+  const size = JSON.stringify(transferAttributes(request)).length;
+  if (size > TASK_ATTRIBUTES_MAX) {
+    throw new ParameterError(problem('jsonAttributes', `the new task's attributes would be ${size} characters, over TaskRouter's limit of ${TASK_ATTRIBUTES_MAX}`,
+      'send fewer or shorter task attributes'));
+  }
+  return request;
 }
 
 /** The new task's attributes: the original ones, the skip lists, the target, and the reporting link. */
