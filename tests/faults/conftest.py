@@ -32,3 +32,21 @@ def fault_sandbox(tmp_path_factory):
 @pytest.fixture
 def tally():
     return TALLY
+
+
+@pytest.fixture(scope="session")
+def deployed(fault_sandbox, tmp_path_factory):
+    """The stack deployed once on the real engine; fault cases change and recover it in order."""
+    from fault_world import FaultWorld
+
+    world = FaultWorld(tmp_path_factory.mktemp("faults-stack"), fault_sandbox)
+    result = world.up()
+    assert result.summary.result == "succeeded"
+    world.baseline = world.counts()
+    try:
+        yield world
+    finally:
+        try:
+            world.runner.destroy()
+        except Exception:  # noqa: BLE001 - best-effort clean-up; the sandbox is thrown away anyway
+            pass

@@ -1,0 +1,211 @@
+"""One sandbox + one deployed stack shared by the engine fault cases and the function abuse cases: what they
+need to deploy, count resources through the sandbox API and call the deployed functions."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fault_tally import writes
+
+from infra.automation import StackRunner, find_cli_root, write_scratch_project
+from infra.client import make_client
+from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
+
+REPO = Path(__file__).resolve().parents[2]
+STACK = "faults"
+INVITE = "/features/conversation-transfer/flex/invite-participant"
+REMOVE = "/features/conversation-transfer/flex/remove-participant"
+UPDATE_ATTRIBUTES = "/common/flex/conversations/update-attributes"
+
+
+class FaultWorld:
+    def __init__(self, tmp: Path, sandbox) -> None:
+        self.tmp = tmp
+        self.sandbox = sandbox
+        self.functions_dir = tmp / "functions"
+        shutil.copytree(
+            REPO / "functions", self.functions_dir, ignore=shutil.ignore_patterns("node_modules", "test")
+        )
+        self.project_dir = write_scratch_project(tmp / "project")
+        self.state_dir = tmp / "state"
+        self.runner = self._runner()
+        self.seed = sandbox.seed_info()
+        self.config: dict[str, Any] = {
+            "twilio:accountSid": sandbox.account_sid,
+            "twilio:authToken": sandbox.auth_token,
+            "chat-transfer:transferQueues": ["Sales"],
+            "chat-transfer:functions": {"buildTimeout": 60},
+        }
+        self.runner.set_config(self.config, secret=("twilio:authToken",))
+        self.logs: list[str] = []  # every engine/CLI output the suite captured, for the secrets scan
+
+    # ---- the stack -------------------------------------------------------------------------------------
+    def _runner(self) -> StackRunner:
+        env = {"TWILIO_SANDBOX_URL": self.sandbox.url, "CHAT_TRANSFER_FUNCTIONS_DIR": str(self.functions_dir)}
+        return StackRunner(self.project_dir, STACK, self.state_dir, env=env)
+
+    def after_restart(self) -> None:
+        """The sandbox's port changes on restart: point the stack's environment at the new address."""
+        self.runner = self._runner()
+
+    def set_config(self, **changes: Any) -> None:
+        values = {f"chat-transfer:{k}": v for k, v in changes.items()}
+        self.config.update(values)
+        self.runner.set_config(values)
+
+    def up(self):
+        lines: list[str] = []
+        try:
+            return self.runner.up(on_output=lines.append)
+        finally:
+            self.logs.append("\n".join(lines))
+
+    def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            [self.pulumi, *args, "--stack", STACK, "--non-interactive"],
+            cwd=self.project_dir,
+            env=self.cli_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        self.logs.append(done.stdout + done.stderr)
+        return done
+
+    def cli_env(self) -> dict[str, str]:
+        return {**os.environ, **self.runner.environment()}
+
+    @property
+    def pulumi(self) -> str:
+        root = find_cli_root()
+        return str(root / "bin" / "pulumi") if root else "pulumi"
+
+    def start_up_process(self) -> subprocess.Popen:
+        """`pulumi up` through the CLI, in its own process group so a kill reaches the engine's children."""
+        log = open(self.tmp / "killed-up.log", "w")  # noqa: SIM115 - the child writes to it until killed
+        process = subprocess.Popen(
+            [self.pulumi, "up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"],
+            cwd=self.project_dir,
+            env=self.cli_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        return process
+
+    @staticmethod
+    def kill_group(process: subprocess.Popen) -> None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+    # ---- the sandbox -----------------------------------------------------------------------------------
+    @property
+    def rest(self) -> Rest:
+        sandbox = self.sandbox
+        return Rest(make_client(sandbox.account_sid, sandbox.auth_token, sandbox_url=sandbox.url))
+
+    @property
+    def workspace_sid(self) -> str:
+        workspace = self.seed["workspace"]
+        return workspace if isinstance(workspace, str) else workspace["sid"]
+
+    def queue_sid(self, name: str) -> str:
+        queues = self.seed["queues"]
+        return (
+            queues[name] if isinstance(queues, dict) else next(q["sid"] for q in queues if q["name"] == name)
+        )
+
+    def mark(self) -> int:
+        entries = self.sandbox.requests()
+        return entries[-1]["id"] if entries else 0
+
+    def writes_since(self, mark: int) -> list[str]:
+        return writes(self.sandbox.requests(since=mark))
+
+    def fault_hits(self) -> int:
+        with self.sandbox.http() as http:
+            return sum(f["hits"] for f in http.get("/_sandbox/faults").json()["faults"])
+
+    def statuses_since(self, mark: int) -> list[int]:
+        return [e["status"] for e in self.sandbox.requests(since=mark)]
+
+    def counts(self) -> dict[str, int]:
+        """What a stack of this project owns, counted through the sandbox API (duplicates show here)."""
+        rest = self.rest
+        services = [
+            s
+            for s in rest.list_all(f"{SERVERLESS}/Services", "services")
+            if s["unique_name"] == "chat-transfer"
+        ]
+        functions = environments = 0
+        for service in services:
+            functions += len(rest.list_all(f"{SERVERLESS}/Services/{service['sid']}/Functions", "functions"))
+            environments += len(
+                rest.list_all(f"{SERVERLESS}/Services/{service['sid']}/Environments", "environments")
+            )
+        workflows = [
+            w
+            for w in rest.list_all(f"{TASKROUTER}/Workspaces/{self.workspace_sid}/Workflows", "workflows")
+            if w["friendly_name"] == "Chat Transfer"
+        ]
+        return {
+            "services": len(services),
+            "functions": functions,
+            "environments": environments,
+            "workflows": len(workflows),
+        }
+
+    def environment(self) -> dict:
+        outputs = self.runner.outputs()
+        return self.rest.get(
+            f"{SERVERLESS}/Services/{outputs['serviceSid']}/Environments/{outputs['environmentSid']}"
+        )
+
+    def workflow_configuration(self) -> dict:
+        import json
+
+        sid = self.runner.outputs()["workflowSid"]
+        workflow = self.rest.get(f"{TASKROUTER}/Workspaces/{self.workspace_sid}/Workflows/{sid}")
+        return json.loads(workflow["configuration"])
+
+    def flex_features(self) -> dict:
+        return self.rest.get(f"{FLEX}/Configuration")["ui_attributes"]["custom_data"]["features"]
+
+    # ---- deployed functions ----------------------------------------------------------------------------
+    def function_url(self, path: str) -> str:
+        domain = self.runner.outputs()["domainName"]
+        return f"{self.sandbox.url}/_runtime/{domain}{path}"
+
+    def call(self, path: str, form: dict[str, Any], timeout: float = 60) -> httpx.Response:
+        return httpx.post(self.function_url(path), data=form, timeout=timeout)
+
+    def token(self, worker: str = "alice", ttl: int | None = None) -> str:
+        return self.sandbox.flex_token(self.worker_sid(worker), ttl=ttl)
+
+    def worker_sid(self, name: str) -> str:
+        workers = self.seed["workers"]
+        return (
+            workers[name]
+            if isinstance(workers, dict)
+            else next(w["sid"] for w in workers if w["name"] == name)
+        )
+
+    def chat(self) -> dict:
+        return self.seed["chat"]
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False

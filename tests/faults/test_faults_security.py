@@ -1,0 +1,51 @@
+"""Nobody let in: the sandbox refuses wrong Basic credentials like Twilio (401, code 20003) on every
+product and on its control API, and a refused request writes nothing."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+from fault_tally import writes
+
+
+def _basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+CREDENTIALS = {
+    "no credentials": lambda s: {},
+    "wrong auth token": lambda s: _basic(s.account_sid, "0" * 32),
+    "other account SID": lambda s: _basic("AC" + "0" * 32, s.auth_token),
+    "empty password": lambda s: _basic(s.account_sid, ""),
+    "token as user": lambda s: _basic(s.auth_token, s.account_sid),
+    "not base64": lambda s: {"Authorization": "Basic ***not-base64***"},
+    "bearer instead of basic": lambda s: {"Authorization": f"Bearer {s.auth_token}"},
+}
+
+
+@pytest.mark.parametrize("case", list(CREDENTIALS))
+def test_sandbox_refuses_wrong_basic_credentials_and_writes_nothing(fault_sandbox, case):
+    headers = CREDENTIALS[case](fault_sandbox)
+    workspace = fault_sandbox.seed_info()["workspace"]
+    workspace = workspace if isinstance(workspace, str) else workspace["sid"]
+    before = fault_sandbox.requests()
+    mark = before[-1]["id"] if before else 0
+    attempts = [
+        ("POST", f"/taskrouter/v1/Workspaces/{workspace}/TaskQueues", {"FriendlyName": "Intruders"}),
+        ("POST", "/serverless/v1/Services", {"UniqueName": "intruder", "FriendlyName": "intruder"}),
+        ("POST", "/flex-api/v1/Configuration", {"ui_attributes": "{}"}),
+        ("GET", "/conversations/v1/Conversations", None),
+        ("POST", "/_sandbox/reset", None),
+        ("POST", "/_sandbox/flex-tokens", None),
+    ]
+    with httpx.Client(base_url=fault_sandbox.url, timeout=30) as http:
+        for method, path, form in attempts:
+            answer = http.request(method, path, data=form, headers=headers)
+            assert answer.status_code == 401, (case, path, answer.status_code, answer.text)
+            assert answer.json()["code"] == 20003
+    assert writes(fault_sandbox.requests(since=mark)) == []
+    with fault_sandbox.http() as http:  # the right credentials still work and nothing was made
+        queues = http.get(f"/taskrouter/v1/Workspaces/{workspace}/TaskQueues").json()["task_queues"]
+    assert "Intruders" not in {q["friendly_name"] for q in queues}
