@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
@@ -118,6 +119,15 @@ def is_create(method: str, url: str) -> bool:
     return method.upper() == "POST" and not _SID_SEGMENT.match(last) and last != "Configuration"
 
 
+def never_sent(error: Exception) -> bool:
+    """True when the request never reached a server: no connection could be made (refused, DNS, connect
+    timeout). Unlike a drop mid-reply, repeating such a request cannot duplicate anything."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
 def retry_delay(attempt: int, retry_after: str | None, base: float, cap: float) -> float:
     """Seconds to wait before retry `attempt` (1-based): `Retry-After` when given, else capped jittered
     2^n."""
@@ -161,10 +171,12 @@ class SandboxAwareHttpClient(TwilioHttpClient):
             try:
                 with _semaphore(self.concurrency):
                     response = send()
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
                 # A dropped create may have been carried out: repeating it blindly could make a duplicate,
                 # so creates surface the drop and the caller looks before it creates again (Rest.create).
-                if attempt > self.max_retries or not retry_drops:
+                # A connection that was never made (refused: Twilio or the sandbox briefly down) sent
+                # nothing, so even a create is safe to repeat after the backoff.
+                if attempt > self.max_retries or not (retry_drops or never_sent(error)):
                     raise
                 self.retries += 1
                 self.sleep(retry_delay(attempt, None, self.backoff_base, self.backoff_cap))
