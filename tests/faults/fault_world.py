@@ -45,6 +45,7 @@ class FaultWorld:
         }
         self.runner.set_config(self.config, secret=("twilio:authToken",))
         self.logs: list[str] = []  # every engine/CLI output the suite captured, for the secrets scan
+        self.minted: list[str] = []
 
     # ---- the stack -------------------------------------------------------------------------------------
     def _runner(self) -> StackRunner:
@@ -188,7 +189,9 @@ class FaultWorld:
         return httpx.post(self.function_url(path), data=form, timeout=timeout)
 
     def token(self, worker: str = "alice", ttl: int | None = None) -> str:
-        return self.sandbox.flex_token(self.worker_sid(worker), ttl=ttl)
+        token = self.sandbox.flex_token(self.worker_sid(worker), ttl=ttl)
+        self.minted.append(token)  # every Flex token the suite used is looked for in state and logs
+        return token
 
     def worker_sid(self, name: str) -> str:
         workers = self.seed["workers"]
@@ -200,6 +203,34 @@ class FaultWorld:
 
     def chat(self) -> dict:
         return self.seed["chat"]
+
+    def state_files(self) -> list[Path]:
+        """Everything the file backend keeps: the stack, its history and backups (not the plugin cache)."""
+        return [p for p in (self.state_dir / ".pulumi").rglob("*") if p.is_file()]
+
+
+def invite_form(world: FaultWorld, token: str | None, **overrides: Any) -> dict:
+    """invite-participant's form as the Flex plugin sends it for the seeded chat: a warm transfer to Sales."""
+    import json
+
+    chat = world.chat()
+    form = {
+        "Token": token,
+        "taskSid": chat["task"],
+        "conversationId": chat["conversation"],
+        "conversationSid": chat["conversation"],
+        "jsonAttributes": json.dumps({"channelType": "web", "customerName": "Casey"}),
+        "transferTargetSid": world.queue_sid("Sales"),
+        "transferQueueName": "Sales",
+        "transferWorkerName": "",
+        "workersToIgnore": json.dumps({"workerSidsInConversation": [chat["worker"]]}),
+        "flexInteractionSid": chat["interaction"],
+        "flexInteractionChannelSid": chat["channel"],
+        "removeFlexInteractionParticipantSid": "",
+        "taskChannelUniqueName": "chat",
+    }
+    form.update(overrides)
+    return {k: v for k, v in form.items() if v is not None}
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.05) -> bool:

@@ -11,13 +11,20 @@ from typing import Any
 
 from infra.client import CONFIG_KEYS, CredentialsError, make_client, resolve_credentials
 from infra.functions_source import PreflightError, load_project, preflight
-from infra.lookup import LookupError_, find_workspace, resolve_queues
-from infra.rest import Rest
+from infra.lookup import ResolveError, check_flex_configuration, find_workspace, resolve_queues
+from infra.rest import Rest, TwilioApiError
 from infra.settings import SettingsError, config_values, split_deploy_settings
 from workflow.loader import spec_from_config
 from workflow.problems import ProblemsError
 
-PROGRAM_ERRORS = (SettingsError, ProblemsError, CredentialsError, LookupError_, PreflightError)
+PROGRAM_ERRORS = (
+    SettingsError,
+    ProblemsError,
+    CredentialsError,
+    ResolveError,
+    PreflightError,
+    TwilioApiError,
+)
 
 
 def run_program_checks(
@@ -31,6 +38,7 @@ def run_program_checks(
         rest = Rest(_client(settings, env))
         workspace = find_workspace(rest, spec.workspace)
         resolve_queues(rest, workspace["sid"], spec.queue_names())
+        check_flex_configuration(rest)
         preflight(load_project(functions_dir))
     except PROGRAM_ERRORS as error:
         return str(error)

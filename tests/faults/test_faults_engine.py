@@ -9,7 +9,7 @@ import re
 import threading
 
 import pytest
-from fault_world import UPDATE_ATTRIBUTES, wait_for
+from fault_world import UPDATE_ATTRIBUTES, invite_form, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -194,7 +194,7 @@ def test_sandbox_restarted_mid_run(deployed, tally):
         assert wait_for(lambda: deployed.writes_since(mark), timeout=120), "no write seen"
         restart_sandbox(deployed)
         thread.join(timeout=600)
-        assert "error" not in outcome, outcome.get("error")
+        assert "error" not in outcome, str(outcome.get("error"))
         assert outcome["result"].summary.result == "succeeded"
         assert deployed_marker(deployed) == "restart"
         assert len(deployed.workflow_configuration()["task_routing"]["filters"]) == 3
@@ -258,8 +258,6 @@ def test_sigkill_mid_deploy_then_recovery_converges_without_duplicates(deployed,
 
 def test_two_warm_invites_at_once_on_one_conversation_are_both_recorded(deployed, tally):
     _step("warm invites")
-    from test_faults_functions import invite_form
-
     with tally.fault("two warm invites at once on one conversation"):
         conversation = deployed.chat()["conversation"]
         url = f"https://conversations.twilio.com/v1/Conversations/{conversation}"
@@ -312,15 +310,3 @@ def _invite_entries(attributes) -> list[dict]:
 
     walk(attributes)
     return found
-
-
-def test_no_secret_in_clear_in_exported_state_or_any_captured_log(deployed, tally):
-    _step("secrets")
-    secrets = [deployed.sandbox.auth_token, deployed.token(), deployed.token("bob")]
-    state = deployed.runner.exported_state()
-    tally.scan("exported stack state", state, secrets)
-    assert "ciphertext" in state  # the auth token is there, encrypted
-    for index, log in enumerate(deployed.logs):
-        tally.scan(f"captured engine/CLI output #{index}", log, secrets)
-    tally.scan("sandbox log", (deployed.sandbox.workdir / "sandbox.log").read_text(), secrets)
-    STEPS["secrets"] = True

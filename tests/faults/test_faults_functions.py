@@ -6,28 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fault_world import INVITE, REMOVE, UPDATE_ATTRIBUTES
-
-
-def invite_form(world, token: str, **overrides) -> dict:
-    chat = world.chat()
-    form = {
-        "Token": token,
-        "taskSid": chat["task"],
-        "conversationId": chat["conversation"],
-        "conversationSid": chat["conversation"],
-        "jsonAttributes": json.dumps({"channelType": "web", "customerName": "Casey"}),
-        "transferTargetSid": world.queue_sid("Sales"),
-        "transferQueueName": "Sales",
-        "transferWorkerName": "",
-        "workersToIgnore": json.dumps({"workerSidsInConversation": [chat["worker"]]}),
-        "flexInteractionSid": chat["interaction"],
-        "flexInteractionChannelSid": chat["channel"],
-        "removeFlexInteractionParticipantSid": "",
-        "taskChannelUniqueName": "chat",
-    }
-    form.update(overrides)
-    return {k: v for k, v in form.items() if v is not None}
+from fault_world import INVITE, REMOVE, UPDATE_ATTRIBUTES, invite_form
 
 
 def remove_form(world, token: str, **overrides) -> dict:

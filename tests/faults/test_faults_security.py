@@ -1,5 +1,6 @@
-"""Nobody let in: the sandbox refuses wrong Basic credentials like Twilio (401, code 20003) on every
-product and on its control API, and a refused request writes nothing."""
+"""Nobody let in, nothing leaked: the sandbox refuses wrong Basic credentials like Twilio (401, code 20003) on
+every product and on its control API, writing nothing; no auth token or Flex token is in clear in the stack's
+state or in any output the suite captured."""
 
 from __future__ import annotations
 
@@ -49,3 +50,17 @@ def test_sandbox_refuses_wrong_basic_credentials_and_writes_nothing(fault_sandbo
     with fault_sandbox.http() as http:  # the right credentials still work and nothing was made
         queues = http.get(f"/taskrouter/v1/Workspaces/{workspace}/TaskQueues").json()["task_queues"]
     assert "Intruders" not in {q["friendly_name"] for q in queues}
+
+
+def test_no_secret_in_clear_in_exported_state_or_any_captured_log(deployed, tally):
+    """Runs last (this file sorts after the engine and function cases): every token they used is sought."""
+    secrets = [deployed.sandbox.auth_token, *deployed.minted]
+    assert len(secrets) > 3  # the token plus the Flex tokens the fault cases used
+    state = deployed.runner.exported_state()
+    tally.scan("exported stack state", state, secrets)
+    assert "ciphertext" in state  # the auth token is there, encrypted
+    for path in deployed.state_files():
+        tally.scan(f"backend file {path.name}", path.read_text(errors="replace"), secrets)
+    for index, log in enumerate(deployed.logs):
+        tally.scan(f"captured engine/CLI output #{index}", log, secrets)
+    tally.scan("sandbox log", (deployed.sandbox.workdir / "sandbox.log").read_text(), secrets)

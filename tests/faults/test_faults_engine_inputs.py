@@ -1,0 +1,80 @@
+"""A few bad stack configs through the real program on the real engine (`pulumi up` of a fresh stack): the
+run ends with one clear line, no traceback, and the sandbox saw no write. The same checks, without the
+engine, cover the long list in test_faults_bad_config.py."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from fault_tally import clarity_problem, writes
+
+from infra.automation import StackRunner, write_scratch_project
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+NS = "chat-transfer:"
+
+# (case id, config changes (None removes the key), what the error line must name)
+CASES = [
+    ("unknown queue", {f"{NS}transferQueues": ["Sales", "Marketing"]}, "'Marketing'"),
+    (
+        "skipIf does not parse",
+        {f"{NS}transferQueues": [{"name": "Sales", "timeout": 9, "skipIf": "workers.available =="}]},
+        "chat-transfer:transferQueues[0].skipIf",
+    ),
+    ("unsupported runtime", {f"{NS}functions": {"runtime": "node99"}}, "chat-transfer:functions.runtime"),
+    ("wrong auth token", {"twilio:authToken": "0" * 32}, "twilio:authToken"),
+    ("missing credentials", {"twilio:accountSid": None, "twilio:authToken": None}, "twilio"),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_stack(fault_sandbox, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("faults-bad-stack")
+    functions_dir = tmp / "functions"
+    shutil.copytree(REPO / "functions", functions_dir, ignore=shutil.ignore_patterns("node_modules", "test"))
+    runner = StackRunner(
+        write_scratch_project(tmp / "project"),
+        "faults-bad",
+        tmp / "state",
+        env={"TWILIO_SANDBOX_URL": fault_sandbox.url, "CHAT_TRANSFER_FUNCTIONS_DIR": str(functions_dir)},
+    )
+    base = {
+        "twilio:accountSid": fault_sandbox.account_sid,
+        "twilio:authToken": fault_sandbox.auth_token,
+        f"{NS}transferQueues": ["Sales"],
+    }
+    return runner, base
+
+
+@pytest.mark.parametrize("name,changes,where", CASES, ids=[c[0] for c in CASES])
+def test_program_refuses_bad_config_on_the_engine_with_one_line_and_no_write(
+    bad_stack, fault_sandbox, tally, name, changes, where
+):
+    runner, base = bad_stack
+    config = {k: v for k, v in {**base, **changes}.items() if v is not None}
+    runner.set_config(config, secret=("twilio:authToken",))
+    for key in [k for k, v in changes.items() if v is None]:
+        runner.remove_config(key)
+    entries = fault_sandbox.requests()
+    mark = entries[-1]["id"] if entries else 0
+    try:
+        with pytest.raises(Exception) as failure:
+            runner.up()
+    finally:
+        for key in changes:  # back to the base config for the next case
+            if key in base:
+                runner.set_config({key: base[key]}, secret=("twilio:authToken",))
+            else:
+                runner.remove_config(key)
+    output = str(failure.value)
+    assert "Traceback" not in output, output
+    lines = [line.strip() for line in output.splitlines() if where in line]
+    assert lines, output
+    line = next((candidate for candidate in lines if clarity_problem(candidate, where) is None), lines[0])
+    tally.bad_input(f"engine: {name}", line, where)
+    assert writes(fault_sandbox.requests(since=mark)) == []
+    assert fault_sandbox.auth_token not in output
