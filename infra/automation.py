@@ -14,13 +14,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pulumi import automation as auto
+from pulumi.automation._stack import StackInitMode  # not re-exported; Stack() needs it to create-or-select
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "chat-transfer"
@@ -50,6 +52,74 @@ def write_scratch_project(directory: Path, repo_root: Path = REPO_ROOT) -> Path:
     }
     (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
     return directory
+
+
+class _LazyOutputs(Mapping):
+    """An `up` result's outputs, read from the backend only when first looked at."""
+
+    def __init__(self, stack: auto.Stack) -> None:
+        self._stack = stack
+        self._outputs: auto.OutputMap | None = None
+
+    def _loaded(self) -> auto.OutputMap:
+        if self._outputs is None:
+            self._outputs = self._stack.outputs()
+        return self._outputs
+
+    def __getitem__(self, key: str) -> auto.OutputValue:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
+class QuickUpStack(auto.Stack):
+    """`up` without the three CLI runs the automation API makes after it (`stack output` twice and
+    `stack history`, ~0.3 s each): the summary comes from the engine's own summary event, the outputs are
+    read when first looked at. Only a succeeded update returns (a failed one raises), so `result` is
+    "succeeded"; message, environment, config and version stay empty (`.info()` has them)."""
+
+    def _in_up(self) -> bool:
+        return getattr(self, "_answering_up", False)
+
+    def outputs(self) -> auto.OutputMap:
+        return {} if self._in_up() else super().outputs()
+
+    def info(self, show_secrets: bool = True) -> auto.UpdateSummary | None:
+        if self._in_up():
+            return auto.UpdateSummary("update", datetime.now(), "", {}, {}, "succeeded")
+        return super().info(show_secrets)
+
+    def up(self, **kwargs: Any) -> auto.UpResult:
+        events: dict[str, Any] = {}
+        caller_on_event = kwargs.pop("on_event", None)
+
+        def on_event(event: auto.EngineEvent) -> None:
+            if event.summary_event is not None:
+                events["summary"] = event.summary_event
+            if caller_on_event is not None:
+                caller_on_event(event)
+
+        started = datetime.now()
+        self._answering_up = True
+        try:
+            result = super().up(on_event=on_event, **kwargs)
+        finally:
+            self._answering_up = False
+        # The event stream is drained by now (up stops its event server before returning).
+        summary = events.get("summary")
+        if summary is None:  # no summary event seen: ask the backend, as the automation API does
+            result.summary = self.info()
+        else:
+            result.summary = auto.UpdateSummary(
+                "update", started, "", {}, {}, "succeeded", end_time=datetime.now(),
+                resource_changes=dict(summary.resource_changes or {}),
+            )
+        result.outputs = _LazyOutputs(self)
+        return result
 
 
 @dataclass
@@ -90,9 +160,8 @@ class StackRunner:
                 pulumi_command=command,
                 secrets_provider="passphrase",
             )
-            self._stack = auto.create_or_select_stack(
-                self.stack_name, work_dir=str(self.project_dir), opts=options
-            )
+            workspace = auto.LocalWorkspace(**vars(options))
+            self._stack = QuickUpStack(self.stack_name, workspace, StackInitMode.CREATE_OR_SELECT)
         return self._stack
 
     def set_config(self, values: Mapping[str, Any], secret: tuple[str, ...] = ()) -> None:
@@ -122,15 +191,21 @@ class StackRunner:
         return self.stack.destroy(color="never", **kwargs)
 
     def outputs(self) -> dict[str, Any]:
-        return {k: v.value for k, v in self.stack.outputs().items()}
+        """Stack outputs, secrets in clear: one `stack output --show-secrets` (the automation API's own
+        outputs() runs the CLI twice, the second time only to tell which outputs are secret)."""
+        return json.loads(self._cli("stack", "output", "--json", "--show-secrets"))
 
     def exported_state(self) -> str:
         """`pulumi stack export` as a backend stores it: secrets stay encrypted (the automation API's own
         export_stack adds --show-secrets)."""
+        return self._cli("stack", "export")
+
+    def _cli(self, *args: str) -> str:
+        """stdout of one `pulumi <args>` on this stack."""
         cli_root = self.cli_root or find_cli_root()
         pulumi = str(cli_root / "bin" / "pulumi") if cli_root else "pulumi"
         done = subprocess.run(
-            [pulumi, "stack", "export", "--stack", self.stack_name, "--non-interactive"],
+            [pulumi, *args, "--stack", self.stack_name, "--non-interactive"],
             cwd=self.project_dir,
             env={**os.environ, **self.environment()},
             capture_output=True,

@@ -127,7 +127,11 @@ def test_1_up_on_empty_account_creates_everything(world):
     mark = world.last_request_id()
     result = world.runner.up()
     assert result.summary.result == "succeeded"
+    # The runner's up answers from the engine's summary event: the same counts the backend's history has.
+    assert result.summary.resource_changes == world.runner.stack.info().resource_changes
+    assert result.summary.resource_changes["create"] >= 15
     outputs = world.runner.outputs()
+    assert {key: value.value for key, value in result.outputs.items()} == outputs  # read on first use
     workflow_sid = outputs["workflowSid"]
     assert re.fullmatch(r"WW[0-9a-f]{32}", workflow_sid)
     assert world.variables(outputs) == {
