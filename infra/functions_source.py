@@ -1,9 +1,10 @@
 """Reads the Functions project (`functions/`) and runs the pre-flight checks before anything is uploaded.
 
 Layout: `functions/functions/<path>.js` public, `<path>.protected.js`, `<path>.private.js`; dependencies from
-`functions/package.json`. Checks: `node --check` of every file, and every bare `require()`/`import` is
-declared in
-package.json, a Node built-in, or a Twilio default dependency. A failure names the file and the reason.
+`functions/package.json`. Checks: `node --check` of every file (through infra/syntax_check.py: one node
+process for them all, none for files this node already passed), and every bare `require()`/`import` is
+declared in package.json, a Node built-in, or a Twilio default dependency. A failure names the file and the
+reason.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.providers.function import content_hash
+from infra.syntax_check import NodeUnavailableError, check_files
 
 TWILIO_DEFAULT_DEPENDENCIES = frozenset({"twilio", "@twilio/runtime-handler"})
 _SPECIFIER = re.compile(
@@ -103,22 +105,22 @@ def node_builtins(node: str = "node") -> frozenset[str]:
     return frozenset(out.stdout.split())
 
 
-def preflight(project: FunctionsProject, node: str = "node") -> None:
-    """Raises PreflightError naming every file that would fail the build, before any upload."""
+def preflight(project: FunctionsProject, node: str = "node", cache_dir: Path | None = None) -> None:
+    """Raises PreflightError naming every file that would fail the build, before any upload. The syntax
+    check is node's own (`node --check`), run through infra/syntax_check.py: files this node already
+    passed are not checked again (`cache_dir`, default ~/.cache/flex-chat-transfer/node-check)."""
     problems = []
     try:
-        builtins = node_builtins(node)
-    except (OSError, subprocess.CalledProcessError) as error:
+        report = check_files([file.source for file in project.files], node, cache_dir)
+    except NodeUnavailableError as error:
         raise PreflightError(
             f"node: cannot run `{node}` for the syntax check ({error}) (fix: install Node.js)"
         ) from error
     for file in project.files:
-        check = subprocess.run([node, "--check", str(file.source)], capture_output=True, text=True)
-        if check.returncode != 0:
-            reason = next(
-                (line for line in check.stderr.splitlines() if "Error" in line), check.stderr.strip()
-            )
-            line = re.search(rf"{re.escape(str(file.source))}:(\d+)", check.stderr)
+        stderr = report.failures.get(file.source)
+        if stderr is not None:
+            reason = next((line for line in stderr.splitlines() if "Error" in line), stderr.strip())
+            line = re.search(rf"{re.escape(str(file.source))}:(\d+)", stderr)
             where = f"{file.relative}:{line.group(1)}" if line else file.relative
             problems.append(
                 f"{where}: does not parse: {reason} (fix: correct the syntax; `node --check` must pass)"
@@ -128,7 +130,7 @@ def preflight(project: FunctionsProject, node: str = "node") -> None:
             name = _package_name(match["spec"])
             if (
                 name
-                and name not in builtins
+                and name not in report.builtins
                 and name not in TWILIO_DEFAULT_DEPENDENCIES
                 and name not in project.dependencies
             ):
