@@ -124,16 +124,16 @@ def test_dropped_connections(deployed, tally):
 def test_failed_build_keeps_the_old_deployment_serving(deployed, tally):
     _step("build failed")
     with tally.fault("build failed"):
-        live_build = deployed.environment()["build_sid"]
+        live_build, live_marker = deployed.environment()["build_sid"], deployed_marker(deployed)
         # node18 is still a Build runtime value, but Twilio fails its builds since 2025-11-10.
         deployed.set_config(functions={"runtime": "node18", "buildTimeout": 60})
         touch_function(deployed, "failed")
         with pytest.raises(Exception) as failure:
             deployed.up()
         message = str(failure.value)
-        assert re.search(r"build ZB\w+ failed", message), message
+        assert re.search(r"build ZB\w+ failed: Runtime node18.*\(fix: .*\)", message), message
         assert deployed.environment()["build_sid"] == live_build
-        assert deployed_marker(deployed) == "drop" and serving(deployed)
+        assert deployed_marker(deployed) == live_marker and serving(deployed)
         deployed.set_config(functions={"runtime": "node22", "buildTimeout": 60})
         assert deployed.up().summary.result == "succeeded"
         assert deployed_marker(deployed) == "failed"
@@ -152,7 +152,7 @@ def restart_sandbox(world, **serve_options) -> None:
 def test_build_that_never_completes_times_out_clearly_and_the_old_deployment_keeps_serving(deployed, tally):
     _step("build timeout")
     with tally.fault("build never completes"):
-        live_build = deployed.environment()["build_sid"]
+        live_build, live_marker = deployed.environment()["build_sid"], deployed_marker(deployed)
         restart_sandbox(deployed, build_seconds=3600)
         try:
             deployed.set_config(functions={"runtime": "node22", "buildTimeout": 3})
@@ -165,7 +165,7 @@ def test_build_that_never_completes_times_out_clearly_and_the_old_deployment_kee
                 message,
             ), message
             assert deployed.environment()["build_sid"] == live_build
-            assert deployed_marker(deployed) == "failed" and serving(deployed)
+            assert deployed_marker(deployed) == live_marker and serving(deployed)
         finally:
             restart_sandbox(deployed, build_seconds=0.2)
         deployed.set_config(functions={"runtime": "node22", "buildTimeout": 60})
