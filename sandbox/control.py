@@ -3,14 +3,15 @@ request log, faults, Flex tokens, seed SIDs. Same Basic credentials as the API; 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sandbox.core.errors import InvalidParameter
 from sandbox.core.http import Ctx, Product, route
-from sandbox.core.state import Fault
+from sandbox.core.state import BUILD_FAILED, DEFAULT_BUILD_FAILURE_REASON, HTTP_FAULT_KINDS, Fault
 from sandbox.seeds import apply_seed, seed_info
 
-FAULT_KINDS = ("latency", "429", "503", "drop")
+FAULT_KINDS = (*HTTP_FAULT_KINDS, BUILD_FAILED)
 
 
 def _body(ctx: Ctx) -> dict[str, Any]:
@@ -56,25 +57,44 @@ def add_fault(ctx: Ctx) -> tuple[int, dict[str, Any]]:
         raise InvalidParameter(f"faults.kind must be one of {', '.join(FAULT_KINDS)}, got {kind!r}")
     route_regex = str(body.get("route", ".*"))
     try:
-        import re
-
         re.compile(route_regex)
     except re.error as exc:
-        raise InvalidParameter(f"faults.route is not a valid regular expression: {exc}") from None
+        raise InvalidParameter(
+            f"faults.route is not a valid regular expression ({exc}); send a Python regex matched "
+            "against the request path, e.g. /Builds$"
+        ) from None
     rate = _number(body, "rate", 1.0)
-    if not 0 <= rate <= 1:
+    if rate is None or not 0 <= rate <= 1:
         raise InvalidParameter(f"faults.rate must be between 0 and 1, got {rate}")
+    count = _number(body, "count", None, int)
+    if count is not None and count < 1:
+        raise InvalidParameter(f"faults.count must be 1 or more (or left out for no limit), got {count}")
     fault = Fault(
         route=route_regex,
         kind=kind,
         rate=rate,
-        count=_number(body, "count", None, int),
+        count=count,
         latency_ms=_number(body, "latency_ms", 0, int),
         retry_after=_number(body, "retry_after", 1, int),
+        reason=_build_failure_reason(body, kind),
     )
     with ctx.state.faults_lock:
         ctx.state.faults.append(fault)
     return 201, {"faults": _faults(ctx)}
+
+
+def _build_failure_reason(body: dict[str, Any], kind: str) -> str | None:
+    """A build-failed fault's reason becomes a build's one-line `sandbox_failure_reason`."""
+    if "reason" not in body:
+        return DEFAULT_BUILD_FAILURE_REASON if kind == BUILD_FAILED else None
+    reason = body["reason"]
+    if kind != BUILD_FAILED:
+        raise InvalidParameter(
+            f"faults.reason only applies to kind {BUILD_FAILED}; remove it for kind {kind}"
+        )
+    if not isinstance(reason, str) or len(reason.strip().splitlines()) != 1:
+        raise InvalidParameter(f"faults.reason must be one non-empty line of text, got {reason!r}")
+    return reason.strip()
 
 
 def list_faults(ctx: Ctx) -> dict[str, Any]:

@@ -57,8 +57,12 @@ FEATURE_KEYS = ("cold_transfer", "multi_participant")
 FUNCTIONS_KEYS = {"runtime": "runtime", "serviceName": "service_name", "environment": "environment"}
 # Known keys that are deploy settings, not spec: infra/settings.py reads and checks them.
 DEPLOY_ONLY_FUNCTIONS_KEYS = ("buildTimeout",)
-# Serverless Build runtimes (OAI build_enum_runtime).
-RUNTIMES = ("node8", "node10", "node12", "node14", "node16", "node18", "node20", "node22")
+# Serverless Build runtimes are `node<major>`. Twilio adds new ones without notice (node24 arrived after
+# the OAI enum was cut), so the list is open-ended upwards; what is known to be retired is refused here,
+# before anything is written, instead of failing a build after the uploads (node18 deployments fail since
+# 2025-11-10).
+_RUNTIME = re.compile(r"^node(?P<major>[1-9][0-9]*)$")
+OLDEST_SUPPORTED_NODE = 20
 MAX_PRIORITY = 2_147_483_647  # Task priority range (TaskRouter Task resource)
 MAX_RESERVATION_TIMEOUT = 86_400  # Workflow TaskReservationTimeout (seconds)
 MAX_SERVICE_NAME = 50  # Serverless Service UniqueName
@@ -353,9 +357,21 @@ def spec_from_config(values: Mapping[str, Any], stack: str) -> ChatTransferSpec:
     def functions_value(value: Any, path: str) -> str | None:
         if path.endswith(".runtime"):
             runtime = check.text(value, path, "runtime")
-            if runtime is not None and runtime not in RUNTIMES:
+            if runtime is None:
+                return None
+            match = _RUNTIME.match(runtime)
+            if match is None:
                 check.add(
-                    path, f"unknown Serverless runtime {runtime!r}", f"use one of: {', '.join(RUNTIMES)}"
+                    path,
+                    f"unknown Serverless runtime {runtime!r}",
+                    "use node<major version>, e.g. node22 (the default) or node24",
+                )
+                return None
+            if int(match["major"]) < OLDEST_SUPPORTED_NODE:
+                check.add(
+                    path,
+                    f"Serverless runtime {runtime!r} is retired by Twilio (builds on it fail)",
+                    f"use node{OLDEST_SUPPORTED_NODE} or newer, e.g. node22 (the default) or node24",
                 )
                 return None
             return runtime

@@ -11,14 +11,13 @@ import base64
 import binascii
 import hmac
 import random
-import re
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.core.errors import Authenticate, ServiceUnavailable, TooManyRequests, TwilioError
 from sandbox.core.http import error_response
-from sandbox.core.state import Fault, SandboxState
+from sandbox.core.state import HTTP_FAULT_KINDS, SandboxState
 
 CONTROL = "_sandbox"
 RUNTIME = "_runtime"
@@ -61,7 +60,7 @@ class SandboxMiddleware:
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, path: str, product: str) -> None:
         if product != CONTROL:
-            fault = self._pick_fault(path)
+            fault = self.state.take_fault(path, HTTP_FAULT_KINDS)
             delay = self.state.settings.latency_ms + (fault.latency_ms if fault else 0)
             if delay:
                 await asyncio.sleep(delay / 1000)
@@ -88,16 +87,3 @@ class SandboxMiddleware:
                 await error_response(Authenticate())(scope, receive, send)
                 return
         await self.app(scope, receive, send)
-
-    def _pick_fault(self, path: str) -> Fault | None:
-        with self.state.faults_lock:
-            for fault in self.state.faults:
-                if not re.search(fault.route, path):
-                    continue
-                if fault.count is not None and fault.hits >= fault.count:
-                    continue
-                if fault.rate < 1.0 and random.random() >= fault.rate:
-                    continue
-                fault.hits += 1
-                return fault
-        return None

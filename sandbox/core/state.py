@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -69,6 +71,14 @@ class RequestLog:
         return {"total": len(entries), "writes": writes, "by": by}
 
 
+# Faults the middleware answers instead of the handler (the request never reaches the product).
+HTTP_FAULT_KINDS = ("latency", "429", "503", "drop")
+# A fault the product consults where the effect happens: matching build creations are accepted, then the
+# build ends `failed` with the fault's reason (serverless/models.py).
+BUILD_FAILED = "build-failed"
+DEFAULT_BUILD_FAILURE_REASON = "injected build failure"
+
+
 @dataclass
 class Fault:
     route: str
@@ -77,6 +87,7 @@ class Fault:
     count: int | None = None
     latency_ms: int = 0
     retry_after: int = 1
+    reason: str | None = None  # build-failed only: the build's failure reason
     hits: int = 0
 
 
@@ -96,6 +107,21 @@ class SandboxState:
     @property
     def auth_token(self) -> str:
         return self._credential("auth_token", lambda: secrets.token_hex(16))
+
+    def take_fault(self, path: str, kinds: tuple[str, ...]) -> Fault | None:
+        """The first fault of one of `kinds` whose route matches `path` and that fires this time (its rate);
+        a fault that fires uses one of its `count`."""
+        with self.faults_lock:
+            for fault in self.faults:
+                if fault.kind not in kinds or not re.search(fault.route, path):
+                    continue
+                if fault.count is not None and fault.hits >= fault.count:
+                    continue
+                if fault.rate < 1.0 and random.random() >= fault.rate:
+                    continue
+                fault.hits += 1
+                return fault
+        return None
 
     def _credential(self, key: str, make) -> str:
         # Credentials outlive reset and restarts, so clients holding them keep working.

@@ -241,7 +241,10 @@ class ServerlessModels:
         asset_version_sids: list[str],
         dependencies_raw: str | None,
         runtime_raw: str | None,
+        injected_failure: Callable[[], str | None] = lambda: None,
     ) -> dict[str, Any]:
+        """`injected_failure` is asked once the build is valid (so a refused create uses no fault): a reason
+        means the build ends `failed` with it instead of being checked."""
         service = self.service(service_ref)
         try:
             dependencies = build_checks.parse_dependencies(dependencies_raw)
@@ -267,6 +270,7 @@ class ServerlessModels:
             duplicate = next((p for p in paths if paths.count(p) > 1), None)
             if duplicate:
                 raise InvalidParameter(f"{label} has two versions for path {duplicate}; include one per path")
+        injected = injected_failure()
         return self.builds.create(
             {
                 "account_sid": service["account_sid"],
@@ -280,6 +284,7 @@ class ServerlessModels:
                 "_functions": functions,
                 "_assets": assets,
                 "_ready_at": self.clock() + self.build_seconds,
+                **({"_outcome": "failed", "_reason": injected} if injected else {}),
             },
             parent=service["sid"],
         )

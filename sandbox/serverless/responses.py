@@ -12,6 +12,7 @@ from typing import Any
 from sandbox.core.errors import InvalidParameter, NotFound, missing
 from sandbox.core.http import Ctx
 from sandbox.core.paging import paginate
+from sandbox.core.state import BUILD_FAILED
 from sandbox.serverless.models import ServerlessModels
 
 PRODUCT = "serverless"
@@ -314,12 +315,19 @@ def create_build(ctx: Ctx):
         p.get_list("AssetVersions"),
         p.get("Dependencies"),
         p.get("Runtime"),
+        injected_failure=lambda: _injected_build_failure(ctx),
     )
     # check in the background so the answer is `building` at once, like Twilio's
     threading.Thread(
         target=models.run_checks, args=(doc["sid"],), daemon=True, name=f"build-{doc['sid']}"
     ).start()
     return 201, render_build(ctx, doc)
+
+
+def _injected_build_failure(ctx: Ctx) -> str | None:
+    """A `build-failed` fault matching this request's path (POST /_sandbox/faults): its reason, or None."""
+    fault = ctx.state.take_fault(ctx.request.url.path, (BUILD_FAILED,))
+    return fault.reason if fault else None
 
 
 def fetch_build(ctx: Ctx):

@@ -87,7 +87,7 @@ CASES = [
         "chat-transfer:features.cold_transfer",
     ),
     ("unknown feature", {f"{NS}features": {"warm_transfer": True}}, "chat-transfer:features.warm_transfer"),
-    ("unsupported runtime", {f"{NS}functions": {"runtime": "node99"}}, "chat-transfer:functions.runtime"),
+    ("unknown runtime", {f"{NS}functions": {"runtime": "python3"}}, "chat-transfer:functions.runtime"),
     (
         "service name with spaces",
         {f"{NS}functions": {"serviceName": "chat transfer!"}},

@@ -14,6 +14,7 @@ from fault_world import UPDATE_ATTRIBUTES, invite_form, wait_for
 pytestmark = pytest.mark.e2e
 
 API = r"^/(taskrouter|serverless|serverless-upload|flex-api)/"
+BUILDS = r"^/serverless/v1/Services/\w+/Builds$"
 STEPS: dict[str, bool] = {}
 
 
@@ -125,16 +126,22 @@ def test_failed_build_keeps_the_old_deployment_serving(deployed, tally):
     _step("build failed")
     with tally.fault("build failed"):
         live_build, live_marker = deployed.environment()["build_sid"], deployed_marker(deployed)
-        # node18 is still a Build runtime value, but Twilio fails its builds since 2025-11-10.
-        deployed.set_config(functions={"runtime": "node18", "buildTimeout": 60})
         touch_function(deployed, "failed")
-        with pytest.raises(Exception) as failure:
-            deployed.up()
+        # The sandbox accepts the build, then ends it `failed` (as Twilio does, e.g. on an npm install error).
+        reason = "npm install failed: ETIMEDOUT fetching twilio (fix: deploy again)"
+        deployed.sandbox.clear_faults()
+        deployed.sandbox.add_fault(kind="build-failed", route=BUILDS, reason=reason)
+        try:
+            with pytest.raises(Exception) as failure:
+                deployed.up()
+            hits = deployed.fault_hits()
+        finally:
+            deployed.sandbox.clear_faults()
         message = str(failure.value)
-        assert re.search(r"build ZB\w+ failed: Runtime node18.*\(fix: .*\)", message), message
+        assert re.search(rf"build ZB\w+ failed: {re.escape(reason)}", message), message
+        assert hits == 1  # one build made, and the run stopped there
         assert deployed.environment()["build_sid"] == live_build
         assert deployed_marker(deployed) == live_marker and serving(deployed)
-        deployed.set_config(functions={"runtime": "node22", "buildTimeout": 60})
         assert deployed.up().summary.result == "succeeded"
         assert deployed_marker(deployed) == "failed"
         converged(deployed, tally)

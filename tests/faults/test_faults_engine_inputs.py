@@ -25,7 +25,7 @@ CASES = [
         {f"{NS}transferQueues": [{"name": "Sales", "timeout": 9, "skipIf": "workers.available =="}]},
         "chat-transfer:transferQueues[0].skipIf",
     ),
-    ("unsupported runtime", {f"{NS}functions": {"runtime": "node99"}}, "chat-transfer:functions.runtime"),
+    ("retired runtime", {f"{NS}functions": {"runtime": "node18"}}, "chat-transfer:functions.runtime"),
     ("wrong auth token", {"twilio:authToken": "0" * 32}, "twilio:authToken"),
     ("missing credentials", {"twilio:accountSid": None, "twilio:authToken": None}, "twilio"),
 ]

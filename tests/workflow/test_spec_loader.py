@@ -84,6 +84,11 @@ def test_queue_names_deduplicated_in_first_use_order():
     assert spec.queue_names() == ["Everyone", "Sales"]
 
 
+@pytest.mark.parametrize("runtime", ["node20", "node22", "node24", "node26"])
+def test_runtimes_from_node20_upwards_are_accepted_including_ones_newer_than_the_oai_enum(runtime):
+    assert spec_from_config({"functions": {"runtime": runtime}}, "dev").functions.runtime == runtime
+
+
 def test_build_timeout_is_left_to_the_deploy_settings():
     spec = spec_from_config({"functions": {"buildTimeout": 600}}, "dev")
     assert spec.functions == FunctionsSettings(environment="dev")
@@ -275,10 +280,30 @@ BAD = [
         "multi_participant)",
     ),
     (
-        "unknown runtime",
-        {"functions": {"runtime": "node24"}},
-        "chat-transfer:functions.runtime: unknown Serverless runtime 'node24' "
-        "(fix: use one of: node8, node10, node12, node14, node16, node18, node20, node22)",
+        "retired runtime node18",
+        {"functions": {"runtime": "node18"}},
+        "chat-transfer:functions.runtime: Serverless runtime 'node18' is retired by Twilio "
+        "(builds on it fail) "
+        "(fix: use node20 or newer, e.g. node22 (the default) or node24)",
+    ),
+    (
+        "retired runtime node16",
+        {"functions": {"runtime": "node16"}},
+        "chat-transfer:functions.runtime: Serverless runtime 'node16' is retired by Twilio "
+        "(builds on it fail) "
+        "(fix: use node20 or newer, e.g. node22 (the default) or node24)",
+    ),
+    (
+        "runtime of another language",
+        {"functions": {"runtime": "python3"}},
+        "chat-transfer:functions.runtime: unknown Serverless runtime 'python3' "
+        "(fix: use node<major version>, e.g. node22 (the default) or node24)",
+    ),
+    (
+        "runtime without a major version",
+        {"functions": {"runtime": "node"}},
+        "chat-transfer:functions.runtime: unknown Serverless runtime 'node' "
+        "(fix: use node<major version>, e.g. node22 (the default) or node24)",
     ),
     (
         "service name with space",
