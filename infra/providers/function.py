@@ -14,6 +14,7 @@ import pulumi
 from pulumi import dynamic
 
 from infra.providers.base import TwilioProvider, diff_inputs
+from infra.providers.service import CREATED_HERE
 from infra.rest import SERVERLESS, SERVERLESS_UPLOAD, TwilioApiError
 
 VISIBILITIES = ("public", "protected", "private")
@@ -76,7 +77,8 @@ class FunctionProvider(TwilioProvider):
                 (f for f in rest.list_all(url, "functions") if f["friendly_name"] == props["path"]), None
             )
 
-        function = find() or rest.create(url, {"FriendlyName": props["path"]}, recover=find)
+        existing = None if props["service_sid"] in CREATED_HERE else find()
+        function = existing or rest.create(url, {"FriendlyName": props["path"]}, recover=find)
         return dynamic.CreateResult(
             function["sid"], _outputs(props, function["sid"], self._upload(props, function["sid"]))
         )

@@ -12,6 +12,11 @@ from infra.rest import SERVERLESS
 
 FIELDS = ("unique_name", "friendly_name", "include_credentials", "ui_editable")
 
+# Services this provider process created (one process serves one `pulumi up`). A service held no functions
+# when it was created, so a Function created in it has nothing to adopt and need not list the service's
+# functions first (on a cold deploy that was one list call per function). SIDs are never reused.
+CREATED_HERE: set[str] = set()
+
 
 def _outputs(live: dict, adopted: bool) -> dict:
     return {
@@ -52,11 +57,17 @@ class ServiceProvider(TwilioProvider):
             pulumi.log.info(f"adopting existing service {props['unique_name']!r} ({existing['sid']})")
             live = rest.post(f"{SERVERLESS}/Services/{existing['sid']}", self._form(props))
             return dynamic.CreateResult(live["sid"], _outputs(live, True))
+        recovered = []
+
+        def find() -> dict | None:
+            recovered.append(True)
+            return rest.find(f"{SERVERLESS}/Services/{props['unique_name']}")
+
         live = rest.create(
-            f"{SERVERLESS}/Services",
-            {"UniqueName": props["unique_name"], **self._form(props)},
-            recover=lambda: rest.find(f"{SERVERLESS}/Services/{props['unique_name']}"),
+            f"{SERVERLESS}/Services", {"UniqueName": props["unique_name"], **self._form(props)}, recover=find
         )
+        if not recovered:  # what a lost answer's look-up finds may not be ours alone
+            CREATED_HERE.add(live["sid"])
         return dynamic.CreateResult(live["sid"], _outputs(live, False))
 
     def update(self, id: str, olds: dict, news: dict) -> dynamic.UpdateResult:

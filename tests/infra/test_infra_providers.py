@@ -299,3 +299,27 @@ def test_a_dropped_create_is_recovered_without_a_duplicate(env):
     # The look after each drop: each list read twice (before the create and after the drop).
     assert sum(r["method"] == "GET" and r["path"].endswith("/Workflows") for r in log) == 2
     assert sum(r["method"] == "GET" and r["path"].endswith("/Variables") for r in log) == 2
+
+
+def test_function_lists_before_creating_only_in_a_service_made_elsewhere(env):
+    sandbox, info, rest = env
+    code = "exports.handler = (context, event, callback) => callback(null, 1);\n"
+
+    def fn_props(service_sid: str) -> dict:
+        return {"service_sid": service_sid, "path": "/a", "visibility": "public", "content": code,
+                "content_hash": content_hash(code)}
+
+    fresh = ServiceProvider().create(
+        {"unique_name": "fresh", "friendly_name": "fresh", "include_credentials": True, "ui_editable": False}
+    )
+    mark = sandbox.requests()[-1]["id"]
+    FunctionProvider().create(fn_props(fresh.id))
+    calls = [f"{r['method']} {r['path'].rsplit('/', 1)[-1]}" for r in sandbox.requests(since=mark)]
+    assert calls == ["POST Functions", "POST Versions"]  # a service made here has nothing to adopt
+
+    # A service this process did not make may hold a half-made function with our path: adopted, not doubled.
+    elsewhere = rest.post(f"{SERVERLESS}/Services", {"UniqueName": "elsewhere", "FriendlyName": "elsewhere"})
+    functions = f"{SERVERLESS}/Services/{elsewhere['sid']}/Functions"
+    half_made = rest.post(functions, {"FriendlyName": "/a"})
+    assert FunctionProvider().create(fn_props(elsewhere["sid"])).id == half_made["sid"]
+    assert [f["sid"] for f in rest.list_all(functions, "functions")] == [half_made["sid"]]
