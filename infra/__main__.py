@@ -6,6 +6,7 @@ run with one line per problem; nothing has been written by then, in preview as i
 """
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pulumi
@@ -14,7 +15,7 @@ from pulumi.runtime.config import CONFIG, get_config_env
 
 from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings
 from infra.component import ChatTransfer
-from infra.functions_source import PreflightError, load_project, preflight
+from infra.functions_source import FunctionsProject, PreflightError, load_project, preflight
 from infra.lookup import ResolveError, check_flex_configuration, find_workspace, resolve_queues
 from infra.rest import Rest, TwilioApiError
 from infra.settings import SettingsError, config_values, split_deploy_settings
@@ -27,19 +28,29 @@ FUNCTIONS_DIR = Path(
 )
 
 
+def _checked_project(root: Path) -> FunctionsProject:
+    functions = load_project(root)
+    preflight(functions)
+    return functions
+
+
 def main() -> None:
     raw_config = {**get_config_env(), **CONFIG.get()}
     try:
         values, build_timeout = split_deploy_settings(config_values(raw_config))
         spec = spec_from_config(values, pulumi.get_stack())
-        rest = Rest(
-            client_from_settings({k: raw_config[k] for k in CONFIG_KEYS.values() if raw_config.get(k)})
-        )
-        workspace = find_workspace(rest, spec.workspace)
-        queue_sids = resolve_queues(rest, workspace["sid"], spec.queue_names())
-        check_flex_configuration(rest)
-        functions = load_project(FUNCTIONS_DIR)
-        preflight(functions)
+        credentials = {k: raw_config[k] for k in CONFIG_KEYS.values() if raw_config.get(k)}
+        rest = Rest(client_from_settings(credentials))
+        # The checks do not depend on each other: the Flex configuration and the functions pre-flight run
+        # beside the workspace -> queues look-ups (each thread its own client); problems are still
+        # reported in the order below.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            flex_checked = pool.submit(check_flex_configuration, Rest(client_from_settings(credentials)))
+            loaded = pool.submit(_checked_project, FUNCTIONS_DIR)
+            workspace = find_workspace(rest, spec.workspace)
+            queue_sids = resolve_queues(rest, workspace["sid"], spec.queue_names())
+            flex_checked.result()
+            functions = loaded.result()
     except (
         SettingsError,
         ProblemsError,
