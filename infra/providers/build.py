@@ -36,7 +36,8 @@ def _outputs(props: dict, sid: str, status: str) -> dict:
 
 
 class BuildProvider(TwilioProvider):
-    poll_interval = 1.0
+    # Half a second: a finished build is noticed 0.25 s later on average (1 s gave 0.5 s), at 2 GETs a second.
+    poll_interval = 0.5
 
     def check(self, olds: dict, news: dict) -> dynamic.CheckResult:
         failures = []
