@@ -15,6 +15,7 @@ pytestmark = pytest.mark.e2e
 
 API = r"^/(taskrouter|serverless|serverless-upload|flex-api)/"
 BUILDS = r"^/serverless/v1/Services/\w+/Builds$"
+WORKSPACE_LOOKUP = r"^/taskrouter/v1/Workspaces$"
 STEPS: dict[str, bool] = {}
 
 
@@ -64,8 +65,12 @@ def converged(world, tally) -> None:
 
 
 def up_under_fault(world, kind: str, **fault):
-    """`pulumi up` while the sandbox injects `kind` into the API routes; (result, how many calls it hit)."""
+    """`pulumi up` while the sandbox injects `kind` into random API calls; (result, how many calls it hit).
+
+    The random fault alone may miss every call of a short run, so the workspace look-up every run starts with
+    (a read, safe to retry for every kind) also gets one, and the case never passes without a fault."""
     world.sandbox.clear_faults()
+    world.sandbox.add_fault(route=WORKSPACE_LOOKUP, kind=kind, count=1)
     world.sandbox.add_fault(route=API, kind=kind, **fault)
     try:
         result = world.up()

@@ -55,7 +55,9 @@ def test_sandbox_refuses_wrong_basic_credentials_and_writes_nothing(fault_sandbo
 def test_no_secret_in_clear_in_exported_state_or_any_captured_log(deployed, tally):
     """Runs last (this file sorts after the engine and function cases): every token they used is sought."""
     secrets = [deployed.sandbox.auth_token, *deployed.minted]
-    assert len(secrets) > 3  # the token plus the Flex tokens the fault cases used
+    # the token plus the Flex tokens the fault cases used; count them without letting pytest print them
+    collected = len(secrets)
+    assert collected > 3, f"only {collected} secrets to look for: an earlier case did not run"
     state = deployed.runner.exported_state()
     tally.scan("exported stack state", state, secrets)
     assert "ciphertext" in state  # the auth token is there, encrypted

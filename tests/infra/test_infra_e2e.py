@@ -152,8 +152,11 @@ def test_1_up_on_empty_account_creates_everything(world):
     )
     # Credentials never in clear in the state a backend stores.
     state = world.runner.exported_state()
-    assert world.sandbox.auth_token not in state
-    assert world.sandbox.auth_token not in result.stdout + result.stderr  # nor in the engine's output
+    # Booleans first: a failing `assert token not in text` would print the token.
+    in_state = world.sandbox.auth_token in state
+    in_output = world.sandbox.auth_token in result.stdout + result.stderr
+    assert not in_state, "the auth token is in the exported state in clear"
+    assert not in_output, "the auth token is in the engine's output in clear"
     for match in re.finditer(r'"twilio:authToken": (\{[^}]*\}|"[^"]*")', state):
         assert "ciphertext" in match.group(1)  # stored only encrypted
     STEPS["up"] = True

@@ -66,7 +66,8 @@ def test_state_survives_a_restart_on_the_same_database(tmp_path):
         queue = ws.task_queues.create(friendly_name="Persisted", target_workers="1==1")
         credentials = (sandbox.account_sid, sandbox.auth_token)
         sandbox.restart()
-        assert (sandbox.account_sid, sandbox.auth_token) == credentials
+        same = (sandbox.account_sid, sandbox.auth_token) == credentials
+        assert same, "credentials changed across the restart"  # never print the token itself
         fetched = (
             sandbox.client().taskrouter.v1.workspaces(ws._solution["sid"]).task_queues(queue.sid).fetch()
         )
