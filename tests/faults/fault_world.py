@@ -3,6 +3,7 @@ need to deploy, count resources through the sandbox API and call the deployed fu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -104,7 +105,14 @@ class FaultWorld:
 
     @staticmethod
     def kill_group(process: subprocess.Popen) -> None:
+        """SIGKILL the CLI and every process under it, as a CI runner cancelling the job does. The engine
+        starts its plugins (language host, dynamic provider) in process groups of their own, so killing
+        the CLI's group alone would leave them running with no engine."""
+        tree = [process.pid, *_descendants(process.pid)]
         os.killpg(process.pid, signal.SIGKILL)
+        for pid in tree:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         process.wait(timeout=30)
 
     # ---- the sandbox -----------------------------------------------------------------------------------
@@ -240,3 +248,18 @@ def wait_for(predicate, timeout: float, interval: float = 0.05) -> bool:
             return True
         time.sleep(interval)
     return False
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`, read from /proc (children before the kill re-parents them)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
