@@ -1,0 +1,76 @@
+"""What the Pulumi program establishes before it registers any resource: the spec from stack config,
+credentials, the workspace and queue SIDs, the Flex configuration pre-flight and the functions pre-flight.
+
+Every problem found here ends the run with one line, and nothing has been written by then (preview or up).
+`infra/__main__.py` runs it; the fault suite runs the very same function against the sandbox for its
+bad-config table, without the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from twilio.rest import Client
+
+from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings
+from infra.functions_source import FunctionsProject, PreflightError, load_project, preflight
+from infra.lookup import ResolveError, check_flex_configuration, find_workspace, resolve_queues
+from infra.rest import Rest, TwilioApiError
+from infra.settings import SettingsError, config_values, split_deploy_settings
+from workflow.loader import spec_from_config
+from workflow.problems import ProblemsError
+from workflow.spec import ChatTransferSpec
+
+# What `prepare` raises for a problem the user can fix; each `str()` is the one line to show.
+PROGRAM_ERRORS = (
+    SettingsError,
+    ProblemsError,
+    CredentialsError,
+    ResolveError,
+    PreflightError,
+    TwilioApiError,
+)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    spec: ChatTransferSpec
+    workspace_sid: str
+    queue_sids: dict[str, str]
+    functions: FunctionsProject
+    build_timeout: float
+
+
+def _checked_project(root: Path) -> FunctionsProject:
+    functions = load_project(root)
+    preflight(functions)
+    return functions
+
+
+def prepare(
+    raw_config: Mapping[str, Any],
+    stack: str,
+    functions_dir: Path,
+    client_factory: Callable[[Mapping[str, Any]], Client] = client_from_settings,
+) -> Prepared:
+    """`raw_config` is the whole stack config (`chat-transfer:*`, `twilio:*` keys); `client_factory` makes a
+    client from the `twilio:*` credential settings (the default resolves them, or `TWILIO_*` variables)."""
+    values, build_timeout = split_deploy_settings(config_values(raw_config))
+    spec = spec_from_config(values, stack)
+    credentials = {k: raw_config[k] for k in CONFIG_KEYS.values() if raw_config.get(k)}
+    rest = Rest(client_factory(credentials))
+    # The checks do not depend on each other: the Flex configuration and the functions pre-flight run beside
+    # the workspace -> queues look-ups (each thread its own client); problems are still reported in the
+    # order below.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        flex_checked = pool.submit(check_flex_configuration, Rest(client_factory(credentials)))
+        loaded = pool.submit(_checked_project, functions_dir)
+        workspace = find_workspace(rest, spec.workspace)
+        queue_sids = resolve_queues(rest, workspace["sid"], spec.queue_names())
+        flex_checked.result()
+        functions = loaded.result()
+    return Prepared(spec, workspace["sid"], queue_sids, functions, build_timeout)
