@@ -1,5 +1,5 @@
-"""Check sandbox responses against Twilio's own OpenAPI descriptions (../shared/twilio-oai, or
-$TWILIO_OAI_DIR).
+"""Check sandbox responses against Twilio's own OpenAPI descriptions (`sandbox/oas/`, carried by the
+project with their source and checksums in `sandbox/oas/SOURCE.md`; `$TWILIO_OAI_DIR` points elsewhere).
 
     checker = OasChecker()
     checker.check("GET", "https://taskrouter.twilio.com/v1/Workspaces", 200, body)  # raises OasMismatch
@@ -32,7 +32,7 @@ def oai_dir() -> Path:
     configured = os.environ.get("TWILIO_OAI_DIR")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[3] / "shared" / "twilio-oai"
+    return Path(__file__).resolve().parents[1] / "oas"
 
 
 class OasMismatch(AssertionError):
