@@ -8,10 +8,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 
-# The fake `make test`: installs the fake pytest into the clone's .venv (untracked, as a real .venv is),
-# fails when anything is beside the clone (as the `shared/` folder is beside our checkouts), then runs the real run-tests.sh.
+# The fake `make test`: fails when anything is beside the clone (as the `shared/` folder is beside our
+# checkouts), installs the fake pytest into the clone's .venv (untracked, as a real .venv is), then runs the
+# real run-tests.sh.
 MAKEFILE = """test:
-\t@test -z "$$(ls -A .. | grep -vx -e repo -e make-test.log)" || { echo "beside the clone: $$(ls -A ..)"; exit 4; }
+\t@test -z "$$(ls -A .. | grep -vx -e repo -e make-test.log)" || { echo "beside: $$(ls -A ..)"; exit 4; }
 \t@mkdir -p .venv/bin && cp fake-pytest .venv/bin/pytest
 \t@scripts/run-tests.sh
 """
