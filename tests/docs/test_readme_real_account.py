@@ -1,0 +1,154 @@
+"""README "Real account": the commands of its marked block, extracted from README.md (never copied here),
+run as written by bash in a scratch clone of this checkout, against the sandbox: from `make setup` and
+`pulumi login file://…` to a successful `pulumi up` of a new `dev` stack and its outputs.
+
+What the test supplies is what a user brings, never a changed command: the answers to the block's `read`
+prompts on stdin (passphrase, account SID, auth token), HOME (so `~/…` and `~/.pulumi` are scratch), the
+sandbox's URL in TWILIO_SANDBOX_URL, and PULUMI_SKIP_CONFIRMATIONS=true, Pulumi's own switch for the answer
+"yes" to `pulumi up`'s prompt when no terminal is attached. Offline here: no update check, no plugin
+download. The clone reuses this checkout's .venv and node_modules (symlinks) and the per-machine Pulumi CLI
+cache, so `make setup` finds everything in place."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sandbox.testing import SandboxProcess
+
+ROOT = Path(__file__).resolve().parents[2]
+MARKER = "<!-- real-account-commands -->"
+NODE_MODULES = ("functions", "sandbox/runtime", "bench")
+
+
+def real_account_block(readme: str) -> str:
+    """The fenced block right after the marker; fails loudly if the README lost it."""
+    match = re.search(re.escape(MARKER) + r"\s*\n```(?:sh|bash|console)?\n(.*?)\n```", readme, re.S)
+    assert match, f"README.md has no fenced block right after {MARKER}"
+    return match.group(1) + "\n"
+
+
+def commands(block: str) -> list[str]:
+    """The lines a user types (comments and blank lines aside), trailing comments dropped."""
+    lines = []
+    for line in block.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            lines.append(re.sub(r"\s+#\s.*$", "", stripped))
+    return lines
+
+
+# The steps the block must have, in this order: what each first line of the step looks like.
+STEPS = {
+    "PATH for pulumi and chat-transfer": r"^export PATH=.*\.tools/bin.*\.venv/bin",
+    "passphrase": r"PULUMI_CONFIG_PASSPHRASE",
+    "login": r"^(mkdir .* && )?pulumi login ",
+    "stack": r"^pulumi stack init dev$",
+    "config": r"^pulumi config set ",
+    "credentials": r"TWILIO_AUTH_TOKEN",
+    "preview": r"^pulumi preview .*--diff",
+    "up": r"^pulumi up( |$)",
+}
+# The other choices, named in the block's comments.
+OTHER_CHOICES = (
+    "pulumi login s3://", "Pulumi Cloud: pulumi login", "pulumi config set --secret twilio:authToken",
+)
+
+
+def test_the_block_covers_login_to_up_in_order():
+    block = real_account_block((ROOT / "README.md").read_text())
+    typed = commands(block)
+    first = {}
+    for step, pattern in STEPS.items():
+        first[step] = next((i for i, line in enumerate(typed) if re.search(pattern, line)), None)
+        assert first[step] is not None, f"no {step} step in the README block"
+    assert list(first) == sorted(first, key=first.get), first
+    for other in OTHER_CHOICES:
+        assert other in block, other
+
+
+def _git_files(*args: str) -> list[str]:
+    listed = subprocess.run(["git", "ls-files", "-z", *args], cwd=ROOT, capture_output=True, check=True)
+    return [name for name in listed.stdout.decode().split("\0") if name]
+
+
+def _scratch_clone(tmp_path: Path) -> Path:
+    """A `git clone` of this checkout, with its uncommitted changes laid over it (the files pytest tests
+    everywhere else), and nothing of its ignored folders but the symlinked dependencies."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True, capture_output=True)
+    deleted = set(_git_files("--deleted"))
+    for name in deleted:
+        (clone / name).unlink(missing_ok=True)
+    for name in set(_git_files("--modified", "--others", "--exclude-standard")) - deleted:
+        target = clone / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    (clone / ".venv").symlink_to(ROOT / ".venv")
+    for package in NODE_MODULES:
+        if (ROOT / package / "node_modules").is_dir():
+            (clone / package / "node_modules").symlink_to(ROOT / package / "node_modules")
+    return clone
+
+
+def _user_environment(home: Path, sandbox: SandboxProcess) -> dict[str, str]:
+    ours = {str(ROOT / ".tools" / "bin"), str(ROOT / ".venv" / "bin")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PULUMI_", "TWILIO_", "CHAT_TRANSFER_", "VIRTUAL_ENV"))}
+    env["PATH"] = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p not in ours)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    env.update({
+        "HOME": str(home),
+        "XDG_CACHE_HOME": cache,  # the per-machine Pulumi CLI cache, as on the user's machine
+        "TWILIO_SANDBOX_URL": sandbox.url,
+        "PULUMI_SKIP_CONFIRMATIONS": "true",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+    })
+    return env
+
+
+@pytest.mark.e2e
+def test_the_readme_commands_deploy_a_new_stack_against_the_sandbox(tmp_path: Path):
+    block = real_account_block((ROOT / "README.md").read_text())
+    clone = _scratch_clone(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    script = tmp_path / "real-account.sh"
+    # -e: the first command that fails stops the run; -x: the failing command is named in the output.
+    script.write_text("set -ex\n" + block)
+    passphrase = "readme-test-passphrase"
+
+    with SandboxProcess(tmp_path / "sandbox") as sandbox:
+        answers = f"{passphrase}\n{sandbox.account_sid}\n{sandbox.auth_token}\n"
+        env = _user_environment(home, sandbox)
+        result = subprocess.run(["bash", str(script)], cwd=clone, env=env, input=answers,
+                                capture_output=True, text=True, timeout=600)
+        output = result.stdout + result.stderr
+        assert sandbox.auth_token not in output
+        assert result.returncode == 0, output[-6000:]
+        # The commands really deployed: the stack's outputs, read back through the backend the block logged
+        # in to, name a workflow the sandbox holds.
+        env.update(PULUMI_CONFIG_PASSPHRASE=passphrase)
+        shown = subprocess.run([str(clone / ".tools" / "bin" / "pulumi"), "stack", "output", "--json",
+                                "--stack", "dev", "--non-interactive"], cwd=clone, env=env,
+                               capture_output=True, text=True, timeout=120)
+        assert shown.returncode == 0, shown.stderr
+        outputs = json.loads(shown.stdout)
+        assert re.fullmatch(r"WW[0-9a-f]{32}", outputs["workflowSid"]), outputs
+        workspaces = sandbox.client().taskrouter.v1.workspaces.list()
+        workflows = {wf.sid for ws in workspaces for wf in sandbox.client().taskrouter.v1
+                     .workspaces(ws.sid).workflows.list()}
+        assert outputs["workflowSid"] in workflows
+
+    state = home / ".flex-chat-transfer-state"
+    assert any(state.rglob("dev.json")), "the stack's state is not in the file backend the README logs in to"
+    assert "encryptionsalt:" in (clone / "Pulumi.dev.yaml").read_text()
+    # Nothing in the repository's own state or sandbox folders: the block ran in the clone only.
+    assert not (clone / ".state").exists()
