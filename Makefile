@@ -21,7 +21,7 @@ export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK := true
 .PHONY: help setup venv npm pulumi test local-up local-down bench lint
 
 help:
-	@echo "make local-up    sandbox + pulumi up of the local stack (prints outputs)"
+	@echo "make local-up    sandbox (port SANDBOX_PORT, default 4010) + pulumi up of the local stack"
 	@echo "make local-down  destroy the local stack, stop the sandbox"
 	@echo "make test        every suite (Python and Node), including the real engine"
 	@echo "make lint        ruff check and node --check of functions/"

@@ -18,6 +18,28 @@ running_pid() {
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && printf '%s\n' "$pid"
 }
 
+# One line on stderr for a sandbox that exited before it was ready: its own one-line message when it
+# printed one (it names the port, who holds it and the fix), else the last line of its log, with the port.
+start_failure() {
+    local text own last
+    text=$(grep -v '^[[:space:]]*$' "$log" || true)
+    if [ -n "$text" ] && [ "$(printf '%s\n' "$text" | wc -l)" -eq 1 ]; then
+        printf '%s\n' "$text"
+        return
+    fi
+    own=$(printf '%s\n' "$text" | grep -E '^(error|twilio-sandbox)[: ]' | tail -n1 || true)
+    if [ -n "$own" ]; then
+        printf '%s\n' "$own"
+        return
+    fi
+    last=$(printf '%s\n' "$text" | tail -n1 | sed 's/^[[:space:]]*//')
+    case $last in
+        *"Address already in use"* | *"address already in use"*)
+            echo "error: twilio-sandbox could not listen on port $port: it is taken (fix: SANDBOX_PORT=<another port> make local-up, or make local-down in the clone whose sandbox holds it)" ;;
+        *) echo "error: twilio-sandbox exited before it was ready on port $port: ${last:-no output} (full log: .sandbox/sandbox.log)" ;;
+    esac
+}
+
 start() {
     mkdir -p "$dir"
     if pid=$(running_pid) && [ -f "$dir/env" ]; then
@@ -39,8 +61,7 @@ start() {
         fi
         if ! kill -0 "$pid" 2>/dev/null; then
             rm -f "$pidfile"
-            echo "error: twilio-sandbox exited before printing 'sandbox ready'; last lines of .sandbox/sandbox.log:" >&2
-            tail -n 20 "$log" >&2
+            start_failure >&2
             exit 1
         fi
         sleep 0.2
