@@ -1,6 +1,7 @@
 """README "Real account": the commands of its marked block, extracted from README.md (never copied here),
 run as written by bash in a scratch clone of this checkout, against the sandbox: from `make setup` and
-`pulumi login file://…` to a successful `pulumi up` of a new `dev` stack and its outputs.
+`pulumi login file://…` to a successful `pulumi up` of a new `dev` stack and its outputs; then
+`pulumi destroy` removes what the README says it removes.
 
 What the test supplies is what a user brings, never a changed command: the answers to the block's `read`
 prompts on stdin (passphrase, account SID, auth token), HOME (so `~/…` and `~/.pulumi` are scratch), the
@@ -17,6 +18,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,6 +116,27 @@ def _user_environment(home: Path, sandbox: SandboxProcess) -> dict[str, str]:
     return env
 
 
+def _pulumi(clone: Path, env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(["pulumi", *args, "--non-interactive", "--color", "never"], cwd=clone, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def _account(sandbox: SandboxProcess) -> dict[str, Any]:
+    """What the sandbox account holds: SIDs by kind, and Flex configuration's ui_attributes."""
+    client = sandbox.client()
+    taskrouter = client.taskrouter.v1
+    workspaces = {ws.sid for ws in taskrouter.workspaces.list()}
+    return {
+        "workspaces": workspaces,
+        "workflows": {wf.sid for ws in workspaces for wf in taskrouter.workspaces(ws).workflows.list()},
+        "queues": {q.sid for ws in workspaces for q in taskrouter.workspaces(ws).task_queues.list()},
+        "services": {service.sid for service in client.serverless.v1.services.list()},
+        "flex": client.flex_api.v1.configuration().fetch().ui_attributes,
+    }
+
+
 @pytest.mark.e2e
 def test_the_readme_commands_deploy_a_new_stack_against_the_sandbox(tmp_path: Path):
     block = real_account_block((ROOT / "README.md").read_text())
@@ -126,6 +149,7 @@ def test_the_readme_commands_deploy_a_new_stack_against_the_sandbox(tmp_path: Pa
     passphrase = "readme-test-passphrase"
 
     with SandboxProcess(tmp_path / "sandbox") as sandbox:
+        untouched = _account(sandbox)
         answers = f"{passphrase}\n{sandbox.account_sid}\n{sandbox.auth_token}\n"
         env = _user_environment(home, sandbox)
         result = subprocess.run(["bash", str(script)], cwd=clone, env=env, input=answers,
@@ -133,19 +157,24 @@ def test_the_readme_commands_deploy_a_new_stack_against_the_sandbox(tmp_path: Pa
         output = result.stdout + result.stderr
         assert sandbox.auth_token not in output
         assert result.returncode == 0, output[-6000:]
+        # Later commands run in the same user's shell: its PATH line, passphrase and credentials.
+        env.update(sandbox.env(), PULUMI_CONFIG_PASSPHRASE=passphrase,
+                   PATH=f"{clone / '.tools' / 'bin'}{os.pathsep}{env['PATH']}")
         # The commands really deployed: the stack's outputs, read back through the backend the block logged
-        # in to, name a workflow the sandbox holds.
-        env.update(PULUMI_CONFIG_PASSPHRASE=passphrase)
-        shown = subprocess.run([str(clone / ".tools" / "bin" / "pulumi"), "stack", "output", "--json",
-                                "--stack", "dev", "--non-interactive"], cwd=clone, env=env,
-                               capture_output=True, text=True, timeout=120)
-        assert shown.returncode == 0, shown.stderr
-        outputs = json.loads(shown.stdout)
+        # in to, name a workflow and a Functions service the sandbox holds.
+        outputs = json.loads(_pulumi(clone, env, "stack", "output", "--json", "--stack", "dev"))
         assert re.fullmatch(r"WW[0-9a-f]{32}", outputs["workflowSid"]), outputs
-        workspaces = sandbox.client().taskrouter.v1.workspaces.list()
-        workflows = {wf.sid for ws in workspaces for wf in sandbox.client().taskrouter.v1
-                     .workspaces(ws.sid).workflows.list()}
-        assert outputs["workflowSid"] in workflows
+        before = _account(sandbox)
+        assert outputs["workflowSid"] in before["workflows"]
+        assert outputs["serviceSid"] in before["services"]
+
+        # README "What `pulumi destroy` removes": what the stack created goes, what it looked up stays.
+        _pulumi(clone, env, "destroy", "--stack", "dev", "--yes")
+        after = _account(sandbox)
+        assert outputs["workflowSid"] not in after["workflows"]
+        assert outputs["serviceSid"] not in after["services"]
+        assert before["flex"] != untouched["flex"]  # the up did set the feature flags
+        assert after == untouched  # workspace, queues, seeded workflows and other Flex keys as they were
 
     state = home / ".flex-chat-transfer-state"
     assert any(state.rglob("dev.json")), "the stack's state is not in the file backend the README logs in to"
