@@ -112,6 +112,7 @@ def test_the_stacks_are_one_list_dev_stage_prod_and_the_readme_names_the_same():
     readme = (ROOT / "README.md").read_text()
     assert f"`STACKS: {listed}` in `.github/workflows/stacks.yml`" in readme
     assert "(`dev`, `stage`, `prod`: the names the CI templates use)" in readme
+    assert "`scenarios/<stack>.yaml`" in readme  # the per-stack scenario files the PR review reads
     # Every other template takes the list from stacks.yml and names no stack of its own.
     for name in ("pull-request.yml", "deploy.yml"):
         document = load(name)
