@@ -7,7 +7,9 @@ SHELL := bash
 # Must agree with the `pulumi` Python SDK pin in pyproject.toml (same 3.27x line).
 PULUMI_VERSION := 3.274.1
 # Passphrase of the sandbox-only `local` stack (Pulumi.local.yaml). Not a secret: it protects only the
-# sandbox's throw-away credentials. Real stacks use their own passphrase or a cloud secrets provider.
+# sandbox's throw-away credentials. Real stacks use their own passphrase or a cloud secrets provider; it is
+# set, not defaulted, for the targets below, so a real stack's PULUMI_CONFIG_PASSPHRASE exported in the same
+# shell (README "Real account") cannot break the local stack.
 LOCAL_STACK_PASSPHRASE := chat-transfer-local-sandbox
 
 export PULUMI_VERSION
@@ -40,16 +42,16 @@ npm:
 pulumi:
 	@scripts/ensure-pulumi.sh
 
-test: export PULUMI_CONFIG_PASSPHRASE ?= $(LOCAL_STACK_PASSPHRASE)
+test: export PULUMI_CONFIG_PASSPHRASE = $(LOCAL_STACK_PASSPHRASE)
 test: setup
 	@scripts/run-tests.sh
 
-local-up: export PULUMI_CONFIG_PASSPHRASE ?= $(LOCAL_STACK_PASSPHRASE)
+local-up: export PULUMI_CONFIG_PASSPHRASE = $(LOCAL_STACK_PASSPHRASE)
 local-up: setup
 	@mkdir -p .state
 	@scripts/local-up.sh
 
-local-down: export PULUMI_CONFIG_PASSPHRASE ?= $(LOCAL_STACK_PASSPHRASE)
+local-down: export PULUMI_CONFIG_PASSPHRASE = $(LOCAL_STACK_PASSPHRASE)
 local-down: setup
 	@mkdir -p .state
 	@scripts/local-down.sh

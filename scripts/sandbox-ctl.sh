@@ -56,7 +56,8 @@ start() {
     echo "$pid" >"$pidfile"
     for _ in $(seq $((wait_seconds * 5))); do
         if grep -qx 'sandbox ready' "$log"; then
-            echo "sandbox ready on port $port (pid $pid, log .sandbox/sandbox.log)"
+            url=$(sed -n 's/^TWILIO_SANDBOX_URL=//p' "$dir/env" 2>/dev/null)
+            echo "sandbox ready at ${url:-port $port} (pid $pid, log .sandbox/sandbox.log)"
             return 0
         fi
         if ! kill -0 "$pid" 2>/dev/null; then
