@@ -4,7 +4,7 @@
 //   - an interaction channel: an `agent` participant whose routing_properties.worker_sid is the caller's and
 //     whose task is still `assigned` (closing a participant wraps its task up, so an agent who left is out);
 //   - a conversation: a participant whose identity is the caller's.
-// Roles grant nothing extra: the plugin's flows all start from the agent's own chat task (§9 of the contract).
+// Roles grant nothing extra: the plugin's three calls all start from the agent's own chat task.
 // Only reads here; every refusal is thrown before the function's first write.
 
 const fns = Runtime.getFunctions();
