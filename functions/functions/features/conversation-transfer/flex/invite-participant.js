@@ -39,9 +39,10 @@ function checkColdParticipant(access, request) {
 }
 
 /** taskSid names a task of this interaction channel (Flex writes the channel into every interaction task). */
-async function checkTask(workspace, request) {
-  const task = await orNotFound(() => withRetry(() => workspace.tasks(request.taskSid).fetch()),
-    () => new ParameterError(problem('taskSid', `no task ${request.taskSid} in the Flex workspace`, 'send the SID of the chat task being transferred')));
+async function checkTask(workspace, request, access) {
+  const task = request.taskSid === access.myTask.sid ? access.myTask
+    : await orNotFound(() => withRetry(() => workspace.tasks(request.taskSid).fetch()),
+      () => new ParameterError(problem('taskSid', `no task ${request.taskSid} in the Flex workspace`, 'send the SID of the chat task being transferred')));
   const attributes = taskAttributes(task);
   if (attributes.flexInteractionSid !== request.interactionSid || attributes.flexInteractionChannelSid !== request.channelSid) {
     const where = attributes.flexInteractionChannelSid
@@ -83,15 +84,22 @@ async function checkConversation(client, request) {
   }
 }
 
-/** Every check that needs Twilio, in order; all reads, so a refused request writes nothing. */
+/**
+ * Every check that needs Twilio; all reads, so a refused request writes nothing. The independent ones run at
+ * once, and the first refusal in this fixed order is the answer (the same input always gets the same line).
+ */
 async function checkBeforeInvite(client, workspaceSid, request, caller) {
   const access = await agentInChannel(client, workspaceSid, request.interactionSid, request.channelSid, caller, refuseClosed(request));
   checkConversationOfChannel(access, request.conversationSid, request.channelSid);
   if (request.cold) checkColdParticipant(access, request);
   const workspace = client.taskrouter.v1.workspaces(workspaceSid);
-  await checkTask(workspace, request);
-  await checkTarget(workspace, request);
-  if (!request.cold) await checkConversation(client, request);
+  const results = await Promise.allSettled([
+    checkTask(workspace, request, access),
+    checkTarget(workspace, request),
+    request.cold ? null : checkConversation(client, request),
+  ]);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 exports.handler = withFlexToken(async (context, event) => {
