@@ -130,7 +130,7 @@ test('invite: an unknown taskSid is refused before the invite', async () => {
 test('invite: the task of another interaction is refused', async () => {
   const other = await openChat(client, chat, 'customer-other');
   await assertRefused(INVITE, inviteForm(chat, tokens.alice, { taskSid: other.taskSid }), 400, 'taskSid',
-    new RegExp(`^taskSid: task ${other.taskSid} belongs to channel ${other.channelSid} of interaction ${other.interactionSid}, not to channel ${chat.channelSid}`));
+    new RegExp(`^taskSid: task ${other.taskSid} is not a task of channel ${chat.channelSid} of interaction ${chat.interactionSid} \\(fix: `));
 });
 
 test('invite: a worker target that does not exist is refused', async () => {

@@ -379,7 +379,7 @@ AUTHORIZATION_CASES = [
         lambda w, t, o: invite_form(w, t["alice"], taskSid=o["task"]),
         400,
         "taskSid",
-        "belongs to channel",
+        "is not a task of channel",
     ),
     (
         "invite: worker target that does not exist",

@@ -45,9 +45,8 @@ async function checkTask(workspace, request, access) {
       () => new ParameterError(problem('taskSid', `no task ${request.taskSid} in the Flex workspace`, 'send the SID of the chat task being transferred')));
   const attributes = taskAttributes(task);
   if (attributes.flexInteractionSid !== request.interactionSid || attributes.flexInteractionChannelSid !== request.channelSid) {
-    const where = attributes.flexInteractionChannelSid
-      ? `channel ${attributes.flexInteractionChannelSid} of interaction ${attributes.flexInteractionSid}` : 'no interaction channel';
-    throw new ParameterError(problem('taskSid', `task ${request.taskSid} belongs to ${where}, not to channel ${request.channelSid} of interaction ${request.interactionSid}`,
+    // Where it does belong is not said: that would tell the caller about a chat they are not in.
+    throw new ParameterError(problem('taskSid', `task ${request.taskSid} is not a task of channel ${request.channelSid} of interaction ${request.interactionSid}`,
       'send the task of the chat being transferred, with that chat\'s flexInteractionSid and flexInteractionChannelSid'));
   }
   if (request.conversationSid && attributes.conversationSid && attributes.conversationSid !== request.conversationSid) {
