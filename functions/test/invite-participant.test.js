@@ -135,7 +135,7 @@ test('bad input is a 400 naming the field, before anything is written', async ()
     [{ flexInteractionChannelSid: 'UO123' }, /^flexInteractionChannelSid: "UO123" is not a UO… SID/],
     [{ conversationSid: '' }, /^conversationSid: missing; it is the conversation/],
     [{ removeFlexInteractionParticipantSid: `UT${'0'.repeat(32)}` }, /^removeFlexInteractionParticipantSid: UT0+ is not a participant of channel/],
-    [{ conversationSid: `CH${'0'.repeat(32)}` }, /^conversationSid: no conversation CH0+ \(fix:/],
+    [{ conversationSid: `CH${'0'.repeat(32)}` }, /^conversationSid: CH0+ is not the conversation of channel UO[0-9a-f]{32} \(that is CH/],
     [{ flexInteractionChannelSid: `UO${'0'.repeat(32)}` }, /^flexInteractionChannelSid: no channel UO0+ on interaction KD/],
   ];
   const mark = await sandbox.lastRequestId();

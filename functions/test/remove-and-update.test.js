@@ -10,6 +10,7 @@ let sandbox;
 let client;
 let chat;
 let token;
+let variables;
 
 before(async () => {
   sandbox = await startSandbox();
@@ -24,6 +25,7 @@ beforeEach(async () => {
   await sandbox.reset();
   chat = await seededChat(sandbox);
   token = await sandbox.flexToken(chat.worker('alice'));
+  variables = { TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid };
 });
 
 function removeForm(overrides = {}) {
@@ -46,7 +48,7 @@ async function setAttributes(attributes) {
 }
 
 test('last agent leaves and no invite is pending: participant and channel closed', async () => {
-  const answer = await sandbox.invoke(REMOVE, removeForm());
+  const answer = await sandbox.invoke(REMOVE, removeForm(), variables);
   assert.equal(answer.status, 200, answer.body);
   assert.equal(answer.json.success, true);
   const participants = await client.conversations.v1.conversations(chat.conversationSid).participants.list();
@@ -57,16 +59,16 @@ test('last agent leaves and no invite is pending: participant and channel closed
 
 test('a pending invite keeps the channel open', async () => {
   await setAttributes({ invites: { [`WT${'1'.repeat(32)}`]: { targetName: 'Sales' } } });
-  const answer = await sandbox.invoke(REMOVE, removeForm());
+  const answer = await sandbox.invoke(REMOVE, removeForm(), variables);
   assert.equal(answer.status, 200, answer.body);
   assert.equal(answer.json.channelClosed, false);
   assert.notEqual(await channelStatus(), 'closed');
 });
 
 test('remove-participant: 403 without a token, 400 naming a bad field', async () => {
-  const refused = await sandbox.invoke(REMOVE, removeForm({ Token: '' }));
+  const refused = await sandbox.invoke(REMOVE, removeForm({ Token: '' }), variables);
   assert.equal(refused.status, 403);
-  const missing = await sandbox.invoke(REMOVE, removeForm({ flexInteractionParticipantSid: '' }));
+  const missing = await sandbox.invoke(REMOVE, removeForm({ flexInteractionParticipantSid: '' }), variables);
   assert.equal(missing.status, 400);
   assert.match(missing.json.message, /^flexInteractionParticipantSid: missing; it is the interaction participant/);
   assert.notEqual(await channelStatus(), 'closed');

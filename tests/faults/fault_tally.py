@@ -21,13 +21,18 @@ class Tally:
     faults_survived: list[str] = field(default_factory=list)
     bad_inputs: list[str] = field(default_factory=list)
     bad_inputs_clear: list[str] = field(default_factory=list)
+    # bad inputs past a size or depth bound, or repeating a JSON key
+    hostile_inputs: list[str] = field(default_factory=list)
+    # authorization: calls for a chat, participant or target that is not the caller's
+    refusals: list[str] = field(default_factory=list)
+    refusals_clear: list[str] = field(default_factory=list)
     data_lost: int = 0
     secrets_found: int = 0
     secrets_checked: int = 0
 
     @property
     def ran(self) -> bool:
-        return bool(self.faults_run or self.bad_inputs or self.secrets_checked)
+        return bool(self.faults_run or self.bad_inputs or self.refusals or self.secrets_checked)
 
     @contextmanager
     def fault(self, name: str):
@@ -36,13 +41,24 @@ class Tally:
         yield
         self.faults_survived.append(name)
 
-    def bad_input(self, name: str, message: str, where: str | Iterable[str]) -> None:
+    def bad_input(self, name: str, message: str, where: str | Iterable[str], hostile: bool = False) -> None:
         """Count a bad-input case; it is clear when the message is one line that names where the problem
-        is and says how to fix it. Asserts so the failing case names itself."""
+        is and says how to fix it. Asserts so the failing case names itself. `hostile`: the input is past a
+        size or depth bound or repeats a JSON key (also counted on its own)."""
         self.bad_inputs.append(name)
         problem = clarity_problem(message, where)
         assert problem is None, f"{name}: {problem}: {message!r}"
         self.bad_inputs_clear.append(name)
+        if hostile:
+            self.hostile_inputs.append(name)
+
+    def refused(self, name: str, message: str, where: str | Iterable[str]) -> None:
+        """Count an authorization case (a caller acting on a chat, participant or target not theirs): its
+        refusal must be a clear line too."""
+        self.refusals.append(name)
+        problem = clarity_problem(message, where)
+        assert problem is None, f"{name}: {problem}: {message!r}"
+        self.refusals_clear.append(name)
 
     def lost(self, missing: int) -> None:
         self.data_lost += missing
@@ -89,6 +105,7 @@ def writes(entries: Iterable[dict]) -> list[str]:
 def summary_line(tally: Tally) -> str:
     return (
         f"fault suite: faults survived {len(tally.faults_survived)}/{len(tally.faults_run)}, "
-        f"bad inputs {len(tally.bad_inputs_clear)} with clear errors, "
+        f"bad inputs {len(tally.bad_inputs_clear)} with clear errors ({len(tally.hostile_inputs)} hostile), "
+        f"authorization refusals {len(tally.refusals_clear)}/{len(tally.refusals)}, "
         f"data lost {tally.data_lost}, secrets found {tally.secrets_found}"
     )

@@ -229,3 +229,407 @@ def _token_message(text: str) -> str:
         return str(json.loads(text).get("message") or text)
     except ValueError:
         return text
+
+
+# ---- authorization (issue 15): the caller acts only on a chat they are in ----------------------------------
+def summary_writes(world) -> int:
+    """Writes in the sandbox's request summary, less the IAM token checks (POSTs that only read)."""
+    summary = world.sandbox.summary()
+    return summary["writes"] - summary["by"].get("iam POST", 0)
+
+
+@pytest.fixture(scope="module")
+def carol(deployed):
+    """An agent of the account who is not in the seeded chat."""
+    return deployed.token("carol")
+
+
+@pytest.fixture(scope="module")
+def other_chat(deployed):
+    """A second chat (a customer writes in, "Assign to Anyone" offers it, the agent accepts), made through
+    the sandbox's Twilio API as Flex would."""
+    seed = deployed.seed
+    with deployed.sandbox.http() as http:
+        conversation = http.post(
+            "/conversations/v1/Conversations", data={"FriendlyName": "other chat"}
+        ).json()
+        http.post(
+            f"/conversations/v1/Conversations/{conversation['sid']}/Participants",
+            data={"Identity": "customer-other"},
+        ).raise_for_status()
+        channel = {
+            "type": "chat",
+            "initiated_by": "customer",
+            "properties": {"media_channel_sid": conversation["sid"]},
+        }
+        routing = {
+            "properties": {
+                "workspace_sid": deployed.workspace_sid,
+                "workflow_sid": seed["workflows"]["Assign to Anyone"],
+                "task_channel_unique_name": "chat",
+                "attributes": {"customerName": "Other", "channelType": "web"},
+            }
+        }
+        interaction = http.post(
+            "/flex-api/v1/Interactions", data={"Channel": json.dumps(channel), "Routing": json.dumps(routing)}
+        ).json()
+        task = interaction["routing"]["properties"]["task_sid"]
+        tasks = f"/taskrouter/v1/Workspaces/{deployed.workspace_sid}/Tasks/{task}/Reservations"
+        alice = deployed.worker_sid("alice")
+        for _ in range(5):  # alice (in the seeded chat) rejects: the other chat's agent must be someone else
+            [reservation] = http.get(tasks, params={"ReservationStatus": "pending"}).json()["reservations"]
+            answer = "rejected" if reservation["worker_sid"] == alice else "accepted"
+            http.post(f"{tasks}/{reservation['sid']}", data={"ReservationStatus": answer}).raise_for_status()
+            if answer == "accepted":
+                break
+        [ch] = http.get(f"/flex-api/v1/Interactions/{interaction['sid']}/Channels").json()["channels"]
+        participants = http.get(
+            f"/flex-api/v1/Interactions/{interaction['sid']}/Channels/{ch['sid']}/Participants"
+        ).json()["participants"]
+    agent = next(p for p in participants if p["type"] == "agent")
+    return {
+        "interaction": interaction["sid"],
+        "channel": ch["sid"],
+        "conversation": conversation["sid"],
+        "task": task,
+        "agent_participant": agent["sid"],
+        "worker": reservation["worker_sid"],
+    }
+
+
+UNKNOWN = {prefix: prefix + "0" * 32 for prefix in ("WT", "WK", "WQ")}
+NOT_IN_CHAT = "these functions act only on chats the agent is in"
+# (case id, function, form builder(world, tokens, other chat), status, field named, the rule's words)
+AUTHORIZATION_CASES = [
+    (
+        "not in the chat: remove the customer",
+        REMOVE,
+        lambda w, t, o: remove_form(
+            w, t["carol"], flexInteractionParticipantSid=w.chat()["customer_participant"]
+        ),
+        403,
+        "flexInteractionChannelSid",
+        NOT_IN_CHAT,
+    ),
+    (
+        "not in the chat: remove the agent",
+        REMOVE,
+        lambda w, t, o: remove_form(w, t["carol"]),
+        403,
+        "flexInteractionChannelSid",
+        NOT_IN_CHAT,
+    ),
+    (
+        "not in the chat: warm invite",
+        INVITE,
+        lambda w, t, o: invite_form(w, t["carol"]),
+        403,
+        "flexInteractionChannelSid",
+        NOT_IN_CHAT,
+    ),
+    (
+        "not in the chat: cold invite closing the agent",
+        INVITE,
+        lambda w, t, o: invite_form(
+            w, t["carol"], removeFlexInteractionParticipantSid=w.chat()["agent_participant"]
+        ),
+        403,
+        "flexInteractionChannelSid",
+        NOT_IN_CHAT,
+    ),
+    (
+        "not in the chat: update attributes",
+        UPDATE_ATTRIBUTES,
+        lambda w, t, o: attributes_form(w, t["carol"]),
+        403,
+        "conversationSid",
+        "only an agent in the chat may change its attributes",
+    ),
+    (
+        "in the chat: remove the customer",
+        REMOVE,
+        lambda w, t, o: remove_form(
+            w, t["alice"], flexInteractionParticipantSid=w.chat()["customer_participant"]
+        ),
+        403,
+        "flexInteractionParticipantSid",
+        "closes only agent participants, never the customer",
+    ),
+    (
+        "in the chat: cold invite closing the customer",
+        INVITE,
+        lambda w, t, o: invite_form(
+            w, t["alice"], removeFlexInteractionParticipantSid=w.chat()["customer_participant"]
+        ),
+        403,
+        "removeFlexInteractionParticipantSid",
+        "a cold transfer closes only the transferring (signed-in) agent",
+    ),
+    (
+        "invite: unknown taskSid",
+        INVITE,
+        lambda w, t, o: invite_form(w, t["alice"], taskSid=UNKNOWN["WT"]),
+        400,
+        "taskSid",
+        "no task",
+    ),
+    (
+        "invite: task of another interaction",
+        INVITE,
+        lambda w, t, o: invite_form(w, t["alice"], taskSid=o["task"]),
+        400,
+        "taskSid",
+        "is not a task of channel",
+    ),
+    (
+        "invite: worker target that does not exist",
+        INVITE,
+        lambda w, t, o: invite_form(
+            w, t["alice"], transferTargetSid=UNKNOWN["WK"], transferQueueName="", transferWorkerName="ghost"
+        ),
+        400,
+        "transferTargetSid",
+        "no worker",
+    ),
+    (
+        "invite: unknown queue",
+        INVITE,
+        lambda w, t, o: invite_form(w, t["alice"], transferTargetSid=UNKNOWN["WQ"]),
+        400,
+        "transferTargetSid",
+        "no queue",
+    ),
+    (
+        "invite: transferQueueName contradicts the queue SID",
+        INVITE,
+        lambda w, t, o: invite_form(w, t["alice"], transferQueueName="Support"),
+        400,
+        "transferQueueName",
+        "is not the name of queue",
+    ),
+    (
+        "invite: conversationSid of another chat",
+        INVITE,
+        lambda w, t, o: invite_form(w, t["alice"], conversationSid=o["conversation"]),
+        400,
+        "conversationSid",
+        "is not the conversation of channel",
+    ),
+    (
+        "remove: conversationSid of another chat",
+        REMOVE,
+        lambda w, t, o: remove_form(w, t["alice"], conversationSid=o["conversation"]),
+        400,
+        "conversationSid",
+        "is not the conversation of channel",
+    ),
+    (
+        "remove: a participant of another chat",
+        REMOVE,
+        lambda w, t, o: remove_form(w, t["alice"], flexInteractionParticipantSid=o["agent_participant"]),
+        400,
+        "flexInteractionParticipantSid",
+        "is not a participant of channel",
+    ),
+    (
+        "update attributes: another chat's conversation",
+        UPDATE_ATTRIBUTES,
+        lambda w, t, o: attributes_form(w, t["alice"], conversationSid=o["conversation"]),
+        403,
+        "conversationSid",
+        "is not a participant of conversation",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "name,path,build,status,where,rule", AUTHORIZATION_CASES, ids=[c[0] for c in AUTHORIZATION_CASES]
+)
+def test_a_caller_acts_only_on_chats_they_are_in_and_a_refusal_writes_nothing(
+    deployed, alice, carol, other_chat, tally, name, path, build, status, where, rule
+):
+    assert other_chat["worker"] != deployed.worker_sid("alice"), "alice must not be in the other chat"
+    form = build(deployed, {"alice": alice, "carol": carol}, other_chat)
+    mark, before = deployed.mark(), summary_writes(deployed)
+    answer = deployed.call(path, form)
+    assert answer.status_code == status, (answer.status_code, answer.text)
+    message = answer.json()["message"]
+    assert message.startswith(where + ":") and rule in message, message
+    tally.refused(f"authorization: {name}", message, where)
+    assert deployed.writes_since(mark) == []
+    assert summary_writes(deployed) == before
+
+
+def test_valid_transfers_still_work_warm_and_cold(deployed, alice, other_chat, tally):
+    """The checks refuse only what they should: a warm invite from the seeded chat and a cold transfer of
+    the other chat by its own agent both succeed and write."""
+    before = summary_writes(deployed)
+    warm = deployed.call(INVITE, invite_form(deployed, alice))
+    assert warm.status_code == 200, warm.text
+    assert warm.json()["success"] is True
+    agent = deployed.sandbox.flex_token(other_chat["worker"])
+    with deployed.sandbox.http() as http:
+        task = http.get(
+            f"/taskrouter/v1/Workspaces/{deployed.workspace_sid}/Tasks/{other_chat['task']}"
+        ).json()
+    cold = deployed.call(
+        INVITE,
+        invite_form(
+            deployed,
+            agent,
+            taskSid=other_chat["task"],
+            conversationId=other_chat["conversation"],
+            conversationSid=other_chat["conversation"],
+            jsonAttributes=task["attributes"],
+            workersToIgnore=json.dumps({"workerSidsInConversation": [other_chat["worker"]]}),
+            flexInteractionSid=other_chat["interaction"],
+            flexInteractionChannelSid=other_chat["channel"],
+            removeFlexInteractionParticipantSid=other_chat["agent_participant"],
+        ),
+    )
+    assert cold.status_code == 200, cold.text
+    with deployed.sandbox.http() as http:
+        after = http.get(
+            f"/taskrouter/v1/Workspaces/{deployed.workspace_sid}/Tasks/{other_chat['task']}"
+        ).json()
+    assert after["assignment_status"] == "wrapping"  # the transferring agent left
+    assert summary_writes(deployed) > before
+
+
+# ---- hostile input (issue 15): size and depth bounds, duplicate keys ---------------------------------------
+def _deep_object(levels: int) -> str:
+    return '{"a":' * levels + "1" + "}" * levels
+
+
+def _deep_array(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+# (case id, function, form builder(world, token), status, field named, words of the line)
+HOSTILE_CASES = [
+    (
+        "jsonAttributes nested 5000 levels",
+        INVITE,
+        lambda w, t: invite_form(w, t, jsonAttributes='{"x":' + _deep_array(5000) + "}"),
+        400,
+        "jsonAttributes",
+        "nested deeper than 32 levels",
+    ),
+    (
+        "jsonAttributes nested 2500 objects",
+        INVITE,
+        lambda w, t: invite_form(w, t, jsonAttributes=_deep_object(2500)),
+        400,
+        "jsonAttributes",
+        "nested deeper than 32 levels",
+    ),
+    (
+        "jsonAttributes nested 5000 objects (size bound first)",
+        INVITE,
+        lambda w, t: invite_form(w, t, jsonAttributes=_deep_object(5000)),
+        400,
+        "jsonAttributes",
+        "over the limit of 16384",
+    ),
+    (
+        "workersToIgnore nested 2000 levels",
+        INVITE,
+        lambda w, t: invite_form(w, t, workersToIgnore='{"w":' + _deep_array(2000) + "}"),
+        400,
+        "workersToIgnore",
+        "nested deeper than 32 levels",
+    ),
+    (
+        "update attributes nested 5000 levels",
+        UPDATE_ATTRIBUTES,
+        lambda w, t: attributes_form(w, t, attributes='{"invites":' + _deep_array(5000) + "}"),
+        400,
+        "attributes",
+        "nested deeper than 32 levels",
+    ),
+    (
+        "jsonAttributes duplicate key",
+        INVITE,
+        lambda w, t: invite_form(w, t, jsonAttributes='{"customerName":"A","customerName":"B"}'),
+        400,
+        "jsonAttributes",
+        'duplicate key "customerName"',
+    ),
+    (
+        "jsonAttributes duplicate key by escape, nested",
+        INVITE,
+        lambda w, t: invite_form(w, t, jsonAttributes='{"conversations":{"a":1,"\\u0061":2}}'),
+        400,
+        "jsonAttributes",
+        'duplicate key "a" at jsonAttributes.conversations.a',
+    ),
+    (
+        "workersToIgnore duplicate key",
+        INVITE,
+        lambda w, t: invite_form(
+            w, t, workersToIgnore='{"workerSidsInConversation":[],"workerSidsInConversation":[]}'
+        ),
+        400,
+        "workersToIgnore",
+        "duplicate key",
+    ),
+    (
+        "update attributes duplicate key",
+        UPDATE_ATTRIBUTES,
+        lambda w, t: attributes_form(w, t, attributes='{"invites":{},"invites":{}}'),
+        400,
+        "attributes",
+        'duplicate key "invites"',
+    ),
+    (
+        "jsonAttributes 200 KB",
+        INVITE,
+        lambda w, t: invite_form(w, t, jsonAttributes=json.dumps({"notes": "x" * 200_000})),
+        400,
+        "jsonAttributes",
+        "over the limit of 16384",
+    ),
+    (
+        "transferQueueName 100000 characters",
+        INVITE,
+        lambda w, t: invite_form(w, t, transferQueueName="S" * 100_000),
+        400,
+        "transferQueueName",
+        "over the limit of 256",
+    ),
+    (
+        "taskSid repeated",
+        INVITE,
+        lambda w, t: invite_form(w, t, taskSid=[w.chat()["task"]] * 2),
+        400,
+        "taskSid",
+        "sent 2 times",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "name,path,build,status,where,words", HOSTILE_CASES, ids=[c[0] for c in HOSTILE_CASES]
+)
+def test_hostile_input_gets_one_line_past_its_bound_and_writes_nothing(
+    deployed, alice, tally, name, path, build, status, where, words
+):
+    mark, before = deployed.mark(), summary_writes(deployed)
+    answer = deployed.call(path, build(deployed, alice))
+    assert answer.status_code == status, (answer.status_code, answer.text[:300])
+    message = answer.json()["message"]
+    assert message.startswith(where + ":") and words in message, message
+    assert len(message) < 600 and "Maximum call stack" not in message, message
+    tally.bad_input(f"hostile: {name}", message, where, hostile=True)
+    assert deployed.writes_since(mark) == []
+    assert summary_writes(deployed) == before
+
+
+def test_an_oversized_token_is_refused_without_asking_twilio(deployed, tally):
+    mark, before = deployed.mark(), summary_writes(deployed)
+    answer = deployed.call(UPDATE_ATTRIBUTES, attributes_form(deployed, "x" * 200_000))
+    assert answer.status_code == 403, answer.text[:300]
+    assert answer.text.startswith("Token: invalid, sent more than once, not text or over 16384 characters")
+    tally.bad_input("hostile: Token 200 KB", answer.text, "Token", hostile=True)
+    assert [e for e in deployed.sandbox.requests(since=mark) if e["product"] == "iam"] == []
+    assert summary_writes(deployed) == before

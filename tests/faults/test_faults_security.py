@@ -5,6 +5,7 @@ state or in any output the suite captured."""
 from __future__ import annotations
 
 import base64
+import json
 
 import httpx
 import pytest
@@ -50,6 +51,72 @@ def test_sandbox_refuses_wrong_basic_credentials_and_writes_nothing(fault_sandbo
     with fault_sandbox.http() as http:  # the right credentials still work and nothing was made
         queues = http.get(f"/taskrouter/v1/Workspaces/{workspace}/TaskQueues").json()["task_queues"]
     assert "Intruders" not in {q["friendly_name"] for q in queues}
+
+
+REMOVE = "/features/conversation-transfer/flex/remove-participant"
+UPDATE_ATTRIBUTES = "/common/flex/conversations/update-attributes"
+
+
+def _chat_forms(world, token: str) -> list[tuple[str, dict]]:
+    chat = world.chat()
+    return [
+        (
+            REMOVE,
+            {
+                "Token": token,
+                "flexInteractionSid": chat["interaction"],
+                "flexInteractionChannelSid": chat["channel"],
+                "flexInteractionParticipantSid": chat["customer_participant"],
+                "conversationSid": chat["conversation"],
+            },
+        ),
+        (UPDATE_ATTRIBUTES, {"Token": token, "conversationSid": chat["conversation"], "attributes": "{}"}),
+    ]
+
+
+def _non_iam_writes(sandbox) -> int:
+    summary = sandbox.summary()
+    return summary["writes"] - summary["by"].get("iam POST", 0)
+
+
+def test_supervisor_and_admin_roles_grant_nothing_outside_the_chat(deployed, tally):
+    """functions/README.md "Who may do what": roles add no right; a supervisor/admin not in the chat is
+    refused like any agent (403 naming the field), and nothing is written."""
+    grace = deployed.worker_sid("grace")
+    path = f"/taskrouter/v1/Workspaces/{deployed.workspace_sid}/Workers/{grace}"
+    with deployed.sandbox.http() as http:
+        attributes = json.loads(http.get(path).json()["attributes"])
+        attributes["roles"] = ["admin", "supervisor"]
+        http.post(path, data={"Attributes": json.dumps(attributes)}).raise_for_status()
+    token = deployed.token("grace")
+    for function, form in _chat_forms(deployed, token):
+        before = _non_iam_writes(deployed.sandbox)
+        answer = deployed.call(function, form)
+        assert answer.status_code == 403, (function, answer.status_code, answer.text)
+        message = answer.json()["message"]
+        where = "conversationSid" if function == UPDATE_ATTRIBUTES else "flexInteractionChannelSid"
+        assert message.startswith(where + ":"), message
+        tally.refused(
+            f"authorization: admin/supervisor role not in the chat ({function.rsplit('/', 1)[1]})",
+            message,
+            where,
+        )
+        assert _non_iam_writes(deployed.sandbox) == before
+
+
+def test_a_token_of_a_deleted_worker_is_refused_and_writes_nothing(deployed, tally):
+    mallory = deployed.worker_sid("mallory")
+    token = deployed.token("mallory")
+    with deployed.sandbox.http() as http:
+        http.delete(
+            f"/taskrouter/v1/Workspaces/{deployed.workspace_sid}/Workers/{mallory}"
+        ).raise_for_status()
+    for function, form in _chat_forms(deployed, token):
+        before = _non_iam_writes(deployed.sandbox)
+        answer = deployed.call(function, form)
+        assert answer.status_code == 403, (function, answer.status_code, answer.text)
+        assert _non_iam_writes(deployed.sandbox) == before
+    tally.bad_input("token: worker deleted since it was minted", answer.text, ("token", "Token"))
 
 
 def test_no_secret_in_clear_in_exported_state_or_any_captured_log(deployed, tally):

@@ -24,6 +24,7 @@ async function seededChat(sandbox) {
     channelSid: chat.channel,
     conversationSid: chat.conversation,
     agentParticipantSid: chat.agent_participant,
+    customerParticipantSid: chat.customer_participant,
     taskSid: chat.task,
   };
 }
@@ -69,4 +70,42 @@ function inviteForm(chat, token, overrides = {}) {
   };
 }
 
-module.exports = { INVITE, REMOVE, UPDATE_ATTRIBUTES, seededChat, createChatTransferWorkflow, inviteForm };
+/** Accept the pending reservation of `taskSid`; resolves to the accepting worker's SID. */
+async function acceptPending(client, workspaceSid, taskSid) {
+  const task = client.taskrouter.v1.workspaces(workspaceSid).tasks(taskSid);
+  const [reservation] = await task.reservations.list({ reservationStatus: 'pending' });
+  if (!reservation) throw new Error(`task ${taskSid} has no pending reservation`);
+  await task.reservations(reservation.sid).update({ reservationStatus: 'accepted' });
+  return reservation.workerSid;
+}
+
+/**
+ * A second chat, as a customer writing in: conversation, interaction routed by "Assign to Anyone", the offered
+ * agent accepts. Resolves to the same shape as seededChat's chat fields.
+ */
+async function openChat(client, chat, customer) {
+  const conversation = await client.conversations.v1.conversations.create({ friendlyName: `Chat with ${customer}`, attributes: '{}' });
+  await client.conversations.v1.conversations(conversation.sid).participants.create({ identity: customer });
+  const interaction = await client.flexApi.v1.interaction.create({
+    channel: { type: 'chat', initiated_by: 'customer', properties: { media_channel_sid: conversation.sid } },
+    routing: {
+      properties: {
+        workspace_sid: chat.workspaceSid,
+        workflow_sid: chat.info.workflows['Assign to Anyone'],
+        task_channel_unique_name: 'chat',
+        attributes: { from: customer, customerName: customer, channelType: 'web' },
+      },
+    },
+  });
+  const taskSid = interaction.routing.properties.task_sid;
+  const worker = await acceptPending(client, chat.workspaceSid, taskSid);
+  const [channel] = await client.flexApi.v1.interaction(interaction.sid).channels.list();
+  const participants = await client.flexApi.v1.interaction(interaction.sid).channels(channel.sid).participants.list();
+  const agent = participants.find((participant) => participant.type === 'agent');
+  return {
+    interactionSid: interaction.sid, channelSid: channel.sid, conversationSid: conversation.sid, taskSid, worker,
+    agentParticipantSid: agent.sid, customerParticipantSid: (participants.find((participant) => participant.type === 'customer') || {}).sid,
+  };
+}
+
+module.exports = { INVITE, REMOVE, UPDATE_ATTRIBUTES, seededChat, createChatTransferWorkflow, inviteForm, acceptPending, openChat };

@@ -70,6 +70,15 @@ class Sandbox {
     return all.length ? all[all.length - 1].id : 0;
   }
 
+  /**
+   * Writes in the request log (`/_sandbox/requests/summary`): its `writes` less the IAM token checks, which
+   * are POSTs that only read. A refused call must leave this number as it was.
+   */
+  async writeCount() {
+    const summary = await this.control('GET', '/requests/summary');
+    return summary.writes - (summary.by['iam POST'] || 0);
+  }
+
   addFault(fault) { return this.control('POST', '/faults', fault); }
 
   clearFaults() { return this.control('DELETE', '/faults'); }

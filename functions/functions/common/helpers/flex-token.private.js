@@ -1,11 +1,14 @@
 'use strict';
 // Every function needs a valid Flex user token in the form field `Token`: twilio-flex-token-validator asks
 // Twilio's IAM service; a missing, expired or forged token is a 403 saying why and what to send instead.
-// Behind it, bad input becomes 400 and any other failure 500, so a function body only throws.
+// Behind it, a Refusal (bad input 400, not allowed 403) is answered with its one line and any other failure
+// is 500, so a function body only throws.
 
 const { validator } = require('twilio-flex-token-validator');
-const { ParameterError } = require(Runtime.getFunctions()['common/helpers/parameters'].path);
-const { badRequest, failure } = require(Runtime.getFunctions()['common/helpers/responses'].path);
+const { Refusal } = require(Runtime.getFunctions()['common/helpers/parameters'].path);
+const { refused, failure } = require(Runtime.getFunctions()['common/helpers/responses'].path);
+
+const TOKEN_MAX = 16384; // characters; a Flex token is a few KB, nothing longer is sent on to Twilio
 
 const TOKEN_FIX = "(fix: send the signed-in agent's Flex token in the form field Token; sign in to Flex again if it expired)";
 
@@ -29,8 +32,8 @@ function withFlexToken(handler, { passTwilioStatus = false } = {}) {
     try {
       callback(null, await handler(context, event));
     } catch (error) {
-      if (error instanceof ParameterError) {
-        callback(null, badRequest(error.message));
+      if (error instanceof Refusal) {
+        callback(null, refused(error.status, error.message));
         return;
       }
       console.error(`${context.PATH}: ${twilioMessage(error)}`);
@@ -44,7 +47,11 @@ function withFlexToken(handler, { passTwilioStatus = false } = {}) {
 }
 
 /** The validator library's own checks (functionValidator's credential choice), without its bare 403 text. */
-function checkToken(context, event) {
+async function checkToken(context, event) {
+  const token = event.Token;
+  if (token !== undefined && token !== null && (typeof token !== 'string' || token.length > TOKEN_MAX)) {
+    throw new Error(`Token: invalid, sent more than once, not text or over ${TOKEN_MAX} characters; it is not a Flex token`);
+  }
   const region = context.TWILIO_REGION ? context.TWILIO_REGION.split('-')[0] : '';
   if (context.AUTH_TOKEN) return validator(event.Token, context.ACCOUNT_SID, context.AUTH_TOKEN, region);
   return validator(event.Token, context.ACCOUNT_SID, undefined, region, { Sid: context.API_KEY, Secret: context.API_SECRET });

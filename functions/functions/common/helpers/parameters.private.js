@@ -1,27 +1,68 @@
 'use strict';
 // Form-parameter checks. Every problem is one line: `<parameter>: <what is wrong> (fix: <how>)`,
-// naming what the parameter is for so a caller knows what to send.
+// naming what the parameter is for so a caller knows what to send. Every reader has a size bound, and JSON
+// fields also a depth bound and no repeated keys (bounded-json), so no input can crash a function.
+
+const { readBoundedJson, JsonBoundError } = require(Runtime.getFunctions()['common/helpers/bounded-json'].path);
 
 const SID = /^[A-Z]{2}[0-9a-fA-F]{32}$/;
+const TEXT_MAX = 256; // characters of a plain text field (names, SIDs); JSON fields set their own bound
+const JSON_DEPTH_MAX = 32; // levels of nesting in a JSON field (task and conversation attributes are shallow)
 
-class ParameterError extends Error {}
+/** A refused request: `status` 4xx and one line. Thrown before any write; answered `{data: null, message}`. */
+class Refusal extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** Input the caller must fix: 400. */
+class ParameterError extends Refusal {
+  constructor(message) {
+    super(message, 400);
+  }
+}
+
+/** The signed-in agent may not do this (not in the chat, not their participant): 403. */
+class NotAllowed extends Refusal {
+  constructor(message) {
+    super(message, 403);
+  }
+}
 
 function problem(name, what, fix) {
   return `${name}: ${what} (fix: ${fix})`;
 }
 
-/** The value of a required form field, or a ParameterError naming it and its purpose. */
-function required(event, name, purpose) {
+/** The field as one string: a repeated field (an array) or an object is refused, so is one over `max`. */
+function text(event, name, max = TEXT_MAX) {
   const value = event[name];
-  if (value === undefined || value === null || String(value).trim() === '') {
-    throw new ParameterError(problem(name, `missing; it is ${purpose}`, `send the form field ${name}`));
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) {
+    throw new ParameterError(problem(name, `sent ${value.length} times; it is one value`, `send the form field ${name} once`));
   }
-  return String(value).trim();
+  if (typeof value === 'object') {
+    throw new ParameterError(problem(name, 'is a structure, not text', `send ${name} as one form field holding text`));
+  }
+  const string = String(value);
+  if (string.length > max) {
+    throw new ParameterError(problem(name, `${string.length} characters, over the limit of ${max}`, `send at most ${max} characters`));
+  }
+  return string.trim();
 }
 
-function optional(event, name) {
-  const value = event[name];
-  return value === undefined || value === null ? '' : String(value).trim();
+/** The value of a required form field, or a ParameterError naming it and its purpose. */
+function required(event, name, purpose, max = TEXT_MAX) {
+  const value = text(event, name, max);
+  if (value === '') {
+    throw new ParameterError(problem(name, `missing; it is ${purpose}`, `send the form field ${name}`));
+  }
+  return value;
+}
+
+function optional(event, name, max = TEXT_MAX) {
+  return text(event, name, max);
 }
 
 /** A SID with one of the given prefixes. */
@@ -34,17 +75,18 @@ function sid(name, value, prefixes, purpose) {
   return value;
 }
 
-/** A form field holding a JSON object. */
-function jsonObject(name, text, purpose) {
+/** A form field holding a JSON object, within `maxChars` and JSON_DEPTH_MAX levels, with no repeated key. */
+function jsonObject(name, value, purpose, maxChars) {
   let parsed;
   try {
-    parsed = JSON.parse(text);
+    parsed = readBoundedJson(value, name, { maxChars, maxDepth: JSON_DEPTH_MAX });
   } catch (error) {
-    throw new ParameterError(problem(name, `not valid JSON (${error.message}); it is ${purpose}`,
-      'send a JSON object string, e.g. {}'));
+    if (!(error instanceof JsonBoundError)) throw error;
+    throw new ParameterError(problem(name, `${error.message}; it is ${purpose}`,
+      'send a JSON object string within the limits, each key once, e.g. {}'));
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ParameterError(problem(name, `must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : typeof parsed}; it is ${purpose}`,
+    throw new ParameterError(problem(name, `must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed}; it is ${purpose}`,
       'send a JSON object string, e.g. {}'));
   }
   return parsed;
@@ -60,4 +102,6 @@ function environment(context, names) {
   return Object.fromEntries(names.map((name) => [name, String(context[name]).trim()]));
 }
 
-module.exports = { ParameterError, required, optional, sid, jsonObject, environment, problem };
+module.exports = {
+  Refusal, ParameterError, NotAllowed, required, optional, text, sid, jsonObject, environment, problem, TEXT_MAX, JSON_DEPTH_MAX,
+};

@@ -14,7 +14,12 @@ function jsonResponse(status, body) {
 
 /** 400 for input the caller must fix: `{data: null, message}` like the seed. */
 function badRequest(message) {
-  return jsonResponse(400, { data: null, message });
+  return refused(400, message);
+}
+
+/** A 4xx refusal (bad input, not allowed) with its one line, shaped like the seed's 400. */
+function refused(status, message) {
+  return jsonResponse(status, { data: null, message });
 }
 
 /** 500 for a failure on the way (a Twilio call that kept failing): `{success: false, message}`. */
@@ -26,4 +31,4 @@ function success(body) {
   return jsonResponse(200, { success: true, ...body });
 }
 
-module.exports = { jsonResponse, badRequest, failure, success };
+module.exports = { jsonResponse, badRequest, refused, failure, success };

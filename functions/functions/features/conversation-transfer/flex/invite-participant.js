@@ -6,41 +6,107 @@
 
 const fns = Runtime.getFunctions();
 const { withFlexToken } = require(fns['common/helpers/flex-token'].path);
-const { environment, ParameterError, problem } = require(fns['common/helpers/parameters'].path);
+const { environment, ParameterError, NotAllowed, problem } = require(fns['common/helpers/parameters'].path);
 const { success } = require(fns['common/helpers/responses'].path);
 const { withRetry, orNotFound } = require(fns['common/helpers/twilio-retry'].path);
+const { callerOf, agentInChannel, checkConversationOfChannel, taskAttributes } = require(fns['common/helpers/chat-access'].path);
 const { parseInviteRequest, transferAttributes, inviteEntry } = require(fns['features/conversation-transfer/helpers/transfer-request'].path);
-const { recordInvite } = require(fns['features/conversation-transfer/helpers/invite-tracker'].path);
+const { recordInvite, parseAttributes } = require(fns['features/conversation-transfer/helpers/invite-tracker'].path);
 
-const noChannel = (request) => () => new ParameterError(problem('flexInteractionChannelSid',
-  `no channel ${request.channelSid} on interaction ${request.interactionSid}`, 'send the chat task\'s flexInteractionSid and flexInteractionChannelSid'));
-
-async function checkBeforeInvite(client, request) {
-  const channel = client.flexApi.v1.interaction(request.interactionSid).channels(request.channelSid);
-  const found = await orNotFound(() => withRetry(() => channel.fetch()), noChannel(request));
-  if (['closed', 'inactive'].includes(found.status)) {
-    throw new ParameterError(problem('flexInteractionChannelSid', `channel ${request.channelSid} is ${found.status}; an invite needs an active chat`,
-      'transfer from a chat that is still active'));
-  }
-  if (request.cold) {
-    const participants = await withRetry(() => channel.participants.list({ pageSize: 100 }));
-    if (!participants.some((participant) => participant.sid === request.removeParticipant)) {
-      throw new ParameterError(problem('removeFlexInteractionParticipantSid',
-        `${request.removeParticipant} is not a participant of channel ${request.channelSid}`,
-        "send the transferring agent's UT… participant SID of this channel, or '' for a warm transfer"));
+function refuseClosed(request) {
+  return (channel) => {
+    if (['closed', 'inactive'].includes(channel.status)) {
+      throw new ParameterError(problem('flexInteractionChannelSid', `channel ${request.channelSid} is ${channel.status}; an invite needs an active chat`,
+        'transfer from a chat that is still active'));
     }
-  } else {
-    await orNotFound(() => withRetry(() => client.conversations.v1.conversations(request.conversationSid).fetch()),
-      () => new ParameterError(problem('conversationSid', `no conversation ${request.conversationSid}`,
-        "send the chat's conversation SID (CH…)")));
+  };
+}
+
+/** Cold: the participant to close is the caller's own (the transferring agent), not anyone else in the chat. */
+function checkColdParticipant(access, request) {
+  const target = access.participants.find((participant) => participant.sid === request.removeParticipant);
+  if (!target) {
+    throw new ParameterError(problem('removeFlexInteractionParticipantSid',
+      `${request.removeParticipant} is not a participant of channel ${request.channelSid}`,
+      "send the transferring agent's UT… participant SID of this channel, or '' for a warm transfer"));
   }
+  const own = target.type === 'agent' && target.routingProperties && target.routingProperties.worker_sid === access.me.routingProperties.worker_sid;
+  if (!own) {
+    throw new NotAllowed(problem('removeFlexInteractionParticipantSid',
+      `${request.removeParticipant} is the ${target.type === 'agent' ? 'participant of another agent' : `${target.type} participant`}; a cold transfer closes only the transferring (signed-in) agent`,
+      `send your own participant SID ${access.me.sid}, or '' for a warm transfer`));
+  }
+}
+
+/** taskSid names a task of this interaction channel (Flex writes the channel into every interaction task). */
+async function checkTask(workspace, request, access) {
+  const task = request.taskSid === access.myTask.sid ? access.myTask
+    : await orNotFound(() => withRetry(() => workspace.tasks(request.taskSid).fetch()),
+      () => new ParameterError(problem('taskSid', `no task ${request.taskSid} in the Flex workspace`, 'send the SID of the chat task being transferred')));
+  const attributes = taskAttributes(task);
+  if (attributes.flexInteractionSid !== request.interactionSid || attributes.flexInteractionChannelSid !== request.channelSid) {
+    // Where it does belong is not said: that would tell the caller about a chat they are not in.
+    throw new ParameterError(problem('taskSid', `task ${request.taskSid} is not a task of channel ${request.channelSid} of interaction ${request.interactionSid}`,
+      'send the task of the chat being transferred, with that chat\'s flexInteractionSid and flexInteractionChannelSid'));
+  }
+  if (request.conversationSid && attributes.conversationSid && attributes.conversationSid !== request.conversationSid) {
+    throw new ParameterError(problem('conversationSid', `${request.conversationSid} is not the conversation of task ${request.taskSid} (that is ${attributes.conversationSid})`,
+      "send the transferred task's conversationSid"));
+  }
+}
+
+/** The target exists in the workspace; a queue's SID and transferQueueName name the same queue. */
+async function checkTarget(workspace, request) {
+  if (request.targetType === 'worker') {
+    await orNotFound(() => withRetry(() => workspace.workers(request.targetSid).fetch()),
+      () => new ParameterError(problem('transferTargetSid', `no worker ${request.targetSid} in the Flex workspace`, 'send the SID of a worker of the Flex workspace')));
+    return;
+  }
+  const queue = await orNotFound(() => withRetry(() => workspace.taskQueues(request.targetSid).fetch()),
+    () => new ParameterError(problem('transferTargetSid', `no queue ${request.targetSid} in the Flex workspace`, 'send the SID of a TaskQueue of the Flex workspace')));
+  if (queue.friendlyName !== request.queueName) {
+    throw new ParameterError(problem('transferQueueName',
+      `${JSON.stringify(request.queueName.slice(0, 64))} is not the name of queue ${request.targetSid} (its name is ${JSON.stringify(queue.friendlyName)}); the Chat Transfer workflow routes on the name`,
+      'send the friendly name of the queue transferTargetSid names'));
+  }
+}
+
+/** Warm: the conversation exists and its attributes can be merged (nested within the JSON depth bound). */
+async function checkConversation(client, request) {
+  const conversation = await orNotFound(() => withRetry(() => client.conversations.v1.conversations(request.conversationSid).fetch()),
+    () => new ParameterError(problem('conversationSid', `no conversation ${request.conversationSid}`, "send the chat's conversation SID (CH…)")));
+  try {
+    parseAttributes(conversation.attributes, { forMerge: true });
+  } catch (error) {
+    throw new ParameterError(problem('conversationSid', `the attributes of conversation ${request.conversationSid} cannot be merged: ${error.message.replace(/ \(fix: .*$/, '')}`,
+      'repair the conversation attributes (update-attributes) before a warm transfer'));
+  }
+}
+
+/**
+ * Every check that needs Twilio; all reads, so a refused request writes nothing. The independent ones run at
+ * once, and the first refusal in this fixed order is the answer (the same input always gets the same line).
+ */
+async function checkBeforeInvite(client, workspaceSid, request, caller) {
+  const access = await agentInChannel(client, workspaceSid, request.interactionSid, request.channelSid, caller, refuseClosed(request));
+  checkConversationOfChannel(access, request.conversationSid, request.channelSid);
+  if (request.cold) checkColdParticipant(access, request);
+  const workspace = client.taskrouter.v1.workspaces(workspaceSid);
+  const results = await Promise.allSettled([
+    checkTask(workspace, request, access),
+    checkTarget(workspace, request),
+    request.cold ? null : checkConversation(client, request),
+  ]);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 exports.handler = withFlexToken(async (context, event) => {
   const env = environment(context, ['TWILIO_FLEX_WORKSPACE_SID', 'TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID']);
+  const caller = callerOf(event.TokenResult);
   const request = parseInviteRequest(event);
   const client = context.getTwilioClient();
-  await checkBeforeInvite(client, request); // fail before the invite when a later step could not succeed
+  await checkBeforeInvite(client, env.TWILIO_FLEX_WORKSPACE_SID, request, caller); // refuse before the invite
 
   const invite = await withRetry(() => client.flexApi.v1.interaction(request.interactionSid)
     .channels(request.channelSid).invites.create({

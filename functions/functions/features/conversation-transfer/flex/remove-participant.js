@@ -1,22 +1,44 @@
 'use strict';
 // POST /features/conversation-transfer/flex/remove-participant (called by the Flex plugin).
-// Closes the agent's interaction participant; when only the customer is left in the conversation and no
+// Closes an agent's interaction participant; when only the customer is left in the conversation and no
 // invite is pending, closes the interaction channel too so the customer's next message starts a new one.
+// Who may: an agent in the chat, for their own participant (leave) or another agent's (the participants tab's
+// remove); never the customer or any other non-agent participant (functions/README.md "Who may do what").
 
 const fns = Runtime.getFunctions();
 const { withFlexToken } = require(fns['common/helpers/flex-token'].path);
-const { required, optional, sid } = require(fns['common/helpers/parameters'].path);
+const { required, optional, sid, environment, ParameterError, NotAllowed, problem } = require(fns['common/helpers/parameters'].path);
 const { success } = require(fns['common/helpers/responses'].path);
 const { withRetry } = require(fns['common/helpers/twilio-retry'].path);
+const { callerOf, agentInChannel, checkConversationOfChannel } = require(fns['common/helpers/chat-access'].path);
 const { readAttributes, hasNoPendingInvites } = require(fns['features/conversation-transfer/helpers/invite-tracker'].path);
 
+function targetOf(access, participantSid, channelSid) {
+  const target = access.participants.find((participant) => participant.sid === participantSid);
+  if (!target) {
+    throw new ParameterError(problem('flexInteractionParticipantSid', `${participantSid} is not a participant of channel ${channelSid}`,
+      'send the UT… SID of an agent participant of this chat'));
+  }
+  if (target.type !== 'agent') {
+    throw new NotAllowed(problem('flexInteractionParticipantSid',
+      `${participantSid} is the ${target.type} participant of this chat; remove-participant closes only agent participants, never the customer`,
+      'send the UT… SID of an agent in the chat (your own to leave it)'));
+  }
+  return target;
+}
+
 exports.handler = withFlexToken(async (context, event) => {
+  const caller = callerOf(event.TokenResult);
   const interactionSid = sid('flexInteractionSid', required(event, 'flexInteractionSid', 'the Flex interaction (KD…) of the chat'), ['KD'], 'the Flex interaction of the chat');
   const channelSid = sid('flexInteractionChannelSid', required(event, 'flexInteractionChannelSid', 'the interaction channel (UO…) the agent leaves'), ['UO'], 'the interaction channel the agent leaves');
   const participantSid = sid('flexInteractionParticipantSid', required(event, 'flexInteractionParticipantSid', 'the interaction participant (UT…) to close'), ['UT'], 'the interaction participant to close');
   const conversationSid = optional(event, 'conversationSid');
   if (conversationSid) sid('conversationSid', conversationSid, ['CH'], 'the conversation of the chat');
+  const env = environment(context, ['TWILIO_FLEX_WORKSPACE_SID']);
   const client = context.getTwilioClient();
+  const access = await agentInChannel(client, env.TWILIO_FLEX_WORKSPACE_SID, interactionSid, channelSid, caller);
+  targetOf(access, participantSid, channelSid);
+  checkConversationOfChannel(access, conversationSid, channelSid);
   const channel = client.flexApi.v1.interaction(interactionSid).channels(channelSid);
 
   await withRetry(() => channel.participants(participantSid).update({ status: 'closed' }));

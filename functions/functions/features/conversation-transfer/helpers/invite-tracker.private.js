@@ -15,21 +15,37 @@
 // confirmation window can still erase that other's entry.
 
 const { withRetry, retryable, sleep } = require(Runtime.getFunctions()['common/helpers/twilio-retry'].path);
+const { readBoundedJson, JsonBoundError } = require(Runtime.getFunctions()['common/helpers/bounded-json'].path);
 
 const DEFAULTS = { confirmations: 2, settleMs: [40, 160], maxWrites: 8, random: Math.random };
 
-function parseAttributes(text) {
+const BOUNDS = { maxChars: 16384, maxDepth: 32 }; // Conversations' 16 KB; the functions' JSON depth bound
+
+/**
+ * Attributes as stored (unreadable ones count as empty). `forMerge`: they are about to be merged and written
+ * back, so nesting past the bound is an error instead of a stack overflow in JSON.stringify.
+ */
+function parseAttributes(text, { forMerge = false } = {}) {
+  let parsed;
   try {
-    const parsed = JSON.parse(text || '{}');
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
-  } catch {
-    return {};
+    parsed = readBoundedJson(text || '{}', 'attributes', BOUNDS);
+  } catch (error) {
+    if (!(error instanceof JsonBoundError)) throw error;
+    if (forMerge && /^nested deeper/.test(error.message)) {
+      throw new Error(`conversation attributes: ${error.message}; not merged (fix: repair them with update-attributes)`);
+    }
+    try {
+      parsed = JSON.parse(text); // stored by someone else: read them as Twilio's own readers do
+    } catch {
+      return {};
+    }
   }
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
 }
 
-async function readAttributes(client, conversationSid) {
+async function readAttributes(client, conversationSid, options = {}) {
   const conversation = await withRetry(() => client.conversations.v1.conversations(conversationSid).fetch());
-  return parseAttributes(conversation.attributes);
+  return parseAttributes(conversation.attributes, options);
 }
 
 function pendingInvites(attributes) {
@@ -49,7 +65,7 @@ async function recordInvite(client, conversationSid, taskSid, entry, options = {
   let reads = 0;
   let confirmed = 0;
   for (;;) {
-    const attributes = await readAttributes(client, conversationSid);
+    const attributes = await readAttributes(client, conversationSid, { forMerge: true });
     reads += 1;
     if (pendingInvites(attributes)[taskSid]) {
       confirmed += 1;

@@ -6,11 +6,13 @@ const { ParameterError, required, optional, sid, jsonObject, problem } = require
 
 const WORKERS_IN_CONVERSATION = 'workerSidsInConversation';
 const TASK_ATTRIBUTES_MAX = 4096; // characters (TaskRouter Task attributes)
+const JSON_ATTRIBUTES_MAX = 16384; // characters read from jsonAttributes (the result must still fit 4096)
+const WORKERS_TO_IGNORE_MAX = 4096; // characters read from workersToIgnore
 
 function workersToIgnoreOf(event) {
   const ignore = jsonObject('workersToIgnore', required(event, 'workersToIgnore',
-    'the worker SIDs the Chat Transfer workflow must not offer the transfer to, e.g. {"workerSidsInConversation":["WK…"]}'),
-  'the worker SIDs the workflow must skip');
+    'the worker SIDs the Chat Transfer workflow must not offer the transfer to, e.g. {"workerSidsInConversation":["WK…"]}', WORKERS_TO_IGNORE_MAX),
+  'the worker SIDs the workflow must skip', WORKERS_TO_IGNORE_MAX);
   for (const [key, value] of Object.entries(ignore)) {
     if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
       throw new ParameterError(problem(`workersToIgnore.${key}`, 'must be a list of worker SID strings',
@@ -30,8 +32,8 @@ function parseInviteRequest(event) {
     'the reporting link copied into conversations.conversation_id (CH… or WT…)'), ['CH', 'WT'],
   'the reporting link copied into conversations.conversation_id');
   const original = jsonObject('jsonAttributes', required(event, 'jsonAttributes',
-    "the transferred task's attributes as a JSON string, copied onto the new task"),
-  "the transferred task's attributes");
+    "the transferred task's attributes as a JSON string, copied onto the new task", JSON_ATTRIBUTES_MAX),
+  "the transferred task's attributes", JSON_ATTRIBUTES_MAX);
   const targetSid = required(event, 'transferTargetSid', 'the worker (WK…) or queue (WQ…) to transfer to');
   if (!/^(WK|WQ)/.test(targetSid)) {
     throw new ParameterError(problem('transferTargetSid', `"${targetSid.slice(0, 40)}" has an unknown prefix; it is the worker or queue to transfer to`,
@@ -71,15 +73,18 @@ function parseInviteRequest(event) {
   return request;
 }
 
+const isPlainObject = (value) => Boolean(value) && typeof value === 'object' && !Array.isArray(value);
+
 /** The new task's attributes: the original ones, the skip lists, the target, and the reporting link. */
 function transferAttributes(request) {
+  const conversations = isPlainObject(request.original.conversations) ? request.original.conversations : {};
   return {
     ...request.original,
     ...request.workersToIgnore,
     transferTargetSid: request.targetSid,
     transferQueueName: request.queueName,
     transferTargetType: request.targetType,
-    conversations: { ...(request.original.conversations || {}), conversation_id: request.conversationId },
+    conversations: { ...conversations, conversation_id: request.conversationId },
   };
 }
 
