@@ -8,15 +8,17 @@ An `expect` checks only the keys it gives; `filter: null` / `queue: null` mean "
 from __future__ import annotations
 
 from collections.abc import Mapping
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from workflow.expressions import ExpressionError, parse
-from workflow.problems import Problem, ProblemsError
+from workflow.inputs import check_value, load_yaml, read_text
+from workflow.problems import Collector, ProblemsError, shown
 from workflow.simulate import Queue, Router, Routing, Step, Worker, Workspace
+from workflow.twilio_limits import MAX_ATTRIBUTES_CHARS, QUEUE_SID, WORKER_SID, sid_kind
 
 _TOP_KEYS = ("workspace", "scenarios")
 _WORKSPACE_KEYS = ("queues", "workers")
@@ -51,26 +53,13 @@ class ScenarioResult:
 def load_scenarios(path: str | Path) -> ScenarioFile:
     """Read and check a scenario file; raise ProblemsError listing every problem."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ProblemsError(
-            [Problem(source, f"cannot read: {error.strerror or error}", "check the path")]
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(error, "problem", None) or "invalid YAML"
-        raise ProblemsError(
-            [Problem(source, f"not valid YAML{where}: {reason}", "fix the YAML syntax")]
-        ) from None
+    data = load_yaml(read_text(path, "scenario file"), source)
     return scenarios_from_data(data, source)
 
 
 def scenarios_from_data(data: Any, source: str = "<scenarios>") -> ScenarioFile:
     """Check already-parsed scenario data (what load_scenarios does after reading YAML)."""
+    check_value(data, source)
     checker = _Checker(source)
     workspace, scenarios = checker.file(data)
     if checker.problems:
@@ -144,20 +133,31 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-class _Checker:
+class _Checker(Collector):
     def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
+        super().__init__(f"{source}:")
 
     def problem(self, path: str, message: str, hint: str) -> None:
-        self.problems.append(Problem(f"{self.source}:{path}" if path else self.source, message, hint))
+        self.add(path, message, hint)
+
+    def sid(self, value: Any, path: str, pattern: re.Pattern[str], what: str, prefix: str) -> str | None:
+        """A SID of the right resource: a WQ… given as a worker's SID is refused with what it is."""
+        sid = self.string(value, path, f"{what} SID")
+        if sid is None:
+            return None
+        if not pattern.match(sid):
+            other = sid_kind(sid)
+            found = f"a {other} SID" if other else shown(sid)
+            self.problem(path, f"expected a {what} SID ({prefix} and 32 hex digits), found {found}", f"write the {what}'s {prefix}… SID")
+            return None
+        return sid
 
     def mapping(
         self, value: Any, path: str, keys: tuple[str, ...], required: tuple[str, ...]
     ) -> dict | None:
         if not isinstance(value, Mapping):
             self.problem(
-                path, f"expected a mapping, found {_kind(value)}", f"write keys {', '.join(keys)}"
+                path, f"expected an object, found {shown(value)}", f"write keys {', '.join(keys)}"
             )
             return None
         for key in value:
@@ -173,7 +173,7 @@ class _Checker:
     def string(self, value: Any, path: str, what: str) -> str | None:
         if not isinstance(value, str) or not value:
             self.problem(
-                path, f"{what} must be a non-empty string, found {_kind(value)}", f"write the {what}"
+                path, f"{what} must be a non-empty string, found {shown(value)}", f"write the {what}"
             )
             return None
         return value
@@ -181,7 +181,7 @@ class _Checker:
     def listing(self, value: Any, path: str, what: str) -> list:
         if not isinstance(value, list):
             self.problem(
-                path, f"{what} must be a list, found {_kind(value)}", f"write {what} as a YAML list"
+                path, f"{what} must be a list, found {shown(value)}", f"write {what} as a YAML list"
             )
             return []
         return value
@@ -201,7 +201,7 @@ class _Checker:
             queue = self.mapping(item, path, _QUEUE_KEYS, ("sid", "name"))
             if queue is None:
                 continue
-            sid = self.string(queue.get("sid"), f"{path}.sid", "queue SID")
+            sid = self.sid(queue.get("sid"), f"{path}.sid", QUEUE_SID, "TaskQueue", "WQ")
             name = self.string(queue.get("name"), f"{path}.name", "queue name")
             target = queue.get("target_workers", "1==1")
             if self.expression(target, f"{path}.target_workers", "queue") and sid and name:
@@ -223,21 +223,23 @@ class _Checker:
             worker = self.mapping(item, path, _WORKER_KEYS, ("sid", "name"))
             if worker is None:
                 continue
-            sid = self.string(worker.get("sid"), f"{path}.sid", "worker SID")
+            sid = self.sid(worker.get("sid"), f"{path}.sid", WORKER_SID, "worker", "WK")
             name = self.string(worker.get("name"), f"{path}.name", "worker name")
             attributes = worker.get("attributes", {})
             if not isinstance(attributes, Mapping):
                 self.problem(
                     f"{path}.attributes",
-                    f"expected a mapping, found {_kind(attributes)}",
+                    f"expected an object, found {shown(attributes)}",
                     "write attributes as a YAML mapping, e.g. {skills: [sales]}",
                 )
+                attributes = None
+            elif not self.attributes_fit(attributes, f"{path}.attributes", "worker"):
                 attributes = None
             available = worker.get("available", True)
             if not isinstance(available, bool):
                 self.problem(
                     f"{path}.available",
-                    f"expected true or false, found {_kind(available)}",
+                    f"expected true or false, found {shown(available)}",
                     "write available: true or available: false",
                 )
                 available = None
@@ -252,10 +254,22 @@ class _Checker:
                 workers.append(Worker(sid, name, dict(attributes), available))
         return Workspace(queues, workers)
 
+    def attributes_fit(self, attributes: Mapping[str, Any], path: str, what: str) -> bool:
+        """TaskRouter stores at most 4,096 characters of attributes (as JSON) per task or worker."""
+        size = len(json.dumps(attributes, separators=(",", ":"), default=str))
+        if size > MAX_ATTRIBUTES_CHARS:
+            self.problem(
+                path,
+                f"{what} attributes are {size} characters as JSON, over TaskRouter's {MAX_ATTRIBUTES_CHARS}",
+                f"keep the {what}'s attributes under {MAX_ATTRIBUTES_CHARS} characters",
+            )
+            return False
+        return True
+
     def expression(self, text: Any, path: str, context: str) -> bool:
         if not isinstance(text, str):
             self.problem(
-                path, f"expected an expression string, found {_kind(text)}", "quote the expression"
+                path, f"expected an expression string, found {shown(text)}", "quote the expression"
             )
             return False
         try:
@@ -287,9 +301,11 @@ class _Checker:
             if not isinstance(task, Mapping):
                 self.problem(
                     f"{path}.task",
-                    f"expected a mapping of task attributes, found {_kind(task)}",
+                    f"expected an object of task attributes, found {shown(task)}",
                     "write task: {attribute: value, ...}",
                 )
+                task = None
+            elif not self.attributes_fit(task, f"{path}.task", "task"):
                 task = None
             expect = self.expect(body.get("expect", {}), f"{path}.expect")
             if name and name not in names and task is not None and expect is not None:
@@ -309,37 +325,24 @@ class _Checker:
             if key in body and body[key] is not None and not isinstance(body[key], str):
                 self.problem(
                     f"{path}.{key}",
-                    f"expected a name or null, found {_kind(body[key])}",
+                    f"expected a name or null, found {shown(body[key])}",
                     f"write the {key} name in quotes, or null",
                 )
                 ok = False
         if "workers" in body:
             workers = body["workers"]
-            if not isinstance(workers, list) or not all(isinstance(sid, str) for sid in workers):
+            if not isinstance(workers, list):
                 self.problem(
                     f"{path}.workers",
-                    f"expected a list of worker SIDs, found {_kind(workers)}",
+                    f"expected a list of worker SIDs, found {shown(workers)}",
                     "write workers: [WK...] (or [] for nobody)",
                 )
                 ok = False
+            else:
+                for index, sid in enumerate(workers):
+                    ok = self.sid(sid, f"{path}.workers[{index}]", WORKER_SID, "worker", "WK") is not None and ok
         return body if ok else None
 
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"number {value}"
-    if isinstance(value, str):
-        return f"string {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return type(value).__name__

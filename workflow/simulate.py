@@ -23,6 +23,7 @@ Semantics (twilio-api.md §2.1-2.3, §3):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,7 +38,10 @@ from workflow.expressions import (
     time_variables,
 )
 from workflow.expressions.semantics import walk
+from workflow.twilio_limits import MAX_PRIORITY, MAX_TARGET_TIMEOUT
 
+_DIGITS = re.compile(r"[0-9]{1,12}")
+_INTEGER_LIMITS = {"timeout": MAX_TARGET_TIMEOUT, "priority": MAX_PRIORITY}
 _KNOWN_WORKER_KEYS = {"known_worker_sid": "sid", "known_worker_friendly_name": "friendly_name"}
 
 
@@ -382,10 +386,14 @@ def _integer(value: Any, path: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not (
-        isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+        isinstance(value, int) or (isinstance(value, str) and _DIGITS.fullmatch(value))
     ):
         raise ConfigurationError(path, f"expected a whole number, found {value!r}", "write e.g. 30")
-    return int(value)
+    number = int(value)
+    if not 0 <= number <= _INTEGER_LIMITS[path.rsplit(".", 1)[-1]]:
+        limit = _INTEGER_LIMITS[path.rsplit(".", 1)[-1]]
+        raise ConfigurationError(path, f"{number} is out of range", f"use 0..{limit}")
+    return number
 
 
 def _ordered(workers: list[_WorkerEntry], clauses) -> list[_WorkerEntry]:

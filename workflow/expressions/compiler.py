@@ -16,6 +16,7 @@ Contexts and the names they see:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -124,6 +125,7 @@ class _Compiler:
         op = " ".join(operator.value.upper().split())
         test = OPERATORS[op]
         left, right = self.operand(left_node), self.operand(right_node)
+        self.check_types(op, left_node, left, right_node, right, operator)
         if left.kind == _CONST and right.kind == _CONST:
             result = test(left.value, right.value)
             return _Condition(False, lambda _b: result)
@@ -142,6 +144,45 @@ class _Compiler:
         rf = right.fn
         return _Condition(True, lambda b: _left_bound(test, left.outer(b), rf))
 
+    def check_types(
+        self, op: str, left_node: Tree, left: _Operand, right_node: Tree, right: _Operand, operator: Token
+    ) -> None:
+        """Operand types as the docs define the operators: HAS takes an array on the left and a value on
+        the right, IN / NOT IN a value on the left and an array on the right, CONTAINS two strings; the
+        scalar comparisons take single values. Only constants have a type before a task exists."""
+        left_array, right_array = left_node.data == "array", right_node.data == "array"
+        right_scalar = right.kind == _CONST and not right_array
+        if op == "HAS":
+            if left.kind == _CONST:
+                raise self.fail(
+                    f"HAS needs an array attribute on its left (e.g. skills HAS 'sales'), found "
+                    f"{_describe(left.value)}: use IN to test a value against an array",
+                    operator,
+                )
+            if right_array:
+                raise self.fail("HAS takes one value on its right, not an array literal", operator)
+        elif op in ("IN", "NOT IN"):
+            if left_array:
+                raise self.fail(f"{op} takes one value on its left, not an array literal", operator)
+            if right_scalar:
+                raise self.fail(
+                    f"{op} needs an array on its right ([...] or an attribute holding a list), found "
+                    f"{_describe(right.value)}: use == to compare single values",
+                    operator,
+                )
+        elif op == "CONTAINS":
+            for value, is_const in ((left.value, left.kind == _CONST), (right.value, right.kind == _CONST)):
+                if is_const and not isinstance(value, str):
+                    raise self.fail(
+                        f"CONTAINS compares two strings, found {_describe(value)}: quote it, or use HAS for arrays",
+                        operator,
+                    )
+        elif left_array or right_array:
+            raise self.fail(
+                f"'{op}' compares single values, not an array literal: use IN [...] to test membership",
+                operator,
+            )
+
     # -- operands ---------------------------------------------------------------------------
     def operand(self, node: Tree) -> _Operand:
         kind = node.data
@@ -154,7 +195,7 @@ class _Compiler:
         if kind == "string":
             return _Operand(_CONST, value=_unquote(token, self))
         if kind == "number":
-            return _Operand(_CONST, value=_number(token.value))
+            return _Operand(_CONST, value=_number(token, self))
         return _Operand(_CONST, value={"true": True, "false": False, "null": None}[kind])
 
     def path(self, tokens: list[Token]) -> _Operand:
@@ -335,10 +376,26 @@ def _unquote(token: Token, compiler: _Compiler) -> str:
     return "".join(out)
 
 
-def _number(text: str) -> int | float:
+def _number(token: Token, compiler: _Compiler) -> int | float:
+    """A numeric literal as JSON would hold it: finite, at most what a double can carry."""
+    text = token.value
+    value = float(text)
+    if not math.isfinite(value):
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise compiler.fail(f"the number {shown} is too large: TaskRouter numbers are ordinary JSON numbers", token)
     if any(char in text for char in ".eE"):
-        return float(text)
+        return value
     return int(text)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return "an array literal"
 
 
 def _spell(keys: tuple[str | int, ...] | list[str | int]) -> str:

@@ -13,6 +13,11 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from workflow.expressions.errors import ExpressionError
 
+# Bounds (Twilio documents none for one expression; the whole configuration is at most 1 MB): long
+# enough for an IN list of a thousand SIDs, nested deeper than any hand-written expression needs.
+MAX_EXPRESSION_CHARS = 65_536
+MAX_NESTING = 32
+
 _OPERATORS = {"COMPARE", "CONTAINS", "HAS", "IN", "NOT_IN"}
 _OPERATOR_LIST = "==, !=, >, >=, <, <=, CONTAINS, HAS, IN or NOT IN"
 
@@ -29,6 +34,13 @@ def parse_tree(text: str) -> Tree:
         raise ExpressionError(f"an expression must be a string, not {type(text).__name__}", 1, str(text))
     if not text.strip():
         raise ExpressionError("empty expression: write a comparison such as 1==1", 1, text)
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"expression is {len(text)} characters, over the limit of {MAX_EXPRESSION_CHARS}: split it",
+            MAX_EXPRESSION_CHARS + 1,
+            text[: MAX_EXPRESSION_CHARS + 1],
+        )
+    _check_nesting(text)
     try:
         return _parser().parse(text)
     except UnexpectedCharacters as error:
@@ -40,6 +52,26 @@ def parse_tree(text: str) -> Tree:
         # At the end, point just past the last token rather than past trailing spaces.
         at = len(text.rstrip()) if token.type == "$END" else token.start_pos
         raise _unexpected(text, at, token.type) from None
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse parentheses nested past MAX_NESTING before the parser builds (and we walk) a deep tree.
+    Lexing is iterative; a text that does not lex is left to the parser's own message."""
+    depth = 0
+    try:
+        for token in _parser().lex(text):
+            if token.type == "_LPAR":
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise ExpressionError(
+                        f"parentheses nested more than {MAX_NESTING} levels deep: flatten the expression",
+                        (token.start_pos or 0) + 1,
+                        text,
+                    )
+            elif token.type == "_RPAR":
+                depth -= 1
+    except (UnexpectedCharacters, UnexpectedToken):
+        return
 
 
 def _bad_character(text: str, pos: int) -> ExpressionError:
