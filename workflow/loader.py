@@ -398,7 +398,12 @@ def load_stack_file(path: str | Path, stack: str | None = None) -> ChatTransferS
         match = re.fullmatch(r"Pulumi\.(.+)\.ya?ml", path.name)
         stack = match.group(1) if match else path.stem
     hint = "pass --stack NAME of an existing Pulumi.NAME.yaml, or --project-dir"
-    document = load_yaml(read_text(path, "stack config", missing_hint=hint), str(path))
+    return spec_from_stack_text(read_text(path, "stack config", missing_hint=hint), str(path), stack)
+
+
+def spec_from_stack_text(text: str, where: str, stack: str) -> ChatTransferSpec:
+    """The spec of a stack file's text (`where` names it in problems: a path, or `REV:Pulumi.dev.yaml`)."""
+    document = load_yaml(text, where)
     if document is None:
         document = {}
     config = document.get("config", {}) if isinstance(document, Mapping) else None
@@ -406,7 +411,7 @@ def load_stack_file(path: str | Path, stack: str | None = None) -> ChatTransferS
         config = {}
     if not isinstance(config, Mapping):
         raise ProblemsError(
-            [Problem(f"{path}:config", f"must be an object, got {kind(config)}", "write config: followed by indented key: value lines")]
+            [Problem(f"{where}:config", f"must be an object, got {kind(config)}", "write config: followed by indented key: value lines")]
         )
     prefix = f"{NAMESPACE}:"
     values = {
