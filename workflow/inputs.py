@@ -2,7 +2,8 @@
 the limit) instead of a RecursionError or a silent surprise. Duplicate keys are errors in JSON and YAML
 alike (both formats leave them undefined; Python would keep the last one without a word).
 
-Readers raise InputError (a ProblemsError) with exactly one Problem, so every command can print it as one line.
+Readers raise InputError (a ProblemsError) with exactly one Problem, so every command can print it as
+one line.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ def _fail(where: str, message: str, hint: str) -> InputError:
 
 
 def read_text(
-    path: Path | str, what: str = "file", max_bytes: int = MAX_FILE_BYTES, missing_hint: str = "check the path"
+    path: Path | str,
+    what: str = "file",
+    max_bytes: int = MAX_FILE_BYTES,
+    missing_hint: str = "check the path",
 ) -> str:
     """The UTF-8 text of a file, or one Problem: missing, unreadable, too big, not UTF-8."""
     where = str(path)
@@ -48,9 +52,13 @@ def read_text(
     except IsADirectoryError:
         raise _fail(where, f"is a directory, not a {what}", "give the path of a file") from None
     except OSError as error:
-        raise _fail(where, f"cannot read the {what}: {error.strerror or error}", "check the path and its permissions") from None
+        raise _fail(
+            where, f"cannot read the {what}: {error.strerror or error}", "check the path and its permissions"
+        ) from None
     if len(data) > max_bytes:
-        raise _fail(where, f"the {what} is over the {max_bytes}-byte limit", f"keep it under {max_bytes} bytes")
+        raise _fail(
+            where, f"the {what} is over the {max_bytes}-byte limit", f"keep it under {max_bytes} bytes"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -64,9 +72,15 @@ def write_text(path: Path | str, text: str, what: str = "output") -> None:
     try:
         Path(path).write_text(text, encoding="utf-8")
     except FileNotFoundError:
-        raise _fail(str(path), f"cannot write the {what}: the folder does not exist", "create the folder first, or pick another path") from None
+        raise _fail(
+            str(path),
+            f"cannot write the {what}: the folder does not exist",
+            "create the folder first, or pick another path",
+        ) from None
     except OSError as error:
-        raise _fail(str(path), f"cannot write the {what}: {error.strerror or error}", "pick a writable path") from None
+        raise _fail(
+            str(path), f"cannot write the {what}: {error.strerror or error}", "pick a writable path"
+        ) from None
 
 
 # -- JSON --------------------------------------------------------------------------------------------
@@ -91,7 +105,9 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _finite(text: str) -> float:
     number = float(text)
     if math.isinf(number):
-        raise ValueError(f"the number {text[:20]}{'…' if len(text) > 20 else ''} is too large for a JSON number")
+        raise ValueError(
+            f"the number {text[:20]}{'…' if len(text) > 20 else ''} is too large for a JSON number"
+        )
     return number
 
 
@@ -110,7 +126,11 @@ def load_json(text: str, where: str, max_bytes: int = MAX_FILE_BYTES, max_depth:
     that is not finite (`1e999`, `NaN`)."""
     size = len(text.encode("utf-8"))
     if size > max_bytes:
-        raise _fail(where, f"{size} bytes of JSON, over the {max_bytes}-byte limit", f"keep it under {max_bytes} bytes")
+        raise _fail(
+            where,
+            f"{size} bytes of JSON, over the {max_bytes}-byte limit",
+            f"keep it under {max_bytes} bytes",
+        )
     try:
         value = json.loads(
             text,
@@ -121,7 +141,9 @@ def load_json(text: str, where: str, max_bytes: int = MAX_FILE_BYTES, max_depth:
         )
     except json.JSONDecodeError as error:
         raise _fail(
-            where, f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}", "fix the JSON syntax there"
+            where,
+            f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
+            "fix the JSON syntax there",
         ) from None
     except RecursionError:
         raise _too_deep(where, "$", max_depth) from None
@@ -133,7 +155,9 @@ def load_json(text: str, where: str, max_bytes: int = MAX_FILE_BYTES, max_depth:
 
 def _too_deep(where: str, path: str, max_depth: int) -> InputError:
     at = "" if path == "$" else f" at {path}"
-    return _fail(where, f"nested more than {max_depth} levels deep{at}", f"flatten it to at most {max_depth} levels")
+    return _fail(
+        where, f"nested more than {max_depth} levels deep{at}", f"flatten it to at most {max_depth} levels"
+    )
 
 
 def _walk(value: Any) -> Iterator[tuple[list[Any], Any]]:
@@ -192,9 +216,9 @@ class _BoundedLoader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > self.max_depth + 1:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise _YamlTooDeep(mark.line + 1, mark.column + 1)
-            return Composer.compose_node(self, parent, index)  # type: ignore[no-any-return]
+            return Composer.compose_node(self, parent, index)
         finally:
             self._depth -= 1
 
@@ -249,7 +273,11 @@ def load_yaml(text: str, where: str, max_bytes: int = MAX_FILE_BYTES, max_depth:
     values through aliases, a duplicate key (with its path)."""
     size = len(text.encode("utf-8"))
     if size > max_bytes:
-        raise _fail(where, f"{size} bytes of YAML, over the {max_bytes}-byte limit", f"keep it under {max_bytes} bytes")
+        raise _fail(
+            where,
+            f"{size} bytes of YAML, over the {max_bytes}-byte limit",
+            f"keep it under {max_bytes} bytes",
+        )
     loader = _BoundedLoader(text)
     loader.max_depth = max_depth
     try:
@@ -270,7 +298,9 @@ def load_yaml(text: str, where: str, max_bytes: int = MAX_FILE_BYTES, max_depth:
         mark = getattr(error, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         reason = getattr(error, "problem", None) or "invalid YAML"
-        raise _fail(where, f"not valid YAML{at}: {reason}", "fix the YAML syntax (indentation, quotes)") from None
+        raise _fail(
+            where, f"not valid YAML{at}: {reason}", "fix the YAML syntax (indentation, quotes)"
+        ) from None
     except (ValueError, OverflowError) as error:  # a scalar the safe constructor cannot convert
         raise _fail(where, f"not valid YAML: {error}", "quote the value or correct it") from None
     finally:

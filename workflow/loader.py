@@ -167,7 +167,7 @@ def expression(context: str) -> Reader:
         if source is None:
             return None
         try:
-            parse(source, context)  # type: ignore[arg-type]
+            parse(source, context)
         except ExpressionError as error:
             check.add(path, f"expression does not parse: {error}", "fix the expression at the column shown")
             return None
@@ -179,7 +179,11 @@ def expression(context: str) -> Reader:
 def order_by(check: Collector, value: Any, path: str) -> str | None:
     clauses = text("worker ordering")(check, value, path)
     if clauses is not None and not re.fullmatch(ORDER_BY_PATTERN, clauses):
-        check.add(path, f"{clauses!r} is not a worker ordering", "write clauses like 'worker.level DESC, worker.tenure ASC'")
+        check.add(
+            path,
+            f"{clauses!r} is not a worker ordering",
+            "write clauses like 'worker.level DESC, worker.tenure ASC'",
+        )
         return None
     return clauses  # type: ignore[no-any-return]
 
@@ -214,7 +218,11 @@ def runtime(check: Collector, value: Any, path: str) -> str | None:
         return None
     match = _RUNTIME.match(name)
     if match is None:
-        check.add(path, f"unknown Serverless runtime {name!r}", "use node<major version>, e.g. node22 (the default) or node24")
+        check.add(
+            path,
+            f"unknown Serverless runtime {name!r}",
+            "use node<major version>, e.g. node22 (the default) or node24",
+        )
         return None
     if int(match["major"]) < OLDEST_SUPPORTED_NODE:
         check.add(
@@ -229,7 +237,11 @@ def runtime(check: Collector, value: Any, path: str) -> str | None:
 def service_name(check: Collector, value: Any, path: str) -> str | None:
     name = text("service unique name", MAX_SERVICE_NAME)(check, value, path)
     if name is not None and not _SERVICE_NAME.match(name):
-        check.add(path, f"{name!r} is not a usable Serverless unique name", "use letters, digits and hyphens, starting with a letter or digit")
+        check.add(
+            path,
+            f"{name!r} is not a usable Serverless unique name",
+            "use letters, digits and hyphens, starting with a letter or digit",
+        )
         return None
     return name  # type: ignore[no-any-return]
 
@@ -248,7 +260,9 @@ def read_fields(
     return out
 
 
-def section(fields: tuple[Field, ...], ignored: tuple[str, ...] = ()) -> Callable[[Collector, Any, str], dict[str, Any]]:
+def section(
+    fields: tuple[Field, ...], ignored: tuple[str, ...] = ()
+) -> Callable[[Collector, Any, str], dict[str, Any]]:
     """A reader of a nested mapping (attributes, features, functions) from its own table."""
 
     def read(check: Collector, value: Any, path: str) -> dict[str, Any]:
@@ -292,7 +306,11 @@ def transfer_queue(check: Collector, entry: Any, path: str) -> TransferQueue | N
         name = queue_name(check, entry, path)
         return TransferQueue(name) if name is not None else None
     if not isinstance(entry, Mapping):
-        check.add(path, f"must be a queue name or an object, got {shown(entry)}", "write the queue name, or {name: ..., timeout: ...}")
+        check.add(
+            path,
+            f"must be a queue name or an object, got {shown(entry)}",
+            "write the queue name, or {name: ..., timeout: ...}",
+        )
         return None
     before = len(check)
     body = read_mapping(check, entry, path, [row.key for row in QUEUE_FIELDS]) or {}
@@ -301,8 +319,14 @@ def transfer_queue(check: Collector, entry: Any, path: str) -> TransferQueue | N
     fields = read_fields(check, body, f"{path}.", QUEUE_FIELDS)
     fallback, name = fields.get("fallback_queue"), fields.get("name")
     if fallback is not None and fallback == name:
-        check.add(f"{path}.fallbackQueue", f"falls back to its own queue {name!r}", "name a different queue, or remove fallbackQueue")
-    elif fallback is not None and "timeout" not in fields and "skip_if" not in fields and len(check) == before:
+        check.add(
+            f"{path}.fallbackQueue",
+            f"falls back to its own queue {name!r}",
+            "name a different queue, or remove fallbackQueue",
+        )
+    elif (
+        fallback is not None and "timeout" not in fields and "skip_if" not in fields and len(check) == before
+    ):
         check.add(
             f"{path}.fallbackQueue",
             f"fallback {fallback!r} is never reached: the queue has no timeout or skipIf",
@@ -348,7 +372,12 @@ TOP_LEVEL_FIELDS = (
     Field("defaultQueue", "default_queue", queue_name, skip_null=True),
     Field("features", "features", section(FEATURE_FIELDS)),
     Field("functions", "functions", section(FUNCTIONS_FIELDS, DEPLOY_ONLY_FUNCTIONS_KEYS)),
-    Field("taskReservationTimeout", "task_reservation_timeout", integer(1, MAX_RESERVATION_TIMEOUT, "seconds"), skip_null=True),
+    Field(
+        "taskReservationTimeout",
+        "task_reservation_timeout",
+        integer(1, MAX_RESERVATION_TIMEOUT, "seconds"),
+        skip_null=True,
+    ),
 )
 TOP_LEVEL_KEYS = tuple(row.key for row in TOP_LEVEL_FIELDS)
 # The nested sections become their own spec types.
@@ -359,7 +388,13 @@ def spec_from_config(values: Mapping[str, Any], stack: str) -> ChatTransferSpec:
     """Build the spec from the `chat-transfer:` keys (without the namespace). Raises ProblemsError."""
     if not isinstance(values, Mapping):
         raise ProblemsError(
-            [Problem(f"{NAMESPACE}:", f"config must be an object, got {kind(values)}", "write chat-transfer:<key> entries under config:")]
+            [
+                Problem(
+                    f"{NAMESPACE}:",
+                    f"config must be an object, got {kind(values)}",
+                    "write chat-transfer:<key> entries under config:",
+                )
+            ]
         )
     check_value(dict(values), f"{NAMESPACE}:")
     size = len(json.dumps(values, default=str))
@@ -368,7 +403,8 @@ def spec_from_config(values: Mapping[str, Any], stack: str) -> ChatTransferSpec:
             [
                 Problem(
                     f"{NAMESPACE}:",
-                    f"the chat-transfer config is {size} bytes, over the {MAX_CONFIG_BYTES} the Pulumi engine "
+                    f"the chat-transfer config is {size} bytes, over the {MAX_CONFIG_BYTES} "
+                    "the Pulumi engine "
                     "can hand to the program",
                     "list fewer or shorter transferQueues",
                 )
@@ -411,7 +447,13 @@ def spec_from_stack_text(text: str, where: str, stack: str) -> ChatTransferSpec:
         config = {}
     if not isinstance(config, Mapping):
         raise ProblemsError(
-            [Problem(f"{where}:config", f"must be an object, got {kind(config)}", "write config: followed by indented key: value lines")]
+            [
+                Problem(
+                    f"{where}:config",
+                    f"must be an object, got {kind(config)}",
+                    "write config: followed by indented key: value lines",
+                )
+            ]
         )
     prefix = f"{NAMESPACE}:"
     values = {

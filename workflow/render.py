@@ -106,7 +106,7 @@ def _queue_filter(spec: ChatTransferSpec, queue: TransferQueue, sids: Mapping[st
     }
 
 
-def render(spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> dict:
+def render(spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> dict[str, Any]:
     """The configuration document. `queue_sids=None` renders placeholders (see PLACEHOLDER_PREFIX).
     Raises ProblemsError for a queue name that cannot be quoted or a SID missing from the map."""
     sids = _resolve(spec, queue_sids)
@@ -138,7 +138,7 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def to_json(document: dict) -> str:
+def to_json(document: dict[str, Any]) -> str:
     """Canonical text: declared list order, fixed key order, 2-space indent, trailing newline."""
     return json.dumps(_canonical(document), indent=2, ensure_ascii=False) + "\n"
 

@@ -87,7 +87,10 @@ def _schema(facts: Facts) -> Iterator[tuple[str, str]]:
 
 def _size(facts: Facts) -> Iterator[tuple[str, str]]:
     if facts.size > MAX_CONFIGURATION_BYTES:
-        yield "$", f"configuration is {facts.size} bytes, over TaskRouter's limit of {MAX_CONFIGURATION_BYTES}"
+        yield (
+            "$",
+            f"configuration is {facts.size} bytes, over TaskRouter's limit of {MAX_CONFIGURATION_BYTES}",
+        )
 
 
 def _duplicate_names(facts: Facts) -> Iterator[tuple[list[Any], str]]:
@@ -97,7 +100,10 @@ def _duplicate_names(facts: Facts) -> Iterator[tuple[list[Any], str]]:
         if not isinstance(name, str):
             continue
         if name in first_use:
-            yield [*path, "filter_friendly_name"], f"duplicate filter name {name!r} (also filters[{first_use[name]}])"
+            yield (
+                [*path, "filter_friendly_name"],
+                f"duplicate filter name {name!r} (also filters[{first_use[name]}])",
+            )
         else:
             first_use[name] = path[-1]
 
@@ -105,7 +111,7 @@ def _duplicate_names(facts: Facts) -> Iterator[tuple[list[Any], str]]:
 # -- CT2xx: expressions ------------------------------------------------------------------------------
 
 
-def _expressions(facts: Facts) -> Iterator[tuple[list[Any], str, str]]:
+def _expressions(facts: Facts) -> Iterator[tuple[list[Any], Any, str]]:
     for path, item in facts.filters():
         yield [*path, "expression"], item.get("expression"), "filter"
     for path, target in facts.targets():
@@ -118,12 +124,15 @@ def _parses(facts: Facts) -> Iterator[tuple[list[Any], str]]:
         if not isinstance(text, str) or not text.strip():
             continue  # the schema reports missing or empty expressions
         try:
-            parse(text, context)  # type: ignore[arg-type]
+            parse(text, context)
         except ExpressionError as error:
             snippet = text[max(0, error.column - 1) :][:20]
-            yield path, (
-                f"{context} expression does not parse at column {error.column}: {error.message} "
-                f"| fix the expression near {snippet!r}"
+            yield (
+                path,
+                (
+                    f"{context} expression does not parse at column {error.column}: {error.message} "
+                    f"| fix the expression near {snippet!r}"
+                ),
             )
 
 
@@ -160,8 +169,12 @@ def _cascade(facts: Facts) -> Iterator[tuple[list[Any], str]]:
         elapsed = 0
         for index, target in enumerate(targets if isinstance(targets, list) else []):
             if elapsed >= MAX_TARGET_TIMEOUT:
-                yield [*path, "targets", index], (
-                    f"starts after {elapsed} seconds, past the longest task TTL ({MAX_TARGET_TIMEOUT} s): never reached"
+                yield (
+                    [*path, "targets", index],
+                    (
+                        f"starts after {elapsed} seconds, past the longest task TTL "
+                        f"({MAX_TARGET_TIMEOUT} s): never reached"
+                    ),
                 )
                 break
             number = _whole(target.get("timeout")) if isinstance(target, Mapping) else None
@@ -183,22 +196,62 @@ def _queue_known(facts: Facts) -> Iterator[tuple[list[Any], str]]:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("CT100", "the document matches TaskRouter's workflow configuration schema",
-         "see the TaskRouter workflow documentation", _DOCS, _schema),
-    Rule("CT101", f"the configuration is at most {MAX_CONFIGURATION_BYTES} bytes",
-         "split the routing across fewer or smaller filters", _LIMITS, _size),
-    Rule("CT102", "every filter_friendly_name is distinct",
-         "give every filter a distinct filter_friendly_name", _DOCS, _duplicate_names),
-    Rule("CT201", "every filter, target and skip_if expression parses in its context",
-         "fix the expression at the column shown", _EXPRESSIONS, _parses),
-    Rule("CT301", f"a target priority is 0..{MAX_PRIORITY}",
-         f"use a priority between 0 and {MAX_PRIORITY}", _TASK, _priority),
-    Rule("CT302", f"a target timeout is 1..{MAX_TARGET_TIMEOUT} seconds (the longest task TTL)",
-         f"use a timeout between 1 and {MAX_TARGET_TIMEOUT} seconds", _TASK, _timeout),
-    Rule("CT303", "every target of a filter starts before the longest task TTL runs out",
-         "shorten the earlier targets' timeouts, or remove the unreachable targets", _TASK, _cascade),
-    Rule("CT401", "every queue SID is a TaskQueue of the account",
-         "use the SID of an existing TaskQueue, or add it to the map", _DOCS, _queue_known),
+    Rule(
+        "CT100",
+        "the document matches TaskRouter's workflow configuration schema",
+        "see the TaskRouter workflow documentation",
+        _DOCS,
+        _schema,
+    ),
+    Rule(
+        "CT101",
+        f"the configuration is at most {MAX_CONFIGURATION_BYTES} bytes",
+        "split the routing across fewer or smaller filters",
+        _LIMITS,
+        _size,
+    ),
+    Rule(
+        "CT102",
+        "every filter_friendly_name is distinct",
+        "give every filter a distinct filter_friendly_name",
+        _DOCS,
+        _duplicate_names,
+    ),
+    Rule(
+        "CT201",
+        "every filter, target and skip_if expression parses in its context",
+        "fix the expression at the column shown",
+        _EXPRESSIONS,
+        _parses,
+    ),
+    Rule(
+        "CT301",
+        f"a target priority is 0..{MAX_PRIORITY}",
+        f"use a priority between 0 and {MAX_PRIORITY}",
+        _TASK,
+        _priority,
+    ),
+    Rule(
+        "CT302",
+        f"a target timeout is 1..{MAX_TARGET_TIMEOUT} seconds (the longest task TTL)",
+        f"use a timeout between 1 and {MAX_TARGET_TIMEOUT} seconds",
+        _TASK,
+        _timeout,
+    ),
+    Rule(
+        "CT303",
+        "every target of a filter starts before the longest task TTL runs out",
+        "shorten the earlier targets' timeouts, or remove the unreachable targets",
+        _TASK,
+        _cascade,
+    ),
+    Rule(
+        "CT401",
+        "every queue SID is a TaskQueue of the account",
+        "use the SID of an existing TaskQueue, or add it to the map",
+        _DOCS,
+        _queue_known,
+    ),
 )
 
 __all__ = ["RULES", "Facts", "Rule"]

@@ -7,9 +7,9 @@ An `expect` checks only the keys it gives; `filter: null` / `queue: null` mean "
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,8 @@ _EXPECT_KEYS = ("filter", "queue", "workers")
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    task: dict
-    expect: dict  # only the keys the file gives: filter, queue, workers
+    task: dict[str, Any]
+    expect: dict[str, Any]  # only the keys the file gives: filter, queue, workers
 
 
 @dataclass(frozen=True)
@@ -148,23 +148,23 @@ class _Checker(Collector):
         if not pattern.match(sid):
             other = sid_kind(sid)
             found = f"a {other} SID" if other else shown(sid)
-            self.problem(path, f"expected a {what} SID ({prefix} and 32 hex digits), found {found}", f"write the {what}'s {prefix}… SID")
+            self.problem(
+                path,
+                f"expected a {what} SID ({prefix} and 32 hex digits), found {found}",
+                f"write the {what}'s {prefix}… SID",
+            )
             return None
         return sid
 
     def mapping(
         self, value: Any, path: str, keys: tuple[str, ...], required: tuple[str, ...]
-    ) -> dict | None:
+    ) -> dict[str, Any] | None:
         if not isinstance(value, Mapping):
-            self.problem(
-                path, f"expected an object, found {shown(value)}", f"write keys {', '.join(keys)}"
-            )
+            self.problem(path, f"expected an object, found {shown(value)}", f"write keys {', '.join(keys)}")
             return None
         for key in value:
             if key not in keys:
-                self.problem(
-                    _join(path, str(key)), f"unknown key {key!r}", f"use one of {', '.join(keys)}"
-                )
+                self.problem(_join(path, str(key)), f"unknown key {key!r}", f"use one of {', '.join(keys)}")
         for key in required:
             if key not in value:
                 self.problem(path, f"missing key {key!r}", f"add {key}")
@@ -178,11 +178,9 @@ class _Checker(Collector):
             return None
         return value
 
-    def listing(self, value: Any, path: str, what: str) -> list:
+    def listing(self, value: Any, path: str, what: str) -> list[Any]:
         if not isinstance(value, list):
-            self.problem(
-                path, f"{what} must be a list, found {shown(value)}", f"write {what} as a YAML list"
-            )
+            self.problem(path, f"{what} must be a list, found {shown(value)}", f"write {what} as a YAML list")
             return []
         return value
 
@@ -216,9 +214,7 @@ class _Checker(Collector):
                 queues.append(Queue(sid, name, target))
         workers: list[Worker] = []
         worker_sids: dict[str, str] = {}
-        for index, item in enumerate(
-            self.listing(body.get("workers", []), "workspace.workers", "workers")
-        ):
+        for index, item in enumerate(self.listing(body.get("workers", []), "workspace.workers", "workers")):
             path = f"workspace.workers[{index}]"
             worker = self.mapping(item, path, _WORKER_KEYS, ("sid", "name"))
             if worker is None:
@@ -268,9 +264,7 @@ class _Checker(Collector):
 
     def expression(self, text: Any, path: str, context: str) -> bool:
         if not isinstance(text, str):
-            self.problem(
-                path, f"expected an expression string, found {shown(text)}", "quote the expression"
-            )
+            self.problem(path, f"expected an expression string, found {shown(text)}", "quote the expression")
             return False
         try:
             parse(text, context)
@@ -313,7 +307,7 @@ class _Checker(Collector):
                 scenarios.append(Scenario(name, dict(task), expect))
         return scenarios
 
-    def expect(self, value: Any, path: str) -> dict | None:
+    def expect(self, value: Any, path: str) -> dict[str, Any] | None:
         body = self.mapping(value, path, _EXPECT_KEYS, ())
         if body is None:
             return None
@@ -340,7 +334,10 @@ class _Checker(Collector):
                 ok = False
             else:
                 for index, sid in enumerate(workers):
-                    ok = self.sid(sid, f"{path}.workers[{index}]", WORKER_SID, "worker", "WK") is not None and ok
+                    ok = (
+                        self.sid(sid, f"{path}.workers[{index}]", WORKER_SID, "worker", "WK") is not None
+                        and ok
+                    )
         return body if ok else None
 
 

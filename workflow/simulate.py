@@ -56,7 +56,7 @@ class Queue:
 class Worker:
     sid: str
     name: str
-    attributes: dict = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
     available: bool = True
     activity_name: str | None = None
 
@@ -281,7 +281,7 @@ class Router:
             known_by = _KNOWN_WORKER_KEYS[known[0]]
             known_worker = KnownWorker(known_by, reference)
         order_text = item.get("order_by")
-        order_by: tuple = ()
+        order_by: tuple[tuple[tuple[str, ...], bool], ...] = ()
         if order_text is not None:
             try:
                 order_by = parse_order_by(order_text)
@@ -323,7 +323,7 @@ class Router:
         """Every worker of the queue (available or not), computed once per queue."""
         members = self._members.get(queue_sid)
         if members is None:
-            test = self._queue_expressions.get(queue_sid)
+            test = self._queue_expressions.get(queue_sid) if queue_sid is not None else None
             if test is None:
                 members = []
             else:
@@ -396,12 +396,16 @@ def _integer(value: Any, path: str) -> int | None:
     return number
 
 
-def _ordered(workers: list[_WorkerEntry], clauses) -> list[_WorkerEntry]:
+def _ordered(
+    workers: list[_WorkerEntry], clauses: tuple[tuple[tuple[str, ...], bool], ...]
+) -> list[_WorkerEntry]:
     """Stable multi-key sort: apply clauses right to left; lacking the attribute sorts last."""
     ordered = list(workers)
     for keys, descending in reversed(clauses):
 
-        def key(worker: _WorkerEntry, keys=keys, descending=descending) -> tuple[int, float]:
+        def key(
+            worker: _WorkerEntry, keys: tuple[str, ...] = keys, descending: bool = descending
+        ) -> tuple[int, float]:
             value = walk(worker.attributes, keys)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return (1, 0)

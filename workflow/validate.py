@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -26,9 +26,10 @@ _VALUE_VALIDATORS = {"type", "pattern", "minimum", "maximum", "minLength", "anyO
 
 
 @cache
-def load_schema() -> dict:
+def load_schema() -> dict[str, Any]:
     text = resources.files("workflow").joinpath("schema/taskrouter-workflow.schema.json").read_text("utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 @cache
@@ -47,8 +48,9 @@ def _schema_problems(error: ValidationError) -> list[Problem]:
     where = json_path(path)
     schema = error.schema if isinstance(error.schema, dict) else {}
     rule, fix = schema.get("x-rule"), schema.get("x-fix")
+    instance: Any = error.instance
     if error.validator == "required":
-        missing = [key for key in error.validator_value if key not in error.instance]
+        missing = [key for key in cast(list[str], error.validator_value) if key not in instance]
         if missing == ["queue"] and path and path[-1] == 0:
             hint = "give the first target a queue (WQ SID); later targets inherit it"
         else:
@@ -57,7 +59,7 @@ def _schema_problems(error: ValidationError) -> list[Problem]:
     if error.validator == "additionalProperties":
         allowed = list(schema.get("properties", {}))
         problems = []
-        for key in error.instance:
+        for key in instance:
             if key in allowed:
                 continue
             if key == "timeout" and path and path[-1] == "default_filter":

@@ -80,8 +80,11 @@ def test_validate_duplicate_json_key(tmp_path):
 @pytest.mark.parametrize("number", ["1e999", "-1e999", "NaN", "Infinity", "1" * 5000])
 def test_validate_json_number_twilio_cannot_hold(tmp_path, number):
     path = tmp_path / "n.json"
-    path.write_text('{"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": "WQ'
-                    + "1" * 32 + f'", "priority": {number}}}]}}]}}}}')
+    path.write_text(
+        '{"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": "WQ'
+        + "1" * 32
+        + f'", "priority": {number}}}]}}]}}}}'
+    )
     one_line(invoke("validate", str(path)), 2, str(path), "not valid JSON")
 
 
@@ -104,14 +107,20 @@ def test_validate_library_bounds_a_deep_dict():
 def test_simulate_deep_workflow(tmp_path):
     path = tmp_path / "deep.json"
     path.write_text(deep_json())
-    one_line(invoke("simulate", "--workflow", str(path), "--scenarios", str(SHIPPED)), 2, "nested more than 64")
+    one_line(
+        invoke("simulate", "--workflow", str(path), "--scenarios", str(SHIPPED)), 2, "nested more than 64"
+    )
 
 
 def test_simulate_deep_yaml_scenarios(tmp_path):
     path = tmp_path / "deep.yaml"
     path.write_text(deep_yaml())
-    one_line(invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(path)), 2,
-             str(path), "nested more than 64 levels deep at line 1")
+    one_line(
+        invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(path)),
+        2,
+        str(path),
+        "nested more than 64 levels deep at line 1",
+    )
 
 
 def test_simulate_non_utf8_scenarios(tmp_path):
@@ -122,39 +131,68 @@ def test_simulate_non_utf8_scenarios(tmp_path):
 
 def test_simulate_duplicate_yaml_key(tmp_path):
     path = tmp_path / "dup.yaml"
-    path.write_text(SHIPPED.read_text().replace("  - name: worker transfer reaches exactly the named agent\n",
-                                                "  - name: a\n    name: worker transfer reaches exactly the named agent\n", 1))
-    one_line(invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(path)), 2,
-             "$.scenarios[0].name", "duplicate key 'name'")
+    path.write_text(
+        SHIPPED.read_text().replace(
+            "  - name: worker transfer reaches exactly the named agent\n",
+            "  - name: a\n    name: worker transfer reaches exactly the named agent\n",
+            1,
+        )
+    )
+    one_line(
+        invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(path)),
+        2,
+        "$.scenarios[0].name",
+        "duplicate key 'name'",
+    )
 
 
 def test_simulate_yaml_alias_bomb(tmp_path):
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, "
-              f"*a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 9)]
+    lines += [
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, "
+        f"*a{i - 1}, *a{i - 1}, *a{i - 1}]"
+        for i in range(1, 9)
+    ]
     path = tmp_path / "bomb.yaml"
     path.write_text("\n".join(lines) + "\n")
-    one_line(invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(path)), 2, "expands to more than")
+    one_line(
+        invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(path)), 2, "expands to more than"
+    )
 
 
 def test_simulate_worker_available_many(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(SHIPPED.read_text().replace("available: false}", 'available: "many"}', 1))
-    one_line(invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(path)), 2,
-             "workspace.workers[3].available", "found a string 'many'")
+    one_line(
+        invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(path)),
+        2,
+        "workspace.workers[3].available",
+        "found a string 'many'",
+    )
 
 
 def test_simulate_queue_sid_given_as_worker_sid(tmp_path):
     path = tmp_path / "s.yaml"
-    path.write_text(SHIPPED.read_text().replace("{sid: WK00000000000000000000000000000001,",
-                                                "{sid: WQ00000000000000000000000000000009,", 1))
-    one_line(invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(path)), 2,
-             "workspace.workers[0].sid", "expected a worker SID", "found a TaskQueue SID")
+    path.write_text(
+        SHIPPED.read_text().replace(
+            "{sid: WK00000000000000000000000000000001,", "{sid: WQ00000000000000000000000000000009,", 1
+        )
+    )
+    one_line(
+        invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(path)),
+        2,
+        "workspace.workers[0].sid",
+        "expected a worker SID",
+        "found a TaskQueue SID",
+    )
 
 
 def test_simulate_missing_scenario_file(tmp_path):
-    one_line(invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(tmp_path / "nope.yaml")), 2,
-             "no such file")
+    one_line(
+        invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(tmp_path / "nope.yaml")),
+        2,
+        "no such file",
+    )
 
 
 # -- eval-expression: options and the expression itself ---------------------------------------------
@@ -162,16 +200,32 @@ def test_simulate_missing_scenario_file(tmp_path):
 
 @pytest.mark.parametrize("option", ["--task", "--worker"])
 def test_eval_expression_deep_attributes(option):
-    one_line(invoke("eval-expression", "1 == 1", option, "[" * DEEP + "]" * DEEP), 2, option, "nested more than 64")
+    one_line(
+        invoke("eval-expression", "1 == 1", option, "[" * DEEP + "]" * DEEP), 2, option, "nested more than 64"
+    )
 
 
 def test_eval_expression_duplicate_attribute():
-    one_line(invoke("eval-expression", "a == 1", "--task", '{"a": 1, "a": 2}'), 2, "--task", "duplicate key 'a'")
+    one_line(
+        invoke("eval-expression", "a == 1", "--task", '{"a": 1, "a": 2}'), 2, "--task", "duplicate key 'a'"
+    )
 
 
 def test_eval_expression_worker_count_not_a_number():
-    one_line(invoke("eval-expression", "workers.available > 0", "--context", "skip_if", "--workers",
-                    '{"available": "many"}'), 2, "--workers", "$.available", "got a string 'many'")
+    one_line(
+        invoke(
+            "eval-expression",
+            "workers.available > 0",
+            "--context",
+            "skip_if",
+            "--workers",
+            '{"available": "many"}',
+        ),
+        2,
+        "--workers",
+        "$.available",
+        "got a string 'many'",
+    )
 
 
 @pytest.mark.parametrize(
@@ -217,7 +271,10 @@ def test_validate_cascade_past_the_longest_ttl(tmp_path):
 @pytest.mark.parametrize(
     ("values", "fragment"),
     [
-        ({"transferQueues": [{"name": "Sales", "timeout": 99999999999}]}, "timeout: 99999999999 is out of range"),
+        (
+            {"transferQueues": [{"name": "Sales", "timeout": 99999999999}]},
+            "timeout: 99999999999 is out of range",
+        ),
         ({"transferQueues": [{"name": "Sales", "timeout": "9" * 5000}]}, "timeout: must be a whole number"),
         ({"transferQueues": [{"name": "Sales", "priority": 2**31}]}, "priority: 2147483648 is out of range"),
         ({"taskReservationTimeout": 86_401}, "taskReservationTimeout: 86401 is out of range"),
@@ -250,10 +307,16 @@ def project(tmp_path: Path) -> Path:
     ("content", "code", "fragment"),
     [
         ("config:\n  chat-transfer:workspace: " + "[" * DEEP + "]" * DEEP + "\n", 2, "nested more than 64"),
-        ("config:\n  chat-transfer:workflowName: a\n  chat-transfer:workflowName: b\n", 2,
-         "duplicate key 'chat-transfer:workflowName' at line 3 (also line 2)"),
-        ("config:\n  chat-transfer:transferQueues:\n    - {name: Sales, timeout: 99999999999}\n", 1,
-         "transferQueues[0].timeout: 99999999999 is out of range"),
+        (
+            "config:\n  chat-transfer:workflowName: a\n  chat-transfer:workflowName: b\n",
+            2,
+            "duplicate key 'chat-transfer:workflowName' at line 3 (also line 2)",
+        ),
+        (
+            "config:\n  chat-transfer:transferQueues:\n    - {name: Sales, timeout: 99999999999}\n",
+            1,
+            "transferQueues[0].timeout: 99999999999 is out of range",
+        ),
         (b"config:\n  chat-transfer:workflowName: caf\xe9\n", 2, "is not UTF-8 text"),
     ],
 )
@@ -264,8 +327,13 @@ def test_render_hostile_stack_file(project, content, code, fragment):
 
 
 def test_render_to_a_missing_folder(project, tmp_path):
-    one_line(invoke("render", "--stack", "dev", "--project-dir", str(project), "-o", str(tmp_path / "no" / "x.json")),
-             2, "the folder does not exist")
+    one_line(
+        invoke(
+            "render", "--stack", "dev", "--project-dir", str(project), "-o", str(tmp_path / "no" / "x.json")
+        ),
+        2,
+        "the folder does not exist",
+    )
 
 
 # -- diff ------------------------------------------------------------------------------------------------
@@ -278,12 +346,18 @@ def test_diff_deep_json(tmp_path):
 
 
 def test_diff_output_to_a_missing_folder(tmp_path):
-    one_line(invoke("diff", str(FIXTURE), str(FIXTURE), "-o", str(tmp_path / "missing-dir" / "x.md")), 2,
-             "missing-dir", "the folder does not exist")
+    one_line(
+        invoke("diff", str(FIXTURE), str(FIXTURE), "-o", str(tmp_path / "missing-dir" / "x.md")),
+        2,
+        "missing-dir",
+        "the folder does not exist",
+    )
 
 
 def test_diff_side_that_does_not_validate(tmp_path):
-    bad = workflow(tmp_path, lambda d: d["task_routing"]["filters"][1].update(expression="transferQueueName =="))
+    bad = workflow(
+        tmp_path, lambda d: d["task_routing"]["filters"][1].update(expression="transferQueueName ==")
+    )
     line = one_line(invoke("diff", str(FIXTURE), str(bad)), 2, f"{bad}: $.task_routing.filters[1].expression")
     assert "does not parse" in line
 
@@ -308,17 +382,26 @@ def test_diff_unknown_stack(repo):
 
 
 def test_diff_unknown_revision(repo):
-    one_line(invoke("diff", "--stack", "dev", "--base", "no-such-rev"), 2, "--base", "git does not know the revision")
+    one_line(
+        invoke("diff", "--stack", "dev", "--base", "no-such-rev"),
+        2,
+        "--base",
+        "git does not know the revision",
+    )
 
 
 def test_diff_side_with_hostile_stack_text(repo):
-    (repo / "Pulumi.dev.yaml").write_text("config:\n  chat-transfer:transferQueues: " + "[" * DEEP + "]" * DEEP + "\n")
+    (repo / "Pulumi.dev.yaml").write_text(
+        "config:\n  chat-transfer:transferQueues: " + "[" * DEEP + "]" * DEEP + "\n"
+    )
     one_line(invoke("diff", "--stack", "dev", "--base", "HEAD"), 2, "Pulumi.dev.yaml", "nested more than 64")
 
 
 def test_diff_scenarios_that_know_none_of_the_queues_warn(tmp_path):
     def other_sids(document: dict) -> None:
-        text = json.dumps(document).replace("WQ000000000000000000000000000000", "WQaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+        text = json.dumps(document).replace(
+            "WQ000000000000000000000000000000", "WQaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        )
         document.clear()
         document.update(json.loads(text))
 
@@ -339,8 +422,10 @@ def test_diff_scenarios_that_know_the_queues_do_not_warn():
 
 def test_thousands_of_unknown_queues_are_summarised(tmp_path):
     queue = "WQ" + "a" * 32
-    filters = [{"filter_friendly_name": f"f{index}", "expression": "1==1", "targets": [{"queue": f"WQ{index:032x}"}]}
-               for index in range(3_500)]
+    filters = [
+        {"filter_friendly_name": f"f{index}", "expression": "1==1", "targets": [{"queue": f"WQ{index:032x}"}]}
+        for index in range(3_500)
+    ]
     path = tmp_path / "many.json"
     path.write_text(json.dumps({"task_routing": {"filters": filters}}))
     sids = tmp_path / "sids.json"

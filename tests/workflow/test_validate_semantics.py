@@ -72,7 +72,8 @@ CASES = [
         "negative timeout",
         lambda d: d["task_routing"]["filters"][0]["targets"][0].update(timeout=-5),
         "$.task_routing.filters[0].targets[0].timeout: must be a whole number of seconds 1..1209600, the "
-        "longest task TTL (number or numeric string), got -5 (fix: write the seconds to wait in this step, e.g. 30)",
+        "longest task TTL (number or numeric string), got -5 "
+        "(fix: write the seconds to wait in this step, e.g. 30)",
     ),
     (
         "bad queue SID",
@@ -219,5 +220,7 @@ def test_problems_come_in_document_order():
 
 def test_expression_checks_are_active_not_silently_skipped():
     """No import guard hides a broken expressions package: the rule that parses expressions fires."""
-    problems = validate_configuration({"task_routing": {"filters": [{"expression": "a ==", "targets": [{"queue": "WQ" + "1" * 32}]}]}})
+    problems = validate_configuration(
+        {"task_routing": {"filters": [{"expression": "a ==", "targets": [{"queue": "WQ" + "1" * 32}]}]}}
+    )
     assert [p.rule for p in problems] == ["CT201"]

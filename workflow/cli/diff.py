@@ -102,7 +102,8 @@ def diff_command(
             old_text = _stack_text_at(stack, base, "--base")
             new_text = _stack_text_at(stack, head, "--head")
             if old_text is None and new_text is None:
-                raise _input(f"Pulumi.{stack}.yaml", f"no stack {stack!r}: the file is neither at {base} nor in "
+                raise _input(f"Pulumi.{stack}.yaml",
+                             f"no stack {stack!r}: the file is neither at {base} nor in "
                              f"{'the working tree' if head is None else head}",
                              "check the stack name (Pulumi.<stack>.yaml) and the revisions")
             old_document = _render_side(stack, old_text, old_label, sids, "old")
@@ -134,7 +135,8 @@ def diff_command(
         problems = error.problems
         if scenario_sids:
             problems = [
-                replace(problem, hint=f"add the queue to workspace.queues in {scenarios}, or pass --queue-sids")
+                replace(problem,
+                        hint=f"add the queue to workspace.queues in {scenarios}, or pass --queue-sids")
                 if "queue_sids[" in problem.path else problem
                 for problem in problems
             ]
@@ -166,7 +168,9 @@ def _queue_sids_of(document: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(sid for sid in sids if isinstance(sid, str)))
 
 
-def _warn_unknown_queues(old: dict[str, Any], new: dict[str, Any], scenario_file: ScenarioFile, source: str) -> None:
+def _warn_unknown_queues(
+    old: dict[str, Any], new: dict[str, Any], scenario_file: ScenarioFile, source: str
+) -> None:
     """Routing through a queue no scenario worker can belong to compares nothing: say so (issue 14)."""
     known = {queue.sid for queue in scenario_file.workspace.queues}
     unknown = [sid for sid in _queue_sids_of(old) + _queue_sids_of(new) if sid not in known]
@@ -174,7 +178,8 @@ def _warn_unknown_queues(old: dict[str, Any], new: dict[str, Any], scenario_file
     if unknown:
         listed = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
         typer.echo(
-            f"warning: {len(unknown)} queue SID(s) of the workflows are in no queue of the scenario workspace "
+            f"warning: {len(unknown)} queue SID(s) of the workflows are in no queue of the scenario "
+            "workspace "
             f"({listed}): the routing comparison is meaningless for those queues (fix: list them under "
             f"workspace.queues in {source}, or diff files rendered with that workspace's SIDs)",
             err=True,
@@ -244,7 +249,8 @@ def _git_show(revision: str, file_name: str, option: str) -> str | None:
         verify = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
                                 capture_output=True, text=True)
     except OSError as error:
-        raise _input(option, f"cannot run git: {error.strerror or error}", "install git, or diff two JSON files") from None
+        raise _input(option, f"cannot run git: {error.strerror or error}",
+                     "install git, or diff two JSON files") from None
     if verify.returncode != 0:
         raise _input(option, f"git does not know the revision {revision!r}",
                      "fetch it first (e.g. `git fetch origin main`) or pass a commit SHA")

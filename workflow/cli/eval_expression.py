@@ -15,9 +15,9 @@ import typer
 
 from workflow.cli import app
 from workflow.cli.common import EXIT_BAD_INPUT, answered, fail
+from workflow.expressions import ExpressionError, parse, time_variables
 from workflow.inputs import json_option
 from workflow.problems import json_path, kind, shown
-from workflow.expressions import ExpressionError, parse, time_variables
 
 
 class ExpressionContext(StrEnum):
@@ -33,7 +33,9 @@ def _json_object(text: str | None, option: str) -> dict[str, Any]:
     with answered(EXIT_BAD_INPUT):
         value = json_option(text, option)
     if not isinstance(value, dict):
-        raise fail(f"{option}: expected a JSON object, found {kind(value)} (fix: wrap the attributes in {{...}})", 2)
+        raise fail(
+            f"{option}: expected a JSON object, found {kind(value)} (fix: wrap the attributes in {{...}})", 2
+        )
     return value
 
 
@@ -43,8 +45,9 @@ def _worker_counts(text: str | None) -> dict[str, Any]:
     for name, count in counts.items():
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise fail(
-                f"--workers: {json_path([name])}: a worker count must be a whole number >= 0, got {shown(count)} "
-                '(fix: e.g. \'{"available": 2}\')',
+                f"--workers: {json_path([name])}: a worker count must be a whole number >= 0, "
+                f"got {shown(count)} "
+                "(fix: e.g. '{\"available\": 2}')",
                 2,
             )
     return counts
@@ -52,9 +55,7 @@ def _worker_counts(text: str | None) -> dict[str, Any]:
 
 @app.command("eval-expression")
 def eval_expression_command(
-    expression: Annotated[
-        str, typer.Argument(help="A TaskRouter expression, e.g. \"skills HAS 'sales'\".")
-    ],
+    expression: Annotated[str, typer.Argument(help="A TaskRouter expression, e.g. \"skills HAS 'sales'\".")],
     task: Annotated[str | None, typer.Option("--task", help="Task attributes as a JSON object.")] = None,
     worker: Annotated[
         str | None,

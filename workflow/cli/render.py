@@ -75,7 +75,9 @@ def placeholder_names(value: Any) -> set[str]:
     return set()
 
 
-def _validate_rendered(document: dict, spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> None:
+def _validate_rendered(
+    document: dict[str, Any], spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None
+) -> None:
     if queue_sids is None:
         document = replace_placeholders(document)
         queue_sids = {name: stand_in_sid(name) for name in spec.queue_names()}

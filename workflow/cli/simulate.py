@@ -22,7 +22,9 @@ def _read_workflow(path: Path) -> dict[str, Any]:
     with answered(EXIT_BAD_INPUT):
         document = read_json_file(path, "workflow configuration")
     if not isinstance(document, dict):
-        raise fail(f"{path}: expected a JSON object with task_routing (fix: give a workflow configuration)", 2)
+        raise fail(
+            f"{path}: expected a JSON object with task_routing (fix: give a workflow configuration)", 2
+        )
     return document
 
 

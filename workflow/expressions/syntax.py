@@ -28,7 +28,7 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", lexer="basic", start="start", maybe_placeholders=True)
 
 
-def parse_tree(text: str) -> Tree:
+def parse_tree(text: str) -> Tree[Token]:
     """Parse `text` into a lark tree; raise ExpressionError with a 1-based column."""
     if not isinstance(text, str):
         raise ExpressionError(f"an expression must be a string, not {type(text).__name__}", 1, str(text))
@@ -44,7 +44,7 @@ def parse_tree(text: str) -> Tree:
     try:
         return _parser().parse(text)
     except UnexpectedCharacters as error:
-        raise _bad_character(text, error.pos_in_stream) from None
+        raise _bad_character(text, error.pos_in_stream or 0) from None
     except UnexpectedEOF:  # not raised by LALR in practice; kept for safety
         raise _unexpected(text, len(text.rstrip()), "$END") from None
     except UnexpectedToken as error:
@@ -169,6 +169,6 @@ def _unexpected(text: str, pos: int, found_type: str) -> ExpressionError:
 
 def _token_text(text: str, pos: int) -> str:
     try:
-        return next(iter(_parser().lex(text[pos:]))).value
+        return str(next(iter(_parser().lex(text[pos:]))).value)
     except Exception:  # the rest does not even lex: show the raw characters
         return text[pos : pos + 10]
