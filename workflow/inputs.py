@@ -83,6 +83,16 @@ def write_text(path: Path | str, text: str, what: str = "output") -> None:
         ) from None
 
 
+def _within(text: str, where: str, what: str, max_bytes: int) -> None:
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
+        raise _fail(
+            where,
+            f"{size} bytes of {what}, over the {max_bytes}-byte limit",
+            f"keep it under {max_bytes} bytes",
+        )
+
+
 # -- JSON --------------------------------------------------------------------------------------------
 
 
@@ -124,13 +134,7 @@ def _integer(text: str) -> int:
 def load_json(text: str, where: str, max_bytes: int = MAX_FILE_BYTES, max_depth: int = MAX_DEPTH) -> Any:
     """Parse JSON text, or one Problem: syntax (line, column), too big, too deep, duplicate key, a number
     that is not finite (`1e999`, `NaN`)."""
-    size = len(text.encode("utf-8"))
-    if size > max_bytes:
-        raise _fail(
-            where,
-            f"{size} bytes of JSON, over the {max_bytes}-byte limit",
-            f"keep it under {max_bytes} bytes",
-        )
+    _within(text, where, "JSON", max_bytes)
     try:
         value = json.loads(
             text,
@@ -271,13 +275,7 @@ def _check_nodes(root: Node, where: str, max_depth: int) -> None:
 def load_yaml(text: str, where: str, max_bytes: int = MAX_FILE_BYTES, max_depth: int = MAX_DEPTH) -> Any:
     """Parse one YAML document safely, or one Problem: syntax (line, column), too big, too deep, too many
     values through aliases, a duplicate key (with its path)."""
-    size = len(text.encode("utf-8"))
-    if size > max_bytes:
-        raise _fail(
-            where,
-            f"{size} bytes of YAML, over the {max_bytes}-byte limit",
-            f"keep it under {max_bytes} bytes",
-        )
+    _within(text, where, "YAML", max_bytes)
     loader = _BoundedLoader(text)
     loader.max_depth = max_depth
     try:

@@ -176,40 +176,49 @@ def expression(context: str) -> Reader:
     return read
 
 
-def order_by(check: Collector, value: Any, path: str) -> str | None:
-    clauses = text("worker ordering")(check, value, path)
-    if clauses is not None and not re.fullmatch(ORDER_BY_PATTERN, clauses):
-        check.add(
-            path,
-            f"{clauses!r} is not a worker ordering",
-            "write clauses like 'worker.level DESC, worker.tenure ASC'",
-        )
-        return None
-    return clauses  # type: ignore[no-any-return]
+def shaped(
+    what: str, fits: Callable[[str], object], problem: str, hint: str, max_length: int | None = None
+) -> Reader:
+    """A text reader that also requires `fits(text)`; `problem` is formatted with the text as {0!r}."""
+    read_text_value = text(what, max_length)
+
+    def read(check: Collector, value: Any, path: str) -> str | None:
+        name: str | None = read_text_value(check, value, path)
+        if name is not None and not fits(name):
+            check.add(path, problem.format(name), hint)
+            return None
+        return name
+
+    return read
 
 
-def workspace(check: Collector, value: Any, path: str) -> str | None:
-    name = text("workspace friendly name or WS SID", MAX_FRIENDLY_NAME)(check, value, path)
-    if name is not None and name.startswith("WS") and len(name) == 34 and not WORKSPACE_SID.match(name):
-        check.add(
-            path,
-            f"{name!r} looks like a workspace SID but is not one",
-            "use WS followed by 32 hex digits, or the workspace's friendly name",
-        )
-        return None
-    return name  # type: ignore[no-any-return]
-
-
-def attribute_name(check: Collector, value: Any, path: str) -> str | None:
-    name = text("task attribute name")(check, value, path)
-    if name is not None and not re.fullmatch(ATTRIBUTE_NAME_PATTERN, name):
-        check.add(
-            path,
-            f"{name!r} cannot be used unquoted in a TaskRouter expression",
-            "use letters, digits and underscores only, not starting with a digit",
-        )
-        return None
-    return name  # type: ignore[no-any-return]
+order_by = shaped(
+    "worker ordering",
+    lambda clauses: re.fullmatch(ORDER_BY_PATTERN, clauses),
+    "{0!r} is not a worker ordering",
+    "write clauses like 'worker.level DESC, worker.tenure ASC'",
+)
+# A 34-character WS… that is not a SID is a typo, not a friendly name.
+workspace = shaped(
+    "workspace friendly name or WS SID",
+    lambda name: not (name.startswith("WS") and len(name) == 34) or WORKSPACE_SID.match(name),
+    "{0!r} looks like a workspace SID but is not one",
+    "use WS followed by 32 hex digits, or the workspace's friendly name",
+    MAX_FRIENDLY_NAME,
+)
+attribute_name = shaped(
+    "task attribute name",
+    lambda name: re.fullmatch(ATTRIBUTE_NAME_PATTERN, name),
+    "{0!r} cannot be used unquoted in a TaskRouter expression",
+    "use letters, digits and underscores only, not starting with a digit",
+)
+service_name = shaped(
+    "service unique name",
+    _SERVICE_NAME.match,
+    "{0!r} is not a usable Serverless unique name",
+    "use letters, digits and hyphens, starting with a letter or digit",
+    MAX_SERVICE_NAME,
+)
 
 
 def runtime(check: Collector, value: Any, path: str) -> str | None:
@@ -232,18 +241,6 @@ def runtime(check: Collector, value: Any, path: str) -> str | None:
         )
         return None
     return str(name)
-
-
-def service_name(check: Collector, value: Any, path: str) -> str | None:
-    name = text("service unique name", MAX_SERVICE_NAME)(check, value, path)
-    if name is not None and not _SERVICE_NAME.match(name):
-        check.add(
-            path,
-            f"{name!r} is not a usable Serverless unique name",
-            "use letters, digits and hyphens, starting with a letter or digit",
-        )
-        return None
-    return name  # type: ignore[no-any-return]
 
 
 def read_fields(

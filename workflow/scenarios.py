@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -190,15 +190,21 @@ class _Checker(Collector):
         scenarios = self.scenarios(top.get("scenarios", []))
         return workspace, scenarios
 
+    def entries(
+        self, workspace: Mapping[str, Any], key: str, keys: tuple[str, ...]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(path, body) of every well-formed queue or worker of the workspace; each needs a sid and a name."""
+        for index, item in enumerate(self.listing(workspace.get(key, []), f"workspace.{key}", key)):
+            path = f"workspace.{key}[{index}]"
+            body = self.mapping(item, path, keys, ("sid", "name"))
+            if body is not None:
+                yield path, body
+
     def workspace(self, value: Any) -> Workspace:
         body = self.mapping(value, "workspace", _WORKSPACE_KEYS, ("queues",)) or {}
         queues: list[Queue] = []
         seen: dict[str, str] = {}
-        for index, item in enumerate(self.listing(body.get("queues", []), "workspace.queues", "queues")):
-            path = f"workspace.queues[{index}]"
-            queue = self.mapping(item, path, _QUEUE_KEYS, ("sid", "name"))
-            if queue is None:
-                continue
+        for path, queue in self.entries(body, "queues", _QUEUE_KEYS):
             sid = self.sid(queue.get("sid"), f"{path}.sid", QUEUE_SID, "TaskQueue", "WQ")
             name = self.string(queue.get("name"), f"{path}.name", "queue name")
             target = queue.get("target_workers", "1==1")
@@ -214,23 +220,15 @@ class _Checker(Collector):
                 queues.append(Queue(sid, name, target))
         workers: list[Worker] = []
         worker_sids: dict[str, str] = {}
-        for index, item in enumerate(self.listing(body.get("workers", []), "workspace.workers", "workers")):
-            path = f"workspace.workers[{index}]"
-            worker = self.mapping(item, path, _WORKER_KEYS, ("sid", "name"))
-            if worker is None:
-                continue
+        for path, worker in self.entries(body, "workers", _WORKER_KEYS):
             sid = self.sid(worker.get("sid"), f"{path}.sid", WORKER_SID, "worker", "WK")
             name = self.string(worker.get("name"), f"{path}.name", "worker name")
-            attributes = worker.get("attributes", {})
-            if not isinstance(attributes, Mapping):
-                self.problem(
-                    f"{path}.attributes",
-                    f"expected an object, found {shown(attributes)}",
-                    "write attributes as a YAML mapping, e.g. {skills: [sales]}",
-                )
-                attributes = None
-            elif not self.attributes_fit(attributes, f"{path}.attributes", "worker"):
-                attributes = None
+            attributes = self.attributes(
+                worker.get("attributes", {}),
+                f"{path}.attributes",
+                "worker",
+                "write attributes: {skills: [sales]}",
+            )
             available = worker.get("available", True)
             if not isinstance(available, bool):
                 self.problem(
@@ -250,17 +248,20 @@ class _Checker(Collector):
                 workers.append(Worker(sid, name, dict(attributes), available))
         return Workspace(queues, workers)
 
-    def attributes_fit(self, attributes: Mapping[str, Any], path: str, what: str) -> bool:
-        """TaskRouter stores at most 4,096 characters of attributes (as JSON) per task or worker."""
-        size = len(json.dumps(attributes, separators=(",", ":"), default=str))
+    def attributes(self, value: Any, path: str, what: str, hint: str) -> dict[str, Any] | None:
+        """A task's or worker's attributes: an object of at most 4,096 characters as JSON (TaskRouter)."""
+        if not isinstance(value, Mapping):
+            self.problem(path, f"expected an object of {what} attributes, found {shown(value)}", hint)
+            return None
+        size = len(json.dumps(value, separators=(",", ":"), default=str))
         if size > MAX_ATTRIBUTES_CHARS:
             self.problem(
                 path,
                 f"{what} attributes are {size} characters as JSON, over TaskRouter's {MAX_ATTRIBUTES_CHARS}",
                 f"keep the {what}'s attributes under {MAX_ATTRIBUTES_CHARS} characters",
             )
-            return False
-        return True
+            return None
+        return dict(value)
 
     def expression(self, text: Any, path: str, context: str) -> bool:
         if not isinstance(text, str):
@@ -291,16 +292,9 @@ class _Checker(Collector):
                     f"duplicate scenario name {name!r} (also {names[name]})",
                     "give every scenario a distinct name",
                 )
-            task = body.get("task", {})
-            if not isinstance(task, Mapping):
-                self.problem(
-                    f"{path}.task",
-                    f"expected an object of task attributes, found {shown(task)}",
-                    "write task: {attribute: value, ...}",
-                )
-                task = None
-            elif not self.attributes_fit(task, f"{path}.task", "task"):
-                task = None
+            task = self.attributes(
+                body.get("task", {}), f"{path}.task", "task", "write task: {attribute: value, ...}"
+            )
             expect = self.expect(body.get("expect", {}), f"{path}.expect")
             if name and name not in names and task is not None and expect is not None:
                 names[name] = path

@@ -169,9 +169,7 @@ class Router:
         self._members: dict[str | None, list[_WorkerEntry]] = {}  # per queue, computed on first use
         self._available: dict[str | None, list[_WorkerEntry]] = {}
         self._queue_expressions = {
-            queue.sid: self._expression(
-                queue.target_workers, "queue", f"queues[{queue.sid}].target_workers"
-            )
+            queue.sid: self._expression(queue.target_workers, "queue", f"queues[{queue.sid}].target_workers")
             for queue in workspace.queues
         }
         filters = routing.get("filters") or []
@@ -235,9 +233,7 @@ class Router:
         expression = self._expression(item.get("expression"), "filter", f"{path}.expression")
         targets = item.get("targets")
         if not isinstance(targets, list) or not targets:
-            raise ConfigurationError(
-                f"{path}.targets", "a filter needs at least one target", "add a target"
-            )
+            raise ConfigurationError(f"{path}.targets", "a filter needs at least one target", "add a target")
         built: list[_Target] = []
         previous: _Target | None = None
         elapsed: int | None = 0
@@ -253,17 +249,13 @@ class Router:
             raise ConfigurationError(path, "a target must be an object", "write {queue: WQ...}")
         queue_sid = item.get("queue", inherited)
         if not isinstance(queue_sid, str):
-            raise ConfigurationError(
-                f"{path}.queue", "no queue for this target", "set queue to a WQ SID"
-            )
+            raise ConfigurationError(f"{path}.queue", "no queue for this target", "set queue to a WQ SID")
         timeout = _integer(item.get("timeout"), f"{path}.timeout")
         priority = _integer(item.get("priority"), f"{path}.priority")
         text = item.get("expression")
         expression = None if text is None else self._expression(text, "target", f"{path}.expression")
         skip_text = item.get("skip_if")
-        skip_if = (
-            None if skip_text is None else self._expression(skip_text, "skip_if", f"{path}.skip_if")
-        )
+        skip_if = None if skip_text is None else self._expression(skip_text, "skip_if", f"{path}.skip_if")
         known = [key for key in _KNOWN_WORKER_KEYS if item.get(key) is not None]
         if len(known) > 1:
             raise ConfigurationError(
@@ -286,9 +278,7 @@ class Router:
             try:
                 order_by = parse_order_by(order_text)
             except ExpressionError as error:
-                raise ConfigurationError(
-                    f"{path}.order_by", str(error), "e.g. worker.level DESC"
-                ) from None
+                raise ConfigurationError(f"{path}.order_by", str(error), "e.g. worker.level DESC") from None
         cumulative = None if elapsed is None or timeout is None else elapsed + timeout
         queue = self._queues.get(queue_sid)
         step = Step(
@@ -342,9 +332,7 @@ class Router:
     def _eligible(
         self, target: _Target, task_attributes: Mapping[str, Any], bindings: Mapping[str, Any]
     ) -> list[str]:
-        candidates = [
-            worker for worker in self._queue_members(target.step.queue_sid) if worker.available
-        ]
+        candidates = [worker for worker in self._queue_members(target.step.queue_sid) if worker.available]
         if target.known_worker is not None:
             wanted = target.known_worker(task_attributes)
             index = self._by_sid if target.known_by == "sid" else self._by_name

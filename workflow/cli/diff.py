@@ -53,12 +53,15 @@ HELP = (
 def diff_command(
     old: Annotated[Path | None, typer.Argument(help="The old workflow configuration (JSON).")] = None,
     new: Annotated[Path | None, typer.Argument(help="The new workflow configuration (JSON).")] = None,
-    output_format: Annotated[Format, typer.Option("--format", help="text for a terminal, markdown for a PR.")]
-    = Format.text,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="text for a terminal, markdown for a PR.")
+    ] = Format.text,
     scenarios: Annotated[
         Path | None,
-        typer.Option(help="Scenario file: adds a table of routing outcomes before/after, changed rows first, "
-                     "and names queues by its workspace."),
+        typer.Option(
+            help="Scenario file: adds a table of routing outcomes before/after, changed rows first, "
+            "and names queues by its workspace."
+        ),
     ] = None,
     stack: Annotated[
         str | None,
@@ -71,8 +74,10 @@ def diff_command(
     ] = None,
     queue_sids: Annotated[
         Path | None,
-        typer.Option(help="JSON object queue name -> WQ SID: used to render --stack sides, and to show "
-                     "queue names next to SIDs."),
+        typer.Option(
+            help="JSON object queue name -> WQ SID: used to render --stack sides, and to show "
+            "queue names next to SIDs."
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
@@ -85,11 +90,17 @@ def diff_command(
         scenario_file = load_scenarios(scenarios) if scenarios is not None else None
         if stack is not None:
             if old is not None or new is not None:
-                raise _usage("OLD/NEW", "give either two JSON files or --stack with --base, not both",
-                             "drop the files or drop --stack")
+                raise _usage(
+                    "OLD/NEW",
+                    "give either two JSON files or --stack with --base, not both",
+                    "drop the files or drop --stack",
+                )
             if base is None:
-                raise _usage("--base", "--stack needs the git revision to compare against",
-                             "add --base origin/main (or any commit)")
+                raise _usage(
+                    "--base",
+                    "--stack needs the git revision to compare against",
+                    "add --base origin/main (or any commit)",
+                )
             if sids is None and scenario_file is not None:
                 # Route with the scenario workspace's queues: render both sides with its SIDs.
                 sids = {queue.name: queue.sid for queue in scenario_file.workspace.queues}
@@ -102,16 +113,21 @@ def diff_command(
             old_text = _stack_text_at(stack, base, "--base")
             new_text = _stack_text_at(stack, head, "--head")
             if old_text is None and new_text is None:
-                raise _input(f"Pulumi.{stack}.yaml",
-                             f"no stack {stack!r}: the file is neither at {base} nor in "
-                             f"{'the working tree' if head is None else head}",
-                             "check the stack name (Pulumi.<stack>.yaml) and the revisions")
+                raise _input(
+                    f"Pulumi.{stack}.yaml",
+                    f"no stack {stack!r}: the file is neither at {base} nor in "
+                    f"{'the working tree' if head is None else head}",
+                    "check the stack name (Pulumi.<stack>.yaml) and the revisions",
+                )
             old_document = _render_side(stack, old_text, old_label, sids, "old")
             new_document = _render_side(stack, new_text, new_label, sids, "new")
         else:
             if old is None or new is None:
-                raise _usage("OLD/NEW", "two workflow files are needed",
-                             "run `chat-transfer diff OLD.json NEW.json` or use --stack NAME --base REV")
+                raise _usage(
+                    "OLD/NEW",
+                    "two workflow files are needed",
+                    "run `chat-transfer diff OLD.json NEW.json` or use --stack NAME --base REV",
+                )
             if base is not None or head is not None:
                 raise _usage("--base", "--base/--head only apply with --stack", "add --stack NAME")
             old_label, new_label = str(old), str(new)
@@ -135,9 +151,11 @@ def diff_command(
         problems = error.problems
         if scenario_sids:
             problems = [
-                replace(problem,
-                        hint=f"add the queue to workspace.queues in {scenarios}, or pass --queue-sids")
-                if "queue_sids[" in problem.path else problem
+                replace(
+                    problem, hint=f"add the queue to workspace.queues in {scenarios}, or pass --queue-sids"
+                )
+                if "queue_sids[" in problem.path
+                else problem
                 for problem in problems
             ]
         for line in summarize(problems):
@@ -197,8 +215,11 @@ def _input(where: str, message: str, hint: str) -> InputError:
 def _read_workflow(path: Path) -> dict[str, Any]:
     document = read_json_file(path, "workflow configuration")
     if not isinstance(document, dict) or not isinstance(document.get("task_routing"), dict):
-        raise _usage(f"{path}: $.task_routing", "not a workflow configuration (no task_routing object)",
-                     "pass the workflow's Configuration JSON, e.g. the output of `chat-transfer render`")
+        raise _usage(
+            f"{path}: $.task_routing",
+            "not a workflow configuration (no task_routing object)",
+            "pass the workflow's Configuration JSON, e.g. the output of `chat-transfer render`",
+        )
     return document
 
 
@@ -207,8 +228,11 @@ def _read_queue_sids(path: Path) -> dict[str, str]:
     if not isinstance(mapping, dict) or not all(
         isinstance(name, str) and isinstance(sid, str) for name, sid in mapping.items()
     ):
-        raise _usage(f"{path}: $", "expected a JSON object mapping queue name to WQ SID",
-                     'write it as {"Sales": "WQ…", "Everyone": "WQ…"}')
+        raise _usage(
+            f"{path}: $",
+            "expected a JSON object mapping queue name to WQ SID",
+            'write it as {"Sales": "WQ…", "Everyone": "WQ…"}',
+        )
     return mapping
 
 
@@ -246,22 +270,35 @@ def _on_side(problem: Problem, where: str) -> Problem:
 def _git_show(revision: str, file_name: str, option: str) -> str | None:
     """The file's text at a revision (path relative to the current directory), None if absent there."""
     try:
-        verify = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
-                                capture_output=True, text=True)
+        verify = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
+            capture_output=True,
+            text=True,
+        )
     except OSError as error:
-        raise _input(option, f"cannot run git: {error.strerror or error}",
-                     "install git, or diff two JSON files") from None
+        raise _input(
+            option, f"cannot run git: {error.strerror or error}", "install git, or diff two JSON files"
+        ) from None
     if verify.returncode != 0:
-        raise _input(option, f"git does not know the revision {revision!r}",
-                     "fetch it first (e.g. `git fetch origin main`) or pass a commit SHA")
+        raise _input(
+            option,
+            f"git does not know the revision {revision!r}",
+            "fetch it first (e.g. `git fetch origin main`) or pass a commit SHA",
+        )
     shown = subprocess.run(["git", "show", f"{revision}:./{file_name}"], capture_output=True)
     if shown.returncode != 0:
         return None
     if len(shown.stdout) > MAX_FILE_BYTES:
-        raise _input(f"{revision}:{file_name}", f"the stack config is over the {MAX_FILE_BYTES}-byte limit",
-                     f"keep it under {MAX_FILE_BYTES} bytes")
+        raise _input(
+            f"{revision}:{file_name}",
+            f"the stack config is over the {MAX_FILE_BYTES}-byte limit",
+            f"keep it under {MAX_FILE_BYTES} bytes",
+        )
     try:
         return shown.stdout.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise _input(f"{revision}:{file_name}", f"the stack config is not UTF-8 text (bad byte at offset "
-                     f"{error.start})", "save it as UTF-8") from None
+        raise _input(
+            f"{revision}:{file_name}",
+            f"the stack config is not UTF-8 text (bad byte at offset {error.start})",
+            "save it as UTF-8",
+        ) from None

@@ -82,9 +82,7 @@ def _bad_character(text: str, pos: int) -> ExpressionError:
     if char == "=":
         return ExpressionError("'=' is not an operator: use '=='", column, text)
     if char == "-":
-        return ExpressionError(
-            "hyphens are not supported in expressions: rename the attribute", column, text
-        )
+        return ExpressionError("hyphens are not supported in expressions: rename the attribute", column, text)
     if char == "!":
         return ExpressionError("'!' alone is not an operator: use '!=' or NOT IN", column, text)
     if char == "&" or char == "|":
@@ -156,9 +154,7 @@ def _unexpected(text: str, pos: int, found_type: str) -> ExpressionError:
             operator_seen = True
             break
     if not operator_seen:
-        return error(
-            f"expected an operator ({_OPERATOR_LIST}) after {_describe(previous)}, found {found}"
-        )
+        return error(f"expected an operator ({_OPERATOR_LIST}) after {_describe(previous)}, found {found}")
     open_parens = sum(t.type == "_LPAR" for t in before) - sum(t.type == "_RPAR" for t in before)
     if found_type == "_RPAR" and open_parens <= 0:
         return error("unbalanced ')': remove it or add the matching '('")
