@@ -4,16 +4,16 @@ deterministic. The shape is the seed's Chat Transfer workflow (DESIGN.md "The wo
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from workflow.problems import Problem, ProblemsError
 from workflow.spec import ChatTransferSpec, TransferQueue, queue_name_problem, quote_literal
+from workflow.twilio_limits import QUEUE_SID
 
 # `<` is not hex, so a placeholder can never pass the WQ SID pattern and be deployed by mistake.
 PLACEHOLDER_PREFIX = "WQ<placeholder:"
-QUEUE_SID_PATTERN = re.compile(r"^WQ[0-9a-fA-F]{32}$")
+QUEUE_SID_PATTERN = QUEUE_SID  # the name callers know; the pattern lives in twilio_limits
 WORKER_FILTER_NAME = "Assign to Worker"
 QUEUE_FILTER_PREFIX = "Assign To Queue - "
 
