@@ -396,14 +396,15 @@ def spec_from_config(values: Mapping[str, Any], stack: str) -> ChatTransferSpec:
     check_value(dict(values), f"{NAMESPACE}:")
     size = len(json.dumps(values, default=str))
     if size > MAX_CONFIG_BYTES:
+        sizes = {str(key): len(json.dumps(value, default=str)) for key, value in values.items()}
+        biggest = max(sizes, key=sizes.__getitem__)
         raise ProblemsError(
             [
                 Problem(
-                    f"{NAMESPACE}:",
-                    f"the chat-transfer config is {size} bytes, over the {MAX_CONFIG_BYTES} "
-                    "the Pulumi engine "
-                    "can hand to the program",
-                    "list fewer or shorter transferQueues",
+                    f"{NAMESPACE}:{biggest}",
+                    f"the chat-transfer config is {size} bytes ({sizes[biggest]} of them in {biggest}), over "
+                    f"the {MAX_CONFIG_BYTES} the Pulumi engine can hand to the program",
+                    f"shorten {biggest}",
                 )
             ]
         )

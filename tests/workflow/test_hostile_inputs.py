@@ -291,7 +291,8 @@ def test_stack_config_too_big_for_the_engine():
     with pytest.raises(ProblemsError) as caught:
         spec_from_config(values, "dev")
     (line,) = str(caught.value).splitlines()
-    assert "bytes, over the 126976 the Pulumi engine can hand to the program" in line
+    assert line.startswith("chat-transfer:transferQueues: the chat-transfer config is ")
+    assert "of them in transferQueues), over the 126976 the Pulumi engine can hand to the program" in line
 
 
 # -- render: the stack file ----------------------------------------------------------------------------
@@ -435,3 +436,15 @@ def test_thousands_of_unknown_queues_are_summarised(tmp_path):
     lines = result.stdout.splitlines()
     assert len(lines) == 21, len(lines)
     assert lines[-1].startswith("… and 3480 more of the same kind (CT401: queue WQ")
+
+
+def test_render_a_900_kb_stack_config_names_the_key(project):
+    queues = "".join(f"    - Queue {index:06d} {'x' * 40}\n" for index in range(16_000))
+    (project / "Pulumi.dev.yaml").write_text("config:\n  chat-transfer:transferQueues:\n" + queues)
+    assert (project / "Pulumi.dev.yaml").stat().st_size > 900_000
+    one_line(
+        invoke("render", "--stack", "dev", "--project-dir", str(project)),
+        1,
+        "chat-transfer:transferQueues: the chat-transfer config is",
+        "the Pulumi engine can hand to the program",
+    )
