@@ -176,21 +176,53 @@ def _walk(value: Any) -> Iterator[tuple[list[Any], Any]]:
             stack.extend(([*path, index], child) for index, child in reversed(list(enumerate(item))))
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
 def check_value(value: Any, where: str, max_depth: int = MAX_DEPTH) -> None:
-    """Depth bound, duplicate keys and finite numbers of an already-parsed value (JSON, YAML, or a dict
-    the Pulumi program hands over)."""
+    """What every reader guarantees of a parsed value (JSON, YAML, or a dict the Pulumi program hands
+    over): JSON types only, string keys, text that is valid Unicode, finite numbers, no duplicate key,
+    nested at most `max_depth` levels."""
     for path, item in _walk(value):
         if len(path) > max_depth:
             raise _too_deep(where, json_path(path[:max_depth]), max_depth)
-        if isinstance(item, _Pairs):
-            key = item.duplicates[0]
-            raise _fail(
-                _at(where, [*path, key]),
-                f"duplicate key {key!r}",
-                "keep one entry per key: readers disagree on which one wins",
-            )
-        if isinstance(item, float) and not math.isfinite(item):
+        if isinstance(item, dict):
+            if isinstance(item, _Pairs):
+                key = item.duplicates[0]
+                raise _fail(
+                    _at(where, [*path, key]),
+                    f"duplicate key {key!r}",
+                    "keep one entry per key: readers disagree on which one wins",
+                )
+            for key in item:
+                if not isinstance(key, str):
+                    raise _fail(
+                        _at(where, path),
+                        f"key {str(key)[:40]!r} is a {type(key).__name__}, not text",
+                        "quote the key: JSON keys are strings",
+                    )
+                _check_text(key, where, path)
+        elif isinstance(item, str):
+            _check_text(item, where, path)
+        elif isinstance(item, float) and not math.isfinite(item):
             raise _fail(_at(where, path), f"{item} is not a finite number", "write an ordinary number")
+        elif not isinstance(item, (list, tuple, *_JSON_SCALARS)):
+            raise _fail(
+                _at(where, path),
+                f"is a {type(item).__name__}, which JSON cannot hold",
+                "quote it as a string, or write a number, true/false, null, a list or an object",
+            )
+
+
+def _check_text(text: str, where: str, path: list[Any]) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise _fail(
+            _at(where, path),
+            f"text holds a lone surrogate (\\u{ord(text[error.start]):04x}), which is not Unicode",
+            "remove the \\ud800-\\udfff escape, or write the character it pairs with",
+        ) from None
 
 
 def _at(where: str, path: list[Any]) -> str:

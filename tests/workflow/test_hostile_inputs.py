@@ -187,6 +187,33 @@ def test_simulate_queue_sid_given_as_worker_sid(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("task", "fragment"),
+    [
+        ("{created: 2001-12-14}", "$.scenarios[0].task.created: is a date, which JSON cannot hold"),
+        ("{2001-01-01: x}", "key '2001-01-01' is a date, not text"),
+        ("{1: x}", "key '1' is a int, not text"),
+        ("!!set {a, b}", "$.scenarios[0].task: is a set"),
+        ("{x: .inf}", "inf is not a finite number"),
+        ("{x: !!binary aGVsbG8=}", "is a bytes"),
+    ],
+)
+def test_simulate_scenario_values_json_cannot_hold(tmp_path, task, fragment):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        f"workspace: {{queues: []}}\nscenarios: [{{name: a, task: {task}, expect: {{queue: x}}}}]\n"
+    )
+    one_line(invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(path)), 2, fragment)
+
+
+@pytest.mark.parametrize("command", ["validate", "diff"])
+def test_lone_surrogate_in_json_text(tmp_path, command):
+    path = tmp_path / "s.json"
+    path.write_text('{"task_routing": {"filters": [{"expression": "a == \'\\ud800\'", "targets": []}]}}')
+    args = [command, str(path)] if command == "validate" else [command, str(FIXTURE), str(path)]
+    one_line(invoke(*args), 2, "$.task_routing.filters[0].expression", "lone surrogate")
+
+
 def test_simulate_missing_scenario_file(tmp_path):
     one_line(
         invoke("simulate", "--workflow", str(FIXTURE), "--scenarios", str(tmp_path / "nope.yaml")),
