@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -65,6 +66,20 @@ def read_text(
         raise _fail(
             where, f"the {what} is not UTF-8 text (bad byte at offset {error.start})", "save it as UTF-8"
         ) from None
+
+
+# Pulumi stack names: letters, digits, `-`, `_` and `.` (an organisation/project prefix is not a file).
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+
+def check_stack_name(stack: str, option: str = "--stack") -> None:
+    """A stack name that can name a `Pulumi.<stack>.yaml` beside the project, nothing else (no `../`)."""
+    if not _STACK_NAME.fullmatch(stack) or stack in (".", ".."):
+        raise _fail(
+            option,
+            f"{stack[:40]!r} is not a stack name",
+            "use the stack's name as in Pulumi.<stack>.yaml: letters, digits, '-', '_', '.'",
+        )
 
 
 def write_text(path: Path | str, text: str, what: str = "output") -> None:

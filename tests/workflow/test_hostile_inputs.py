@@ -475,3 +475,45 @@ def test_render_a_900_kb_stack_config_names_the_key(project):
         "chat-transfer:transferQueues: the chat-transfer config is",
         "the Pulumi engine can hand to the program",
     )
+
+
+@pytest.mark.parametrize("stack", ["../etc/passwd", "", "a/b", ".."])
+def test_diff_and_render_refuse_a_path_as_stack_name(repo, stack):
+    one_line(invoke("diff", "--stack", stack, "--base", "HEAD"), 2, "--stack", "is not a stack name")
+    one_line(invoke("render", "--stack", stack), 2, "--stack", "is not a stack name")
+
+
+def test_diff_stack_outside_a_git_repository(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    one_line(invoke("diff", "--stack", "dev", "--base", "HEAD"), 2, "not in a git repository")
+
+
+def test_real_entry_point_answers_hostile_input_with_one_line(tmp_path):
+    """The same answers from the installed console script in its own process (real recursion limit)."""
+    import sys
+
+    deep = tmp_path / "deep.json"
+    deep.write_text(deep_json())
+    deep_scenarios = tmp_path / "deep.yaml"
+    deep_scenarios.write_text(deep_yaml())
+    runs = [
+        (["validate", str(deep)], "nested more than 64"),
+        (["simulate", "--workflow", str(FIXTURE), "--scenarios", str(deep_scenarios)], "nested more than 64"),
+        (["eval-expression", "1 == 1", "--task", "[" * DEEP + "]" * DEEP], "nested more than 64"),
+        (
+            ["diff", str(FIXTURE), str(FIXTURE), "-o", str(tmp_path / "missing-dir" / "x.md")],
+            "does not exist",
+        ),
+    ]
+    for args, fragment in runs:
+        done = subprocess.run(
+            [sys.executable, "-c", "from workflow.cli import main; main()", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert done.returncode == 2, (args[0], done.stderr[-500:])
+        assert "Traceback" not in done.stderr and done.stdout == ""
+        (line,) = [line for line in done.stderr.splitlines() if "(fix: " in line]
+        assert fragment in line, line

@@ -15,7 +15,7 @@ from workflow.cli import app
 from workflow.cli.common import read_json_file
 from workflow.cli.render import replace_placeholders
 from workflow.diff import diff_workflows, format_markdown, format_text, routing_outcomes
-from workflow.inputs import MAX_FILE_BYTES, read_text, write_text
+from workflow.inputs import MAX_FILE_BYTES, check_stack_name, read_text, write_text
 from workflow.loader import spec_from_stack_text
 from workflow.problems import InputError, Problem, ProblemsError, summarize
 from workflow.render import render
@@ -89,6 +89,7 @@ def diff_command(
         sids = _read_queue_sids(queue_sids) if queue_sids else None
         scenario_file = load_scenarios(scenarios) if scenarios is not None else None
         if stack is not None:
+            check_stack_name(stack)
             if old is not None or new is not None:
                 raise _usage(
                     "OLD/NEW",
@@ -279,6 +280,13 @@ def _git_show(revision: str, file_name: str, option: str) -> str | None:
         raise _input(
             option, f"cannot run git: {error.strerror or error}", "install git, or diff two JSON files"
         ) from None
+    inside = subprocess.run(["git", "rev-parse", "--git-dir"], capture_output=True, text=True)
+    if inside.returncode != 0:
+        raise _input(
+            option,
+            "the current directory is not in a git repository",
+            "run diff --stack from the project's clone, or diff two JSON files",
+        )
     if verify.returncode != 0:
         raise _input(
             option,

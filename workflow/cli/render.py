@@ -18,7 +18,7 @@ import typer
 
 from workflow.cli import app
 from workflow.cli.common import EXIT_BAD_INPUT, EXIT_FINDINGS, answered, fail, read_json_file
-from workflow.inputs import write_text
+from workflow.inputs import check_stack_name, write_text
 from workflow.loader import load_stack_file
 from workflow.problems import Problem, ProblemsError
 from workflow.render import PLACEHOLDER_PREFIX, render, to_json
@@ -100,6 +100,8 @@ def render_command(
     ] = Path("."),
 ) -> None:
     """Render the Chat Transfer workflow configuration from the stack config."""
+    with answered(EXIT_BAD_INPUT):
+        check_stack_name(stack)
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     with answered(EXIT_FINDINGS):
         spec = load_stack_file(stack_file, stack)
