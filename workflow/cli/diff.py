@@ -46,8 +46,10 @@ HELP = (
     help=HELP,
     epilog=(
         "Exit status: 0 the diff was printed (with or without changes); 1 with --scenarios, at least one "
-        "scenario routes differently (filter, queue or eligible workers); 2 bad input (unreadable or "
-        "invalid file, unknown revision)."
+        "scenario routes differently (filter, queue or eligible workers); 2 bad input (a file that "
+        "cannot be read or is too big or deep, a side that does not validate, an unknown stack or "
+        "revision, an -o that cannot be written). With --scenarios, a warning on stderr names the "
+        "workflows' queues that no scenario workspace knows."
     ),
 )
 def diff_command(
