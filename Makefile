@@ -26,7 +26,7 @@ help:
 	@echo "make local-up    sandbox (port SANDBOX_PORT, default 4010) + pulumi up of the local stack"
 	@echo "make local-down  destroy the local stack, stop the sandbox"
 	@echo "make test        every suite (Python and Node), including the real engine"
-	@echo "make lint        ruff check and node --check of functions/"
+	@echo "make lint        ruff check, mypy --strict of workflow/, node --check of functions/"
 	@echo "make bench       benchmarks (python -m bench)"
 	@echo "make setup       only the set-up: .venv, npm ci, Pulumi CLI"
 	@echo "make pulumi      only the Pulumi CLI (.tools/bin)"
@@ -61,5 +61,6 @@ bench: setup
 
 lint: venv
 	.venv/bin/ruff check .
+	.venv/bin/mypy --strict workflow
 	@find functions -name '*.js' -not -path '*/node_modules/*' -print0 | xargs -0 -r -n1 node --check
 	@echo "lint ok"

@@ -124,13 +124,18 @@ def diff_workflows(
     new_filters = _filters(new_routing)
 
     filter_changes = _diff_filters(old_filters, new_filters)
-    default_change = _diff_target(0, old_routing.get("default_filter", MISSING),
-                                  new_routing.get("default_filter", MISSING))
+    default_change = _diff_target(
+        0, old_routing.get("default_filter", MISSING), new_routing.get("default_filter", MISSING)
+    )
 
     other: list[ValueChange] = []
     _diff_values("$", _without(old, "task_routing"), _without(new, "task_routing"), other)
-    _diff_values("$.task_routing", _without(old_routing, "filters", "default_filter"),
-                 _without(new_routing, "filters", "default_filter"), other)
+    _diff_values(
+        "$.task_routing",
+        _without(old_routing, "filters", "default_filter"),
+        _without(new_routing, "filters", "default_filter"),
+        other,
+    )
     return WorkflowDiff(
         filters=tuple(filter_changes),
         default_filter=default_change,
@@ -168,9 +173,7 @@ def _pairing_key(item: Mapping[str, Any]) -> tuple[str, str]:
     return ("expression", json.dumps(item.get("expression"), sort_keys=True))
 
 
-def _pair_filters(
-    old: list[Mapping[str, Any]], new: list[Mapping[str, Any]]
-) -> list[tuple[int, int]]:
+def _pair_filters(old: list[Mapping[str, Any]], new: list[Mapping[str, Any]]) -> list[tuple[int, int]]:
     """Pairs (old index, new index); duplicates of a key pair up in order of appearance."""
     unclaimed: dict[tuple[str, str], list[int]] = {}
     for index, item in enumerate(new):
@@ -206,9 +209,7 @@ def _stable_pairs(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
     return stable
 
 
-def _diff_filters(
-    old: list[Mapping[str, Any]], new: list[Mapping[str, Any]]
-) -> list[FilterChange]:
+def _diff_filters(old: list[Mapping[str, Any]], new: list[Mapping[str, Any]]) -> list[FilterChange]:
     pairs = _pair_filters(old, new)
     stable = _stable_pairs(pairs)
     paired_old = {old_index for old_index, _ in pairs}
@@ -225,12 +226,21 @@ def _diff_filters(
         target_changes = _diff_targets(before.get("targets"), after.get("targets"))
         moved = (old_index, new_index) not in stable
         if moved or value_changes or target_changes:
-            changes.append(FilterChange(
-                name=filter_label(after), kind="changed", old_index=old_index, new_index=new_index,
-                moved=moved, changes=tuple(value_changes), targets=tuple(target_changes),
-                now_after=filter_label(new[new_index - 1]) if moved and new_index > 0 else None,
-                now_before=filter_label(new[new_index + 1]) if moved and new_index + 1 < len(new) else None,
-            ))
+            changes.append(
+                FilterChange(
+                    name=filter_label(after),
+                    kind="changed",
+                    old_index=old_index,
+                    new_index=new_index,
+                    moved=moved,
+                    changes=tuple(value_changes),
+                    targets=tuple(target_changes),
+                    now_after=filter_label(new[new_index - 1]) if moved and new_index > 0 else None,
+                    now_before=filter_label(new[new_index + 1])
+                    if moved and new_index + 1 < len(new)
+                    else None,
+                )
+            )
     for index, item in enumerate(old):
         if index not in paired_old:
             changes.append(FilterChange(filter_label(item), "removed", index, None, filter=item))
@@ -263,8 +273,11 @@ def _diff_target(index: int, before: Any, after: Any) -> TargetChange | None:
     if after is MISSING:
         return TargetChange(index, "removed", target=_mapping(before) or {"value": before})
     if not (isinstance(before, Mapping) and isinstance(after, Mapping)):
-        return None if _same(before, after) else TargetChange(
-            index, "changed", (ValueChange("value", before, after),))
+        return (
+            None
+            if _same(before, after)
+            else TargetChange(index, "changed", (ValueChange("value", before, after),))
+        )
     changes = tuple(
         ValueChange(key, before.get(key, MISSING), after.get(key, MISSING))
         for key in _ordered_keys(before, after)
@@ -491,8 +504,10 @@ def format_text(diff: WorkflowDiff) -> str:
         lines += ["", _routing_heading(diff.routing)]
         for outcome in _ordered_outcomes(diff.routing):
             if outcome.changed:
-                lines.append(f'* "{outcome.scenario}": {_outcome_text(outcome.before, style)} '
-                             f"⇒ {_outcome_text(outcome.after, style)}")
+                lines.append(
+                    f'* "{outcome.scenario}": {_outcome_text(outcome.before, style)} '
+                    f"⇒ {_outcome_text(outcome.after, style)}"
+                )
             else:
                 lines.append(f'  "{outcome.scenario}": unchanged, {_outcome_text(outcome.after, style)}')
     return "\n".join(lines) + "\n"
@@ -520,6 +535,8 @@ def format_markdown(diff: WorkflowDiff) -> str:
         for outcome in _ordered_outcomes(diff.routing):
             scenario = style.plain(outcome.scenario)
             scenario = f"**{scenario}** (changed)" if outcome.changed else scenario
-            lines.append(f"| {scenario} | {_outcome_text(outcome.before, style)} | "
-                         f"{_outcome_text(outcome.after, style)} |")
+            lines.append(
+                f"| {scenario} | {_outcome_text(outcome.before, style)} | "
+                f"{_outcome_text(outcome.after, style)} |"
+            )
     return "\n".join(lines) + "\n"

@@ -4,16 +4,16 @@ deterministic. The shape is the seed's Chat Transfer workflow (DESIGN.md "The wo
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from workflow.problems import Problem, ProblemsError
 from workflow.spec import ChatTransferSpec, TransferQueue, queue_name_problem, quote_literal
+from workflow.twilio_limits import QUEUE_SID
 
 # `<` is not hex, so a placeholder can never pass the WQ SID pattern and be deployed by mistake.
 PLACEHOLDER_PREFIX = "WQ<placeholder:"
-QUEUE_SID_PATTERN = re.compile(r"^WQ[0-9a-fA-F]{32}$")
+QUEUE_SID_PATTERN = QUEUE_SID  # the name callers know; the pattern lives in twilio_limits
 WORKER_FILTER_NAME = "Assign to Worker"
 QUEUE_FILTER_PREFIX = "Assign To Queue - "
 
@@ -106,7 +106,7 @@ def _queue_filter(spec: ChatTransferSpec, queue: TransferQueue, sids: Mapping[st
     }
 
 
-def render(spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> dict:
+def render(spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> dict[str, Any]:
     """The configuration document. `queue_sids=None` renders placeholders (see PLACEHOLDER_PREFIX).
     Raises ProblemsError for a queue name that cannot be quoted or a SID missing from the map."""
     sids = _resolve(spec, queue_sids)
@@ -138,7 +138,7 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def to_json(document: dict) -> str:
+def to_json(document: dict[str, Any]) -> str:
     """Canonical text: declared list order, fixed key order, 2-space indent, trailing newline."""
     return json.dumps(_canonical(document), indent=2, ensure_ascii=False) + "\n"
 

@@ -7,16 +7,18 @@ An `expect` checks only the keys it gives; `filter: null` / `queue: null` mean "
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from workflow.expressions import ExpressionError, parse
-from workflow.problems import Problem, ProblemsError
+from workflow.inputs import check_value, load_yaml, read_text
+from workflow.problems import Collector, ProblemsError, shown
 from workflow.simulate import Queue, Router, Routing, Step, Worker, Workspace
+from workflow.twilio_limits import MAX_ATTRIBUTES_CHARS, QUEUE_SID, WORKER_SID, sid_kind
 
 _TOP_KEYS = ("workspace", "scenarios")
 _WORKSPACE_KEYS = ("queues", "workers")
@@ -29,8 +31,8 @@ _EXPECT_KEYS = ("filter", "queue", "workers")
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    task: dict
-    expect: dict  # only the keys the file gives: filter, queue, workers
+    task: dict[str, Any]
+    expect: dict[str, Any]  # only the keys the file gives: filter, queue, workers
 
 
 @dataclass(frozen=True)
@@ -51,26 +53,13 @@ class ScenarioResult:
 def load_scenarios(path: str | Path) -> ScenarioFile:
     """Read and check a scenario file; raise ProblemsError listing every problem."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ProblemsError(
-            [Problem(source, f"cannot read: {error.strerror or error}", "check the path")]
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(error, "problem", None) or "invalid YAML"
-        raise ProblemsError(
-            [Problem(source, f"not valid YAML{where}: {reason}", "fix the YAML syntax")]
-        ) from None
+    data = load_yaml(read_text(path, "scenario file"), source)
     return scenarios_from_data(data, source)
 
 
 def scenarios_from_data(data: Any, source: str = "<scenarios>") -> ScenarioFile:
     """Check already-parsed scenario data (what load_scenarios does after reading YAML)."""
+    check_value(data, source)
     checker = _Checker(source)
     workspace, scenarios = checker.file(data)
     if checker.problems:
@@ -144,27 +133,38 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-class _Checker:
+class _Checker(Collector):
     def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
+        super().__init__(f"{source}:")
 
     def problem(self, path: str, message: str, hint: str) -> None:
-        self.problems.append(Problem(f"{self.source}:{path}" if path else self.source, message, hint))
+        self.add(path, message, hint)
+
+    def sid(self, value: Any, path: str, pattern: re.Pattern[str], what: str, prefix: str) -> str | None:
+        """A SID of the right resource: a WQ… given as a worker's SID is refused with what it is."""
+        sid = self.string(value, path, f"{what} SID")
+        if sid is None:
+            return None
+        if not pattern.match(sid):
+            other = sid_kind(sid)
+            found = f"a {other} SID" if other else shown(sid)
+            self.problem(
+                path,
+                f"expected a {what} SID ({prefix} and 32 hex digits), found {found}",
+                f"write the {what}'s {prefix}… SID",
+            )
+            return None
+        return sid
 
     def mapping(
         self, value: Any, path: str, keys: tuple[str, ...], required: tuple[str, ...]
-    ) -> dict | None:
+    ) -> dict[str, Any] | None:
         if not isinstance(value, Mapping):
-            self.problem(
-                path, f"expected a mapping, found {_kind(value)}", f"write keys {', '.join(keys)}"
-            )
+            self.problem(path, f"expected an object, found {shown(value)}", f"write keys {', '.join(keys)}")
             return None
         for key in value:
             if key not in keys:
-                self.problem(
-                    _join(path, str(key)), f"unknown key {key!r}", f"use one of {', '.join(keys)}"
-                )
+                self.problem(_join(path, str(key)), f"unknown key {key!r}", f"use one of {', '.join(keys)}")
         for key in required:
             if key not in value:
                 self.problem(path, f"missing key {key!r}", f"add {key}")
@@ -173,16 +173,14 @@ class _Checker:
     def string(self, value: Any, path: str, what: str) -> str | None:
         if not isinstance(value, str) or not value:
             self.problem(
-                path, f"{what} must be a non-empty string, found {_kind(value)}", f"write the {what}"
+                path, f"{what} must be a non-empty string, found {shown(value)}", f"write the {what}"
             )
             return None
         return value
 
-    def listing(self, value: Any, path: str, what: str) -> list:
+    def listing(self, value: Any, path: str, what: str) -> list[Any]:
         if not isinstance(value, list):
-            self.problem(
-                path, f"{what} must be a list, found {_kind(value)}", f"write {what} as a YAML list"
-            )
+            self.problem(path, f"{what} must be a list, found {shown(value)}", f"write {what} as a YAML list")
             return []
         return value
 
@@ -192,16 +190,22 @@ class _Checker:
         scenarios = self.scenarios(top.get("scenarios", []))
         return workspace, scenarios
 
+    def entries(
+        self, workspace: Mapping[str, Any], key: str, keys: tuple[str, ...]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(path, body) of every well-formed queue or worker of the workspace; each needs a sid and a name."""
+        for index, item in enumerate(self.listing(workspace.get(key, []), f"workspace.{key}", key)):
+            path = f"workspace.{key}[{index}]"
+            body = self.mapping(item, path, keys, ("sid", "name"))
+            if body is not None:
+                yield path, body
+
     def workspace(self, value: Any) -> Workspace:
         body = self.mapping(value, "workspace", _WORKSPACE_KEYS, ("queues",)) or {}
         queues: list[Queue] = []
         seen: dict[str, str] = {}
-        for index, item in enumerate(self.listing(body.get("queues", []), "workspace.queues", "queues")):
-            path = f"workspace.queues[{index}]"
-            queue = self.mapping(item, path, _QUEUE_KEYS, ("sid", "name"))
-            if queue is None:
-                continue
-            sid = self.string(queue.get("sid"), f"{path}.sid", "queue SID")
+        for path, queue in self.entries(body, "queues", _QUEUE_KEYS):
+            sid = self.sid(queue.get("sid"), f"{path}.sid", QUEUE_SID, "TaskQueue", "WQ")
             name = self.string(queue.get("name"), f"{path}.name", "queue name")
             target = queue.get("target_workers", "1==1")
             if self.expression(target, f"{path}.target_workers", "queue") and sid and name:
@@ -216,28 +220,20 @@ class _Checker:
                 queues.append(Queue(sid, name, target))
         workers: list[Worker] = []
         worker_sids: dict[str, str] = {}
-        for index, item in enumerate(
-            self.listing(body.get("workers", []), "workspace.workers", "workers")
-        ):
-            path = f"workspace.workers[{index}]"
-            worker = self.mapping(item, path, _WORKER_KEYS, ("sid", "name"))
-            if worker is None:
-                continue
-            sid = self.string(worker.get("sid"), f"{path}.sid", "worker SID")
+        for path, worker in self.entries(body, "workers", _WORKER_KEYS):
+            sid = self.sid(worker.get("sid"), f"{path}.sid", WORKER_SID, "worker", "WK")
             name = self.string(worker.get("name"), f"{path}.name", "worker name")
-            attributes = worker.get("attributes", {})
-            if not isinstance(attributes, Mapping):
-                self.problem(
-                    f"{path}.attributes",
-                    f"expected a mapping, found {_kind(attributes)}",
-                    "write attributes as a YAML mapping, e.g. {skills: [sales]}",
-                )
-                attributes = None
+            attributes = self.attributes(
+                worker.get("attributes", {}),
+                f"{path}.attributes",
+                "worker",
+                "write attributes: {skills: [sales]}",
+            )
             available = worker.get("available", True)
             if not isinstance(available, bool):
                 self.problem(
                     f"{path}.available",
-                    f"expected true or false, found {_kind(available)}",
+                    f"expected true or false, found {shown(available)}",
                     "write available: true or available: false",
                 )
                 available = None
@@ -252,11 +248,24 @@ class _Checker:
                 workers.append(Worker(sid, name, dict(attributes), available))
         return Workspace(queues, workers)
 
+    def attributes(self, value: Any, path: str, what: str, hint: str) -> dict[str, Any] | None:
+        """A task's or worker's attributes: an object of at most 4,096 characters as JSON (TaskRouter)."""
+        if not isinstance(value, Mapping):
+            self.problem(path, f"expected an object of {what} attributes, found {shown(value)}", hint)
+            return None
+        size = len(json.dumps(value, separators=(",", ":"), default=str))
+        if size > MAX_ATTRIBUTES_CHARS:
+            self.problem(
+                path,
+                f"{what} attributes are {size} characters as JSON, over TaskRouter's {MAX_ATTRIBUTES_CHARS}",
+                f"keep the {what}'s attributes under {MAX_ATTRIBUTES_CHARS} characters",
+            )
+            return None
+        return dict(value)
+
     def expression(self, text: Any, path: str, context: str) -> bool:
         if not isinstance(text, str):
-            self.problem(
-                path, f"expected an expression string, found {_kind(text)}", "quote the expression"
-            )
+            self.problem(path, f"expected an expression string, found {shown(text)}", "quote the expression")
             return False
         try:
             parse(text, context)
@@ -283,21 +292,16 @@ class _Checker:
                     f"duplicate scenario name {name!r} (also {names[name]})",
                     "give every scenario a distinct name",
                 )
-            task = body.get("task", {})
-            if not isinstance(task, Mapping):
-                self.problem(
-                    f"{path}.task",
-                    f"expected a mapping of task attributes, found {_kind(task)}",
-                    "write task: {attribute: value, ...}",
-                )
-                task = None
+            task = self.attributes(
+                body.get("task", {}), f"{path}.task", "task", "write task: {attribute: value, ...}"
+            )
             expect = self.expect(body.get("expect", {}), f"{path}.expect")
             if name and name not in names and task is not None and expect is not None:
                 names[name] = path
                 scenarios.append(Scenario(name, dict(task), expect))
         return scenarios
 
-    def expect(self, value: Any, path: str) -> dict | None:
+    def expect(self, value: Any, path: str) -> dict[str, Any] | None:
         body = self.mapping(value, path, _EXPECT_KEYS, ())
         if body is None:
             return None
@@ -309,37 +313,27 @@ class _Checker:
             if key in body and body[key] is not None and not isinstance(body[key], str):
                 self.problem(
                     f"{path}.{key}",
-                    f"expected a name or null, found {_kind(body[key])}",
+                    f"expected a name or null, found {shown(body[key])}",
                     f"write the {key} name in quotes, or null",
                 )
                 ok = False
         if "workers" in body:
             workers = body["workers"]
-            if not isinstance(workers, list) or not all(isinstance(sid, str) for sid in workers):
+            if not isinstance(workers, list):
                 self.problem(
                     f"{path}.workers",
-                    f"expected a list of worker SIDs, found {_kind(workers)}",
+                    f"expected a list of worker SIDs, found {shown(workers)}",
                     "write workers: [WK...] (or [] for nobody)",
                 )
                 ok = False
+            else:
+                for index, sid in enumerate(workers):
+                    ok = (
+                        self.sid(sid, f"{path}.workers[{index}]", WORKER_SID, "worker", "WK") is not None
+                        and ok
+                    )
         return body if ok else None
 
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"number {value}"
-    if isinstance(value, str):
-        return f"string {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return type(value).__name__

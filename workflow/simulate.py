@@ -23,6 +23,7 @@ Semantics (twilio-api.md §2.1-2.3, §3):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,7 +38,10 @@ from workflow.expressions import (
     time_variables,
 )
 from workflow.expressions.semantics import walk
+from workflow.twilio_limits import MAX_PRIORITY, MAX_TARGET_TIMEOUT
 
+_DIGITS = re.compile(r"[0-9]{1,12}")
+_INTEGER_LIMITS = {"timeout": MAX_TARGET_TIMEOUT, "priority": MAX_PRIORITY}
 _KNOWN_WORKER_KEYS = {"known_worker_sid": "sid", "known_worker_friendly_name": "friendly_name"}
 
 
@@ -52,7 +56,7 @@ class Queue:
 class Worker:
     sid: str
     name: str
-    attributes: dict = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
     available: bool = True
     activity_name: str | None = None
 
@@ -165,9 +169,7 @@ class Router:
         self._members: dict[str | None, list[_WorkerEntry]] = {}  # per queue, computed on first use
         self._available: dict[str | None, list[_WorkerEntry]] = {}
         self._queue_expressions = {
-            queue.sid: self._expression(
-                queue.target_workers, "queue", f"queues[{queue.sid}].target_workers"
-            )
+            queue.sid: self._expression(queue.target_workers, "queue", f"queues[{queue.sid}].target_workers")
             for queue in workspace.queues
         }
         filters = routing.get("filters") or []
@@ -231,9 +233,7 @@ class Router:
         expression = self._expression(item.get("expression"), "filter", f"{path}.expression")
         targets = item.get("targets")
         if not isinstance(targets, list) or not targets:
-            raise ConfigurationError(
-                f"{path}.targets", "a filter needs at least one target", "add a target"
-            )
+            raise ConfigurationError(f"{path}.targets", "a filter needs at least one target", "add a target")
         built: list[_Target] = []
         previous: _Target | None = None
         elapsed: int | None = 0
@@ -249,17 +249,13 @@ class Router:
             raise ConfigurationError(path, "a target must be an object", "write {queue: WQ...}")
         queue_sid = item.get("queue", inherited)
         if not isinstance(queue_sid, str):
-            raise ConfigurationError(
-                f"{path}.queue", "no queue for this target", "set queue to a WQ SID"
-            )
+            raise ConfigurationError(f"{path}.queue", "no queue for this target", "set queue to a WQ SID")
         timeout = _integer(item.get("timeout"), f"{path}.timeout")
         priority = _integer(item.get("priority"), f"{path}.priority")
         text = item.get("expression")
         expression = None if text is None else self._expression(text, "target", f"{path}.expression")
         skip_text = item.get("skip_if")
-        skip_if = (
-            None if skip_text is None else self._expression(skip_text, "skip_if", f"{path}.skip_if")
-        )
+        skip_if = None if skip_text is None else self._expression(skip_text, "skip_if", f"{path}.skip_if")
         known = [key for key in _KNOWN_WORKER_KEYS if item.get(key) is not None]
         if len(known) > 1:
             raise ConfigurationError(
@@ -277,14 +273,12 @@ class Router:
             known_by = _KNOWN_WORKER_KEYS[known[0]]
             known_worker = KnownWorker(known_by, reference)
         order_text = item.get("order_by")
-        order_by: tuple = ()
+        order_by: tuple[tuple[tuple[str, ...], bool], ...] = ()
         if order_text is not None:
             try:
                 order_by = parse_order_by(order_text)
             except ExpressionError as error:
-                raise ConfigurationError(
-                    f"{path}.order_by", str(error), "e.g. worker.level DESC"
-                ) from None
+                raise ConfigurationError(f"{path}.order_by", str(error), "e.g. worker.level DESC") from None
         cumulative = None if elapsed is None or timeout is None else elapsed + timeout
         queue = self._queues.get(queue_sid)
         step = Step(
@@ -319,7 +313,7 @@ class Router:
         """Every worker of the queue (available or not), computed once per queue."""
         members = self._members.get(queue_sid)
         if members is None:
-            test = self._queue_expressions.get(queue_sid)
+            test = self._queue_expressions.get(queue_sid) if queue_sid is not None else None
             if test is None:
                 members = []
             else:
@@ -338,9 +332,7 @@ class Router:
     def _eligible(
         self, target: _Target, task_attributes: Mapping[str, Any], bindings: Mapping[str, Any]
     ) -> list[str]:
-        candidates = [
-            worker for worker in self._queue_members(target.step.queue_sid) if worker.available
-        ]
+        candidates = [worker for worker in self._queue_members(target.step.queue_sid) if worker.available]
         if target.known_worker is not None:
             wanted = target.known_worker(task_attributes)
             index = self._by_sid if target.known_by == "sid" else self._by_name
@@ -382,18 +374,26 @@ def _integer(value: Any, path: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not (
-        isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+        isinstance(value, int) or (isinstance(value, str) and _DIGITS.fullmatch(value))
     ):
         raise ConfigurationError(path, f"expected a whole number, found {value!r}", "write e.g. 30")
-    return int(value)
+    number = int(value)
+    if not 0 <= number <= _INTEGER_LIMITS[path.rsplit(".", 1)[-1]]:
+        limit = _INTEGER_LIMITS[path.rsplit(".", 1)[-1]]
+        raise ConfigurationError(path, f"{number} is out of range", f"use 0..{limit}")
+    return number
 
 
-def _ordered(workers: list[_WorkerEntry], clauses) -> list[_WorkerEntry]:
+def _ordered(
+    workers: list[_WorkerEntry], clauses: tuple[tuple[tuple[str, ...], bool], ...]
+) -> list[_WorkerEntry]:
     """Stable multi-key sort: apply clauses right to left; lacking the attribute sorts last."""
     ordered = list(workers)
     for keys, descending in reversed(clauses):
 
-        def key(worker: _WorkerEntry, keys=keys, descending=descending) -> tuple[int, float]:
+        def key(
+            worker: _WorkerEntry, keys: tuple[str, ...] = keys, descending: bool = descending
+        ) -> tuple[int, float]:
             value = walk(worker.attributes, keys)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return (1, 0)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# TaskQueue FriendlyName limit (OAI: friendly names are at most 64 characters).
-MAX_QUEUE_NAME_LENGTH = 64
+from workflow.twilio_limits import MAX_FRIENDLY_NAME
+
+MAX_QUEUE_NAME_LENGTH = MAX_FRIENDLY_NAME  # TaskQueue FriendlyName
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 

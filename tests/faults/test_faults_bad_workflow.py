@@ -74,6 +74,49 @@ CASES = [
         edit(lambda d: d["task_routing"].update(default_filter={"queue": "nope"})),
         "$.task_routing.default_filter.queue",
     ),
+    # hostile input (issue 15): bounds, duplicates, Twilio's numeric ranges, typed operators
+    ("nested 5000 levels deep", lambda: '{"task_routing": ' + "[" * 5000 + "]" * 5000 + "}", "$"),
+    ("duplicate key", lambda: '{"task_routing": {"filters": [], "filters": []}}', "$.task_routing.filters"),
+    (
+        "number past a double",
+        lambda: _text(good()).replace('"targets": [{', '"targets": [{"priority": 1e999, ', 1),
+        "$",
+    ),
+    (
+        "timeout past the task TTL",
+        edit(lambda d: _target(d).update(timeout=99_999_999_999)),
+        f"{F1}.targets[0].timeout",
+    ),
+    (
+        "timeout string past the task TTL",
+        edit(lambda d: _target(d).update(timeout="99999999999")),
+        f"{F1}.targets[0].timeout",
+    ),
+    (
+        "priority string past int32",
+        edit(lambda d: _target(d).update(priority="2147483648")),
+        f"{F1}.targets[0].priority",
+    ),
+    (
+        "HAS with a number on the left",
+        edit(lambda d: _target(d).update(expression="1 HAS worker.skills")),
+        f"{F1}.targets[0].expression",
+    ),
+    (
+        "IN with a string on the right",
+        edit(lambda d: _filter(d).update(expression="transferQueueName IN 'Sales'")),
+        f"{F1}.expression",
+    ),
+    (
+        "parentheses 5000 deep",
+        edit(lambda d: _filter(d).update(expression="(" * 5000 + "a == 1" + ")" * 5000)),
+        f"{F1}.expression",
+    ),
+    (
+        "number literal past a double",
+        edit(lambda d: _filter(d).update(expression="a == 1e999999")),
+        f"{F1}.expression",
+    ),
     (
         "oversize configuration",
         edit(lambda d: _filter(d).update(filter_friendly_name="x" * 1_100_000)),

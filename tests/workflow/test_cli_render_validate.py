@@ -90,7 +90,8 @@ def test_render_config_problem_uses_config_path(project):
     result = run("render", "--stack", "t", "--project-dir", project)
     assert result.exit_code == 1
     assert result.stderr == (
-        "chat-transfer:transferQueues[0].timeout: -3 is out of range (fix: use seconds at least 1)\n"
+        "chat-transfer:transferQueues[0].timeout: -3 is out of range "
+        "(fix: use seconds between 1 and 1209600)\n"
     )
 
 

@@ -83,7 +83,8 @@ def test_bad_workflow_exits_2_with_the_json_path(tmp_path) -> None:
     assert "at column 19" in result.stderr
     workflow.write_text("{not json")
     result = invoke("simulate", "--workflow", str(workflow), "--scenarios", str(SHIPPED))
-    assert result.exit_code == 2 and "not valid JSON at line 1" in result.stderr
+    assert result.exit_code == 2
+    assert "not valid JSON: Expecting property name enclosed in double quotes at line 1" in result.stderr
 
 
 def test_eval_expression_prints_true_or_false() -> None:

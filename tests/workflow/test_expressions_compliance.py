@@ -100,10 +100,17 @@ CASES = [
     ("transferQueueName NOT IN ['Billing']", "filter", TRANSFER, None, True),
     ("transferQueueName not in ['Sales']", "filter", TRANSFER, None, False),
     ("transferQueueName NOT   IN ['Billing']", "filter", TRANSFER, None, True),
-    ("transferQueueName IN 'Sales'", "filter", TRANSFER, None, False),  # array operator on scalars
+    ("transferQueueName IN 'Sales'", "filter", TRANSFER, None, Error(19, "IN needs an array on its right")),
     ("missing NOT IN ['x']", "filter", TRANSFER, None, True),  # null is a scalar
     ("customer.tags IN ['gold']", "filter", TRANSFER, None, False),  # array on the left of IN
-    ("customer.tags == ['gold', 'new']", "filter", TRANSFER, None, False),  # scalar operator on arrays
+    ("customer.tags == ['gold', 'new']", "filter", TRANSFER, None, Error(15, "compares single values")),
+    ("1 HAS skills", "filter", TRANSFER, None, Error(3, "HAS needs an array attribute on its left")),
+    ("skills HAS ['a']", "filter", TRANSFER, None, Error(8, "HAS takes one value on its right")),
+    ("['a'] IN skills", "filter", TRANSFER, None, Error(7, "IN takes one value on its left")),
+    ("name CONTAINS 1", "filter", TRANSFER, None, Error(6, "CONTAINS compares two strings")),
+    ("1e999999 == priority", "filter", TRANSFER, None, Error(1, "the number 1e999999 is too large")),
+    ("priority == -1e400", "filter", TRANSFER, None, Error(13, "too large")),
+    ("(" * 33 + "a == 1" + ")" * 33, "filter", TRANSFER, None, Error(33, "nested more than 32 levels")),
     # -- AND / OR / precedence / parentheses ---------------------------------------------------------
     ("vip == true AND priority > 1", "filter", TRANSFER, None, True),
     ("vip == true and priority > 9", "filter", TRANSFER, None, False),

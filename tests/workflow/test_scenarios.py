@@ -125,7 +125,7 @@ def test_workers_compare_in_any_order() -> None:
         ),
         (
             lambda d: d["workspace"]["workers"][1].update(available="no"),
-            "s.yaml:workspace.workers[1].available: expected true or false, found string 'no'",
+            "s.yaml:workspace.workers[1].available: expected true or false, found a string 'no'",
         ),
         (
             lambda d: d["workspace"]["workers"][1].update(sid=W1),

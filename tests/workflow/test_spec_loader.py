@@ -137,24 +137,24 @@ BAD = [
     (
         "queue entry a number",
         {"transferQueues": ["Sales", 42]},
-        "chat-transfer:transferQueues[1]: must be a queue name or a mapping, got a number "
+        "chat-transfer:transferQueues[1]: must be a queue name or an object, got a number 42 "
         "(fix: write the queue name, or {name: ..., timeout: ...})",
     ),
     (
         "transferQueues not a list",
         {"transferQueues": {"Sales": 1}},
-        "chat-transfer:transferQueues: must be a list, got a mapping (fix: write a YAML list of queue names)",
+        "chat-transfer:transferQueues: must be a list, got an object (fix: write a YAML list of queue names)",
     ),
     (
         "transferQueues bad JSON string",
         {"transferQueues": "[Sales"},
-        "chat-transfer:transferQueues: is a string that is not a JSON list (fix: write a YAML list of "
-        "queues)",
+        "chat-transfer:transferQueues: is a string that is not a JSON list (not valid JSON: "
+        "Expecting value at line 1, column 2) (fix: write a YAML list)",
     ),
     (
         "timeout zero",
         {"transferQueues": [{"name": "Sales", "timeout": 0}]},
-        "chat-transfer:transferQueues[0].timeout: 0 is out of range (fix: use seconds at least 1)",
+        "chat-transfer:transferQueues[0].timeout: 0 is out of range (fix: use seconds between 1 and 1209600)",
     ),
     (
         "timeout with unit",
@@ -165,7 +165,7 @@ BAD = [
     (
         "timeout boolean",
         {"transferQueues": [{"name": "Sales", "timeout": True}]},
-        "chat-transfer:transferQueues[0].timeout: must be a whole number, got a boolean True "
+        "chat-transfer:transferQueues[0].timeout: must be a whole number, got a boolean true "
         "(fix: write a whole number of seconds)",
     ),
     (
@@ -276,7 +276,7 @@ BAD = [
     (
         "features not a mapping",
         {"features": ["cold_transfer"]},
-        "chat-transfer:features: must be a mapping, got a list (fix: write keys among: cold_transfer, "
+        "chat-transfer:features: must be an object, got a list (fix: write keys among: cold_transfer, "
         "multi_participant)",
     ),
     (
@@ -365,7 +365,7 @@ def test_stack_file_not_yaml(tmp_path):
     with pytest.raises(ProblemsError) as caught:
         load_stack_file(path)
     (problem,) = caught.value.problems
-    assert problem.path == str(path) and problem.message.startswith("is not valid YAML at line")
+    assert problem.path == str(path) and problem.message.startswith("not valid YAML at line")
 
 
 def test_stack_file_without_config_gives_defaults(tmp_path):

@@ -71,8 +71,9 @@ CASES = [
     (
         "negative timeout",
         lambda d: d["task_routing"]["filters"][0]["targets"][0].update(timeout=-5),
-        "$.task_routing.filters[0].targets[0].timeout: must be a positive whole number of seconds (number or "
-        "numeric string), got -5 (fix: write the seconds to wait in this step, e.g. 30)",
+        "$.task_routing.filters[0].targets[0].timeout: must be a whole number of seconds 1..1209600, the "
+        "longest task TTL (number or numeric string), got -5 "
+        "(fix: write the seconds to wait in this step, e.g. 30)",
     ),
     (
         "bad queue SID",
@@ -115,7 +116,7 @@ CASES = [
     (
         "targets not a list",
         lambda d: d["task_routing"]["filters"][0].update(targets={"queue": WQ1}),
-        "$.task_routing.filters[0].targets: must be an array, got an object (fix: write an array)",
+        "$.task_routing.filters[0].targets: must be a list, got an object (fix: write a list)",
     ),
     (
         "no task_routing",
@@ -218,8 +219,8 @@ def test_problems_come_in_document_order():
 
 
 def test_expression_checks_are_active_not_silently_skipped():
-    """The import guard must not hide a broken expressions package now that it has landed."""
-    import workflow.loader
-    import workflow.validate
-
-    assert workflow.validate.parse is not None and workflow.loader.parse is not None
+    """No import guard hides a broken expressions package: the rule that parses expressions fires."""
+    problems = validate_configuration(
+        {"task_routing": {"filters": [{"expression": "a ==", "targets": [{"queue": "WQ" + "1" * 32}]}]}}
+    )
+    assert [p.rule for p in problems] == ["CT201"]

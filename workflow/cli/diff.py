@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import tempfile
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -14,9 +12,15 @@ from typing import Annotated, Any
 import typer
 
 from workflow.cli import app
+from workflow.cli.common import read_json_file
+from workflow.cli.render import replace_placeholders
 from workflow.diff import diff_workflows, format_markdown, format_text, routing_outcomes
-from workflow.problems import Problem, ProblemsError
-from workflow.scenarios import load_scenarios
+from workflow.inputs import MAX_FILE_BYTES, check_stack_name, read_text, write_text
+from workflow.loader import spec_from_stack_text
+from workflow.problems import InputError, Problem, ProblemsError, summarize
+from workflow.render import render
+from workflow.scenarios import ScenarioFile, load_scenarios
+from workflow.validate import validate_configuration
 
 EXIT_OK = 0
 EXIT_ROUTING_CHANGED = 1
@@ -42,19 +46,24 @@ HELP = (
     help=HELP,
     epilog=(
         "Exit status: 0 the diff was printed (with or without changes); 1 with --scenarios, at least one "
-        "scenario routes differently (filter, queue or eligible workers); 2 bad input (unreadable or "
-        "invalid file, unknown revision)."
+        "scenario routes differently (filter, queue or eligible workers); 2 bad input (a file that "
+        "cannot be read or is too big or deep, a side that does not validate, an unknown stack or "
+        "revision, an -o that cannot be written). With --scenarios, a warning on stderr names the "
+        "workflows' queues that no scenario workspace knows."
     ),
 )
 def diff_command(
     old: Annotated[Path | None, typer.Argument(help="The old workflow configuration (JSON).")] = None,
     new: Annotated[Path | None, typer.Argument(help="The new workflow configuration (JSON).")] = None,
-    output_format: Annotated[Format, typer.Option("--format", help="text for a terminal, markdown for a PR.")]
-    = Format.text,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="text for a terminal, markdown for a PR.")
+    ] = Format.text,
     scenarios: Annotated[
         Path | None,
-        typer.Option(help="Scenario file: adds a table of routing outcomes before/after, changed rows first, "
-                     "and names queues by its workspace."),
+        typer.Option(
+            help="Scenario file: adds a table of routing outcomes before/after, changed rows first, "
+            "and names queues by its workspace."
+        ),
     ] = None,
     stack: Annotated[
         str | None,
@@ -67,8 +76,10 @@ def diff_command(
     ] = None,
     queue_sids: Annotated[
         Path | None,
-        typer.Option(help="JSON object queue name -> WQ SID: used to render --stack sides, and to show "
-                     "queue names next to SIDs."),
+        typer.Option(
+            help="JSON object queue name -> WQ SID: used to render --stack sides, and to show "
+            "queue names next to SIDs."
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
@@ -80,12 +91,19 @@ def diff_command(
         sids = _read_queue_sids(queue_sids) if queue_sids else None
         scenario_file = load_scenarios(scenarios) if scenarios is not None else None
         if stack is not None:
+            check_stack_name(stack)
             if old is not None or new is not None:
-                raise _usage("OLD/NEW", "give either two JSON files or --stack with --base, not both",
-                              "drop the files or drop --stack")
+                raise _usage(
+                    "OLD/NEW",
+                    "give either two JSON files or --stack with --base, not both",
+                    "drop the files or drop --stack",
+                )
             if base is None:
-                raise _usage("--base", "--stack needs the git revision to compare against",
-                             "add --base origin/main (or any commit)")
+                raise _usage(
+                    "--base",
+                    "--stack needs the git revision to compare against",
+                    "add --base origin/main (or any commit)",
+                )
             if sids is None and scenario_file is not None:
                 # Route with the scenario workspace's queues: render both sides with its SIDs.
                 sids = {queue.name: queue.sid for queue in scenario_file.workspace.queues}
@@ -95,119 +113,202 @@ def diff_command(
                 typer.echo("no --queue-sids: queues appear as placeholder SIDs named after them", err=True)
             old_label = f"{base}:Pulumi.{stack}.yaml"
             new_label = f"{head}:Pulumi.{stack}.yaml" if head else f"Pulumi.{stack}.yaml"
-            old_document = _render_stack_at(stack, base, sids, "--base")
-            new_document = _render_stack_at(stack, head, sids, "--head")
+            old_text = _stack_text_at(stack, base, "--base")
+            new_text = _stack_text_at(stack, head, "--head")
+            if old_text is None and new_text is None:
+                raise _input(
+                    f"Pulumi.{stack}.yaml",
+                    f"no stack {stack!r}: the file is neither at {base} nor in "
+                    f"{'the working tree' if head is None else head}",
+                    "check the stack name (Pulumi.<stack>.yaml) and the revisions",
+                )
+            old_document = _render_side(stack, old_text, old_label, sids, "old")
+            new_document = _render_side(stack, new_text, new_label, sids, "new")
         else:
             if old is None or new is None:
-                raise _usage("OLD/NEW", "two workflow files are needed",
-                             "run `chat-transfer diff OLD.json NEW.json` or use --stack NAME --base REV")
+                raise _usage(
+                    "OLD/NEW",
+                    "two workflow files are needed",
+                    "run `chat-transfer diff OLD.json NEW.json` or use --stack NAME --base REV",
+                )
             if base is not None or head is not None:
                 raise _usage("--base", "--base/--head only apply with --stack", "add --stack NAME")
             old_label, new_label = str(old), str(new)
             old_document = _read_workflow(old)
             new_document = _read_workflow(new)
+        _require_valid(old_label, old_document)
+        _require_valid(new_label, new_document)
 
         queue_names = {sid: name for name, sid in (sids or {}).items()}
         if scenario_file is not None:
             queue_names.update({queue.sid: queue.name for queue in scenario_file.workspace.queues})
         result = diff_workflows(old_document, new_document, queue_names)
         if scenario_file is not None:
+            _warn_unknown_queues(old_document, new_document, scenario_file, str(scenarios))
             outcomes = routing_outcomes(old_document, new_document, scenario_file, (old_label, new_label))
             result = result.with_routing(outcomes)
+        rendered = format_markdown(result) if output_format is Format.markdown else format_text(result)
+        if output is not None:
+            write_text(output, rendered, "diff")
     except ProblemsError as error:
-        for problem in error.problems:
-            if scenario_sids and "queue_sids[" in problem.path:
-                problem = replace(problem, hint=f"add the queue to workspace.queues in {scenarios}, "
-                                  "or pass --queue-sids")
-            typer.echo(str(problem), err=True)
+        problems = error.problems
+        if scenario_sids:
+            problems = [
+                replace(
+                    problem, hint=f"add the queue to workspace.queues in {scenarios}, or pass --queue-sids"
+                )
+                if "queue_sids[" in problem.path
+                else problem
+                for problem in problems
+            ]
+        for line in summarize(problems):
+            typer.echo(line, err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
-    rendered = format_markdown(result) if output_format is Format.markdown else format_text(result)
-    if output is not None:
-        output.write_text(rendered, encoding="utf-8")
-    else:
+    if output is None:
         sys.stdout.write(rendered)
     raise typer.Exit(EXIT_ROUTING_CHANGED if result.routing_changed else EXIT_OK)
+
+
+def _require_valid(label: str, document: dict[str, Any]) -> None:
+    """A side that TaskRouter would refuse cannot be reviewed: its problems, named by side. Placeholder
+    SIDs (a --stack side rendered without --queue-sids) are checked as well-formed stand-ins."""
+    problems = validate_configuration(replace_placeholders(document))
+    if problems:
+        raise ProblemsError(replace(problem, path=f"{label}: {problem.path}") for problem in problems)
+
+
+def _queue_sids_of(document: dict[str, Any]) -> list[str]:
+    routing = document.get("task_routing")
+    routing = routing if isinstance(routing, dict) else {}
+    targets = [routing.get("default_filter")]
+    for item in routing.get("filters") or []:
+        if isinstance(item, dict) and isinstance(item.get("targets"), list):
+            targets += item["targets"]
+    sids = [target.get("queue") for target in targets if isinstance(target, dict)]
+    return list(dict.fromkeys(sid for sid in sids if isinstance(sid, str)))
+
+
+def _warn_unknown_queues(
+    old: dict[str, Any], new: dict[str, Any], scenario_file: ScenarioFile, source: str
+) -> None:
+    """Routing through a queue no scenario worker can belong to compares nothing: say so (issue 14)."""
+    known = {queue.sid for queue in scenario_file.workspace.queues}
+    unknown = [sid for sid in _queue_sids_of(old) + _queue_sids_of(new) if sid not in known]
+    unknown = list(dict.fromkeys(unknown))
+    if unknown:
+        listed = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        typer.echo(
+            f"warning: {len(unknown)} queue SID(s) of the workflows are in no queue of the scenario "
+            "workspace "
+            f"({listed}): the routing comparison is meaningless for those queues (fix: list them under "
+            f"workspace.queues in {source}, or diff files rendered with that workspace's SIDs)",
+            err=True,
+        )
 
 
 def _usage(where: str, message: str, hint: str) -> ProblemsError:
     return ProblemsError([Problem(where, message, hint)])
 
 
-def _parse_json(text: str, where: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise _usage(where, f"not valid JSON at line {error.lineno} column {error.colno}: {error.msg}",
-                     "fix the JSON syntax there") from None
+def _input(where: str, message: str, hint: str) -> InputError:
+    return InputError([Problem(where, message, hint)])
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise _usage(str(path), f"cannot read the file ({error.strerror})", "check the path") from None
-
-
-def _read_workflow(path: Path) -> dict:
-    document = _parse_json(_read_text(path), str(path))
+def _read_workflow(path: Path) -> dict[str, Any]:
+    document = read_json_file(path, "workflow configuration")
     if not isinstance(document, dict) or not isinstance(document.get("task_routing"), dict):
-        raise _usage(f"{path}: $.task_routing", "not a workflow configuration (no task_routing object)",
-                     "pass the workflow's Configuration JSON, e.g. the output of `chat-transfer render`")
+        raise _usage(
+            f"{path}: $.task_routing",
+            "not a workflow configuration (no task_routing object)",
+            "pass the workflow's Configuration JSON, e.g. the output of `chat-transfer render`",
+        )
     return document
 
 
 def _read_queue_sids(path: Path) -> dict[str, str]:
-    mapping = _parse_json(_read_text(path), str(path))
+    mapping = read_json_file(path, "queue SID map")
     if not isinstance(mapping, dict) or not all(
         isinstance(name, str) and isinstance(sid, str) for name, sid in mapping.items()
     ):
-        raise _usage(f"{path}: $", "expected a JSON object mapping queue name to WQ SID",
-                     'write it as {"Sales": "WQ…", "Everyone": "WQ…"}')
+        raise _usage(
+            f"{path}: $",
+            "expected a JSON object mapping queue name to WQ SID",
+            'write it as {"Sales": "WQ…", "Everyone": "WQ…"}',
+        )
     return mapping
 
 
-def _render_stack_at(
-    stack: str, revision: str | None, queue_sids: dict[str, str] | None, option: str
-) -> dict:
-    """Render the workflow a revision of Pulumi.<stack>.yaml describes; None = the working tree.
-    A stack file missing at that revision is an empty workflow, so a new stack diffs as all-added.
-    Problems name the side they come from: `REV:Pulumi.dev.yaml: chat-transfer:transferQueues[1]...`."""
-    from workflow.loader import load_stack_file
-    from workflow.render import render
-
+def _stack_text_at(stack: str, revision: str | None, option: str) -> str | None:
+    """The text of Pulumi.<stack>.yaml at a revision (None = the working tree); None when it is absent."""
     file_name = f"Pulumi.{stack}.yaml"
-    where = file_name if revision is None else f"{revision}:{file_name}"
-    if revision is None:
-        text = Path(file_name).read_text(encoding="utf-8") if Path(file_name).exists() else None
-    else:
-        text = _git_show(revision, file_name, option)
+    if revision is not None:
+        return _git_show(revision, file_name, option)
+    if not Path(file_name).exists():
+        return None
+    return read_text(file_name, "stack config")
+
+
+def _render_side(
+    stack: str, text: str | None, where: str, queue_sids: dict[str, str] | None, side: str
+) -> dict[str, Any]:
+    """Render the workflow one side's stack file describes. A file missing on one side is an empty
+    workflow, so a new stack diffs as all-added. Problems name the side: `REV:Pulumi.dev.yaml: ...`."""
     if text is None:
-        side = "new" if option == "--head" else "old"
         typer.echo(f"{where}: no such file; treating the {side} side as an empty workflow", err=True)
         return {"task_routing": {"filters": []}}
-    # The loader reads files: give it this side's text in a scratch copy.
-    with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / file_name
-        copy.write_text(text, encoding="utf-8")
-        try:
-            return render(load_stack_file(copy, stack), queue_sids)
-        except ProblemsError as error:
-            raise ProblemsError(_on_side(problem, str(copy), where) for problem in error.problems) from None
+    try:
+        return render(spec_from_stack_text(text, where, stack), queue_sids)
+    except ProblemsError as error:
+        problems = [_on_side(problem, where) for problem in error.problems]
+        raise (InputError if isinstance(error, InputError) else ProblemsError)(problems) from None
 
 
-def _on_side(problem: Problem, scratch_path: str, where: str) -> Problem:
-    if scratch_path in problem.path:
-        return replace(problem, path=problem.path.replace(scratch_path, where))
+def _on_side(problem: Problem, where: str) -> Problem:
+    if problem.path.startswith(where):
+        return problem
     return replace(problem, path=f"{where}: {problem.path}")
 
 
 def _git_show(revision: str, file_name: str, option: str) -> str | None:
     """The file's text at a revision (path relative to the current directory), None if absent there."""
-    verify = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
-                            capture_output=True, text=True)
+    try:
+        verify = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
+            capture_output=True,
+            text=True,
+        )
+    except OSError as error:
+        raise _input(
+            option, f"cannot run git: {error.strerror or error}", "install git, or diff two JSON files"
+        ) from None
+    inside = subprocess.run(["git", "rev-parse", "--git-dir"], capture_output=True, text=True)
+    if inside.returncode != 0:
+        raise _input(
+            option,
+            "the current directory is not in a git repository",
+            "run diff --stack from the project's clone, or diff two JSON files",
+        )
     if verify.returncode != 0:
-        raise _usage(option, f"git does not know the revision {revision!r}",
-                     "fetch it first (e.g. `git fetch origin main`) or pass a commit SHA")
-    shown = subprocess.run(["git", "show", f"{revision}:./{file_name}"], capture_output=True, text=True)
-    return shown.stdout if shown.returncode == 0 else None
+        raise _input(
+            option,
+            f"git does not know the revision {revision!r}",
+            "fetch it first (e.g. `git fetch origin main`) or pass a commit SHA",
+        )
+    shown = subprocess.run(["git", "show", f"{revision}:./{file_name}"], capture_output=True)
+    if shown.returncode != 0:
+        return None
+    if len(shown.stdout) > MAX_FILE_BYTES:
+        raise _input(
+            f"{revision}:{file_name}",
+            f"the stack config is over the {MAX_FILE_BYTES}-byte limit",
+            f"keep it under {MAX_FILE_BYTES} bytes",
+        )
+    try:
+        return shown.stdout.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _input(
+            f"{revision}:{file_name}",
+            f"the stack config is not UTF-8 text (bad byte at offset {error.start})",
+            "save it as UTF-8",
+        ) from None

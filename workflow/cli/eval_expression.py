@@ -7,7 +7,6 @@ stderr naming the column, then the expression and a caret under that column. Bad
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -15,7 +14,10 @@ from typing import Annotated, Any
 import typer
 
 from workflow.cli import app
+from workflow.cli.common import EXIT_BAD_INPUT, answered, fail
 from workflow.expressions import ExpressionError, parse, time_variables
+from workflow.inputs import json_option
+from workflow.problems import json_path, kind, shown
 
 
 class ExpressionContext(StrEnum):
@@ -28,30 +30,32 @@ class ExpressionContext(StrEnum):
 def _json_object(text: str | None, option: str) -> dict[str, Any]:
     if text is None:
         return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        typer.echo(
-            f"{option}: not valid JSON: {error.msg} at column {error.colno} "
-            '(fix: pass a JSON object, e.g. \'{"skills": ["sales"]}\')',
-            err=True,
-        )
-        raise typer.Exit(2) from None
+    with answered(EXIT_BAD_INPUT):
+        value = json_option(text, option)
     if not isinstance(value, dict):
-        typer.echo(
-            f"{option}: expected a JSON object, found {type(value).__name__} "
-            "(fix: wrap the attributes in {...})",
-            err=True,
+        raise fail(
+            f"{option}: expected a JSON object, found {kind(value)} (fix: wrap the attributes in {{...}})", 2
         )
-        raise typer.Exit(2)
     return value
+
+
+def _worker_counts(text: str | None) -> dict[str, Any]:
+    """skip_if's `workers.*` are counts of workers: whole numbers, never negative."""
+    counts = _json_object(text, "--workers")
+    for name, count in counts.items():
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise fail(
+                f"--workers: {json_path([name])}: a worker count must be a whole number >= 0, "
+                f"got {shown(count)} "
+                "(fix: e.g. '{\"available\": 2}')",
+                2,
+            )
+    return counts
 
 
 @app.command("eval-expression")
 def eval_expression_command(
-    expression: Annotated[
-        str, typer.Argument(help="A TaskRouter expression, e.g. \"skills HAS 'sales'\".")
-    ],
+    expression: Annotated[str, typer.Argument(help="A TaskRouter expression, e.g. \"skills HAS 'sales'\".")],
     task: Annotated[str | None, typer.Option("--task", help="Task attributes as a JSON object.")] = None,
     worker: Annotated[
         str | None,
@@ -70,7 +74,7 @@ def eval_expression_command(
     bindings = {
         "task": _json_object(task, "--task"),
         "worker": _json_object(worker, "--worker"),
-        "workers": _json_object(workers, "--workers"),
+        "workers": _worker_counts(workers),
         "taskrouter": time_variables(datetime.now(UTC)),
     }
     try:

@@ -10,7 +10,6 @@ does not validate; 2 unreadable stack file or SID map. Every error is one line o
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +17,8 @@ from typing import Annotated, Any
 import typer
 
 from workflow.cli import app
+from workflow.cli.common import EXIT_BAD_INPUT, EXIT_FINDINGS, answered, fail, read_json_file
+from workflow.inputs import check_stack_name, write_text
 from workflow.loader import load_stack_file
 from workflow.problems import Problem, ProblemsError
 from workflow.render import PLACEHOLDER_PREFIX, render, to_json
@@ -25,26 +26,10 @@ from workflow.spec import ChatTransferSpec
 from workflow.validate import validate_configuration
 
 
-def fail(lines: list[str] | str, code: int) -> typer.Exit:
-    for line in [lines] if isinstance(lines, str) else lines:
-        typer.echo(line, err=True)
-    return typer.Exit(code)
-
-
 def read_queue_sids(path: Path) -> dict[str, str]:
     """The `{"queue name": "WQ…"}` map from a JSON file; raises typer.Exit(2) with one line."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise fail(f"{path}: cannot read the queue SID map: {error.strerror or error}", 2) from None
-    except UnicodeDecodeError:
-        raise fail(f"{path}: is not UTF-8 text (fix: save the SID map as UTF-8 JSON)", 2) from None
-    except json.JSONDecodeError as error:
-        raise fail(
-            f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno} "
-            '(fix: write an object like {"Sales": "WQ…"})',
-            2,
-        ) from None
+    with answered(EXIT_BAD_INPUT):
+        data = read_json_file(path, "queue SID map")
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise fail(
             f'{path}: must be a JSON object of queue name -> SID strings (fix: write {{"Sales": "WQ…"}})', 2
@@ -90,7 +75,9 @@ def placeholder_names(value: Any) -> set[str]:
     return set()
 
 
-def _validate_rendered(document: dict, spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> None:
+def _validate_rendered(
+    document: dict[str, Any], spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None
+) -> None:
     if queue_sids is None:
         document = replace_placeholders(document)
         queue_sids = {name: stand_in_sid(name) for name in spec.queue_names()}
@@ -113,17 +100,11 @@ def render_command(
     ] = Path("."),
 ) -> None:
     """Render the Chat Transfer workflow configuration from the stack config."""
+    with answered(EXIT_BAD_INPUT):
+        check_stack_name(stack)
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
-    try:
+    with answered(EXIT_FINDINGS):
         spec = load_stack_file(stack_file, stack)
-    except OSError as error:
-        raise fail(
-            f"{stack_file}: cannot read the stack config: {error.strerror or error} "
-            "(fix: pass --stack NAME of an existing Pulumi.NAME.yaml, or --project-dir)",
-            2,
-        ) from None
-    except ProblemsError as error:
-        raise fail([str(p) for p in error.problems], 1) from None
     sids = read_queue_sids(queue_sids) if queue_sids is not None else None
     try:
         document = render(spec, sids)
@@ -141,7 +122,5 @@ def render_command(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise fail(f"{output}: cannot write: {error.strerror or error}", 2) from None
+        with answered(EXIT_BAD_INPUT):
+            write_text(output, text, "rendered workflow")

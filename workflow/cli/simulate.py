@@ -7,34 +7,24 @@ One line per scenario on stdout: `PASS <name>: <filter> -> <queue>; workers [...
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from workflow.cli import app
-from workflow.problems import ProblemsError
+from workflow.cli.common import EXIT_BAD_INPUT, answered, fail, read_json_file
 from workflow.scenarios import load_scenarios, run_scenarios
 from workflow.simulate import ConfigurationError
 
 
-def _read_workflow(path: Path) -> dict:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        typer.echo(f"{path}: cannot read: {error.strerror or error} (fix: check the path)", err=True)
-        raise typer.Exit(2) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        where = f" at line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else ""
-        typer.echo(f"{path}: not valid JSON{where} (fix: correct the JSON syntax there)", err=True)
-        raise typer.Exit(2) from None
+def _read_workflow(path: Path) -> dict[str, Any]:
+    with answered(EXIT_BAD_INPUT):
+        document = read_json_file(path, "workflow configuration")
     if not isinstance(document, dict):
-        typer.echo(
-            f"{path}: expected a JSON object with task_routing (fix: give a workflow configuration)",
-            err=True,
+        raise fail(
+            f"{path}: expected a JSON object with task_routing (fix: give a workflow configuration)", 2
         )
-        raise typer.Exit(2)
     return document
 
 
@@ -45,12 +35,8 @@ def simulate_command(
 ) -> None:
     """Route each scenario's task offline and check the expected filter, queue and workers."""
     document = _read_workflow(workflow)
-    try:
+    with answered(EXIT_BAD_INPUT):
         scenario_file = load_scenarios(scenarios)
-    except ProblemsError as error:
-        for problem in error.problems:
-            typer.echo(str(problem), err=True)
-        raise typer.Exit(2) from None
     try:
         results = run_scenarios(document, scenario_file)
     except ConfigurationError as error:

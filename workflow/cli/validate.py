@@ -10,14 +10,16 @@ for well-formed stand-ins (and, with --queue-sids, never looked up), everything 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from workflow.cli import app
-from workflow.cli.render import fail, placeholder_names, read_queue_sids, replace_placeholders, stand_in_sid
+from workflow.cli.common import EXIT_BAD_INPUT, answered, fail
+from workflow.cli.render import placeholder_names, read_queue_sids, replace_placeholders, stand_in_sid
+from workflow.inputs import load_json, read_text
+from workflow.problems import summarize
 from workflow.render import to_json
 from workflow.validate import validate_configuration
 
@@ -36,20 +38,9 @@ def validate_command(
     ] = False,
 ) -> None:
     """Check a TaskRouter workflow configuration before deploying it."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise fail(f"{file}: cannot read: {error.strerror or error}", 2) from None
-    except UnicodeDecodeError:
-        raise fail(f"{file}: is not UTF-8 text (fix: save the configuration as UTF-8 JSON)", 2) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise fail(
-            f"{file}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno} "
-            "(fix: correct the JSON syntax there)",
-            2,
-        ) from None
+    with answered(EXIT_BAD_INPUT):
+        text = read_text(file, "workflow configuration")
+        document = load_json(text, str(file))
     sids = read_queue_sids(queue_sids) if queue_sids is not None else None
     if allow_placeholders:
         # Measured as render would write it once real SIDs (same length as the stand-ins) are in.
@@ -61,7 +52,7 @@ def validate_command(
             }
     problems = validate_configuration(text, sids)
     if problems:
-        for problem in problems:
-            typer.echo(str(problem))
+        for line in summarize(problems):
+            typer.echo(line)
         raise fail(f"invalid: {file}: {len(problems)} problem(s)", 1)
     typer.echo(f"valid: {file}", err=True)

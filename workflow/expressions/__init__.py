@@ -112,9 +112,7 @@ def parse_order_by(text: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
         match = _ORDER_CLAUSE.fullmatch(part)
         if match is None:
             column = offset + len(part) - len(part.lstrip()) + 1
-            raise ExpressionError(
-                "expected 'worker.<attribute> [ASC|DESC]' in order_by", column, str(text)
-            )
+            raise ExpressionError("expected 'worker.<attribute> [ASC|DESC]' in order_by", column, str(text))
         clauses.append((tuple(match.group(1).split(".")), (match.group(2) or "asc").lower() == "desc"))
         offset += len(part) + 1
     return tuple(clauses)

@@ -16,6 +16,7 @@ Contexts and the names they see:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -47,11 +48,15 @@ def _always_false(_worker: Mapping[str, Any]) -> bool:
 _CONST, _OUTER, _INNER = "const", "outer", "inner"
 
 
+def _nothing(_value: Any) -> Any:
+    return None
+
+
 @dataclass(frozen=True)
 class _Operand:
     kind: str
     value: Any = None  # the constant, for _CONST
-    fn: Callable[[Any], Any] | None = None  # outer bindings -> value, or worker view -> value
+    fn: Callable[[Any], Any] = _nothing  # outer bindings -> value, or worker view -> value
     key: str | None = None  # a one-name worker path, for the fast membership predicate
 
     def outer(self, bindings: Bindings) -> Any:
@@ -78,14 +83,15 @@ class Expression:
     def prepare(self, bindings: Bindings) -> WorkerPredicate:
         """Evaluate everything but the worker; the result tests one worker view (a mapping)."""
         if self.uses_worker:
-            return self._stage(bindings)
+            predicate: WorkerPredicate = self._stage(bindings)
+            return predicate
         return _always_true if self._stage(bindings) else _always_false
 
     def test(self, bindings: Bindings) -> bool:
         """Evaluate an expression that does not use a worker (filter, skip_if) against bindings."""
         if self.uses_worker:
-            return self._stage(bindings)(worker_view(bindings, self.context))
-        return self._stage(bindings)
+            return bool(self._stage(bindings)(worker_view(bindings, self.context)))
+        return bool(self._stage(bindings))
 
     __call__ = test
 
@@ -109,21 +115,23 @@ class _Compiler:
         self.references: list[str] = []
 
     def fail(self, message: str, token: Token) -> ExpressionError:
-        return ExpressionError(message, token.start_pos + 1, self.text)
+        return ExpressionError(message, (token.start_pos or 0) + 1, self.text)
 
     # -- conditions -------------------------------------------------------------------------
-    def condition(self, node: Tree) -> _Condition:
+    def condition(self, node: Tree[Token]) -> _Condition:
+        children: list[Any] = list(node.children)
         if node.data == "start":
-            return self.condition(node.children[0])
+            return self.condition(children[0])
         if node.data == "comparison":
-            return self.comparison(*node.children)
-        parts = [self.condition(child) for child in node.children]
+            return self.comparison(children[0], children[1], children[2])
+        parts = [self.condition(child) for child in children]
         return _combine(parts, conjunction=node.data == "conjunction")
 
     def comparison(self, left_node: Any, operator: Token, right_node: Any) -> _Condition:
         op = " ".join(operator.value.upper().split())
         test = OPERATORS[op]
         left, right = self.operand(left_node), self.operand(right_node)
+        self.check_types(op, left_node, left, right_node, right, operator)
         if left.kind == _CONST and right.kind == _CONST:
             result = test(left.value, right.value)
             return _Condition(False, lambda _b: result)
@@ -135,26 +143,71 @@ class _Compiler:
         if left.kind == _INNER:
             lf = left.fn
             if op in ("IN", "NOT IN"):
-                return _Condition(
-                    True, lambda b: _membership_predicate(left, right.outer(b), op == "NOT IN")
-                )
+                return _Condition(True, lambda b: _membership_predicate(left, right.outer(b), op == "NOT IN"))
             return _Condition(True, lambda b: _right_bound(test, lf, right.outer(b)))
         rf = right.fn
         return _Condition(True, lambda b: _left_bound(test, left.outer(b), rf))
 
+    def check_types(
+        self,
+        op: str,
+        left_node: Tree[Token],
+        left: _Operand,
+        right_node: Tree[Token],
+        right: _Operand,
+        operator: Token,
+    ) -> None:
+        """Operand types as the docs define the operators: HAS takes an array on the left and a value on
+        the right, IN / NOT IN a value on the left and an array on the right, CONTAINS two strings; the
+        scalar comparisons take single values. Only constants have a type before a task exists."""
+        left_array, right_array = left_node.data == "array", right_node.data == "array"
+        right_scalar = right.kind == _CONST and not right_array
+        if op == "HAS":
+            if left.kind == _CONST:
+                raise self.fail(
+                    f"HAS needs an array attribute on its left (e.g. skills HAS 'sales'), found "
+                    f"{_describe(left.value)}: use IN to test a value against an array",
+                    operator,
+                )
+            if right_array:
+                raise self.fail("HAS takes one value on its right, not an array literal", operator)
+        elif op in ("IN", "NOT IN"):
+            if left_array:
+                raise self.fail(f"{op} takes one value on its left, not an array literal", operator)
+            if right_scalar:
+                raise self.fail(
+                    f"{op} needs an array on its right ([...] or an attribute holding a list), found "
+                    f"{_describe(right.value)}: use == to compare single values",
+                    operator,
+                )
+        elif op == "CONTAINS":
+            for value, is_const in ((left.value, left.kind == _CONST), (right.value, right.kind == _CONST)):
+                if is_const and not isinstance(value, str):
+                    raise self.fail(
+                        f"CONTAINS compares two strings, found {_describe(value)}: "
+                        "quote it, or use HAS for arrays",
+                        operator,
+                    )
+        elif left_array or right_array:
+            raise self.fail(
+                f"'{op}' compares single values, not an array literal: use IN [...] to test membership",
+                operator,
+            )
+
     # -- operands ---------------------------------------------------------------------------
-    def operand(self, node: Tree) -> _Operand:
+    def operand(self, node: Tree[Token]) -> _Operand:
         kind = node.data
+        children: list[Any] = list(node.children)
         if kind == "path":
-            return self.path(node.children)
+            return self.path(children)
         if kind == "array":
-            items = [self.operand(child).value for child in node.children if child is not None]
+            items = [self.operand(child).value for child in children if child is not None]
             return _Operand(_CONST, value=items)
-        token = node.children[0]
+        token: Token = children[0]
         if kind == "string":
             return _Operand(_CONST, value=_unquote(token, self))
         if kind == "number":
-            return _Operand(_CONST, value=_number(token.value))
+            return _Operand(_CONST, value=_number(token, self))
         return _Operand(_CONST, value={"true": True, "false": False, "null": None}[kind])
 
     def path(self, tokens: list[Token]) -> _Operand:
@@ -162,9 +215,7 @@ class _Compiler:
         for token in tokens:
             if token.type == "NUMBER":
                 if not token.value.isdigit():
-                    raise self.fail(
-                        f"an array index must be a whole number >= 0, not {token.value}", token
-                    )
+                    raise self.fail(f"an array index must be a whole number >= 0, not {token.value}", token)
                 keys.append(int(token.value))
             else:
                 keys.append(token.value)
@@ -231,7 +282,8 @@ def _outer(binding: str, keys: tuple[str | int, ...]) -> _Operand:
 def _inner(keys: tuple[str | int, ...]) -> _Operand:
     if len(keys) == 1 and isinstance(keys[0], str):
         (key,) = keys
-        return _Operand(_INNER, fn=lambda w: w.get(key), key=key)
+        name = str(key)
+        return _Operand(_INNER, fn=lambda w: w.get(name), key=name)
     return _Operand(_INNER, fn=lambda w: walk(w, keys))
 
 
@@ -239,11 +291,14 @@ def _get(value: Any, key: Any) -> Any:
     return value.get(key) if isinstance(value, dict) else walk(value, (key,))
 
 
-def _right_bound(test, left_fn, right_value) -> WorkerPredicate:
+_Test = Callable[[Any, Any], bool]
+
+
+def _right_bound(test: _Test, left_fn: Callable[[Any], Any], right_value: Any) -> WorkerPredicate:
     return lambda w: test(left_fn(w), right_value)
 
 
-def _left_bound(test, left_value, right_fn) -> WorkerPredicate:
+def _left_bound(test: _Test, left_value: Any, right_fn: Callable[[Any], Any]) -> WorkerPredicate:
     return lambda w: test(left_value, right_fn(w))
 
 
@@ -270,12 +325,12 @@ def _membership_predicate(left: _Operand, array: Any, negate: bool) -> WorkerPre
     return lambda w: not isinstance(value := lf(w), _NOT_SCALAR) and value in members
 
 
-def _outer_comparison(op: str, test, left: _Operand, right: _Operand) -> Callable[[Bindings], bool]:
+def _outer_comparison(op: str, test: _Test, left: _Operand, right: _Operand) -> Callable[[Bindings], bool]:
     """A comparison without worker names; `path == 'text'` (every filter we render) is one call."""
     if right.kind == _CONST:
         lf, value = left.fn, right.value
         if op == "==" and type(value) is str:
-            return lambda b: lf(b) == value  # only an equal str compares equal to a str
+            return lambda b: bool(lf(b) == value)  # only an equal str compares equal to a str
         return lambda b: test(lf(b), value)
     if left.kind == _CONST:
         value, rf = left.value, right.fn
@@ -298,7 +353,7 @@ def _combine(parts: list[_Condition], conjunction: bool) -> _Condition:
                 return _always_false
         elif any(fn(bindings) for fn in outer):
             return _always_true
-        predicates = [fn(bindings) for fn in inner]
+        predicates: list[WorkerPredicate] = [fn(bindings) for fn in inner]
         if len(predicates) == 1:
             return predicates[0]
         if conjunction:
@@ -312,10 +367,11 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "/"
 
 
 def _unquote(token: Token, compiler: _Compiler) -> str:
-    body = token.value[1:-1]
+    body = str(token.value)[1:-1]
     if "\\" not in body:
         return body
-    out, index = [], 0
+    out: list[str] = []
+    index = 0
     while index < len(body):
         char = body[index]
         if char != "\\":
@@ -324,7 +380,7 @@ def _unquote(token: Token, compiler: _Compiler) -> str:
             continue
         escaped = body[index + 1]  # the grammar guarantees a character after a backslash
         if escaped not in _ESCAPES:
-            column = token.start_pos + index + 2
+            column = (token.start_pos or 0) + index + 2
             raise ExpressionError(
                 f"unknown escape '\\{escaped}' in string: write '\\\\' for a backslash",
                 column,
@@ -335,10 +391,28 @@ def _unquote(token: Token, compiler: _Compiler) -> str:
     return "".join(out)
 
 
-def _number(text: str) -> int | float:
+def _number(token: Token, compiler: _Compiler) -> int | float:
+    """A numeric literal as JSON would hold it: finite, at most what a double can carry."""
+    text = str(token.value)
+    value = float(text)
+    if not math.isfinite(value):
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise compiler.fail(
+            f"the number {shown} is too large: TaskRouter numbers are ordinary JSON numbers", token
+        )
     if any(char in text for char in ".eE"):
-        return float(text)
+        return value
     return int(text)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return "an array literal"
 
 
 def _spell(keys: tuple[str | int, ...] | list[str | int]) -> str:
@@ -348,7 +422,7 @@ def _spell(keys: tuple[str | int, ...] | list[str | int]) -> str:
     return out
 
 
-def compile_tree(tree: Tree, text: str, context: str) -> Expression:
+def compile_tree(tree: Tree[Token], text: str, context: str) -> Expression:
     compiler = _Compiler(text, context)
     condition = compiler.condition(tree)
     return Expression(text, context, tuple(compiler.references), condition.uses_worker, condition.fn)

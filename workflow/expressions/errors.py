@@ -19,7 +19,12 @@ class ExpressionError(ValueError):
     def __str__(self) -> str:
         return f"{self.message} at column {self.column}"
 
-    def caret(self) -> str:
-        """The expression and a caret line under the offending column (for terminals)."""
+    def caret(self, width: int = 100) -> str:
+        """The expression and a caret line under the offending column (for terminals); a long expression
+        is cut to `width` characters around the column, with … where it was cut."""
         flat = self.text.replace("\n", " ").replace("\t", " ")
-        return f"{flat}\n{' ' * (self.column - 1)}^"
+        start = max(0, min(self.column - 1 - width // 2, len(flat) - width))
+        shown = flat[start : start + width]
+        before = "…" if start > 0 else ""
+        after = "…" if start + width < len(flat) else ""
+        return f"{before}{shown}{after}\n{' ' * (len(before) + self.column - 1 - start)}^"

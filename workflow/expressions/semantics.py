@@ -35,10 +35,10 @@ def scalar_equal(left: Any, right: Any) -> bool:
     if isinstance(left, bool) or isinstance(right, bool):
         return left is right
     if _is_number(left) and _is_number(right):
-        return left == right
+        return bool(left == right)
     if type(left) is not type(right):
         return False
-    return left == right
+    return bool(left == right)
 
 
 def equals(left: Any, right: Any) -> bool:
@@ -74,7 +74,7 @@ class Membership:
 
     __slots__ = ("strings", "others")
 
-    def __init__(self, array: list | tuple) -> None:
+    def __init__(self, array: list[Any] | tuple[Any, ...]) -> None:
         self.strings = frozenset(item for item in array if type(item) is str)
         self.others = tuple(item for item in array if type(item) is not str and _is_scalar(item))
 

@@ -13,6 +13,11 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from workflow.expressions.errors import ExpressionError
 
+# Bounds (Twilio documents none for one expression; the whole configuration is at most 1 MB): long
+# enough for an IN list of a thousand SIDs, nested deeper than any hand-written expression needs.
+MAX_EXPRESSION_CHARS = 65_536
+MAX_NESTING = 32
+
 _OPERATORS = {"COMPARE", "CONTAINS", "HAS", "IN", "NOT_IN"}
 _OPERATOR_LIST = "==, !=, >, >=, <, <=, CONTAINS, HAS, IN or NOT IN"
 
@@ -23,16 +28,23 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", lexer="basic", start="start", maybe_placeholders=True)
 
 
-def parse_tree(text: str) -> Tree:
+def parse_tree(text: str) -> Tree[Token]:
     """Parse `text` into a lark tree; raise ExpressionError with a 1-based column."""
     if not isinstance(text, str):
         raise ExpressionError(f"an expression must be a string, not {type(text).__name__}", 1, str(text))
     if not text.strip():
         raise ExpressionError("empty expression: write a comparison such as 1==1", 1, text)
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"expression is {len(text)} characters, over the limit of {MAX_EXPRESSION_CHARS}: split it",
+            MAX_EXPRESSION_CHARS + 1,
+            text[: MAX_EXPRESSION_CHARS + 1],
+        )
+    _check_nesting(text)
     try:
         return _parser().parse(text)
     except UnexpectedCharacters as error:
-        raise _bad_character(text, error.pos_in_stream) from None
+        raise _bad_character(text, error.pos_in_stream or 0) from None
     except UnexpectedEOF:  # not raised by LALR in practice; kept for safety
         raise _unexpected(text, len(text.rstrip()), "$END") from None
     except UnexpectedToken as error:
@@ -40,6 +52,26 @@ def parse_tree(text: str) -> Tree:
         # At the end, point just past the last token rather than past trailing spaces.
         at = len(text.rstrip()) if token.type == "$END" else token.start_pos
         raise _unexpected(text, at, token.type) from None
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse parentheses nested past MAX_NESTING before the parser builds (and we walk) a deep tree.
+    Lexing is iterative; a text that does not lex is left to the parser's own message."""
+    depth = 0
+    try:
+        for token in _parser().lex(text):
+            if token.type == "_LPAR":
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise ExpressionError(
+                        f"parentheses nested more than {MAX_NESTING} levels deep: flatten the expression",
+                        (token.start_pos or 0) + 1,
+                        text,
+                    )
+            elif token.type == "_RPAR":
+                depth -= 1
+    except (UnexpectedCharacters, UnexpectedToken):
+        return
 
 
 def _bad_character(text: str, pos: int) -> ExpressionError:
@@ -50,9 +82,7 @@ def _bad_character(text: str, pos: int) -> ExpressionError:
     if char == "=":
         return ExpressionError("'=' is not an operator: use '=='", column, text)
     if char == "-":
-        return ExpressionError(
-            "hyphens are not supported in expressions: rename the attribute", column, text
-        )
+        return ExpressionError("hyphens are not supported in expressions: rename the attribute", column, text)
     if char == "!":
         return ExpressionError("'!' alone is not an operator: use '!=' or NOT IN", column, text)
     if char == "&" or char == "|":
@@ -124,9 +154,7 @@ def _unexpected(text: str, pos: int, found_type: str) -> ExpressionError:
             operator_seen = True
             break
     if not operator_seen:
-        return error(
-            f"expected an operator ({_OPERATOR_LIST}) after {_describe(previous)}, found {found}"
-        )
+        return error(f"expected an operator ({_OPERATOR_LIST}) after {_describe(previous)}, found {found}")
     open_parens = sum(t.type == "_LPAR" for t in before) - sum(t.type == "_RPAR" for t in before)
     if found_type == "_RPAR" and open_parens <= 0:
         return error("unbalanced ')': remove it or add the matching '('")
@@ -137,6 +165,6 @@ def _unexpected(text: str, pos: int, found_type: str) -> ExpressionError:
 
 def _token_text(text: str, pos: int) -> str:
     try:
-        return next(iter(_parser().lex(text[pos:]))).value
+        return str(next(iter(_parser().lex(text[pos:]))).value)
     except Exception:  # the rest does not even lex: show the raw characters
         return text[pos : pos + 10]
