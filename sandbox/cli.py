@@ -29,12 +29,17 @@ def serve(
     env_file: Annotated[Path, typer.Option(help="Where to write the TWILIO_* lines.")] = Path(".sandbox/env"),
 ) -> None:
     """Serve until stopped; prints the TWILIO_* lines of the env file, then 'sandbox ready'."""
+    from sandbox.core.server import StartError
     from sandbox.core.server import serve as run
 
     settings = Settings(
         db=db, seed=seed, latency_ms=latency_ms, fail_rate=fail_rate, build_seconds=build_seconds
     )
-    run(settings, host, port, env_file)
+    try:
+        run(settings, host, port, env_file)
+    except StartError as error:
+        typer.echo(f"twilio-sandbox: {error}", err=True)
+        raise typer.Exit(1) from None
 
 
 def main() -> None:

@@ -88,8 +88,10 @@ def seed(state: SandboxState) -> dict[str, Any]:
             "taskrouter_workspace_sid": ws_sid,
             "taskrouter_target_workflow_sid": anyone["sid"],
             "taskrouter_target_taskqueue_sid": queues["Everyone"],
+            "taskrouter_offline_activity_sid": activities["Offline"],
+            "taskrouter_taskqueues": [{"sid": sid, "targettable": True} for sid in queues.values()],
+            "taskrouter_skills": [{"name": s, "multivalue": False} for s in ("sales", "support")],
             "ui_attributes": UI_ATTRIBUTES,
-            "chat_service_instance_sid": None,
             "serverless_service_sids": [],
         }
     )

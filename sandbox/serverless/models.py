@@ -47,7 +47,7 @@ def _check_url_friendly(name: str, value: str) -> None:
         )
 
 
-class ServerlessModels:
+class ServerlessBackend:
     def __init__(
         self,
         store: Store,
@@ -309,6 +309,13 @@ class ServerlessModels:
 
     def build_dir(self, build_sid: str) -> Path:
         return self.builds_dir / build_sid
+
+    def start_checks(self, build_sid: str) -> None:
+        """Check in the background so the create answers `building` at once, like Twilio's. A build whose
+        checks a stopped sandbox never finished is checked by its next reader (settle_build)."""
+        threading.Thread(
+            target=self.run_checks, args=(build_sid,), daemon=True, name=f"build-{build_sid}"
+        ).start()
 
     def run_checks(self, build_sid: str) -> None:
         """Materialise and check a build once (safe from the creating request and any reader)."""

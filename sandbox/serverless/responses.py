@@ -6,19 +6,18 @@ Every rendered resource carries absolute `url`/`links` on the sandbox's own addr
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from sandbox.core.errors import InvalidParameter, NotFound, missing
 from sandbox.core.http import Ctx
 from sandbox.core.paging import paginate
 from sandbox.core.state import BUILD_FAILED
-from sandbox.serverless.models import ServerlessModels
+from sandbox.serverless.models import ServerlessBackend
 
 PRODUCT = "serverless"
 
 
-def _models(ctx: Ctx) -> ServerlessModels:
+def _models(ctx: Ctx) -> ServerlessBackend:
     return ctx.backend_of(PRODUCT)
 
 
@@ -317,10 +316,7 @@ def create_build(ctx: Ctx):
         p.get("Runtime"),
         injected_failure=lambda: _injected_build_failure(ctx),
     )
-    # check in the background so the answer is `building` at once, like Twilio's
-    threading.Thread(
-        target=models.run_checks, args=(doc["sid"],), daemon=True, name=f"build-{doc['sid']}"
-    ).start()
+    models.start_checks(doc["sid"])
     return 201, render_build(ctx, doc)
 
 
