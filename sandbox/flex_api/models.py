@@ -26,6 +26,8 @@ READ_ONLY = (
     "messaging_service_instance_sid",
 )
 PARTICIPANT_TYPES = ("agent", "customer", "supervisor", "external", "unknown")
+# The task channel an interaction's task gets when routing names none (messaging channels are `chat`).
+TASK_CHANNEL_OF = {"voice": "voice", "sms": "sms", "email": "email"}
 # Every property `flex.v1.configuration` documents, as a new Flex account (UI 2.x, Conversations) has it.
 # A stored configuration is read over these, so one written by an older sandbox still answers every field.
 CONFIGURATION_DEFAULTS: dict[str, Any] = {
@@ -298,7 +300,9 @@ class FlexBackend:
         if invite_sid:
             attributes["flexChannelInviteSid"] = invite_sid
         channel_ref = (
-            properties.get("task_channel_sid") or properties.get("task_channel_unique_name") or "chat"
+            properties.get("task_channel_sid")
+            or properties.get("task_channel_unique_name")
+            or TASK_CHANNEL_OF.get(channel["type"], "chat")
         )
         return self.taskrouter.create_task(
             properties["workspace_sid"],

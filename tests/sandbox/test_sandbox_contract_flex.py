@@ -4,29 +4,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
-from sandbox.core.openapi import OasChecker
-from sandbox.testing import SandboxProcess
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    with SandboxProcess(tmp_path_factory.mktemp("flex")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def checker() -> OasChecker:
-    return OasChecker()
-
-
-@pytest.fixture(scope="module")
-def client(sandbox, checker):
-    return checker.client(sandbox.account_sid, sandbox.auth_token, sandbox.url)
+from sandbox.core.openapi import SPEC_FILES, oai_dir
 
 
 class Body(dict):
@@ -36,45 +18,41 @@ class Body(dict):
         return dict(self)
 
 
-@pytest.fixture(scope="module")
-def seed(sandbox):
-    return sandbox.seed_info()
-
-
-def test_configuration_fetch_and_top_level_replace(client, sandbox, seed):
-    configuration = client.flex_api.v1.configuration().fetch()
+def test_configuration_fetch_and_top_level_replace(twilio, sandbox, seeded):
+    configuration = twilio.flex_api.v1.configuration().fetch()
     assert configuration.account_sid == sandbox.account_sid
-    assert configuration.taskrouter_workspace_sid == seed["workspace"]["sid"]
+    assert configuration.taskrouter_workspace_sid == seeded["workspace"]["sid"]
     ui = configuration.ui_attributes
     assert "callback_and_voicemail" in ui["custom_data"]["features"]
     ui["custom_data"]["features"]["conversation_transfer"] = {"enabled": True, "cold_transfer": True}
-    updated = client.flex_api.v1.configuration().update(
+    updated = twilio.flex_api.v1.configuration().update(
         body=Body({"account_sid": sandbox.account_sid, "ui_attributes": ui})
     )
     assert updated.ui_attributes == ui
-    assert updated.taskrouter_workspace_sid == seed["workspace"]["sid"]  # omitted properties keep their value
-    replaced = client.flex_api.v1.configuration().update(
+    # omitted properties keep their value
+    assert updated.taskrouter_workspace_sid == seeded["workspace"]["sid"]
+    replaced = twilio.flex_api.v1.configuration().update(
         body=Body({"account_sid": sandbox.account_sid, "ui_attributes": {"only": 1}})
     )
     assert replaced.ui_attributes == {"only": 1}  # the whole object is replaced, not merged
     with pytest.raises(TwilioRestException) as read_only:
-        client.flex_api.v1.configuration().update(
+        twilio.flex_api.v1.configuration().update(
             body=Body({"account_sid": sandbox.account_sid, "status": "broken"})
         )
     assert read_only.value.code == 45004
     assert read_only.value.msg.endswith("You are not allowed to modify property for [status]")
     with pytest.raises(TwilioRestException) as no_account:
-        client.flex_api.v1.configuration().update(body=Body({"ui_attributes": {}}))
+        twilio.flex_api.v1.configuration().update(body=Body({"ui_attributes": {}}))
     assert no_account.value.code == 20001 and "account_sid" in no_account.value.msg
 
 
-def test_interaction_channels_and_participants(client, seed):
-    chat = seed["chat"]
-    interaction = client.flex_api.v1.interaction(chat["interaction"]).fetch()
+def test_interaction_channels_and_participants(twilio, seeded):
+    chat = seeded["chat"]
+    interaction = twilio.flex_api.v1.interaction(chat["interaction"]).fetch()
     assert interaction.sid == chat["interaction"]
-    channels = client.flex_api.v1.interaction(chat["interaction"]).channels.list()
+    channels = twilio.flex_api.v1.interaction(chat["interaction"]).channels.list()
     assert [c.sid for c in channels] == [chat["channel"]] and channels[0].status == "active"
-    channel = client.flex_api.v1.interaction(chat["interaction"]).channels(chat["channel"])
+    channel = twilio.flex_api.v1.interaction(chat["interaction"]).channels(chat["channel"])
     assert channel.fetch().type == "chat"
     participants = {p.sid: p for p in channel.participants.list()}
     agent = participants[chat["agent_participant"]]
@@ -85,9 +63,9 @@ def test_interaction_channels_and_participants(client, seed):
     assert closed.sid == extra.sid
 
 
-def test_create_interaction_routes_a_task(client, seed):
-    conversation = client.conversations.v1.conversations.create(friendly_name="new chat")
-    interaction = client.flex_api.v1.interaction.create(
+def test_create_interaction_routes_a_task(twilio, seeded):
+    conversation = twilio.conversations.v1.conversations.create(friendly_name="new chat")
+    interaction = twilio.flex_api.v1.interaction.create(
         channel={
             "type": "chat",
             "initiated_by": "customer",
@@ -95,8 +73,8 @@ def test_create_interaction_routes_a_task(client, seed):
         },
         routing={
             "properties": {
-                "workspace_sid": seed["workspace"]["sid"],
-                "workflow_sid": seed["workflows"]["Assign to Anyone"],
+                "workspace_sid": seeded["workspace"]["sid"],
+                "workflow_sid": seeded["workflows"]["Assign to Anyone"],
                 "task_channel_unique_name": "chat",
                 "attributes": {"from": "web"},
             }
@@ -104,19 +82,19 @@ def test_create_interaction_routes_a_task(client, seed):
     )
     assert interaction.sid.startswith("KD")
     task_sid = interaction.routing["properties"]["task_sid"]
-    task = client.taskrouter.v1.workspaces(seed["workspace"]["sid"]).tasks(task_sid).fetch()
+    task = twilio.taskrouter.v1.workspaces(seeded["workspace"]["sid"]).tasks(task_sid).fetch()
     assert json.loads(task.attributes)["conversationSid"] == conversation.sid
-    assert task.task_queue_sid == seed["queues"]["Everyone"]
+    assert task.task_queue_sid == seeded["queues"]["Everyone"]
 
 
-def test_invite_creates_a_task_and_lists(client, seed):
-    chat = seed["chat"]
-    invites = client.flex_api.v1.interaction(chat["interaction"]).channels(chat["channel"]).invites
+def test_invite_creates_a_task_and_lists(twilio, seeded):
+    chat = seeded["chat"]
+    invites = twilio.flex_api.v1.interaction(chat["interaction"]).channels(chat["channel"]).invites
     invite = invites.create(
         routing={
             "properties": {
-                "workspace_sid": seed["workspace"]["sid"],
-                "workflow_sid": seed["workflows"]["Assign to Anyone"],
+                "workspace_sid": seeded["workspace"]["sid"],
+                "workflow_sid": seeded["workflows"]["Assign to Anyone"],
                 "task_channel_unique_name": "chat",
                 "attributes": {"transferTargetType": "queue"},
             }
@@ -124,50 +102,50 @@ def test_invite_creates_a_task_and_lists(client, seed):
     )
     assert invite.sid.startswith("KG") and invite.channel_sid == chat["channel"]
     properties = invite.routing["properties"]
-    assert properties["sid"].startswith("WT") and properties["workspace_sid"] == seed["workspace"]["sid"]
+    assert properties["sid"].startswith("WT") and properties["workspace_sid"] == seeded["workspace"]["sid"]
     attributes = json.loads(properties["attributes"])
     assert attributes["transferTargetType"] == "queue" and attributes["flexChannelInviteSid"] == invite.sid
     assert attributes["conversationSid"] == chat["conversation"]
     assert attributes["flexInteractionChannelSid"] == chat["channel"]
     assert invite.sid in [i.sid for i in invites.list()]
     with pytest.raises(TwilioRestException) as bad:
-        invites.create(routing={"properties": {"workflow_sid": seed["workflows"]["Assign to Anyone"]}})
+        invites.create(routing={"properties": {"workflow_sid": seeded["workflows"]["Assign to Anyone"]}})
     assert bad.value.code == 20001 and "workspace_sid" in bad.value.msg
 
 
-def test_close_channel(client, seed, sandbox):
-    conversation = client.conversations.v1.conversations.create(friendly_name="to close")
-    interaction = client.flex_api.v1.interaction.create(
+def test_close_channel(twilio, seeded, sandbox):
+    conversation = twilio.conversations.v1.conversations.create(friendly_name="to close")
+    interaction = twilio.flex_api.v1.interaction.create(
         channel={"type": "chat", "properties": {"media_channel_sid": conversation.sid}},
         routing={
             "properties": {
-                "workspace_sid": seed["workspace"]["sid"],
-                "workflow_sid": seed["workflows"]["Assign to Anyone"],
+                "workspace_sid": seeded["workspace"]["sid"],
+                "workflow_sid": seeded["workflows"]["Assign to Anyone"],
             }
         },
     )
-    channel = client.flex_api.v1.interaction(interaction.sid).channels.list()[0]
-    closed = client.flex_api.v1.interaction(interaction.sid).channels(channel.sid).update(status="closed")
+    channel = twilio.flex_api.v1.interaction(interaction.sid).channels.list()[0]
+    closed = twilio.flex_api.v1.interaction(interaction.sid).channels(channel.sid).update(status="closed")
     assert closed.status == "closed"
     task = (
-        client.taskrouter.v1.workspaces(seed["workspace"]["sid"])
+        twilio.taskrouter.v1.workspaces(seeded["workspace"]["sid"])
         .tasks(interaction.routing["properties"]["task_sid"])
         .fetch()
     )
     assert task.assignment_status == "canceled"
 
 
-def test_conversation_fetch_update_and_participants(client, seed):
-    chat = seed["chat"]
-    conversation = client.conversations.v1.conversations(chat["conversation"]).fetch()
+def test_conversation_fetch_update_and_participants(twilio, seeded):
+    chat = seeded["chat"]
+    conversation = twilio.conversations.v1.conversations(chat["conversation"]).fetch()
     assert conversation.sid == chat["conversation"] and conversation.state == "active"
     attributes = {**json.loads(conversation.attributes), "invites": {"WT1": {"targetName": "Sales"}}}
-    updated = client.conversations.v1.conversations(chat["conversation"]).update(
+    updated = twilio.conversations.v1.conversations(chat["conversation"]).update(
         attributes=json.dumps(attributes)
     )
     assert json.loads(updated.attributes) == attributes
-    assert chat["conversation"] in [c.sid for c in client.conversations.v1.conversations.list()]
-    participants = client.conversations.v1.conversations(chat["conversation"]).participants
+    assert chat["conversation"] in [c.sid for c in twilio.conversations.v1.conversations.list()]
+    participants = twilio.conversations.v1.conversations(chat["conversation"]).participants
     identities = {p.identity for p in participants.list()}
     assert identities == {"alice", "customer-0001"}
     added = participants.create(identity="bob")
@@ -175,16 +153,16 @@ def test_conversation_fetch_update_and_participants(client, seed):
     assert participants(added.sid).update(attributes='{"x": 1}').attributes == '{"x": 1}'
     assert participants(added.sid).fetch().identity == "bob"
     assert participants(added.sid).delete() is True
-    named = client.conversations.v1.conversations.create(unique_name="by-name")
-    assert client.conversations.v1.conversations("by-name").fetch().sid == named.sid
-    assert client.conversations.v1.conversations(named.sid).delete() is True
+    named = twilio.conversations.v1.conversations.create(unique_name="by-name")
+    assert twilio.conversations.v1.conversations("by-name").fetch().sid == named.sid
+    assert twilio.conversations.v1.conversations(named.sid).delete() is True
     with pytest.raises(TwilioRestException) as bad:
-        client.conversations.v1.conversations(chat["conversation"]).update(attributes="{oops")
+        twilio.conversations.v1.conversations(chat["conversation"]).update(attributes="{oops")
     assert bad.value.code == 20001
 
 
-def test_iam_validates_sandbox_flex_tokens(sandbox, seed):
-    worker = seed["workers"]["bob"]
+def test_iam_validates_sandbox_flex_tokens(sandbox, seeded):
+    worker = seeded["workers"]["bob"]
     token = sandbox.flex_token(worker)
     leaked = token in (sandbox.workdir / "sandbox.log").read_text()
     assert not leaked, "the Flex token is in the sandbox log in clear"  # never print the token itself
@@ -199,6 +177,88 @@ def test_iam_validates_sandbox_flex_tokens(sandbox, seed):
         other_account = http.post(f"/iam/v1/Accounts/AC{'0' * 32}/Tokens/validate", json={"token": token})
         assert other_account.status_code == 404
         short = sandbox.flex_token(worker, ttl=1)
-        time.sleep(1.2)
+        sandbox.advance_clock(2)
         expired = http.post(url, json={"token": short}).json()
         assert expired["valid"] is False and "expired" in expired["message"]
+
+
+def test_configuration_answers_every_documented_property(sandbox, seeded, oas):
+    schema = json.loads((oai_dir() / SPEC_FILES["flex-api"]).read_text())["components"]["schemas"]
+    documented = set(schema["flex.v1.configuration"]["properties"])
+    with sandbox.http() as http:
+        body = http.get("/flex-api/v1/Configuration").json()
+    assert documented - set(body) == set()
+    assert body["ui_version"] == "~2.x" and body["status"] == "ok"
+    assert body["taskrouter_offline_activity_sid"] == seeded["activities"]["Offline"]
+    assert body["chat_service_instance_sid"].startswith("IS")
+    assert {q["sid"] for q in body["taskrouter_taskqueues"]} == set(seeded["queues"].values())
+
+
+@pytest.mark.parametrize(
+    ("kind", "channel_type", "task_channel"),
+    [
+        ("chat", "chat", "chat"),
+        ("sms", "sms", "sms"),
+        ("whatsapp", "whatsapp", "chat"),
+        ("email", "email", "email"),
+    ],
+)
+def test_every_transfer_channel_has_an_active_interaction_that_invites_route(
+    twilio, seeded, kind, channel_type, task_channel
+):
+    chat = seeded["chats"][kind]
+    assert (chat["channel_type"], chat["task_channel"]) == (channel_type, task_channel)
+    ws = twilio.taskrouter.v1.workspaces(seeded["workspace"]["sid"])
+    task = ws.tasks(chat["task"]).fetch()
+    assert (task.assignment_status, task.task_channel_unique_name) == ("assigned", task_channel)
+    assert json.loads(task.attributes)["conversationSid"] == chat["conversation"]
+    channel = twilio.flex_api.v1.interaction(chat["interaction"]).channels(chat["channel"])
+    assert channel.fetch().type == channel_type
+    agent = {p.sid: p for p in channel.participants.list()}[chat["agent_participant"]]
+    assert agent.routing_properties["task_sid"] == chat["task"]
+    members = twilio.conversations.v1.conversations(chat["conversation"]).participants.list()
+    assert {m.sid for m in members} == set(chat["conversation_participants"].values())
+    # A transfer: the invite's task stays on the channel's task channel and goes to an agent not in the chat.
+    transfer = ws.workflows.create(
+        friendly_name=f"Transfer {kind}",
+        configuration=json.dumps(
+            {
+                "task_routing": {
+                    "filters": [
+                        {
+                            "filter_friendly_name": "Everyone but the chat's agents",
+                            "expression": "transferTargetType == 'queue'",
+                            "targets": [
+                                {
+                                    "queue": seeded["queues"]["Everyone"],
+                                    "expression": "worker.sid NOT IN task.workerSidsInConversation",
+                                }
+                            ],
+                        }
+                    ]
+                }
+            }
+        ),
+    )
+    attributes = {
+        **json.loads(task.attributes),
+        "transferTargetType": "queue",
+        "workerSidsInConversation": [chat["worker"]],
+    }
+    invite = channel.invites.create(
+        routing={
+            "properties": {
+                "workspace_sid": seeded["workspace"]["sid"],
+                "workflow_sid": transfer.sid,
+                "task_channel_unique_name": task_channel,
+                "attributes": attributes,
+            }
+        }
+    )
+    routed = ws.tasks(invite.routing["properties"]["sid"]).fetch()
+    assert (routed.task_channel_unique_name, routed.assignment_status) == (task_channel, "reserved")
+    offer = ws.tasks(routed.sid).reservations.list(reservation_status="pending")[0]
+    assert offer.worker_sid == seeded["workers"]["bob"]
+    ws.tasks(routed.sid).reservations(offer.sid).update(reservation_status="accepted")
+    members = twilio.conversations.v1.conversations(chat["conversation"]).participants.list()
+    assert {"alice", "bob"} <= {m.identity for m in members}
