@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from sandbox.core.server import StartError
+from sandbox.core.server import serve as run
 from sandbox.core.state import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Local Twilio API emulator.")
@@ -29,9 +31,6 @@ def serve(
     env_file: Annotated[Path, typer.Option(help="Where to write the TWILIO_* lines.")] = Path(".sandbox/env"),
 ) -> None:
     """Serve until stopped; prints the TWILIO_* lines of the env file, then 'sandbox ready'."""
-    from sandbox.core.server import StartError
-    from sandbox.core.server import serve as run
-
     settings = Settings(
         db=db, seed=seed, latency_ms=latency_ms, fail_rate=fail_rate, build_seconds=build_seconds
     )

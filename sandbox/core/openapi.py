@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from sandbox.testing import twilio_client
+
 SPEC_FILES = {
     "taskrouter": "twilio_taskrouter_v1.json",
     "serverless": "twilio_serverless_v1.json",
@@ -86,8 +88,6 @@ class OasChecker:
 
     def client(self, account_sid: str, auth_token: str, sandbox_url: str):
         """A twilio Client on the sandbox (sandbox.testing.twilio_client) that checks every response."""
-        from sandbox.testing import twilio_client
-
         def check(method: str, url: str, response: Any) -> None:
             content_type = (response.headers or {}).get("content-type", "application/json")
             self.check(method, url, response.status_code, response.text, content_type)

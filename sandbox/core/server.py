@@ -17,10 +17,12 @@ from pathlib import Path
 
 import uvicorn
 
+from sandbox.app import create_app
 from sandbox.core.errors import TwilioError
 from sandbox.core.ports import free_port_near, holder
 from sandbox.core.state import SandboxState, Settings
 from sandbox.core.store import Store
+from sandbox.seeds import SEEDS
 
 
 class StartError(Exception):
@@ -67,8 +69,6 @@ def bind(host: str, port: int) -> socket.socket:
 
 def check_inputs(settings: Settings, env_file: Path | None) -> None:
     """What can be checked before anything is bound or written."""
-    from sandbox.seeds import SEEDS
-
     if settings.seed and settings.seed not in SEEDS:
         raise StartError(
             f"--seed {settings.seed!r} is not a seed of the sandbox "
@@ -112,8 +112,6 @@ def serve(
     on_ready: Callable[[list[str]], None] | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM. Once listening: write the env file, print it, then `sandbox ready`."""
-    from sandbox.app import create_app
-
     check_inputs(settings, env_file)
     sock = bind(host, port)
     try:

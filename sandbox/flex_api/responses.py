@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.core.errors import missing
 from sandbox.core.http import Ctx
 from sandbox.core.paging import paginate
 from sandbox.flex_api.models import FlexBackend
@@ -142,8 +143,6 @@ def list_invites(ctx: Ctx):
 def create_invite(ctx: Ctx):
     routing = ctx.params.get_json("Routing")
     if routing is None:
-        from sandbox.core.errors import missing
-
         raise missing("Routing")
     # The OAS documents 200 (not 201) for invite creation.
     return render_invite(ctx, _b(ctx).create_invite(ctx.path["interaction"], ctx.path["channel"], routing))

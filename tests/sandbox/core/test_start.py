@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def serve(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
