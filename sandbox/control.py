@@ -144,8 +144,7 @@ def _clock_json(ctx: Ctx) -> dict[str, Any]:
 
 def alerts(ctx: Ctx) -> dict[str, Any]:
     """Twilio's debugger alerts raised while routing (e.g. 40152 known worker not in the target queue)."""
-    found = ctx.backend_of("taskrouter").alerts.list()
-    return {"alerts": [{k: v for k, v in a.items() if not k.startswith("_")} for a in found]}
+    return {"alerts": ctx.backend_of("taskrouter").list_alerts()}
 
 
 _P = "_sandbox"

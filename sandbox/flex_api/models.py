@@ -138,6 +138,15 @@ class FlexBackend:
     def interaction(self, sid: str) -> dict[str, Any]:
         return self.interactions.fetch(sid, path=f"/Interactions/{sid}")
 
+    def list_channels(self, interaction_sid: str) -> list[dict[str, Any]]:
+        return self.channels.list(parent=self.interaction(interaction_sid)["sid"])
+
+    def list_participants(self, interaction_sid: str, channel_sid: str) -> list[dict[str, Any]]:
+        return self.participants.list(parent=self.channel(interaction_sid, channel_sid)["sid"])
+
+    def list_invites(self, interaction_sid: str, channel_sid: str) -> list[dict[str, Any]]:
+        return self.invites.list(parent=self.channel(interaction_sid, channel_sid)["sid"])
+
     def channel(self, interaction_sid: str, sid: str) -> dict[str, Any]:
         self.interaction(interaction_sid)
         return self.channels.fetch(

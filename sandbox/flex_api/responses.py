@@ -73,7 +73,7 @@ def fetch_interaction(ctx: Ctx):
 
 def list_channels(ctx: Ctx):
     interaction = _b(ctx).interaction(ctx.path["interaction"])
-    items = _b(ctx).channels.list(parent=interaction["sid"])
+    items = _b(ctx).list_channels(interaction["sid"])
     return paginate(
         items,
         key="channels",
@@ -97,7 +97,7 @@ def update_channel(ctx: Ctx):
 
 def list_participants(ctx: Ctx):
     channel = _b(ctx).channel(ctx.path["interaction"], ctx.path["channel"])
-    items = _b(ctx).participants.list(parent=channel["sid"])
+    items = _b(ctx).list_participants(channel["interaction_sid"], channel["sid"])
     return paginate(
         items,
         key="participants",
@@ -130,7 +130,7 @@ def update_participant(ctx: Ctx):
 
 def list_invites(ctx: Ctx):
     channel = _b(ctx).channel(ctx.path["interaction"], ctx.path["channel"])
-    items = _b(ctx).invites.list(parent=channel["sid"])
+    items = _b(ctx).list_invites(channel["interaction_sid"], channel["sid"])
     return paginate(
         items,
         key="invites",

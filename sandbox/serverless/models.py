@@ -110,6 +110,9 @@ class ServerlessBackend:
                 }
             )
 
+    def list_services(self) -> list[dict[str, Any]]:
+        return self.services.list()
+
     def service(self, ref: str) -> dict[str, Any]:
         """By SID or by UniqueName (Twilio accepts either in the path)."""
         doc = (
@@ -165,6 +168,12 @@ class ServerlessBackend:
                 parent=service["sid"],
             )
 
+    def list_environments(self, service_ref: str) -> list[dict[str, Any]]:
+        return self.environments.list(parent=self.service(service_ref)["sid"])
+
+    def delete_environment(self, service_ref: str, sid: str) -> None:
+        self.environments.delete(self.environment(service_ref, sid)["sid"])
+
     def environment(self, service_ref: str, sid: str) -> dict[str, Any]:
         service = self.service(service_ref)
         return self.environments.fetch(
@@ -192,6 +201,26 @@ class ServerlessBackend:
             },
             parent=service["sid"],
         )
+
+    def list_containers(self, kind: str, service_ref: str) -> list[dict[str, Any]]:
+        table, _, _ = self._container(kind)
+        return table.list(parent=self.service(service_ref)["sid"])
+
+    def rename_container(self, kind: str, service_ref: str, sid: str, friendly_name: str) -> dict[str, Any]:
+        doc = self.container(kind, service_ref, sid)
+        _check_length("FriendlyName", friendly_name, FRIENDLY_NAME_MAX)
+        table, _, _ = self._container(kind)
+        return table.update(doc["sid"], {"friendly_name": friendly_name})
+
+    def delete_container(self, kind: str, service_ref: str, sid: str) -> None:
+        doc = self.container(kind, service_ref, sid)
+        table, _, _ = self._container(kind)
+        table.delete(doc["sid"])
+
+    def list_versions(self, kind: str, service_ref: str, container_sid: str) -> list[dict[str, Any]]:
+        parent = self.container(kind, service_ref, container_sid)
+        _, versions, _ = self._container(kind)
+        return versions.list(parent=parent["sid"])
 
     def container(self, kind: str, service_ref: str, sid: str) -> dict[str, Any]:
         service = self.service(service_ref)
@@ -296,6 +325,9 @@ class ServerlessBackend:
         if doc is None or doc["service_sid"] != service_sid:
             raise InvalidParameter(f"{param} {sid!r} is not a version in service {service_sid}")
         return doc
+
+    def list_builds(self, service_ref: str) -> list[dict[str, Any]]:
+        return [self.settle_build(d) for d in self.builds.list(parent=self.service(service_ref)["sid"])]
 
     def build(self, service_ref: str, sid: str) -> dict[str, Any]:
         service = self.service(service_ref)
@@ -437,6 +469,20 @@ class ServerlessBackend:
                 },
                 parent=environment["sid"],
             )
+
+    def list_deployments(self, service_ref: str, environment_sid: str) -> list[dict[str, Any]]:
+        return self.deployments.list(parent=self.environment(service_ref, environment_sid)["sid"])
+
+    def deployment(self, service_ref: str, environment_sid: str, sid: str) -> dict[str, Any]:
+        environment = self.environment(service_ref, environment_sid)
+        path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Deployments/{sid}"
+        return self.deployments.fetch(sid, environment["sid"], path=path)
+
+    def list_variables(self, service_ref: str, environment_sid: str) -> list[dict[str, Any]]:
+        return self.variables.list(parent=self.environment(service_ref, environment_sid)["sid"])
+
+    def delete_variable(self, service_ref: str, environment_sid: str, sid: str) -> None:
+        self.variables.delete(self.variable(service_ref, environment_sid, sid)["sid"])
 
     def variable(self, service_ref: str, environment_sid: str, sid: str) -> dict[str, Any]:
         environment = self.environment(service_ref, environment_sid)

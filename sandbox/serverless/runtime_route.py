@@ -83,7 +83,8 @@ def _lookup(models: ServerlessBackend, domain: str, path: str) -> tuple | None:
 def _context(
     models: ServerlessBackend, state, service: dict, environment: dict, domain: str, path: str
 ) -> dict[str, str]:
-    context = {v["key"]: v["value"] for v in models.variables.list(parent=environment["sid"])}
+    variables = models.list_variables(service["sid"], environment["sid"])
+    context = {v["key"]: v["value"] for v in variables}
     if service["include_credentials"]:
         context.update(ACCOUNT_SID=state.account_sid, AUTH_TOKEN=state.auth_token)
     context.update(

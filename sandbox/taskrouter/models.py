@@ -644,6 +644,9 @@ class TaskRouterBackend:
                 if current and current["assignment_status"] in LIVE:
                     assigner.route(current)
 
+    def list_alerts(self) -> list[dict[str, Any]]:
+        return self.alerts.list()
+
     def raise_alert(self, code: int, task: dict[str, Any], message: str) -> dict[str, Any]:
         """Record one of Twilio's debugger alerts (they never answer a request; GET /_sandbox/alerts)."""
         return self.alerts.create(
