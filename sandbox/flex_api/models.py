@@ -360,11 +360,11 @@ class FlexBackend:
         if not flex:
             return
         channel = self.channels.get(flex["channel_sid"])
-        if channel is None:
-            return
+        conversation = self.conversations.conversations.get(channel["_conversation_sid"]) if channel else None
+        if channel is None or conversation is None:
+            return  # the interaction or its conversation is gone: nobody to join
         identity = str(json.loads(worker["attributes"]).get("contact_uri") or worker["friendly_name"])
         identity = identity.removeprefix("client:")
-        conversation = self.conversations.conversation(channel["_conversation_sid"])
         members = self.conversations.participants.list(parent=conversation["sid"], identity=identity)
         member = (
             members[0]

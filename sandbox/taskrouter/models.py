@@ -372,8 +372,14 @@ class TaskRouterBackend:
 
     @catches_up
     def delete_worker(self, ws: str, sid: str) -> None:
+        """Offers the worker still holds are rescinded, so their tasks go to the next worker."""
         self.worker(ws, sid)
-        self.workers.delete(sid)
+        with self.store.transaction():
+            self.workers.delete(sid)
+            assigner = Assigner(self)
+            for reservation in self.reservations.list(workspace_sid=ws, worker_sid=sid):
+                if reservation["reservation_status"] == "pending":
+                    assigner.transition(reservation, "rescinded")
 
     @catches_up
     def list_workers(
@@ -617,13 +623,14 @@ class TaskRouterBackend:
             if self.clock.seconds_since(reservation["date_created"]) >= limit:
                 due_reservations.append(reservation)
         due_tasks, expired, orphaned = [], [], []
+        workflows = {w["sid"] for w in self.workflows.list(parent=ws)}
         for task in self.tasks.list(parent=ws):
             if task["assignment_status"] not in LIVE:
                 continue
             age = self.clock.seconds_since(task["date_created"])
             if age >= task["timeout"]:
                 expired.append(task)
-            elif self.workflows.get(task["workflow_sid"], ws) is None:
+            elif task["workflow_sid"] not in workflows:
                 orphaned.append(task)
             elif task.get("_leaves_at") is not None and age >= task["_leaves_at"]:
                 due_tasks.append(task)

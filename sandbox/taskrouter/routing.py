@@ -210,7 +210,7 @@ class Assigner:
             # TaskRouter moves a worker who lets an offer time out to the workspace's timeout activity.
             workspace = b.workspaces.get(task["workspace_sid"])
             activity = b.activities.get(workspace["timeout_activity_sid"]) if workspace else None
-            if activity is not None:
+            if activity is not None and b.workers.get(reservation["worker_sid"]) is not None:
                 b.workers.update(
                     reservation["worker_sid"],
                     {

@@ -216,3 +216,38 @@ def test_a_build_a_stopped_sandbox_left_half_done_finishes_after_the_restart(san
     with own.http() as http:
         status = http.get(f"/serverless/v1/Services/{service['sid']}/Builds/{build['sid']}/Status").json()
     assert status["status"] == "completed"
+
+
+def test_deleting_a_worker_who_holds_an_offer_passes_the_task_on(seeded, twilio):
+    ws = twilio.taskrouter.v1.workspaces(seeded["workspace"]["sid"])
+    workers = seeded["workers"]
+    workflow = _workflow(ws, "Sales", [], default_queue=seeded["queues"]["Sales"])
+    task = ws.tasks.create(workflow_sid=workflow.sid, attributes="{}")
+    assert ws.tasks(task.sid).reservations.list()[0].worker_sid == workers["alice"]
+    assert ws.workers(workers["alice"]).delete() is True
+    statuses = {r.worker_sid: r.reservation_status for r in ws.tasks(task.sid).reservations.list()}
+    assert statuses == {workers["alice"]: "rescinded", workers["bob"]: "pending"}
+
+
+def test_accepting_an_offer_whose_conversation_was_deleted_still_assigns_the_task(seeded, twilio):
+    chat = seeded["chats"]["sms"]
+    ws = twilio.taskrouter.v1.workspaces(seeded["workspace"]["sid"])
+    invite = (
+        twilio.flex_api.v1.interaction(chat["interaction"])
+        .channels(chat["channel"])
+        .invites.create(
+            routing={
+                "properties": {
+                    "workspace_sid": seeded["workspace"]["sid"],
+                    "workflow_sid": seeded["workflows"]["Assign to Anyone"],
+                    "task_channel_unique_name": "sms",
+                }
+            }
+        )
+    )
+    assert twilio.conversations.v1.conversations(chat["conversation"]).delete() is True
+    task_sid = invite.routing["properties"]["sid"]
+    offer = ws.tasks(task_sid).reservations.list(reservation_status="pending")[0]
+    accepted = ws.tasks(task_sid).reservations(offer.sid).update(reservation_status="accepted")
+    assert accepted.reservation_status == "accepted"
+    assert ws.tasks(task_sid).fetch().assignment_status == "assigned"
