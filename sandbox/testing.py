@@ -12,7 +12,6 @@ file directly. Failing to start raises RuntimeError with the server's stderr.
 
 from __future__ import annotations
 
-import re
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from twilio.http.http_client import TwilioHttpClient
@@ -29,17 +28,18 @@ from twilio.rest import Client
 
 READY_LINE = "sandbox ready"
 START_TIMEOUT = 60.0
-_TWILIO_HOST = re.compile(r"^(?P<product>[a-z-]+)(?:\.[a-z0-9-]+)*\.twilio\.com$")
 
 
 def sandbox_url_for(url: str, sandbox_url: str) -> str:
-    """`https://<product>.twilio.com/<path>` -> `<sandbox_url>/<product>/<path>`; other URLs unchanged."""
-    parts = urlsplit(url)
-    match = _TWILIO_HOST.match(parts.hostname or "")
-    if parts.scheme != "https" or not match:
+    """`https://<product>.twilio.com/<path>` -> `<sandbox_url>/<product>/<path>` (the sandbox mounts each
+    product under its host's first label); any other URL, e.g. a link the sandbox returned, is unchanged."""
+    target = urlsplit(url)
+    host = target.hostname or ""
+    if target.scheme != "https" or not host.endswith(".twilio.com"):
         return url
-    rewritten = f"{sandbox_url.rstrip('/')}/{match['product']}{parts.path}"
-    return f"{rewritten}?{parts.query}" if parts.query else rewritten
+    base = urlsplit(sandbox_url)
+    path = f"{base.path.rstrip('/')}/{host.partition('.')[0]}{target.path}"
+    return urlunsplit((base.scheme, base.netloc, path, target.query, ""))
 
 
 class SandboxHttpClient(TwilioHttpClient):
