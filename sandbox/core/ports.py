@@ -49,6 +49,8 @@ def _describe_pid(pid: int, proc: Path) -> Holder:
         words = [w.decode(errors="replace") for w in argv if w]
     except OSError:
         words = []
+    if len(words) > 1 and Path(words[0]).name.startswith("python") and words[1].startswith("/"):
+        words = words[1:]  # `python /…/bin/twilio-sandbox serve`: the script says more than the interpreter
     command = " ".join(Path(words[0]).name if i == 0 else w for i, w in enumerate(words[:4])) or "?"
     command = " ".join(command.split())  # one line, whatever the arguments hold
     command = command if len(command) <= 80 else command[:77] + "..."
