@@ -106,12 +106,18 @@ class FlexBackend:
         return {**CONFIGURATION_DEFAULTS, **stored}
 
     def _create_configuration(self) -> dict[str, Any]:
+        conversations = self.state.backends.get("conversations")  # Flex's own Conversations service
+        services = (
+            (conversations.chat_service_sid, conversations.messaging_service_sid)
+            if conversations
+            else (None, None)
+        )
         return self.configurations.create(
             {
                 **CONFIGURATION_DEFAULTS,
                 "account_sid": self.state.account_sid,
-                "chat_service_instance_sid": self.conversations.chat_service_sid,
-                "messaging_service_instance_sid": self.conversations.messaging_service_sid,
+                "chat_service_instance_sid": services[0],
+                "messaging_service_instance_sid": services[1],
                 "flex_service_instance_sid": mint_sid("IS"),
                 "flex_instance_sid": mint_sid("GO"),
             }
