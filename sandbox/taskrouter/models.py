@@ -19,7 +19,7 @@ from sandbox.core.sids import is_sid
 from sandbox.core.state import SandboxState
 from sandbox.core.store import ResourceTable
 from sandbox.core.workflow_seam import check_configuration, check_expression, in_queue, matches_task
-from sandbox.taskrouter.routing import LIVE, TTL_EXCEEDED, Assigner
+from sandbox.taskrouter.routing import LIVE, WORKFLOW_DELETED, Assigner
 
 # Every new workspace has these, as on Twilio (Offline is the default and timeout activity).
 DEFAULT_ACTIVITIES = (("Offline", False), ("Available", True), ("Unavailable", False))
@@ -34,7 +34,6 @@ DEFAULT_TASK_CHANNELS = (
 ATTRIBUTES_MAX = 4096
 TASK_TTL_DEFAULT, TASK_TTL_MAX = 86_400, 1_209_600
 RESERVATION_TIMEOUT_DEFAULT, RESERVATION_TIMEOUT_MAX = 120, 86_400
-WORKFLOW_DELETED = "Workflow {sid} was deleted"
 ALERT_MORE_INFO = "https://www.twilio.com/docs/api/errors/{code}"
 
 
@@ -608,48 +607,8 @@ class TaskRouterBackend:
         raise NotFound(f"/Workspaces/{ws}/Workers/{worker_sid}/Reservations/{sid}")
 
     def apply_due_timers(self, ws: str) -> None:
-        """Apply what time did in the workspace since the last request: a pending reservation older than the
-        workflow's TaskReservationTimeout times out (its worker goes to the workspace's timeout activity, the
-        task is offered again); a task whose target timeout passed moves down the cascade or, after the last
-        target, is canceled (WorkflowTimeout); a task older than its TTL is canceled; a live task whose
-        workflow is gone (state from an earlier run) is canceled with that reason."""
-        due_reservations = []
-        for reservation in self.reservations.list(reservation_status="pending"):
-            if reservation["workspace_sid"] != ws:
-                continue
-            task = self.tasks.get(reservation["task_sid"])
-            workflow = self.workflows.get(task["workflow_sid"]) if task else None
-            limit = workflow["task_reservation_timeout"] if workflow else RESERVATION_TIMEOUT_DEFAULT
-            if self.clock.seconds_since(reservation["date_created"]) >= limit:
-                due_reservations.append(reservation)
-        due_tasks, expired, orphaned = [], [], []
-        workflows = {w["sid"] for w in self.workflows.list(parent=ws)}
-        for task in self.tasks.list(parent=ws):
-            if task["assignment_status"] not in LIVE:
-                continue
-            age = self.clock.seconds_since(task["date_created"])
-            if age >= task["timeout"]:
-                expired.append(task)
-            elif task["workflow_sid"] not in workflows:
-                orphaned.append(task)
-            elif task.get("_leaves_at") is not None and age >= task["_leaves_at"]:
-                due_tasks.append(task)
-        if not (due_reservations or due_tasks or expired or orphaned):
-            return
-        with self.store.transaction():
-            assigner = Assigner(self)
-            for task in expired:
-                assigner.cancel(task, TTL_EXCEEDED)
-            for task in orphaned:
-                assigner.cancel(task, WORKFLOW_DELETED.format(sid=task["workflow_sid"]))
-            for reservation in due_reservations:
-                current = self.reservations.get(reservation["sid"])
-                if current and current["reservation_status"] == "pending":
-                    assigner.transition(current, "timeout")
-            for task in due_tasks:
-                current = self.tasks.get(task["sid"])
-                if current and current["assignment_status"] in LIVE:
-                    assigner.route(current)
+        """What time did in the workspace since the last request (routing.Assigner.apply_due_timers)."""
+        Assigner(self).apply_due_timers(ws)
 
     def list_alerts(self) -> list[dict[str, Any]]:
         return self.alerts.list()

@@ -44,6 +44,7 @@ LIVE = ("pending", "reserved")
 # Task reasons the sandbox writes (Twilio's wording where it documents one: research/twilio-api.md §1).
 WORKFLOW_TIMEOUT = "Workflow Timeout: the task's last target timed out without an accepted reservation"
 TTL_EXCEEDED = "Task TTL Exceeded"
+WORKFLOW_DELETED = "Workflow {sid} was deleted"
 
 
 class Assigner:
@@ -225,6 +226,49 @@ class Assigner:
         elif status in ("wrapping", "completed"):
             b.tasks.update(task["sid"], {"assignment_status": status})
         return reservation
+
+    def apply_due_timers(self, ws: str) -> None:
+        """Apply what time did in the workspace since the last request: a pending reservation older than the
+        workflow's TaskReservationTimeout times out (its worker goes to the workspace's timeout activity, the
+        task is offered again); a task whose target timeout passed moves down the cascade or, after the last
+        target, is canceled (WorkflowTimeout); a task older than its TTL is canceled; a live task whose
+        workflow is gone (state from an earlier run) is canceled with that reason."""
+        b = self.backend
+        workflows = {w["sid"]: w for w in b.workflows.list(parent=ws)}
+        due_tasks, expired, orphaned = [], [], []
+        for task in b.tasks.list(parent=ws):
+            if task["assignment_status"] not in LIVE:
+                continue
+            age = b.clock.seconds_since(task["date_created"])
+            if age >= task["timeout"]:
+                expired.append(task)
+            elif task["workflow_sid"] not in workflows:
+                orphaned.append(task)
+            elif task.get("_leaves_at") is not None and age >= task["_leaves_at"]:
+                due_tasks.append(task)
+        due_reservations = []
+        for reservation in b.reservations.list(workspace_sid=ws, reservation_status="pending"):
+            task = b.tasks.get(reservation["task_sid"])
+            workflow = workflows.get(task["workflow_sid"]) if task else None
+            if workflow is None:
+                continue  # its task is canceled above, and the offer with it
+            if b.clock.seconds_since(reservation["date_created"]) >= workflow["task_reservation_timeout"]:
+                due_reservations.append(reservation)
+        if not (due_reservations or due_tasks or expired or orphaned):
+            return
+        with b.store.transaction():
+            for task in expired:
+                self.cancel(task, TTL_EXCEEDED)
+            for task in orphaned:
+                self.cancel(task, WORKFLOW_DELETED.format(sid=task["workflow_sid"]))
+            for reservation in due_reservations:
+                current = b.reservations.get(reservation["sid"])
+                if current and current["reservation_status"] == "pending":
+                    self.transition(current, "timeout")
+            for task in due_tasks:
+                current = b.tasks.get(task["sid"])
+                if current and current["assignment_status"] in LIVE:
+                    self.route(current)
 
     def assign_pending(self, ws: str) -> None:
         for task in self.backend.tasks.list(parent=ws, assignment_status="pending"):
