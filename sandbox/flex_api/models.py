@@ -26,6 +26,8 @@ READ_ONLY = (
     "messaging_service_instance_sid",
 )
 PARTICIPANT_TYPES = ("agent", "customer", "supervisor", "external", "unknown")
+# Interaction channel types (OAS interaction_channel_enum_type).
+CHANNEL_TYPES = ("voice", "sms", "email", "web", "whatsapp", "chat", "messenger", "gbm")
 # The task channel an interaction's task gets when routing names none (messaging channels are `chat`).
 TASK_CHANNEL_OF = {"voice": "voice", "sms": "sms", "email": "email"}
 # Every property `flex.v1.configuration` documents, as a new Flex account (UI 2.x, Conversations) has it.
@@ -165,6 +167,10 @@ class FlexBackend:
             raise InvalidParameter(
                 'Channel must be a JSON object with "type", e.g. {"type": "chat", '
                 '"initiated_by": "customer", "properties": {"media_channel_sid": "CH…"}}'
+            )
+        if channel["type"] not in CHANNEL_TYPES:
+            raise InvalidParameter(
+                f"Channel.type must be one of {', '.join(CHANNEL_TYPES)}, got {channel['type']!r}"
             )
         properties = _routing_properties(routing)
         media = (channel.get("properties") or {}).get("media_channel_sid")

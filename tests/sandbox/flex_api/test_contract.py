@@ -85,6 +85,11 @@ def test_create_interaction_routes_a_task(twilio, seeded):
     task = twilio.taskrouter.v1.workspaces(seeded["workspace"]["sid"]).tasks(task_sid).fetch()
     assert json.loads(task.attributes)["conversationSid"] == conversation.sid
     assert task.task_queue_sid == seeded["queues"]["Everyone"]
+    with pytest.raises(TwilioRestException) as unknown:
+        twilio.flex_api.v1.interaction.create(
+            channel={"type": "pigeon"}, routing={"properties": {"workspace_sid": seeded["workspace"]["sid"]}}
+        )
+    assert unknown.value.code == 20001 and "Channel.type must be one of voice, sms" in unknown.value.msg
 
 
 def test_invite_creates_a_task_and_lists(twilio, seeded):
