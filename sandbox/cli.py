@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,14 @@ from sandbox.core.server import StartError
 from sandbox.core.server import serve as run
 from sandbox.core.state import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Local Twilio API emulator.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Local Twilio API emulator.",
+)
+# Set to see the traceback of a failure the sandbox did not expect (a sandbox bug).
+TRACEBACK_VARIABLE = "SANDBOX_TRACEBACK"
 
 
 @app.callback()
@@ -38,6 +46,15 @@ def serve(
         run(settings, host, port, env_file)
     except StartError as error:
         typer.echo(f"twilio-sandbox: {error}", err=True)
+        raise typer.Exit(1) from None
+    except Exception as error:
+        if os.environ.get(TRACEBACK_VARIABLE):
+            raise
+        typer.echo(
+            f"twilio-sandbox: stopped on an unexpected {type(error).__name__}: {error} "
+            f"(fix: this is a sandbox bug; run again with {TRACEBACK_VARIABLE}=1 to see where; report it)",
+            err=True,
+        )
         raise typer.Exit(1) from None
 
 

@@ -92,3 +92,12 @@ def test_sandbox_ctl_start_shows_the_sandbox_line(tmp_path, taken_port):
         f"twilio-sandbox: port {taken_port} on 127.0.0.1 is already"
     )
     assert not (tmp_path / "ctl" / "sandbox.pid").exists()
+
+
+def test_a_database_file_that_is_not_sqlite_is_one_line(tmp_path):
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database" * 100)
+    line = one_line(serve(tmp_path, "--port", "0", "--db", str(garbage)))
+    expected = f"twilio-sandbox: cannot open the sandbox database {garbage}: file is not a database"
+    assert line.startswith(expected)
+    assert garbage.read_bytes() == b"not a database" * 100  # left as it was
