@@ -16,6 +16,7 @@ from sandbox.core.http import Product, error_response
 from sandbox.core.middleware import SandboxMiddleware
 from sandbox.core.state import SandboxState, Settings
 from sandbox.core.store import Store
+from sandbox.seeds import apply_seed
 
 # Each module exposes PRODUCTS: list[Product]. A product whose package is not there yet is skipped.
 PRODUCT_MODULES = (
@@ -65,7 +66,5 @@ def create_app(
     )
     app.state.sandbox = state
     if settings.seed and state.store.get_meta("seed.name") is None:
-        from sandbox.seeds import apply_seed
-
         apply_seed(state, settings.seed)
     return app

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from sandbox.core.server import StartError
+from sandbox.core.server import serve as run
 from sandbox.core.state import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Local Twilio API emulator.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Local Twilio API emulator.",
+)
+# Set to see the traceback of a failure the sandbox did not expect (a sandbox bug).
+TRACEBACK_VARIABLE = "SANDBOX_TRACEBACK"
 
 
 @app.callback()
@@ -29,12 +39,23 @@ def serve(
     env_file: Annotated[Path, typer.Option(help="Where to write the TWILIO_* lines.")] = Path(".sandbox/env"),
 ) -> None:
     """Serve until stopped; prints the TWILIO_* lines of the env file, then 'sandbox ready'."""
-    from sandbox.core.server import serve as run
-
     settings = Settings(
         db=db, seed=seed, latency_ms=latency_ms, fail_rate=fail_rate, build_seconds=build_seconds
     )
-    run(settings, host, port, env_file)
+    try:
+        run(settings, host, port, env_file)
+    except StartError as error:
+        typer.echo(f"twilio-sandbox: {error}", err=True)
+        raise typer.Exit(1) from None
+    except Exception as error:
+        if os.environ.get(TRACEBACK_VARIABLE):
+            raise
+        typer.echo(
+            f"twilio-sandbox: stopped on an unexpected {type(error).__name__}: {error} "
+            f"(fix: this is a sandbox bug; run again with {TRACEBACK_VARIABLE}=1 to see where; report it)",
+            err=True,
+        )
+        raise typer.Exit(1) from None
 
 
 def main() -> None:

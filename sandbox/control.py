@@ -1,5 +1,6 @@
 """Test control under /_sandbox/ (DESIGN.md "Sandbox control, credentials and request log"): reset,
-request log, faults, Flex tokens, seed SIDs. Same Basic credentials as the API; these calls are not logged."""
+request log, faults, Flex tokens, seed SIDs, the clock (advance instead of sleeping), debugger alerts.
+Same Basic credentials as the API; these calls are not logged."""
 
 from __future__ import annotations
 
@@ -123,6 +124,29 @@ def seed(ctx: Ctx) -> dict[str, Any]:
     return seed_info(ctx.state)
 
 
+def clock(ctx: Ctx) -> dict[str, Any]:
+    return _clock_json(ctx)
+
+
+def advance_clock(ctx: Ctx) -> dict[str, Any]:
+    """Move every backend's time forward (timeouts, builds, token expiry fall due on the next request)."""
+    seconds = _number(_body(ctx), "advance", None)
+    if seconds is None or seconds < 0:
+        raise InvalidParameter('clock.advance must be a number of seconds >= 0: POST {"advance": 120}')
+    ctx.state.clock.advance(seconds)
+    ctx.state.clock.save(ctx.state.store.set_meta)
+    return _clock_json(ctx)
+
+
+def _clock_json(ctx: Ctx) -> dict[str, Any]:
+    return {"now": ctx.state.clock.iso(), "offset_seconds": ctx.state.clock.offset}
+
+
+def alerts(ctx: Ctx) -> dict[str, Any]:
+    """Twilio's debugger alerts raised while routing (e.g. 40152 known worker not in the target queue)."""
+    return {"alerts": ctx.backend_of("taskrouter").list_alerts()}
+
+
 _P = "_sandbox"
 PRODUCTS = [
     Product(
@@ -134,6 +158,8 @@ PRODUCTS = [
             route("/faults", _P, GET=list_faults, POST=add_fault, DELETE=clear_faults),
             route("/flex-tokens", _P, POST=flex_token),
             route("/seed", _P, GET=seed),
+            route("/clock", _P, GET=clock, POST=advance_clock),
+            route("/alerts", _P, GET=alerts),
         ],
     )
 ]

@@ -1,8 +1,9 @@
 """`SandboxProcess`: the sandbox as a subprocess for test suites and benchmarks (docs/SEAMS.md "sandbox/").
 
     with SandboxProcess(tmp_path) as sandbox:
-        client = make_client(sandbox.account_sid, sandbox.auth_token, sandbox_url=sandbox.url)
+        client = sandbox.client()   # = twilio_client(sandbox.url, sandbox.account_sid, sandbox.auth_token)
         sandbox.add_fault(route="/Workflows", kind="429", count=1)
+        sandbox.advance_clock(120)  # timeouts fall due on the next request; no sleeping
         sandbox.summary()["writes"]
 
 It always listens on a free port (`--port 0`) and reads the printed env lines; nothing touches the database
@@ -15,13 +16,59 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
 
 READY_LINE = "sandbox ready"
 START_TIMEOUT = 60.0
+
+
+def sandbox_url_for(url: str, sandbox_url: str) -> str:
+    """`https://<product>.twilio.com/<path>` -> `<sandbox_url>/<product>/<path>` (the sandbox mounts each
+    product under its host's first label); any other URL, e.g. a link the sandbox returned, is unchanged."""
+    target = urlsplit(url)
+    host = target.hostname or ""
+    if target.scheme != "https" or not host.endswith(".twilio.com"):
+        return url
+    base = urlsplit(sandbox_url)
+    path = f"{base.path.rstrip('/')}/{host.partition('.')[0]}{target.path}"
+    return urlunsplit((base.scheme, base.netloc, path, target.query, ""))
+
+
+class SandboxHttpClient(TwilioHttpClient):
+    """The twilio SDK's own HTTP client with one change: twilio.com URLs go to the sandbox. No retries, so
+    tests see every answer as sent. `on_response(method, url, response)` is told of each answer."""
+
+    def __init__(
+        self, sandbox_url: str, on_response: Callable[[str, str, Response], None] | None = None
+    ) -> None:
+        super().__init__(timeout=60)
+        self.sandbox_url = sandbox_url
+        self.on_response = on_response
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        target = sandbox_url_for(url, self.sandbox_url)
+        response = super().request(method, target, *args, **kwargs)
+        if self.on_response is not None:
+            self.on_response(method, target, response)
+        return response
+
+
+def twilio_client(
+    sandbox_url: str,
+    account_sid: str,
+    auth_token: str,
+    on_response: Callable[[str, str, Response], None] | None = None,
+) -> Client:
+    """An unmodified twilio `Client` talking to the sandbox at `sandbox_url`."""
+    return Client(account_sid, auth_token, http_client=SandboxHttpClient(sandbox_url, on_response))
 
 
 class SandboxProcess:
@@ -116,11 +163,9 @@ class SandboxProcess:
     def env(self) -> dict[str, str]:
         return {k: self._env[k] for k in ("TWILIO_SANDBOX_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")}
 
-    def client(self):
-        """An unmodified twilio `Client` through the project's one URL rewrite."""
-        from infra.client import make_client
-
-        return make_client(self.account_sid, self.auth_token, sandbox_url=self.url)
+    def client(self) -> Client:
+        """An unmodified twilio `Client` on this sandbox (twilio_client)."""
+        return twilio_client(self.url, self.account_sid, self.auth_token)
 
     def http(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, auth=(self.account_sid, self.auth_token), timeout=30)
@@ -152,6 +197,14 @@ class SandboxProcess:
     def clear_faults(self) -> None:
         self._control("DELETE", "faults")
 
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the sandbox's time forward (POST /_sandbox/clock); what fell due happens next request."""
+        return self._control("POST", "clock", json={"advance": seconds})
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Twilio debugger alerts the sandbox raised (e.g. 40152)."""
+        return self._control("GET", "alerts")["alerts"]
+
     def flex_token(self, worker_sid: str, ttl: int | None = None) -> str:
         body: dict[str, Any] = {"worker_sid": worker_sid}
         if ttl is not None:
@@ -159,4 +212,4 @@ class SandboxProcess:
         return self._control("POST", "flex-tokens", json=body)["token"]
 
 
-__all__ = ["SandboxProcess"]
+__all__ = ["SandboxHttpClient", "SandboxProcess", "sandbox_url_for", "twilio_client"]

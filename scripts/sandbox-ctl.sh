@@ -3,10 +3,12 @@
 #   sandbox-ctl.sh start   start it (or reuse a running one); waits for its "sandbox ready" line
 #   sandbox-ctl.sh stop    stop the process recorded in .sandbox/sandbox.pid
 # State persists in .sandbox/sandbox.db; credentials and URL are written to .sandbox/env.
+# SANDBOX_PORT (default 4010) and SANDBOX_DIR (default .sandbox) place it elsewhere.
+# A start failure is the sandbox's own one line (e.g. the port is taken, by whom, and the fix).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-dir=$repo/.sandbox
+dir=${SANDBOX_DIR:-$repo/.sandbox}
 pidfile=$dir/sandbox.pid
 log=$dir/sandbox.log
 port=${SANDBOX_PORT:-4010}
@@ -36,14 +38,14 @@ start_failure() {
     case $last in
         *"Address already in use"* | *"address already in use"*)
             echo "error: twilio-sandbox could not listen on port $port: it is taken (fix: SANDBOX_PORT=<another port> make local-up, or make local-down in the clone whose sandbox holds it)" ;;
-        *) echo "error: twilio-sandbox exited before it was ready on port $port: ${last:-no output} (full log: .sandbox/sandbox.log)" ;;
+        *) echo "error: twilio-sandbox exited before it was ready on port $port: ${last:-no output} (full log: $log)" ;;
     esac
 }
 
 start() {
     mkdir -p "$dir"
     if pid=$(running_pid) && [ -f "$dir/env" ]; then
-        echo "sandbox already running (pid $pid, log .sandbox/sandbox.log)"
+        echo "sandbox already running (pid $pid, log $log)"
         return 0
     fi
     [ -x "$repo/.venv/bin/twilio-sandbox" ] || { echo "error: .venv/bin/twilio-sandbox is missing; run 'make setup'" >&2; exit 1; }
@@ -57,7 +59,7 @@ start() {
     for _ in $(seq $((wait_seconds * 5))); do
         if grep -qx 'sandbox ready' "$log"; then
             url=$(sed -n 's/^TWILIO_SANDBOX_URL=//p' "$dir/env" 2>/dev/null)
-            echo "sandbox ready at ${url:-port $port} (pid $pid, log .sandbox/sandbox.log)"
+            echo "sandbox ready at ${url:-port $port} (pid $pid, log $log)"
             return 0
         fi
         if ! kill -0 "$pid" 2>/dev/null; then
@@ -67,7 +69,7 @@ start() {
         fi
         sleep 0.2
     done
-    echo "error: twilio-sandbox did not print 'sandbox ready' within ${wait_seconds}s (see .sandbox/sandbox.log; is port $port taken?)" >&2
+    echo "error: twilio-sandbox did not print 'sandbox ready' within ${wait_seconds}s (see $log)" >&2
     kill "$pid" 2>/dev/null || true
     rm -f "$pidfile"
     exit 1

@@ -45,6 +45,14 @@ class ConversationsBackend:
             self.state.store.set_meta(key, value)
         return value
 
+    def list_conversations(self, state: str | None = None) -> list[dict[str, Any]]:
+        """An unknown State filter is ignored, as Twilio does."""
+        found = self.conversations.list()
+        return [c for c in found if c["state"] == state] if state in STATES else found
+
+    def list_participants(self, ref: str) -> list[dict[str, Any]]:
+        return self.participants.list(parent=self.conversation(ref)["sid"])
+
     def conversation(self, ref: str) -> dict[str, Any]:
         """By CH SID or unique name."""
         doc = self.conversations.get(ref) if is_sid(ref, "CH") else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.conversations.models import STATES, ConversationsBackend
+from sandbox.conversations.models import ConversationsBackend
 from sandbox.core.http import Ctx
 from sandbox.core.paging import paginate
 
@@ -44,10 +44,7 @@ def _fields(p) -> dict[str, Any]:
 
 
 def list_conversations(ctx: Ctx):
-    items = _b(ctx).conversations.list()
-    state = ctx.params.get("State")
-    if state in STATES:
-        items = [c for c in items if c["state"] == state]
+    items = _b(ctx).list_conversations(ctx.params.get("State"))
     return paginate(
         items,
         key="conversations",
@@ -76,7 +73,7 @@ def delete_conversation(ctx: Ctx):
 
 def list_participants(ctx: Ctx):
     conversation = _b(ctx).conversation(ctx.path["conversation"])
-    items = _b(ctx).participants.list(parent=conversation["sid"])
+    items = _b(ctx).list_participants(conversation["sid"])
     return paginate(
         items,
         key="participants",

@@ -1,13 +1,29 @@
 """The sandbox core: what every product shares.
 
+Map of the package (sandbox/):
+- `cli.py` (`twilio-sandbox serve`), `core/server.py` (uvicorn on a socket bound first; start failures are one
+  line, `StartError`; `core/ports.py` names who holds a taken port), `app.py` (products per host label).
+- `core/`: `http.py` (Ctx, route, Product), `params.py`, `paging.py`, `errors.py` (one class per Twilio code),
+  `store.py` (SQLite documents, `ResourceTable`), `state.py` (SandboxState: settings, store, backends,
+  request log, faults), `clock.py` (the one Clock every backend reads; tests advance it), `sids.py`,
+  `middleware.py` (log, faults, auth), `openapi.py` (responses checked against Twilio's OAS), `coverage.py`.
+- `core/workflow_seam.py`: the ONE seam to the project's workflow library (expressions, configuration checks,
+  the router), imported at module top by TaskRouter. Nothing in sandbox/ imports infra/.
+- One package per Twilio product, moto-style: `taskrouter/`, `serverless/`, `flex_api/`, `conversations/`,
+  `iam/`, each `urls.py` (routes) -> `responses.py` (parse + format) -> `models.py` (`<Product>Backend`:
+  state, rules, time). `control.py`: the `/_sandbox/` test API. `seeds/`: named starting states. `testing.py`:
+  `SandboxProcess` and `twilio_client` for suites. `runtime/`: the Node host that runs deployed Functions.
+
 To add a product (moto-style), create `sandbox/<product>/` with three modules:
 - `models.py` (state + rules): a backend class built once with the `SandboxState`; it keeps its resources in
   `ResourceTable(state.store, "<product>.<kind>", "<SID prefix>")` (store.py: the resources of kind X under
-  parent Y, JSON documents, oldest first) and raises `TwilioError` subclasses (errors.py) for Twilio's errors.
+  parent Y, JSON documents, oldest first), reads time from `state.clock` and raises `TwilioError` subclasses
+  (errors.py) for Twilio's errors.
 - `responses.py` (parse + serialise): handlers `def op(ctx: Ctx) -> dict | (status, dict) | None` (http.py).
   They read `ctx.params` (params.py: repeated keys, JSON-string fields, booleans, uploads, JSON body) and
-  `ctx.path`, call `ctx.backend`, and render Twilio JSON with absolute `ctx.url("/Services/ZS…")` links.
-  Lists use `paginate(...)` (paging.py: PageSize/Page/PageToken=PA<sid>, `meta` with absolute URLs).
+  `ctx.path`, call `ctx.backend` (never its tables), and render Twilio JSON with absolute
+  `ctx.url("/Services/ZS…")` links. Lists use `paginate(...)` (paging.py: PageSize/Page/PageToken=PA<sid>,
+  `meta` with absolute URLs).
 - `urls.py` (routes): `PRODUCTS = [Product(name="<host label>", routes=[route("/v1/…/{sid}", "<host label>",
   GET=…, POST=…, DELETE=…)], backend=<Backend class>)]`, and its module name in `sandbox/app.py`
   PRODUCT_MODULES; then regenerate sandbox/COVERAGE.md (`python -m sandbox.core.coverage`).

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from sandbox.testing import twilio_client
+
 SPEC_FILES = {
     "taskrouter": "twilio_taskrouter_v1.json",
     "serverless": "twilio_serverless_v1.json",
@@ -85,21 +87,12 @@ class OasChecker:
         return True
 
     def client(self, account_sid: str, auth_token: str, sandbox_url: str):
-        """A twilio Client (the project's one URL rewrite) that checks every response it receives."""
-        from twilio.rest import Client
+        """A twilio Client on the sandbox (sandbox.testing.twilio_client) that checks every response."""
+        def check(method: str, url: str, response: Any) -> None:
+            content_type = (response.headers or {}).get("content-type", "application/json")
+            self.check(method, url, response.status_code, response.text, content_type)
 
-        from infra.client import SandboxAwareHttpClient
-
-        checker = self
-
-        class CheckingHttpClient(SandboxAwareHttpClient):
-            def request(self, method, url, *args, **kwargs):  # type: ignore[override]
-                response = super().request(method, url, *args, **kwargs)
-                content_type = (response.headers or {}).get("content-type", "application/json")
-                checker.check(method, url, response.status_code, response.text, content_type)
-                return response
-
-        return Client(account_sid, auth_token, http_client=CheckingHttpClient(sandbox_url=sandbox_url))
+        return twilio_client(sandbox_url, account_sid, auth_token, on_response=check)
 
 
 def _first_error(error: Exception) -> str:

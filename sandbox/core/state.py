@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox.core.clock import Clock
 from sandbox.core.sids import mint_sid
 from sandbox.core.store import Store
 
@@ -99,6 +100,11 @@ class SandboxState:
     log: RequestLog = field(default_factory=RequestLog)
     faults: list[Fault] = field(default_factory=list)
     faults_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def clock(self) -> Clock:
+        """The one clock every backend reads (core/clock.py)."""
+        return self.store.clock
 
     @property
     def account_sid(self) -> str:

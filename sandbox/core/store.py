@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sandbox.core.clock import ISO, Clock
 from sandbox.core.errors import NotFound
 from sandbox.core.sids import mint_sid
 
@@ -42,11 +43,14 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Wall-clock time; backends use their store's `clock.iso()` so tests can advance it."""
+    return datetime.now(UTC).strftime(ISO)
 
 
 class Store:
-    def __init__(self, path: str | Path) -> None:
+    """`clock` stamps every document's dates; by default the clock saved in this database (core/clock.py)."""
+
+    def __init__(self, path: str | Path, clock: Clock | None = None) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,6 +60,7 @@ class Store:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self._depth = 0
+        self.clock = clock or Clock.restored(self.get_meta)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -103,7 +108,7 @@ class ResourceTable:
     def create(
         self, fields: dict[str, Any], parent: str | None = None, sid: str | None = None
     ) -> dict[str, Any]:
-        now = now_iso()
+        now = self.store.clock.iso()
         doc = {"sid": sid or mint_sid(self.prefix), "date_created": now, "date_updated": now, **fields}
         with self.store.transaction() as conn:
             conn.execute(
@@ -146,7 +151,7 @@ class ResourceTable:
             ).fetchone()
             if row is None:
                 raise NotFound(f"/{self.kind}/{sid}")
-            doc = {**json.loads(row[0]), **changes, "date_updated": now_iso()}
+            doc = {**json.loads(row[0]), **changes, "date_updated": self.store.clock.iso()}
             conn.execute("UPDATE resources SET data = ? WHERE sid = ?", (json.dumps(doc), sid))
         return doc
 

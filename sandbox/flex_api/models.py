@@ -4,10 +4,9 @@ accepts that task's reservation, the worker joins the interaction channel and th
 from __future__ import annotations
 
 import json
-import time
-from datetime import UTC, datetime
 from typing import Any
 
+from sandbox.core.clock import epoch
 from sandbox.core.errors import InvalidParameter, ReadOnlyProperty
 from sandbox.core.sids import is_sid, mint_sid
 from sandbox.core.state import SandboxState
@@ -27,10 +26,59 @@ READ_ONLY = (
     "messaging_service_instance_sid",
 )
 PARTICIPANT_TYPES = ("agent", "customer", "supervisor", "external", "unknown")
-
-
-def _epoch(iso: str) -> int:
-    return int(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+# Interaction channel types (OAS interaction_channel_enum_type).
+CHANNEL_TYPES = ("voice", "sms", "email", "web", "whatsapp", "chat", "messenger", "gbm")
+# The task channel an interaction's task gets when routing names none (messaging channels are `chat`).
+TASK_CHANNEL_OF = {"voice": "voice", "sms": "sms", "email": "email"}
+# Every property `flex.v1.configuration` documents, as a new Flex account (UI 2.x, Conversations) has it.
+# A stored configuration is read over these, so one written by an older sandbox still answers every field.
+CONFIGURATION_DEFAULTS: dict[str, Any] = {
+    "attributes": {},
+    "status": "ok",
+    "taskrouter_workspace_sid": None,
+    "taskrouter_target_workflow_sid": None,
+    "taskrouter_target_taskqueue_sid": None,
+    "taskrouter_taskqueues": [],
+    "taskrouter_skills": [],
+    "taskrouter_worker_channels": {},
+    "taskrouter_worker_attributes": {},
+    "taskrouter_offline_activity_sid": None,
+    "runtime_domain": None,
+    "messaging_service_instance_sid": None,
+    "chat_service_instance_sid": None,
+    "flex_service_instance_sid": None,
+    "flex_instance_sid": None,
+    "ui_language": "en",
+    "ui_attributes": {},
+    "ui_dependencies": {},
+    "ui_version": "~2.x",
+    "service_version": "2.0",
+    "call_recording_enabled": False,
+    "call_recording_webhook_url": None,
+    "crm_enabled": False,
+    "crm_type": None,
+    "crm_callback_url": None,
+    "crm_fallback_url": None,
+    "crm_attributes": {},
+    "public_attributes": {},
+    "plugin_service_enabled": True,
+    "plugin_service_attributes": {},
+    "integrations": [],
+    "outbound_call_flows": {},
+    "serverless_service_sids": [],
+    "queue_stats_configuration": {},
+    "notifications": {},
+    "markdown": {},
+    "flex_insights_hr": {},
+    "flex_insights_drilldown": False,
+    "flex_url": "https://flex.twilio.com/agent-desktop",
+    "channel_configs": [],
+    "debugger_integration": {},
+    "flex_ui_status_report": {},
+    "agent_conv_end_methods": {},
+    "citrix_voice_vdi": {},
+    "offline_config": {},
+}
 
 
 class FlexBackend:
@@ -54,23 +102,24 @@ class FlexBackend:
 
     # ---- configuration ---------------------------------------------------------------------------------
     def configuration(self) -> dict[str, Any]:
+        """The account's one configuration, every documented property present."""
         found = self.configurations.list()
-        if found:
-            return found[0]
+        stored = found[0] if found else self._create_configuration()
+        return {**CONFIGURATION_DEFAULTS, **stored}
+
+    def _create_configuration(self) -> dict[str, Any]:
+        conversations = self.state.backends.get("conversations")  # Flex's own Conversations service
+        services = (
+            (conversations.chat_service_sid, conversations.messaging_service_sid)
+            if conversations
+            else (None, None)
+        )
         return self.configurations.create(
             {
+                **CONFIGURATION_DEFAULTS,
                 "account_sid": self.state.account_sid,
-                "status": "ok",
-                "ui_attributes": {},
-                "ui_version": "2.8.0",
-                "service_version": "2.8.0",
-                "ui_language": "en",
-                "serverless_service_sids": [],
-                "taskrouter_workspace_sid": None,
-                "taskrouter_target_workflow_sid": None,
-                "taskrouter_target_taskqueue_sid": None,
-                "runtime_domain": None,
-                "chat_service_instance_sid": None,
+                "chat_service_instance_sid": services[0],
+                "messaging_service_instance_sid": services[1],
                 "flex_service_instance_sid": mint_sid("IS"),
                 "flex_instance_sid": mint_sid("GO"),
             }
@@ -90,11 +139,21 @@ class FlexBackend:
                 if name in changes and changes[name] != current.get(name):
                     raise ReadOnlyProperty(name)
             update = {k: v for k, v in changes.items() if k not in READ_ONLY and k != "account_sid"}
-            return self.configurations.update(current["sid"], update)
+            self.configurations.update(current["sid"], update)
+            return self.configuration()
 
     # ---- interactions ----------------------------------------------------------------------------------
     def interaction(self, sid: str) -> dict[str, Any]:
         return self.interactions.fetch(sid, path=f"/Interactions/{sid}")
+
+    def list_channels(self, interaction_sid: str) -> list[dict[str, Any]]:
+        return self.channels.list(parent=self.interaction(interaction_sid)["sid"])
+
+    def list_participants(self, interaction_sid: str, channel_sid: str) -> list[dict[str, Any]]:
+        return self.participants.list(parent=self.channel(interaction_sid, channel_sid)["sid"])
+
+    def list_invites(self, interaction_sid: str, channel_sid: str) -> list[dict[str, Any]]:
+        return self.invites.list(parent=self.channel(interaction_sid, channel_sid)["sid"])
 
     def channel(self, interaction_sid: str, sid: str) -> dict[str, Any]:
         self.interaction(interaction_sid)
@@ -108,6 +167,10 @@ class FlexBackend:
             raise InvalidParameter(
                 'Channel must be a JSON object with "type", e.g. {"type": "chat", '
                 '"initiated_by": "customer", "properties": {"media_channel_sid": "CH…"}}'
+            )
+        if channel["type"] not in CHANNEL_TYPES:
+            raise InvalidParameter(
+                f"Channel.type must be one of {', '.join(CHANNEL_TYPES)}, got {channel['type']!r}"
             )
         properties = _routing_properties(routing)
         media = (channel.get("properties") or {}).get("media_channel_sid")
@@ -258,7 +321,9 @@ class FlexBackend:
         if invite_sid:
             attributes["flexChannelInviteSid"] = invite_sid
         channel_ref = (
-            properties.get("task_channel_sid") or properties.get("task_channel_unique_name") or "chat"
+            properties.get("task_channel_sid")
+            or properties.get("task_channel_unique_name")
+            or TASK_CHANNEL_OF.get(channel["type"], "chat")
         )
         return self.taskrouter.create_task(
             properties["workspace_sid"],
@@ -288,18 +353,18 @@ class FlexBackend:
             "assignment_status": task["assignment_status"],
             "attributes": task["attributes"],
             "priority": task["priority"],
-            "age": max(0, int(time.time()) - _epoch(task["date_created"])),
+            "age": self.state.clock.seconds_since(task["date_created"]),
             "reason": task["reason"],
             "timeout": task["timeout"],
             "task_channel_sid": task["task_channel_sid"],
             "task_channel_unique_name": task["task_channel_unique_name"],
             "routing_target": task["routing_target"],
-            "date_created": _epoch(task["date_created"]),
-            "date_updated": _epoch(task["date_updated"]),
+            "date_created": epoch(task["date_created"]),
+            "date_updated": epoch(task["date_updated"]),
             "age_in_queue": 0,
             "sla": None,
             "ignore_capacity": task["ignore_capacity"],
-            "virtual_start_time": int(time.time()),
+            "virtual_start_time": epoch(task["virtual_start_time"] or task["date_created"]),
         }
 
     def _on_accept(self, task: dict[str, Any], reservation: dict[str, Any], worker: dict[str, Any]) -> None:
@@ -307,11 +372,11 @@ class FlexBackend:
         if not flex:
             return
         channel = self.channels.get(flex["channel_sid"])
-        if channel is None:
-            return
+        conversation = self.conversations.conversations.get(channel["_conversation_sid"]) if channel else None
+        if channel is None or conversation is None:
+            return  # the interaction or its conversation is gone: nobody to join
         identity = str(json.loads(worker["attributes"]).get("contact_uri") or worker["friendly_name"])
         identity = identity.removeprefix("client:")
-        conversation = self.conversations.conversation(channel["_conversation_sid"])
         members = self.conversations.participants.list(parent=conversation["sid"], identity=identity)
         member = (
             members[0]

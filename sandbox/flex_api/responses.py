@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.core.errors import missing
 from sandbox.core.http import Ctx
 from sandbox.core.paging import paginate
 from sandbox.flex_api.models import FlexBackend
@@ -72,7 +73,7 @@ def fetch_interaction(ctx: Ctx):
 
 def list_channels(ctx: Ctx):
     interaction = _b(ctx).interaction(ctx.path["interaction"])
-    items = _b(ctx).channels.list(parent=interaction["sid"])
+    items = _b(ctx).list_channels(interaction["sid"])
     return paginate(
         items,
         key="channels",
@@ -96,7 +97,7 @@ def update_channel(ctx: Ctx):
 
 def list_participants(ctx: Ctx):
     channel = _b(ctx).channel(ctx.path["interaction"], ctx.path["channel"])
-    items = _b(ctx).participants.list(parent=channel["sid"])
+    items = _b(ctx).list_participants(channel["interaction_sid"], channel["sid"])
     return paginate(
         items,
         key="participants",
@@ -129,7 +130,7 @@ def update_participant(ctx: Ctx):
 
 def list_invites(ctx: Ctx):
     channel = _b(ctx).channel(ctx.path["interaction"], ctx.path["channel"])
-    items = _b(ctx).invites.list(parent=channel["sid"])
+    items = _b(ctx).list_invites(channel["interaction_sid"], channel["sid"])
     return paginate(
         items,
         key="invites",
@@ -142,8 +143,6 @@ def list_invites(ctx: Ctx):
 def create_invite(ctx: Ctx):
     routing = ctx.params.get_json("Routing")
     if routing is None:
-        from sandbox.core.errors import missing
-
         raise missing("Routing")
     # The OAS documents 200 (not 201) for invite creation.
     return render_invite(ctx, _b(ctx).create_invite(ctx.path["interaction"], ctx.path["channel"], routing))

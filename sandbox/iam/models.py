@@ -8,7 +8,6 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,7 +48,7 @@ class IamBackend:
             )
         attributes = json.loads(worker["attributes"])
         identity = str(attributes.get("contact_uri") or worker["friendly_name"]).removeprefix("client:")
-        now = int(time.time())
+        now = int(self.state.clock())
         claims = {
             "iss": self.state.account_sid,
             "sub": worker_sid,
@@ -82,7 +81,7 @@ class IamBackend:
             return _invalid("token payload is unreadable")
         if claims.get("iss") != account_sid:
             return _invalid(f"token belongs to account {claims.get('iss')}, not {account_sid}")
-        if claims.get("exp", 0) <= time.time():
+        if claims.get("exp", 0) <= self.state.clock():
             return _invalid(f"token expired at {_iso(claims.get('exp', 0))}")
         if self._worker(claims.get("sub", "")) is None:
             return _invalid(f"token's worker {claims.get('sub')} no longer exists")

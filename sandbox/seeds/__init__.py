@@ -9,15 +9,12 @@ from typing import Any
 
 from sandbox.core.errors import InvalidParameter
 from sandbox.core.state import SandboxState
+from sandbox.seeds import flex_demo
 
-
-def _flex_demo(state: SandboxState) -> dict[str, Any]:
-    from sandbox.seeds.flex_demo import seed
-
-    return seed(state)
-
-
-SEEDS: dict[str, Callable[[SandboxState], dict[str, Any]]] = {"flex-demo": _flex_demo, "empty": lambda s: {}}
+SEEDS: dict[str, Callable[[SandboxState], dict[str, Any]]] = {
+    "flex-demo": flex_demo.seed,
+    "empty": lambda state: {},
+}
 
 
 def apply_seed(state: SandboxState, name: str) -> dict[str, Any]:

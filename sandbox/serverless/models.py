@@ -47,7 +47,7 @@ def _check_url_friendly(name: str, value: str) -> None:
         )
 
 
-class ServerlessModels:
+class ServerlessBackend:
     def __init__(
         self,
         store: Store,
@@ -110,6 +110,9 @@ class ServerlessModels:
                 }
             )
 
+    def list_services(self) -> list[dict[str, Any]]:
+        return self.services.list()
+
     def service(self, ref: str) -> dict[str, Any]:
         """By SID or by UniqueName (Twilio accepts either in the path)."""
         doc = (
@@ -165,6 +168,12 @@ class ServerlessModels:
                 parent=service["sid"],
             )
 
+    def list_environments(self, service_ref: str) -> list[dict[str, Any]]:
+        return self.environments.list(parent=self.service(service_ref)["sid"])
+
+    def delete_environment(self, service_ref: str, sid: str) -> None:
+        self.environments.delete(self.environment(service_ref, sid)["sid"])
+
     def environment(self, service_ref: str, sid: str) -> dict[str, Any]:
         service = self.service(service_ref)
         return self.environments.fetch(
@@ -192,6 +201,26 @@ class ServerlessModels:
             },
             parent=service["sid"],
         )
+
+    def list_containers(self, kind: str, service_ref: str) -> list[dict[str, Any]]:
+        table, _, _ = self._container(kind)
+        return table.list(parent=self.service(service_ref)["sid"])
+
+    def rename_container(self, kind: str, service_ref: str, sid: str, friendly_name: str) -> dict[str, Any]:
+        doc = self.container(kind, service_ref, sid)
+        _check_length("FriendlyName", friendly_name, FRIENDLY_NAME_MAX)
+        table, _, _ = self._container(kind)
+        return table.update(doc["sid"], {"friendly_name": friendly_name})
+
+    def delete_container(self, kind: str, service_ref: str, sid: str) -> None:
+        doc = self.container(kind, service_ref, sid)
+        table, _, _ = self._container(kind)
+        table.delete(doc["sid"])
+
+    def list_versions(self, kind: str, service_ref: str, container_sid: str) -> list[dict[str, Any]]:
+        parent = self.container(kind, service_ref, container_sid)
+        _, versions, _ = self._container(kind)
+        return versions.list(parent=parent["sid"])
 
     def container(self, kind: str, service_ref: str, sid: str) -> dict[str, Any]:
         service = self.service(service_ref)
@@ -297,6 +326,9 @@ class ServerlessModels:
             raise InvalidParameter(f"{param} {sid!r} is not a version in service {service_sid}")
         return doc
 
+    def list_builds(self, service_ref: str) -> list[dict[str, Any]]:
+        return [self.settle_build(d) for d in self.builds.list(parent=self.service(service_ref)["sid"])]
+
     def build(self, service_ref: str, sid: str) -> dict[str, Any]:
         service = self.service(service_ref)
         doc = self.builds.fetch(sid, service["sid"], path=f"/Services/{service['sid']}/Builds/{sid}")
@@ -309,6 +341,13 @@ class ServerlessModels:
 
     def build_dir(self, build_sid: str) -> Path:
         return self.builds_dir / build_sid
+
+    def start_checks(self, build_sid: str) -> None:
+        """Check in the background so the create answers `building` at once, like Twilio's. A build whose
+        checks a stopped sandbox never finished is checked by its next reader (settle_build)."""
+        threading.Thread(
+            target=self.run_checks, args=(build_sid,), daemon=True, name=f"build-{build_sid}"
+        ).start()
 
     def run_checks(self, build_sid: str) -> None:
         """Materialise and check a build once (safe from the creating request and any reader)."""
@@ -430,6 +469,20 @@ class ServerlessModels:
                 },
                 parent=environment["sid"],
             )
+
+    def list_deployments(self, service_ref: str, environment_sid: str) -> list[dict[str, Any]]:
+        return self.deployments.list(parent=self.environment(service_ref, environment_sid)["sid"])
+
+    def deployment(self, service_ref: str, environment_sid: str, sid: str) -> dict[str, Any]:
+        environment = self.environment(service_ref, environment_sid)
+        path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Deployments/{sid}"
+        return self.deployments.fetch(sid, environment["sid"], path=path)
+
+    def list_variables(self, service_ref: str, environment_sid: str) -> list[dict[str, Any]]:
+        return self.variables.list(parent=self.environment(service_ref, environment_sid)["sid"])
+
+    def delete_variable(self, service_ref: str, environment_sid: str, sid: str) -> None:
+        self.variables.delete(self.variable(service_ref, environment_sid, sid)["sid"])
 
     def variable(self, service_ref: str, environment_sid: str, sid: str) -> dict[str, Any]:
         environment = self.environment(service_ref, environment_sid)

@@ -6,19 +6,18 @@ Every rendered resource carries absolute `url`/`links` on the sandbox's own addr
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from sandbox.core.errors import InvalidParameter, NotFound, missing
+from sandbox.core.errors import NotFound, missing
 from sandbox.core.http import Ctx
 from sandbox.core.paging import paginate
 from sandbox.core.state import BUILD_FAILED
-from sandbox.serverless.models import ServerlessModels
+from sandbox.serverless.models import ServerlessBackend
 
 PRODUCT = "serverless"
 
 
-def _models(ctx: Ctx) -> ServerlessModels:
+def _models(ctx: Ctx) -> ServerlessBackend:
     return ctx.backend_of(PRODUCT)
 
 
@@ -133,7 +132,7 @@ def render_variable(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
 
 # ---- services ---
 def list_services(ctx: Ctx):
-    return _page(ctx, _models(ctx).services.list(), "services", "/Services", render_service)
+    return _page(ctx, _models(ctx).list_services(), "services", "/Services", render_service)
 
 
 def create_service(ctx: Ctx):
@@ -173,7 +172,7 @@ def delete_service(ctx: Ctx):
 # ---- environments ---
 def list_environments(ctx: Ctx):
     service = _models(ctx).service(ctx.path["service"])
-    items = _models(ctx).environments.list(parent=service["sid"])
+    items = _models(ctx).list_environments(service["sid"])
     return _page(ctx, items, "environments", f"/Services/{service['sid']}/Environments", render_environment)
 
 
@@ -189,8 +188,7 @@ def fetch_environment(ctx: Ctx):
 
 
 def delete_environment(ctx: Ctx):
-    doc = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
-    _models(ctx).environments.delete(doc["sid"])
+    _models(ctx).delete_environment(ctx.path["service"], ctx.path["environment"])
 
 
 # ---- functions and assets ---
@@ -200,10 +198,9 @@ def _containers(kind: str):
 
     def list_(ctx: Ctx):
         service = _models(ctx).service(ctx.path["service"])
-        table = _models(ctx).functions if kind == "function" else _models(ctx).assets
         return _page(
             ctx,
-            table.list(parent=service["sid"]),
+            _models(ctx).list_containers(kind, service["sid"]),
             key,
             f"/Services/{service['sid']}/{segment}",
             lambda c, d: render_container(c, d, kind),
@@ -217,23 +214,18 @@ def _containers(kind: str):
         return render_container(ctx, _models(ctx).container(kind, ctx.path["service"], ctx.path["sid"]), kind)
 
     def update(ctx: Ctx):
-        doc = _models(ctx).container(kind, ctx.path["service"], ctx.path["sid"])
         name = ctx.params.require("FriendlyName")
-        table = _models(ctx).functions if kind == "function" else _models(ctx).assets
-        if len(name) > 255:
-            raise InvalidParameter(f"FriendlyName is {len(name)} characters long; the maximum is 255")
-        return render_container(ctx, table.update(doc["sid"], {"friendly_name": name}), kind)
+        doc = _models(ctx).rename_container(kind, ctx.path["service"], ctx.path["sid"], name)
+        return render_container(ctx, doc, kind)
 
     def delete(ctx: Ctx):
-        doc = _models(ctx).container(kind, ctx.path["service"], ctx.path["sid"])
-        (_models(ctx).functions if kind == "function" else _models(ctx).assets).delete(doc["sid"])
+        _models(ctx).delete_container(kind, ctx.path["service"], ctx.path["sid"])
 
     def list_versions(ctx: Ctx):
         parent = _models(ctx).container(kind, ctx.path["service"], ctx.path["sid"])
-        table = _models(ctx).function_versions if kind == "function" else _models(ctx).asset_versions
         return _page(
             ctx,
-            table.list(parent=parent["sid"]),
+            _models(ctx).list_versions(kind, ctx.path["service"], parent["sid"]),
             f"{kind}_versions",
             _container_path(parent, kind) + "/Versions",
             render_version,
@@ -300,9 +292,8 @@ def fetch_function_version_content(ctx: Ctx):
 
 # ---- builds ---
 def list_builds(ctx: Ctx):
-    models = _models(ctx)
-    service = models.service(ctx.path["service"])
-    items = [models.settle_build(d) for d in models.builds.list(parent=service["sid"])]
+    service = _models(ctx).service(ctx.path["service"])
+    items = _models(ctx).list_builds(service["sid"])
     return _page(ctx, items, "builds", f"/Services/{service['sid']}/Builds", render_build)
 
 
@@ -317,10 +308,7 @@ def create_build(ctx: Ctx):
         p.get("Runtime"),
         injected_failure=lambda: _injected_build_failure(ctx),
     )
-    # check in the background so the answer is `building` at once, like Twilio's
-    threading.Thread(
-        target=models.run_checks, args=(doc["sid"],), daemon=True, name=f"build-{doc['sid']}"
-    ).start()
+    models.start_checks(doc["sid"])
     return 201, render_build(ctx, doc)
 
 
@@ -352,7 +340,7 @@ def delete_build(ctx: Ctx):
 # ---- deployments ---
 def list_deployments(ctx: Ctx):
     environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
-    items = _models(ctx).deployments.list(parent=environment["sid"])
+    items = _models(ctx).list_deployments(ctx.path["service"], environment["sid"])
     path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Deployments"
     return _page(ctx, items, "deployments", path, render_deployment)
 
@@ -366,16 +354,14 @@ def create_deployment(ctx: Ctx):
 
 
 def fetch_deployment(ctx: Ctx):
-    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
-    sid = ctx.path["sid"]
-    path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Deployments/{sid}"
-    return render_deployment(ctx, _models(ctx).deployments.fetch(sid, environment["sid"], path=path))
+    doc = _models(ctx).deployment(ctx.path["service"], ctx.path["environment"], ctx.path["sid"])
+    return render_deployment(ctx, doc)
 
 
 # ---- variables ---
 def list_variables(ctx: Ctx):
     environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
-    items = _models(ctx).variables.list(parent=environment["sid"])
+    items = _models(ctx).list_variables(ctx.path["service"], environment["sid"])
     path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Variables"
     return _page(ctx, items, "variables", path, render_variable)
 
@@ -405,8 +391,7 @@ def update_variable(ctx: Ctx):
 
 
 def delete_variable(ctx: Ctx):
-    doc = _models(ctx).variable(ctx.path["service"], ctx.path["environment"], ctx.path["sid"])
-    _models(ctx).variables.delete(doc["sid"])
+    _models(ctx).delete_variable(ctx.path["service"], ctx.path["environment"], ctx.path["sid"])
 
 
 # ---- logs: the sandbox keeps none, so lists are empty and fetches 404 ---

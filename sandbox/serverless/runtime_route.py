@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from sandbox.core.errors import ContextTooLarge, NotFound, TwilioError
 from sandbox.core.http import error_response
 from sandbox.serverless.invoke import Invocation, RuntimeHostError, invoke, signature_valid
-from sandbox.serverless.models import ServerlessModels
+from sandbox.serverless.models import ServerlessBackend
 
 # Twilio refuses to run a function whose context (variables, credentials, domain, path) exceeds 3 KB (82006).
 CONTEXT_MAX_BYTES = 3 * 1024
@@ -27,7 +27,7 @@ UNAUTHORIZED = "Unauthorized - you are not authenticated to perform this request
 
 async def serve_deployed(request: Request) -> Response:
     state = request.app.state.sandbox
-    models: ServerlessModels = state.backends["serverless"]
+    models: ServerlessBackend = state.backends["serverless"]
     domain = request.path_params["domain"]
     path = "/" + request.path_params["path"]
     try:
@@ -67,7 +67,7 @@ async def serve_deployed(request: Request) -> Response:
     return Response(result.body, status_code=result.status, headers=headers)
 
 
-def _lookup(models: ServerlessModels, domain: str, path: str) -> tuple | None:
+def _lookup(models: ServerlessBackend, domain: str, path: str) -> tuple | None:
     deployed = models.deployed(domain)
     if deployed is None:
         return None
@@ -81,9 +81,10 @@ def _lookup(models: ServerlessModels, domain: str, path: str) -> tuple | None:
 
 
 def _context(
-    models: ServerlessModels, state, service: dict, environment: dict, domain: str, path: str
+    models: ServerlessBackend, state, service: dict, environment: dict, domain: str, path: str
 ) -> dict[str, str]:
-    context = {v["key"]: v["value"] for v in models.variables.list(parent=environment["sid"])}
+    variables = models.list_variables(service["sid"], environment["sid"])
+    context = {v["key"]: v["value"] for v in variables}
     if service["include_credentials"]:
         context.update(ACCOUNT_SID=state.account_sid, AUTH_TOKEN=state.auth_token)
     context.update(

@@ -8,12 +8,14 @@ from starlette.routing import Route
 from sandbox.core.http import Product, route
 from sandbox.core.state import SandboxState
 from sandbox.serverless import responses as r
-from sandbox.serverless.models import ServerlessModels
+from sandbox.serverless.models import ServerlessBackend
 from sandbox.serverless.runtime_route import serve_deployed
 
 
-def _backend(state: SandboxState) -> ServerlessModels:
-    return ServerlessModels(state.store, build_seconds=state.settings.build_seconds, node=state.settings.node)
+def _backend(state: SandboxState) -> ServerlessBackend:
+    return ServerlessBackend(
+        state.store, build_seconds=state.settings.build_seconds, clock=state.clock, node=state.settings.node
+    )
 
 
 _S = "serverless"

@@ -1,17 +1,25 @@
 """TaskRouter state and rules. Documents are stored snake_case as Twilio returns them, minus `url`/`links`;
-`attributes` and `configuration` are kept as the JSON strings Twilio returns."""
+`attributes` and `configuration` are kept as the JSON strings Twilio returns.
+
+Every entry point taking a workspace first applies what time did there since the last request
+(`@catches_up`: reservation, target and workflow timeouts, task TTLs, tasks an earlier run left without a
+workflow), so a read never hides a write and a handler never has to remember to tick.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sandbox.core.errors import InvalidParameter, NotFound
 from sandbox.core.sids import is_sid
 from sandbox.core.state import SandboxState
-from sandbox.core.store import ResourceTable, now_iso
+from sandbox.core.store import ResourceTable
+from sandbox.core.workflow_seam import check_configuration, check_expression, in_queue, matches_task
+from sandbox.taskrouter.routing import LIVE, WORKFLOW_DELETED, Assigner
 
 # Every new workspace has these, as on Twilio (Offline is the default and timeout activity).
 DEFAULT_ACTIVITIES = (("Offline", False), ("Available", True), ("Unavailable", False))
@@ -26,11 +34,7 @@ DEFAULT_TASK_CHANNELS = (
 ATTRIBUTES_MAX = 4096
 TASK_TTL_DEFAULT, TASK_TTL_MAX = 86_400, 1_209_600
 RESERVATION_TIMEOUT_DEFAULT, RESERVATION_TIMEOUT_MAX = 120, 86_400
-
-
-def seconds_since(iso: str) -> int:
-    then = datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    return max(0, int((datetime.now(UTC) - then).total_seconds()))
+ALERT_MORE_INFO = "https://www.twilio.com/docs/api/errors/{code}"
 
 
 def attributes_json(value: str | None, name: str = "Attributes") -> str:
@@ -50,18 +54,30 @@ def attributes_json(value: str | None, name: str = "Attributes") -> str:
     return value
 
 
-def check_expression(text: str, context: str, name: str) -> None:
-    from workflow.expressions import ExpressionError, parse
-
-    try:
-        parse(text, context)
-    except ExpressionError as exc:
-        raise InvalidParameter(f"{name} is not a valid expression: {exc}") from None
-
-
 def _duplicate_queue(name: str, ws: str, account: str) -> str:
     # The wording Twilio uses (nash-md/twilio-contact-center#23).
     return f"Queue named {name} already exists for workspace {ws} for account {account}"
+
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def catches_up(method: Method) -> Method:
+    """Apply the workspace's due timers (the method's first argument is the workspace SID) before the
+    operation itself; nested entry points apply them once."""
+
+    @functools.wraps(method)
+    def wrapper(self: TaskRouterBackend, ws: str, *args: Any, **kwargs: Any) -> Any:
+        if getattr(self._catching_up, "active", False):
+            return method(self, ws, *args, **kwargs)
+        self._catching_up.active = True
+        try:
+            self.apply_due_timers(ws)
+            return method(self, ws, *args, **kwargs)
+        finally:
+            self._catching_up.active = False
+
+    return wrapper  # type: ignore[return-value]
 
 
 class TaskRouterBackend:
@@ -77,12 +93,20 @@ class TaskRouterBackend:
         self.workflows = ResourceTable(store, "taskrouter.workflow", "WW")
         self.tasks = ResourceTable(store, "taskrouter.task", "WT")
         self.reservations = ResourceTable(store, "taskrouter.reservation", "WR")
+        # Twilio's debugger alerts (Monitor API shape) raised while routing, e.g. 40152/40155.
+        self.alerts = ResourceTable(store, "monitor.alert", "NO")
+        self.clock = state.clock
+        self._catching_up = threading.local()
         # Called with (task, reservation, worker) after a reservation is accepted (Flex adds participants).
         self.on_accept: list[Callable[[dict, dict, dict], None]] = []
 
     # ---- workspaces ------------------------------------------------------------------------------------
+    @catches_up
     def workspace(self, sid: str) -> dict[str, Any]:
         return self.workspaces.fetch(sid, path=f"/Workspaces/{sid}")
+
+    def list_workspaces(self, friendly_name: str | None = None) -> list[dict[str, Any]]:
+        return self.workspaces.list(**({"friendly_name": friendly_name} if friendly_name else {}))
 
     def create_workspace(self, friendly_name: str, **options: Any) -> dict[str, Any]:
         with self.store.transaction():
@@ -115,6 +139,7 @@ class TaskRouterBackend:
                 },
             )
 
+    @catches_up
     def update_workspace(self, sid: str, changes: dict[str, Any]) -> dict[str, Any]:
         self.workspace(sid)
         for key in ("default_activity_sid", "timeout_activity_sid"):
@@ -123,11 +148,13 @@ class TaskRouterBackend:
                 changes[key.replace("_sid", "_name")] = activity["friendly_name"]
         return self.workspaces.update(sid, changes)
 
+    @catches_up
     def delete_workspace(self, sid: str) -> None:
         self.workspace(sid)
         self.workspaces.delete(sid)
 
     # ---- activities ------------------------------------------------------------------------------------
+    @catches_up
     def activity(self, ws: str, sid: str, param: str | None = None) -> dict[str, Any]:
         doc = self.activities.get(sid, ws)
         if doc is None:
@@ -136,6 +163,7 @@ class TaskRouterBackend:
             raise NotFound(f"/Workspaces/{ws}/Activities/{sid}")
         return doc
 
+    @catches_up
     def create_activity(self, ws: str, friendly_name: str, available: bool) -> dict[str, Any]:
         with self.store.transaction():
             if any(a["friendly_name"] == friendly_name for a in self.activities.list(parent=ws)):
@@ -150,6 +178,7 @@ class TaskRouterBackend:
                 parent=ws,
             )
 
+    @catches_up
     def delete_activity(self, ws: str, sid: str) -> None:
         self.activity(ws, sid)
         if self.workers.list(parent=ws, activity_sid=sid):
@@ -161,7 +190,21 @@ class TaskRouterBackend:
             raise InvalidParameter(f"Activity {sid} is the workspace's default or timeout activity")
         self.activities.delete(sid)
 
+    @catches_up
+    def list_activities(
+        self, ws: str, friendly_name: str | None = None, available: bool | None = None
+    ) -> list[dict[str, Any]]:
+        self.workspace(ws)
+        found = self.activities.list(parent=ws, **({"friendly_name": friendly_name} if friendly_name else {}))
+        return [a for a in found if available is None or a["available"] == available]
+
+    @catches_up
+    def update_activity(self, ws: str, sid: str, changes: dict[str, Any]) -> dict[str, Any]:
+        self.activity(ws, sid)
+        return self.activities.update(sid, changes)
+
     # ---- task channels ---------------------------------------------------------------------------------
+    @catches_up
     def channel(self, ws: str, ref: str) -> dict[str, Any]:
         """By TC SID or unique name."""
         doc = self.channels.get(ref, ws) if is_sid(ref, "TC") else None
@@ -172,6 +215,7 @@ class TaskRouterBackend:
             raise NotFound(f"/Workspaces/{ws}/TaskChannels/{ref}")
         return doc
 
+    @catches_up
     def create_channel(
         self, ws: str, friendly_name: str, unique_name: str, channel_optimized_routing: bool | None = None
     ) -> dict[str, Any]:
@@ -191,10 +235,25 @@ class TaskRouterBackend:
                 parent=ws,
             )
 
+    @catches_up
+    def list_channels(self, ws: str) -> list[dict[str, Any]]:
+        self.workspace(ws)
+        return self.channels.list(parent=ws)
+
+    @catches_up
+    def update_channel(self, ws: str, ref: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return self.channels.update(self.channel(ws, ref)["sid"], changes)
+
+    @catches_up
+    def delete_channel(self, ws: str, ref: str) -> None:
+        self.channels.delete(self.channel(ws, ref)["sid"])
+
     # ---- task queues -----------------------------------------------------------------------------------
+    @catches_up
     def queue(self, ws: str, sid: str) -> dict[str, Any]:
         return self.queues.fetch(sid, ws, path=f"/Workspaces/{ws}/TaskQueues/{sid}")
 
+    @catches_up
     def create_queue(self, ws: str, fields: dict[str, Any]) -> dict[str, Any]:
         self.workspace(ws)
         name = fields["friendly_name"]
@@ -225,6 +284,7 @@ class TaskRouterBackend:
                 out[key.replace("_sid", "_name")] = self.activity(ws, fields[key], param=key)["friendly_name"]
         return out
 
+    @catches_up
     def update_queue(self, ws: str, sid: str, fields: dict[str, Any]) -> dict[str, Any]:
         current = self.queue(ws, sid)
         if "target_workers" in fields:
@@ -237,14 +297,28 @@ class TaskRouterBackend:
             changes.update(self._queue_activities(ws, fields))
             return self.queues.update(sid, changes)
 
+    @catches_up
     def delete_queue(self, ws: str, sid: str) -> None:
         self.queue(ws, sid)
         self.queues.delete(sid)
 
+    @catches_up
+    def list_queues(
+        self, ws: str, friendly_name: str | None = None, worker_sid: str | None = None
+    ) -> list[dict[str, Any]]:
+        self.workspace(ws)
+        found = self.queues.list(parent=ws, **({"friendly_name": friendly_name} if friendly_name else {}))
+        if worker_sid:
+            attributes = self.worker(ws, worker_sid)["attributes"]
+            found = [q for q in found if in_queue(q["target_workers"], attributes)]
+        return found
+
     # ---- workers ---------------------------------------------------------------------------------------
+    @catches_up
     def worker(self, ws: str, sid: str) -> dict[str, Any]:
         return self.workers.fetch(sid, ws, path=f"/Workspaces/{ws}/Workers/{sid}")
 
+    @catches_up
     def create_worker(
         self, ws: str, friendly_name: str, attributes: str | None, activity_sid: str | None
     ) -> dict[str, Any]:
@@ -254,7 +328,7 @@ class TaskRouterBackend:
         with self.store.transaction():
             if any(w["friendly_name"].lower() == friendly_name.lower() for w in self.workers.list(parent=ws)):
                 raise InvalidParameter(f"Worker named {friendly_name} already exists for workspace {ws}")
-            now = now_iso()
+            now = self.clock.iso()
             return self.workers.create(
                 {
                     "account_sid": self.state.account_sid,
@@ -269,11 +343,10 @@ class TaskRouterBackend:
                 parent=ws,
             )
 
+    @catches_up
     def update_worker(
         self, ws: str, sid: str, friendly_name: str | None, attributes: str | None, activity_sid: str | None
     ) -> dict[str, Any]:
-        from sandbox.taskrouter.routing import Assigner
-
         current = self.worker(ws, sid)
         changes: dict[str, Any] = {}
         if attributes is not None:
@@ -288,7 +361,7 @@ class TaskRouterBackend:
                 activity_sid=activity["sid"],
                 activity_name=activity["friendly_name"],
                 available=activity["available"],
-                date_status_changed=now_iso(),
+                date_status_changed=self.clock.iso(),
             )
         with self.store.transaction():
             doc = self.workers.update(sid, changes) if changes else current
@@ -296,26 +369,64 @@ class TaskRouterBackend:
                 Assigner(self).assign_pending(ws)  # a worker who became eligible may take waiting tasks
         return doc
 
+    @catches_up
     def delete_worker(self, ws: str, sid: str) -> None:
+        """Offers the worker still holds are rescinded, so their tasks go to the next worker."""
         self.worker(ws, sid)
-        self.workers.delete(sid)
+        with self.store.transaction():
+            self.workers.delete(sid)
+            assigner = Assigner(self)
+            for reservation in self.reservations.list(workspace_sid=ws, worker_sid=sid):
+                if reservation["reservation_status"] == "pending":
+                    assigner.transition(reservation, "rescinded")
+
+    @catches_up
+    def list_workers(
+        self,
+        ws: str,
+        friendly_name: str | None = None,
+        activity_sid: str | None = None,
+        activity_name: str | None = None,
+        available: bool | None = None,
+        task_queue_sid: str | None = None,
+        task_queue_name: str | None = None,
+        target_workers: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Twilio's worker filters; a queue named but not found matches nobody."""
+        self.workspace(ws)
+        found = self.workers.list(parent=ws)
+        if friendly_name:
+            found = [w for w in found if w["friendly_name"].lower() == friendly_name.lower()]
+        if activity_sid:
+            found = [w for w in found if w["activity_sid"] == activity_sid]
+        if activity_name:
+            found = [w for w in found if w["activity_name"] == activity_name]
+        if available is not None:
+            found = [w for w in found if w["available"] == available]
+        expressions = [target_workers] if target_workers else []
+        if task_queue_sid:
+            expressions.append(self.queue(ws, task_queue_sid)["target_workers"])
+        elif task_queue_name:
+            named = self.queues.list(parent=ws, friendly_name=task_queue_name)
+            expressions.append(named[0]["target_workers"] if named else "1==2")
+        for expression in expressions:
+            found = [w for w in found if in_queue(expression, w["attributes"])]
+        return found
 
     # ---- workflows -------------------------------------------------------------------------------------
+    @catches_up
     def workflow(self, ws: str, sid: str) -> dict[str, Any]:
         return self.workflows.fetch(sid, ws, path=f"/Workspaces/{ws}/Workflows/{sid}")
 
     def checked_configuration(self, ws: str, configuration: str) -> str:
         """400/20001 with the first problem's line when invalid; else the re-serialised configuration."""
-        from workflow.validate import validate_configuration
-
-        queue_sids = {q["friendly_name"]: q["sid"] for q in self.queues.list(parent=ws)}
-        problems = validate_configuration(configuration, queue_sids)
-        if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise InvalidParameter(f"Invalid Configuration: {problems[0]}{more}")
+        check_configuration(
+            configuration, {q["friendly_name"]: q["sid"] for q in self.queues.list(parent=ws)}
+        )
         # Twilio answers with its own serialisation, not the bytes sent (terraform-provider-twilio#120).
         return json.dumps(json.loads(configuration), separators=(",", ":"))
 
+    @catches_up
     def create_workflow(self, ws: str, fields: dict[str, Any]) -> dict[str, Any]:
         self.workspace(ws)
         return self.workflows.create(
@@ -333,20 +444,35 @@ class TaskRouterBackend:
             parent=ws,
         )
 
+    @catches_up
     def update_workflow(self, ws: str, sid: str, fields: dict[str, Any]) -> dict[str, Any]:
         self.workflow(ws, sid)
         if "configuration" in fields:
             fields["configuration"] = self.checked_configuration(ws, fields["configuration"])
         return self.workflows.update(sid, fields)
 
+    @catches_up
     def delete_workflow(self, ws: str, sid: str) -> None:
+        """Its waiting tasks are canceled with a reason: no workflow is left to route them."""
         self.workflow(ws, sid)
-        self.workflows.delete(sid)
+        with self.store.transaction():
+            assigner = Assigner(self)
+            for task in self.tasks.list(parent=ws, workflow_sid=sid):
+                if task["assignment_status"] in LIVE:
+                    assigner.cancel(task, WORKFLOW_DELETED.format(sid=sid))
+            self.workflows.delete(sid)
+
+    @catches_up
+    def list_workflows(self, ws: str, friendly_name: str | None = None) -> list[dict[str, Any]]:
+        self.workspace(ws)
+        return self.workflows.list(parent=ws, **({"friendly_name": friendly_name} if friendly_name else {}))
 
     # ---- tasks -----------------------------------------------------------------------------------------
+    @catches_up
     def task(self, ws: str, sid: str) -> dict[str, Any]:
         return self.tasks.fetch(sid, ws, path=f"/Workspaces/{ws}/Tasks/{sid}")
 
+    @catches_up
     def create_task(
         self,
         ws: str,
@@ -358,8 +484,6 @@ class TaskRouterBackend:
         extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Create a task and route it at once: it enters the matched queue and may get a reservation."""
-        from sandbox.taskrouter.routing import Assigner
-
         self.workspace(ws)
         attrs = attributes_json(attributes)
         workflows = self.workflows.list(parent=ws)
@@ -408,6 +532,7 @@ class TaskRouterBackend:
             task = self.tasks.update(task["sid"], {"virtual_start_time": task["date_created"]})
             return Assigner(self).route(task)
 
+    @catches_up
     def update_task(self, ws: str, sid: str, changes: dict[str, Any]) -> dict[str, Any]:
         task = self.task(ws, sid)
         status = changes.get("assignment_status")
@@ -419,62 +544,91 @@ class TaskRouterBackend:
             if status in ("canceled", "completed"):
                 for res in self.reservations.list(parent=sid, reservation_status="pending"):
                     self.reservations.update(res["sid"], {"reservation_status": "canceled"})
+                changes["_leaves_at"] = None
             return self.tasks.update(task["sid"], changes)
 
+    @catches_up
     def delete_task(self, ws: str, sid: str) -> None:
         self.task(ws, sid)
         self.tasks.delete(sid)
 
+    @catches_up
+    def list_tasks(
+        self,
+        ws: str,
+        statuses: list[str] | None = None,
+        equals: dict[str, Any] | None = None,
+        evaluate_attributes: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """`equals`: stored fields that must match (workflow_sid, task_queue_friendly_name, priority…)."""
+        self.workspace(ws)
+        found = self.tasks.list(parent=ws, **(equals or {}))
+        if statuses:
+            found = [t for t in found if t["assignment_status"] in statuses]
+        if evaluate_attributes:
+            found = [t for t in found if matches_task(evaluate_attributes, t["attributes"])]
+        return found
+
     # ---- reservations ----------------------------------------------------------------------------------
+    @catches_up
     def reservation(self, ws: str, task_sid: str, sid: str) -> dict[str, Any]:
         return self.reservations.fetch(
             sid, task_sid, path=f"/Workspaces/{ws}/Tasks/{task_sid}/Reservations/{sid}"
         )
 
-    def worker_reservations(self, ws: str, worker_sid: str) -> list[dict[str, Any]]:
+    @catches_up
+    def list_task_reservations(
+        self, ws: str, task_sid: str, status: str | None = None, worker_sid: str | None = None
+    ) -> list[dict[str, Any]]:
+        found = self.reservations.list(parent=self.task(ws, task_sid)["sid"])
+        return [
+            r
+            for r in found
+            if (status is None or r["reservation_status"] == status)
+            and (worker_sid is None or r["worker_sid"] == worker_sid)
+        ]
+
+    @catches_up
+    def worker_reservations(
+        self, ws: str, worker_sid: str, status: str | None = None
+    ) -> list[dict[str, Any]]:
         self.worker(ws, worker_sid)
         return [
-            r for r in self.reservations.list() if r["worker_sid"] == worker_sid and r["workspace_sid"] == ws
+            r
+            for r in self.reservations.list(workspace_sid=ws, worker_sid=worker_sid)
+            if status is None or r["reservation_status"] == status
         ]
 
-    def tick(self, ws: str) -> None:
-        """Apply what time did since the last request: a pending reservation older than the workflow's
-        TaskReservationTimeout times out (its worker goes to the workspace's timeout activity, the task is
-        offered again), and a task whose target timeout passed moves down the cascade."""
-        from sandbox.taskrouter.routing import Assigner
+    @catches_up
+    def worker_reservation(self, ws: str, worker_sid: str, sid: str) -> dict[str, Any]:
+        for reservation in self.worker_reservations(ws, worker_sid):
+            if reservation["sid"] == sid:
+                return reservation
+        raise NotFound(f"/Workspaces/{ws}/Workers/{worker_sid}/Reservations/{sid}")
 
-        due_reservations = []
-        for reservation in self.reservations.list(reservation_status="pending"):
-            if reservation["workspace_sid"] != ws:
-                continue
-            task = self.tasks.get(reservation["task_sid"])
-            workflow = self.workflows.get(task["workflow_sid"]) if task else None
-            limit = workflow["task_reservation_timeout"] if workflow else RESERVATION_TIMEOUT_DEFAULT
-            if seconds_since(reservation["date_created"]) >= limit:
-                due_reservations.append(reservation)
-        due_tasks = [
-            t
-            for t in self.tasks.list(parent=ws)
-            if t["assignment_status"] in ("pending", "reserved")
-            and t.get("_leaves_at") is not None
-            and seconds_since(t["date_created"]) >= t["_leaves_at"]
-        ]
-        if not due_reservations and not due_tasks:
-            return
-        with self.store.transaction():
-            assigner = Assigner(self)
-            for reservation in due_reservations:
-                current = self.reservations.get(reservation["sid"])
-                if current and current["reservation_status"] == "pending":
-                    assigner.transition(current, "timeout")
-            for task in due_tasks:
-                current = self.tasks.get(task["sid"])
-                if current and current["assignment_status"] in ("pending", "reserved"):
-                    assigner.route(current)
+    def apply_due_timers(self, ws: str) -> None:
+        """What time did in the workspace since the last request (routing.Assigner.apply_due_timers)."""
+        Assigner(self).apply_due_timers(ws)
 
+    def list_alerts(self) -> list[dict[str, Any]]:
+        return self.alerts.list()
+
+    def raise_alert(self, code: int, task: dict[str, Any], message: str) -> dict[str, Any]:
+        """Record one of Twilio's debugger alerts (they never answer a request; GET /_sandbox/alerts)."""
+        return self.alerts.create(
+            {
+                "account_sid": self.state.account_sid,
+                "error_code": str(code),
+                "log_level": "error",
+                "alert_text": message,
+                "more_info": ALERT_MORE_INFO.format(code=code),
+                "resource_sid": task["sid"],
+                "service_sid": task["workspace_sid"],
+            }
+        )
+
+    @catches_up
     def update_reservation(self, ws: str, task_sid: str, sid: str, status: str) -> dict[str, Any]:
-        from sandbox.taskrouter.routing import Assigner
-
         with self.store.transaction():
             reservation = self.reservation(ws, task_sid, sid)
             return Assigner(self).transition(reservation, status)

@@ -1,25 +1,20 @@
-"""TaskRouter handlers: read Twilio's form parameters, call the backend, render Twilio's JSON."""
+"""TaskRouter handlers: read Twilio's form parameters, call the backend, render Twilio's JSON. They never
+read tables or apply time themselves: the backend's entry points do (models.py)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sandbox.core.errors import InvalidParameter
 from sandbox.core.http import Ctx
 from sandbox.core.paging import paginate
-from sandbox.taskrouter.models import RESERVATION_TIMEOUT_MAX, TASK_TTL_MAX, TaskRouterBackend, seconds_since
+from sandbox.taskrouter.models import RESERVATION_TIMEOUT_MAX, TASK_TTL_MAX, TaskRouterBackend
 
 STATISTICS = ("statistics", "real_time_statistics", "cumulative_statistics")
 
 
 def _b(ctx: Ctx) -> TaskRouterBackend:
-    backend: TaskRouterBackend = ctx.backend
-    if "ws" in ctx.path:
-        backend.tick(
-            ctx.path["ws"]
-        )  # apply reservation and target timeouts that fell due since the last call
-    return backend
+    return ctx.backend
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
@@ -119,16 +114,11 @@ def render_worker(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str
     # Twilio leaves attributes out of list responses (research/twilio-api.md §1).
     return {
         **_public(d),
-        "age": task_age(d),
+        "age": _b(ctx).clock.seconds_since(d["date_created"]),
         "attributes": None if listed else d["attributes"],
         "url": ctx.url(base),
         "links": links,
     }
-
-
-def task_age(task: dict[str, Any]) -> int:
-    """Seconds since creation, as Twilio reports it (the stored value is only the creation-time 0)."""
-    return seconds_since(task["date_created"])
 
 
 def render_workflow(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str, Any]:
@@ -177,8 +167,7 @@ def render_worker_reservation(ctx: Ctx, d: dict[str, Any], listed: bool = False)
 
 # ---- workspaces ----------------------------------------------------------------------------------------
 def list_workspaces(ctx: Ctx):
-    name = ctx.params.get("FriendlyName")
-    items = _b(ctx).workspaces.list(**({"friendly_name": name} if name else {}))
+    items = _b(ctx).list_workspaces(ctx.params.get("FriendlyName"))
     return _page(ctx, items, "workspaces", "/Workspaces", render_workspace, ["FriendlyName"])
 
 
@@ -227,13 +216,10 @@ def _changes(params, **names: str) -> dict[str, Any]:
 
 # ---- activities ----------------------------------------------------------------------------------------
 def list_activities(ctx: Ctx):
-    ws = _b(ctx).workspace(ctx.path["ws"])["sid"]
-    filters: dict[str, Any] = {}
-    if ctx.params.get("FriendlyName"):
-        filters["friendly_name"] = ctx.params.get("FriendlyName")
-    if ctx.params.has("Available"):
-        filters["available"] = ctx.params.get_bool("Available")
-    items = _b(ctx).activities.list(parent=ws, **filters)
+    ws, p = ctx.path["ws"], ctx.params
+    items = _b(ctx).list_activities(
+        ws, p.get("FriendlyName"), p.get_bool("Available") if p.has("Available") else None
+    )
     return _page(
         ctx,
         items,
@@ -245,9 +231,8 @@ def list_activities(ctx: Ctx):
 
 
 def create_activity(ctx: Ctx):
-    ws = _b(ctx).workspace(ctx.path["ws"])["sid"]
     doc = _b(ctx).create_activity(
-        ws, ctx.params.require("FriendlyName"), bool(ctx.params.get_bool("Available", True))
+        ctx.path["ws"], ctx.params.require("FriendlyName"), bool(ctx.params.get_bool("Available", True))
     )
     return 201, render_activity(ctx, doc)
 
@@ -257,10 +242,8 @@ def fetch_activity(ctx: Ctx):
 
 
 def update_activity(ctx: Ctx):
-    b = _b(ctx)
-    b.activity(ctx.path["ws"], ctx.path["sid"])
     changes = _changes(ctx.params, FriendlyName="friendly_name")
-    return render_activity(ctx, b.activities.update(ctx.path["sid"], changes))
+    return render_activity(ctx, _b(ctx).update_activity(ctx.path["ws"], ctx.path["sid"], changes))
 
 
 def delete_activity(ctx: Ctx):
@@ -269,17 +252,17 @@ def delete_activity(ctx: Ctx):
 
 # ---- task channels -------------------------------------------------------------------------------------
 def list_channels(ctx: Ctx):
-    ws = _b(ctx).workspace(ctx.path["ws"])["sid"]
-    return _page(
-        ctx, _b(ctx).channels.list(parent=ws), "channels", f"/Workspaces/{ws}/TaskChannels", render_channel
-    )
+    ws = ctx.path["ws"]
+    return _page(ctx, _b(ctx).list_channels(ws), "channels", f"/Workspaces/{ws}/TaskChannels", render_channel)
 
 
 def create_channel(ctx: Ctx):
-    ws = _b(ctx).workspace(ctx.path["ws"])["sid"]
     p = ctx.params
     doc = _b(ctx).create_channel(
-        ws, p.require("FriendlyName"), p.require("UniqueName"), p.get_bool("ChannelOptimizedRouting")
+        ctx.path["ws"],
+        p.require("FriendlyName"),
+        p.require("UniqueName"),
+        p.get_bool("ChannelOptimizedRouting"),
     )
     return 201, render_channel(ctx, doc)
 
@@ -289,16 +272,14 @@ def fetch_channel(ctx: Ctx):
 
 
 def update_channel(ctx: Ctx):
-    doc = _b(ctx).channel(ctx.path["ws"], ctx.path["sid"])
     changes = _changes(ctx.params, FriendlyName="friendly_name")
     if ctx.params.has("ChannelOptimizedRouting"):
         changes["channel_optimized_routing"] = ctx.params.get_bool("ChannelOptimizedRouting")
-    return render_channel(ctx, _b(ctx).channels.update(doc["sid"], changes))
+    return render_channel(ctx, _b(ctx).update_channel(ctx.path["ws"], ctx.path["sid"], changes))
 
 
 def delete_channel(ctx: Ctx):
-    doc = _b(ctx).channel(ctx.path["ws"], ctx.path["sid"])
-    _b(ctx).channels.delete(doc["sid"])
+    _b(ctx).delete_channel(ctx.path["ws"], ctx.path["sid"])
 
 
 # ---- task queues ---------------------------------------------------------------------------------------
@@ -319,23 +300,11 @@ def _queue_fields(p) -> dict[str, Any]:
 
 
 def list_queues(ctx: Ctx):
-    b, p = _b(ctx), ctx.params
-    ws = b.workspace(ctx.path["ws"])["sid"]
-    items = b.queues.list(parent=ws)
-    if p.get("FriendlyName"):
-        items = [q for q in items if q["friendly_name"] == p.get("FriendlyName")]
-    if p.get("WorkerSid"):
-        worker = b.worker(ws, p.get("WorkerSid"))
-        items = [q for q in items if _in_queue(worker, q)]
+    ws, p = ctx.path["ws"], ctx.params
+    items = _b(ctx).list_queues(ws, p.get("FriendlyName"), p.get("WorkerSid"))
     return _page(
         ctx, items, "task_queues", f"/Workspaces/{ws}/TaskQueues", render_queue, ["FriendlyName", "WorkerSid"]
     )
-
-
-def _in_queue(worker: dict[str, Any], queue: dict[str, Any]) -> bool:
-    from workflow.expressions import evaluate
-
-    return bool(evaluate(queue["target_workers"], "queue", worker=json.loads(worker["attributes"])))
 
 
 def create_queue(ctx: Ctx):
@@ -358,27 +327,17 @@ def delete_queue(ctx: Ctx):
 
 # ---- workers -------------------------------------------------------------------------------------------
 def list_workers(ctx: Ctx):
-    b, p = _b(ctx), ctx.params
-    ws = b.workspace(ctx.path["ws"])["sid"]
-    items = b.workers.list(parent=ws)
-    if p.get("FriendlyName"):
-        items = [w for w in items if w["friendly_name"].lower() == p.get("FriendlyName").lower()]
-    if p.get("ActivitySid"):
-        items = [w for w in items if w["activity_sid"] == p.get("ActivitySid")]
-    if p.get("ActivityName"):
-        items = [w for w in items if w["activity_name"] == p.get("ActivityName")]
-    if p.has("Available"):
-        items = [w for w in items if w["available"] == p.get_bool("Available")]
-    queue = None
-    if p.get("TaskQueueSid"):
-        queue = b.queue(ws, p.get("TaskQueueSid"))
-    elif p.get("TaskQueueName"):
-        found = b.queues.list(parent=ws, friendly_name=p.get("TaskQueueName"))
-        queue = found[0] if found else {"target_workers": "1==2"}
-    if queue is not None:
-        items = [w for w in items if _in_queue(w, queue)]
-    if p.get("TargetWorkersExpression"):
-        items = [w for w in items if _in_queue(w, {"target_workers": p.get("TargetWorkersExpression")})]
+    ws, p = ctx.path["ws"], ctx.params
+    items = _b(ctx).list_workers(
+        ws,
+        friendly_name=p.get("FriendlyName"),
+        activity_sid=p.get("ActivitySid"),
+        activity_name=p.get("ActivityName"),
+        available=p.get_bool("Available") if p.has("Available") else None,
+        task_queue_sid=p.get("TaskQueueSid"),
+        task_queue_name=p.get("TaskQueueName"),
+        target_workers=p.get("TargetWorkersExpression"),
+    )
     return _page(
         ctx,
         items,
@@ -438,9 +397,8 @@ def _workflow_fields(p) -> dict[str, Any]:
 
 
 def list_workflows(ctx: Ctx):
-    ws = _b(ctx).workspace(ctx.path["ws"])["sid"]
-    name = ctx.params.get("FriendlyName")
-    items = _b(ctx).workflows.list(parent=ws, **({"friendly_name": name} if name else {}))
+    ws = ctx.path["ws"]
+    items = _b(ctx).list_workflows(ws, ctx.params.get("FriendlyName"))
     return _page(ctx, items, "workflows", f"/Workspaces/{ws}/Workflows", render_workflow, ["FriendlyName"])
 
 
@@ -470,27 +428,20 @@ def delete_workflow(ctx: Ctx):
 
 # ---- tasks ---------------------------------------------------------------------------------------------
 def list_tasks(ctx: Ctx):
-    b, p = _b(ctx), ctx.params
-    ws = b.workspace(ctx.path["ws"])["sid"]
-    items = b.tasks.list(parent=ws)
-    statuses = p.get_list("AssignmentStatus")
-    if statuses:
-        items = [t for t in items if t["assignment_status"] in statuses]
-    for param, field in (
-        ("WorkflowSid", "workflow_sid"),
-        ("WorkflowName", "workflow_friendly_name"),
-        ("TaskQueueSid", "task_queue_sid"),
-        ("TaskQueueName", "task_queue_friendly_name"),
-    ):
-        if p.get(param):
-            items = [t for t in items if t[field] == p.get(param)]
+    ws, p = ctx.path["ws"], ctx.params
+    equals = {
+        field: p.get(param)
+        for param, field in (
+            ("WorkflowSid", "workflow_sid"),
+            ("WorkflowName", "workflow_friendly_name"),
+            ("TaskQueueSid", "task_queue_sid"),
+            ("TaskQueueName", "task_queue_friendly_name"),
+        )
+        if p.get(param)
+    }
     if p.has("Priority"):
-        items = [t for t in items if t["priority"] == p.get_int("Priority")]
-    if p.get("EvaluateTaskAttributes"):
-        from workflow.expressions import evaluate
-
-        expression = p.get("EvaluateTaskAttributes")
-        items = [t for t in items if evaluate(expression, "filter", task=json.loads(t["attributes"]))]
+        equals["priority"] = p.get_int("Priority")
+    items = _b(ctx).list_tasks(ws, p.get_list("AssignmentStatus"), equals, p.get("EvaluateTaskAttributes"))
     return _page(
         ctx,
         items,
@@ -543,18 +494,13 @@ def delete_task(ctx: Ctx):
 
 # ---- reservations --------------------------------------------------------------------------------------
 def list_task_reservations(ctx: Ctx):
-    b, p = _b(ctx), ctx.params
-    task = b.task(ctx.path["ws"], ctx.path["task"])
-    items = b.reservations.list(parent=task["sid"])
-    if p.get("ReservationStatus"):
-        items = [r for r in items if r["reservation_status"] == p.get("ReservationStatus")]
-    if p.get("WorkerSid"):
-        items = [r for r in items if r["worker_sid"] == p.get("WorkerSid")]
+    ws, task, p = ctx.path["ws"], ctx.path["task"], ctx.params
+    items = _b(ctx).list_task_reservations(ws, task, p.get("ReservationStatus"), p.get("WorkerSid"))
     return _page(
         ctx,
         items,
         "reservations",
-        f"/Workspaces/{task['workspace_sid']}/Tasks/{task['sid']}/Reservations",
+        f"/Workspaces/{ws}/Tasks/{task}/Reservations",
         render_reservation,
         ["ReservationStatus", "WorkerSid"],
     )
@@ -572,23 +518,15 @@ def update_task_reservation(ctx: Ctx):
 
 
 def list_worker_reservations(ctx: Ctx):
-    b, p = _b(ctx), ctx.params
-    items = b.worker_reservations(ctx.path["ws"], ctx.path["worker"])
-    if p.get("ReservationStatus"):
-        items = [r for r in items if r["reservation_status"] == p.get("ReservationStatus")]
+    items = _b(ctx).worker_reservations(
+        ctx.path["ws"], ctx.path["worker"], ctx.params.get("ReservationStatus")
+    )
     path = f"/Workspaces/{ctx.path['ws']}/Workers/{ctx.path['worker']}/Reservations"
     return _page(ctx, items, "reservations", path, render_worker_reservation, ["ReservationStatus"])
 
 
 def _worker_reservation(ctx: Ctx) -> dict[str, Any]:
-    for r in _b(ctx).worker_reservations(ctx.path["ws"], ctx.path["worker"]):
-        if r["sid"] == ctx.path["sid"]:
-            return r
-    from sandbox.core.errors import NotFound
-
-    raise NotFound(
-        f"/Workspaces/{ctx.path['ws']}/Workers/{ctx.path['worker']}/Reservations/{ctx.path['sid']}"
-    )
+    return _b(ctx).worker_reservation(ctx.path["ws"], ctx.path["worker"], ctx.path["sid"])
 
 
 def fetch_worker_reservation(ctx: Ctx):

@@ -5,26 +5,14 @@ worker into the conversation and the interaction channel."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
-from sandbox.core.openapi import OasChecker
-from sandbox.testing import SandboxProcess
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    with SandboxProcess(tmp_path_factory.mktemp("routing")) as running:
-        yield running
-
 
 @pytest.fixture
-def env(sandbox):
+def env(seeded, twilio):
     """A fresh seed per test, an OAS-checking SDK client, and the Chat Transfer workflow of DESIGN.md."""
-    sandbox.reset()
-    seed = sandbox.seed_info()
-    client = OasChecker().client(sandbox.account_sid, sandbox.auth_token, sandbox.url)
+    seed, client = seeded, twilio
     ws = client.taskrouter.v1.workspaces(seed["workspace"]["sid"])
     queues = seed["queues"]
     filters = [
@@ -162,19 +150,21 @@ def test_invite_accept_adds_the_worker_to_conversation_and_channel(env):
     assert ws.tasks(chat["task"]).fetch().assignment_status == "wrapping"
 
 
-def test_reservation_timeout_moves_the_worker_offline_and_offers_the_next(env):
+def test_reservation_timeout_moves_the_worker_offline_and_offers_the_next(env, sandbox):
     seed, _client, ws, _workflow = env
     workers = seed["workers"]
     quick = ws.workflows.create(
         friendly_name="Quick",
-        task_reservation_timeout=1,
+        task_reservation_timeout=120,
         configuration=json.dumps(
             {"task_routing": {"filters": [], "default_filter": {"queue": seed["queues"]["Sales"]}}}
         ),
     )
     task = _transfer(ws, quick.sid, transferTargetType="queue")
     assert _pending_worker(ws, task) == workers["alice"]
-    time.sleep(1.2)
+    sandbox.advance_clock(110)
+    assert _pending_worker(ws, task) == workers["alice"]  # not yet
+    sandbox.advance_clock(10)
     assert _pending_worker(ws, task) == workers["bob"]  # the next request applied the timeout
     statuses = {r.worker_sid: r.reservation_status for r in ws.tasks(task).reservations.list()}
     assert statuses == {workers["alice"]: "timeout", workers["bob"]: "pending"}
@@ -182,7 +172,7 @@ def test_reservation_timeout_moves_the_worker_offline_and_offers_the_next(env):
     assert (alice.activity_name, alice.available) == ("Offline", False)
 
 
-def test_target_timeout_hands_the_task_to_the_fallback_target(env):
+def test_target_timeout_hands_the_task_to_the_fallback_target(env, sandbox):
     seed, _client, ws, _workflow = env
     workers, queues = seed["workers"], seed["queues"]
     cascade = ws.workflows.create(
@@ -198,7 +188,7 @@ def test_target_timeout_hands_the_task_to_the_fallback_target(env):
                                 {
                                     "queue": queues["Sales"],
                                     "expression": "worker.sid NOT IN task.workerSidsInConversation",
-                                    "timeout": 1,
+                                    "timeout": 60,
                                 },
                                 {"queue": queues["Everyone"]},
                             ],
@@ -212,7 +202,7 @@ def test_target_timeout_hands_the_task_to_the_fallback_target(env):
     task = _transfer(ws, cascade.sid, transferQueueName="Sales", workerSidsInConversation=everyone_in_sales)
     assert ws.tasks(task).fetch().task_queue_sid == queues["Sales"]
     assert _pending_worker(ws, task) is None
-    time.sleep(1.2)
+    sandbox.advance_clock(60)
     moved = ws.tasks(task).fetch()
     assert moved.task_queue_sid == queues["Everyone"] and moved.assignment_status == "reserved"
     assert _pending_worker(ws, task) == workers["alice"]

@@ -4,7 +4,6 @@ fault bodies get one 400 line naming the field."""
 
 from __future__ import annotations
 
-import time
 import warnings
 from pathlib import Path
 
@@ -17,7 +16,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-BUILD_SECONDS = 0.3
+BUILD_SECONDS = 30  # long: only the clock control moves a build on
 BUILDS_ROUTE = r"/serverless/v1/Services/.*/Builds$"
 HELLO = b"exports.handler = (context, event, callback) => callback(null, {ok: true});\n"
 
@@ -55,14 +54,11 @@ def create_build(client: TestClient, service: str, version: str) -> dict:
 
 
 def settled(client: TestClient, service: str, build: str) -> dict:
-    """The build once it has left `building`."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        body = client.get(f"/serverless/v1/Services/{service}/Builds/{build}").json()
-        if body["status"] != "building":
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"build {build} still building after 30 s")
+    """The build once the build duration has passed on the sandbox clock (no sleep)."""
+    assert client.post("/_sandbox/clock", json={"advance": BUILD_SECONDS}).status_code == 200
+    body = client.get(f"/serverless/v1/Services/{service}/Builds/{build}").json()
+    assert body["status"] != "building", body
+    return body
 
 
 def add_fault(client: TestClient, **fault) -> dict:

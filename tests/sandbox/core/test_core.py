@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.app import create_app
+from sandbox.core.clock import Clock
 from sandbox.core.errors import InvalidParameter, NotFound
 from sandbox.core.paging import paginate
 from sandbox.core.params import Params
@@ -186,3 +187,29 @@ def test_a_handler_bug_answers_twilio_500_body(tmp_path: Path):
         response = test_client.get("/broken", auth=(state.account_sid, state.auth_token))
     assert response.status_code == 500
     assert response.json()["code"] == 20500 and "KeyError" in response.json()["message"]
+
+
+def test_the_clock_only_moves_forward_and_is_kept_in_the_store(tmp_path: Path):
+    wall = [1_000_000.0]
+    clock = Clock(wall=lambda: wall[0])
+    assert clock.iso() == "1970-01-12T13:46:40Z"
+    clock.advance(90)
+    assert clock() == 1_000_090.0 and clock.seconds_since("1970-01-12T13:46:40Z") == 90
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+    store = Store(tmp_path / "clock.db")
+    clock.save(store.set_meta)
+    assert Clock.restored(store.get_meta).offset == 90
+    table = ResourceTable(Store(tmp_path / "stamped.db", clock=clock), "test.thing", "TT")
+    assert table.create({})["date_created"] == "1970-01-12T13:48:10Z"  # documents are dated by the clock
+
+
+def test_clock_control_advances_and_refuses_going_back(client):
+    before = client.get("/_sandbox/clock").json()
+    moved = client.post("/_sandbox/clock", json={"advance": 120}).json()
+    assert moved["offset_seconds"] == before["offset_seconds"] + 120
+    refused = client.post("/_sandbox/clock", json={"advance": -5})
+    assert refused.status_code == 400
+    message = refused.json()["message"]
+    assert message == 'clock.advance must be a number of seconds >= 0: POST {"advance": 120}'
+    assert client.post("/_sandbox/clock", json={}).status_code == 400

@@ -12,14 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from sandbox.testing import SandboxProcess
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    with SandboxProcess(tmp_path_factory.mktemp("server")) as running:
-        yield running
-
 
 def test_serve_prints_env_lines_then_ready_and_writes_the_env_file(tmp_path):
     env_file = tmp_path / "env"
@@ -59,21 +51,21 @@ def test_serve_prints_env_lines_then_ready_and_writes_the_env_file(tmp_path):
     assert process.returncode == 0
 
 
-def test_state_survives_a_restart_on_the_same_database(tmp_path):
-    with SandboxProcess(tmp_path) as sandbox:
-        client = sandbox.client()
-        ws = client.taskrouter.v1.workspaces(sandbox.seed_info()["workspace"]["sid"])
-        queue = ws.task_queues.create(friendly_name="Persisted", target_workers="1==1")
-        credentials = (sandbox.account_sid, sandbox.auth_token)
-        sandbox.restart()
-        same = (sandbox.account_sid, sandbox.auth_token) == credentials
-        assert same, "credentials changed across the restart"  # never print the token itself
-        fetched = (
-            sandbox.client().taskrouter.v1.workspaces(ws._solution["sid"]).task_queues(queue.sid).fetch()
-        )
-        assert fetched.friendly_name == "Persisted"
-        assert fetched.url.startswith(sandbox.url)  # links follow the new address
-        assert len(sandbox.seed_info()["workers"]) == 12  # not reseeded over existing state
+def test_state_survives_a_restart_on_the_same_database(sandbox_factory):
+    sandbox = sandbox_factory()
+    client = sandbox.client()
+    ws = client.taskrouter.v1.workspaces(sandbox.seed_info()["workspace"]["sid"])
+    queue = ws.task_queues.create(friendly_name="Persisted", target_workers="1==1")
+    credentials = (sandbox.account_sid, sandbox.auth_token)
+    sandbox.restart()
+    same = (sandbox.account_sid, sandbox.auth_token) == credentials
+    assert same, "credentials changed across the restart"  # never print the token itself
+    fetched = (
+        sandbox.client().taskrouter.v1.workspaces(ws._solution["sid"]).task_queues(queue.sid).fetch()
+    )
+    assert fetched.friendly_name == "Persisted"
+    assert fetched.url.startswith(sandbox.url)  # links follow the new address
+    assert len(sandbox.seed_info()["workers"]) == 12  # not reseeded over existing state
 
 
 def test_reset_empties_and_reseeds(sandbox):
@@ -88,7 +80,7 @@ def test_reset_empties_and_reseeds(sandbox):
     assert names == ["Everyone", "Sales", "Support"]
 
 
-def test_pagination_follows_absolute_urls_on_the_sandbox_host(sandbox):
+def test_pagination_follows_absolute_urls_on_the_sandbox_host(sandbox, seeded):
     ws_sid = sandbox.seed_info()["workspace"]["sid"]
     with sandbox.http() as http:
         page = http.get(f"/taskrouter/v1/Workspaces/{ws_sid}/Workers", params={"PageSize": 5}).json()
@@ -101,7 +93,7 @@ def test_pagination_follows_absolute_urls_on_the_sandbox_host(sandbox):
     assert seen == list(sandbox.seed_info()["workers"].values())
 
 
-def test_faults_429_latency_drop_and_the_request_log(sandbox):
+def test_faults_429_latency_drop_and_the_request_log(sandbox, seeded):
     sandbox.clear_faults()
     ws_sid = sandbox.seed_info()["workspace"]["sid"]
     path = f"/taskrouter/v1/Workspaces/{ws_sid}/TaskQueues"
@@ -157,17 +149,17 @@ def test_parallel_creates_are_all_kept_and_names_stay_unique(sandbox):
     assert json.dumps(names)  # plain JSON strings
 
 
-def test_serve_options_latency_and_fail_rate(tmp_path):
-    with SandboxProcess(tmp_path, seed="empty", latency_ms=200, fail_rate=1.0) as sandbox:
-        with sandbox.http() as http:
-            started = time.perf_counter()
-            response = http.get("/taskrouter/v1/Workspaces")
-            assert time.perf_counter() - started >= 0.2
-            assert response.status_code == 429 and response.json()["code"] == 20429
-            assert http.get("/_sandbox/requests/summary").status_code == 200  # control is never faulted
+def test_serve_options_latency_and_fail_rate(sandbox_factory):
+    sandbox = sandbox_factory(seed="empty", latency_ms=200, fail_rate=1.0)
+    with sandbox.http() as http:
+        started = time.perf_counter()
+        response = http.get("/taskrouter/v1/Workspaces")
+        assert time.perf_counter() - started >= 0.2
+        assert response.status_code == 429 and response.json()["code"] == 20429
+        assert http.get("/_sandbox/requests/summary").status_code == 200  # control is never faulted
 
 
-def test_keep_alive_requests_do_not_stall_on_nagle(sandbox):
+def test_keep_alive_requests_do_not_stall_on_nagle(sandbox, seeded):
     # Regression: without TCP_NODELAY each keep-alive response waited ~40 ms for a delayed ACK.
     ws_sid = sandbox.seed_info()["workspace"]["sid"]
     with sandbox.http() as http:

@@ -1,6 +1,6 @@
 """Serverless in the sandbox, over HTTP.
 
-Through the unmodified `twilio` Python SDK (only the base-URL rewrite of `infra.client.make_client` in
+Through the unmodified `twilio` Python SDK (only the base-URL rewrite of `sandbox.testing.twilio_client` in
 between), every JSON answer checked against twilio_serverless_v1.json; the upload host (absent from the OAS)
 with httpx multipart against its documented fields; `/_runtime` serving what was deployed, through the Node
 runtime host."""
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 
 import httpx
@@ -17,11 +16,9 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
-from infra.client import make_client
 from sandbox.core.openapi import OasChecker
-from sandbox.testing import SandboxProcess
+from sandbox.testing import twilio_client
 
-BUILD_SECONDS = 0.3
 OAS = OasChecker()  # the core's checker: every 2xx JSON answer against twilio_serverless_v1.json
 
 
@@ -47,17 +44,14 @@ exports.handler = (c, e, cb) => cb(null, typeof twilio + path.sep + typeof fs + 
 
 
 # ---- the server ---
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("serverless-sandbox")
-    with SandboxProcess(
-        workdir, seed="empty", db=workdir / "state" / "sandbox.db", build_seconds=BUILD_SECONDS
-    ) as process:
-        yield process
+@pytest.fixture
+def server(sandbox):
+    """The session's sandbox (tests/conftest.py)."""
+    return sandbox
 
 
 @pytest.fixture
-def sandbox(server):
+def address(server):
     """The running server's address and credentials (read again per test: a restart may change the port)."""
     return {
         "url": server.url,
@@ -89,16 +83,16 @@ class Recorder:
 
 
 @pytest.fixture
-def sdk(sandbox):
-    client = make_client(sandbox["sid"], sandbox["token"], sandbox_url=sandbox["url"])
+def sdk(address):
+    client = twilio_client(address["url"], address["sid"], address["token"])
     recorder = Recorder(client)
     yield client.serverless.v1
     assert recorder.check_all() > 0
 
 
 @pytest.fixture
-def http(sandbox):
-    with httpx.Client(base_url=sandbox["url"], auth=(sandbox["sid"], sandbox["token"]), timeout=30) as client:
+def http(address):
+    with httpx.Client(base_url=address["url"], auth=(address["sid"], address["token"]), timeout=30) as client:
         yield client
 
 
@@ -123,14 +117,13 @@ def upload(
     return response.json()
 
 
-def wait_for_build(sdk, service_sid: str, build_sid: str) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        status = sdk.services(service_sid).builds(build_sid).build_status().fetch().status
-        if status != "building":
-            return status
-        time.sleep(0.1)
-    raise AssertionError(f"build {build_sid} still building after 30 s")
+def wait_for_build(sdk, http: httpx.Client, service_sid: str, build_sid: str) -> str:
+    """The build's outcome: the sandbox clock moves past the build duration (no sleep), the next read settles
+    it."""
+    assert http.post("/_sandbox/clock", json={"advance": 60}).status_code == 200
+    status = sdk.services(service_sid).builds(build_sid).build_status().fetch().status
+    assert status != "building", f"build {build_sid} still building after the build duration"
+    return status
 
 
 def failure_reason(http: httpx.Client, service_sid: str, build_sid: str) -> str:
@@ -160,7 +153,7 @@ def deployed_function(
     build = sdk.services(service.sid).builds.create(
         function_versions=[version["sid"]], dependencies=dependencies
     )
-    assert wait_for_build(sdk, service.sid, build.sid) == "completed", failure_reason(
+    assert wait_for_build(sdk, http, service.sid, build.sid) == "completed", failure_reason(
         http, service.sid, build.sid
     )
     for key, value in (variables or {}).items():
@@ -233,7 +226,7 @@ def test_functions_are_created_listed_renamed_and_deleted(sdk):
 
 
 # ---- the upload host ---
-def test_function_version_upload_takes_multipart_path_visibility_and_content(sdk, http, sandbox):
+def test_function_version_upload_takes_multipart_path_visibility_and_content(sdk, http, address):
     service = sdk.services.create(unique_name=_name("up"), friendly_name="up")
     function = sdk.services(service.sid).functions.create(friendly_name="/hello")
     version = upload(http, service.sid, function.sid, "hello", HELLO, "protected")
@@ -251,7 +244,7 @@ def test_function_version_upload_takes_multipart_path_visibility_and_content(sdk
     }
     assert re.fullmatch(r"ZN[0-9a-f]{32}", version["sid"])
     assert (version["path"], version["visibility"]) == ("/hello", "protected")  # leading '/' added
-    assert version["url"].startswith(sandbox["url"] + "/serverless/v1/")
+    assert version["url"].startswith(address["url"] + "/serverless/v1/")
     assert_matches_oas("GET", version["url"], 200, json.dumps(version).encode())
     fetched = sdk.services(service.sid).functions(function.sid).function_versions(version["sid"]).fetch()
     assert fetched.path == "/hello"
@@ -284,7 +277,7 @@ def test_upload_refuses_a_missing_content_part_and_an_unknown_visibility(sdk, ht
 
 
 # ---- builds and deployments ---
-def test_build_is_building_then_completed_and_a_deployment_switches_the_environment(sdk, http, sandbox):
+def test_build_is_building_then_completed_and_a_deployment_switches_the_environment(sdk, http, address):
     service = sdk.services.create(unique_name=_name("build"), friendly_name="build")
     environment = sdk.services(service.sid).environments.create(unique_name="production")
     function = sdk.services(service.sid).functions.create(friendly_name="/hello")
@@ -301,9 +294,9 @@ def test_build_is_building_then_completed_and_a_deployment_switches_the_environm
     )
     assert {"name": "lodash", "version": "4.17.21"} in build.dependencies
     assert {d["name"] for d in build.dependencies} >= {"twilio", "@twilio/runtime-handler"}
-    assert wait_for_build(sdk, service.sid, build.sid) == "completed"
+    assert wait_for_build(sdk, http, service.sid, build.sid) == "completed"
     assert sdk.services(service.sid).builds(build.sid).fetch().status == "completed"
-    built = sandbox["statedir"] / "builds" / build.sid
+    built = address["statedir"] / "builds" / build.sid
     assert (built / "functions" / "hello.js").read_bytes() == HELLO
     assert json.loads((built / "package.json").read_text())["dependencies"]["lodash"] == "4.17.21"
 
@@ -332,7 +325,7 @@ def test_build_takes_the_toolkits_extra_quoted_dependencies(sdk, http):
     assert response.status_code == 201, response.text
     assert_matches_oas("POST", str(response.url), 201, response.content)
     assert response.json()["dependencies"][0] == {"name": "lodash", "version": "4.17.21"}
-    assert wait_for_build(sdk, service.sid, response.json()["sid"]) == "completed"
+    assert wait_for_build(sdk, http, service.sid, response.json()["sid"]) == "completed"
 
 
 def test_a_function_that_does_not_parse_fails_the_build_with_the_reason_and_cannot_be_deployed(sdk, http):
@@ -341,7 +334,7 @@ def test_a_function_that_does_not_parse_fails_the_build_with_the_reason_and_cann
     function = sdk.services(service.sid).functions.create(friendly_name="/broken")
     version = upload(http, service.sid, function.sid, "/broken", BROKEN)
     build = sdk.services(service.sid).builds.create(function_versions=[version["sid"]])
-    assert wait_for_build(sdk, service.sid, build.sid) == "failed"
+    assert wait_for_build(sdk, http, service.sid, build.sid) == "failed"
     failed = http.get(f"/serverless/v1/Services/{service.sid}/Builds/{build.sid}")
     assert_matches_oas("GET", str(failed.url), 200, failed.content)  # the extra reason field is allowed
     reason = failed.json()["sandbox_failure_reason"]
@@ -361,11 +354,11 @@ def test_an_undeclared_dependency_fails_the_build_but_builtins_and_twilio_defaul
         http, service.sid, functions.create(friendly_name="/defaults").sid, "/defaults", USES_DEFAULTS
     )
     missing = sdk.services(service.sid).builds.create(function_versions=[defaults["sid"], lodash["sid"]])
-    assert wait_for_build(sdk, service.sid, missing.sid) == "failed"
+    assert wait_for_build(sdk, http, service.sid, missing.sid) == "failed"
     reason = failure_reason(http, service.sid, missing.sid)
     assert reason.startswith("function /lodash: requires 'lodash'") and '"name": "lodash"' in reason, reason
     fine = sdk.services(service.sid).builds.create(function_versions=[defaults["sid"]])
-    assert wait_for_build(sdk, service.sid, fine.sid) == "completed"
+    assert wait_for_build(sdk, http, service.sid, fine.sid) == "completed"
     assert failure_reason(http, service.sid, fine.sid) is None
 
 
@@ -377,7 +370,7 @@ def test_runtimes_unknown_ones_are_82007_and_node18_builds_fail(sdk, http):
         sdk.services(service.sid).builds.create(function_versions=[version["sid"]], runtime="node99")
     assert (unknown.value.status, unknown.value.code) == (400, 82007)
     old = sdk.services(service.sid).builds.create(function_versions=[version["sid"]], runtime="node18")
-    assert wait_for_build(sdk, service.sid, old.sid) == "failed"
+    assert wait_for_build(sdk, http, service.sid, old.sid) == "failed"
     assert "node18" in failure_reason(http, service.sid, old.sid)
     with pytest.raises(TwilioRestException) as empty:
         sdk.services(service.sid).builds.create(runtime="node22")
@@ -407,9 +400,9 @@ def test_variables_keys_are_unique_and_sizes_are_twilios(sdk):
 
 
 # ---- /_runtime ---
-def test_runtime_runs_a_public_function_with_event_and_context(sdk, http, sandbox):
+def test_runtime_runs_a_public_function_with_event_and_context(sdk, http, address):
     service, environment, _ = deployed_function(sdk, http, HELLO, variables={"GREETING": "hej"})
-    url = f"{sandbox['url']}/_runtime/{environment.domain_name}/hello"
+    url = f"{address['url']}/_runtime/{environment.domain_name}/hello"
     answer = httpx.get(url, params={"name": "alice"}, timeout=30)  # no credentials: public
     assert answer.status_code == 200, answer.text
     assert answer.json() == {
@@ -417,31 +410,31 @@ def test_runtime_runs_a_public_function_with_event_and_context(sdk, http, sandbo
         "greeting": "hej",
         "domain": environment.domain_name,
         "path": "/hello",
-        "account": sandbox["sid"],
+        "account": address["sid"],
     }
     posted = httpx.post(url, data={"name": "bob"}, timeout=30)
     assert posted.json()["name"] == "bob"
     assert (
-        httpx.get(f"{sandbox['url']}/_runtime/{environment.domain_name}/nope", timeout=30).status_code == 404
+        httpx.get(f"{address['url']}/_runtime/{environment.domain_name}/nope", timeout=30).status_code == 404
     )
-    assert httpx.get(f"{sandbox['url']}/_runtime/unknown.twil.io/hello", timeout=30).status_code == 404
+    assert httpx.get(f"{address['url']}/_runtime/unknown.twil.io/hello", timeout=30).status_code == 404
 
 
-def test_runtime_context_has_no_credentials_when_the_service_excludes_them(sdk, http, sandbox):
+def test_runtime_context_has_no_credentials_when_the_service_excludes_them(sdk, http, address):
     _, environment, _ = deployed_function(sdk, http, HELLO, include_credentials=False)
-    answer = httpx.get(f"{sandbox['url']}/_runtime/{environment.domain_name}/hello", timeout=30)
+    answer = httpx.get(f"{address['url']}/_runtime/{environment.domain_name}/hello", timeout=30)
     assert answer.status_code == 200 and answer.json()["account"] is None
 
 
-def test_runtime_protected_needs_a_valid_twilio_signature(sdk, http, sandbox):
+def test_runtime_protected_needs_a_valid_twilio_signature(sdk, http, address):
     _, environment, _ = deployed_function(sdk, http, HELLO, path="/guarded", visibility="protected")
-    url = f"{sandbox['url']}/_runtime/{environment.domain_name}/guarded"
+    url = f"{address['url']}/_runtime/{environment.domain_name}/guarded"
     form = {"name": "carol", "Body": "hi"}
     unsigned = httpx.post(url, data=form, timeout=30)
     assert unsigned.status_code == 401
     wrong = httpx.post(url, data=form, headers={"X-Twilio-Signature": "bm9wZQ=="}, timeout=30)
     assert wrong.status_code == 401
-    validator = RequestValidator(sandbox["token"])
+    validator = RequestValidator(address["token"])
     signed = httpx.post(
         url, data=form, headers={"X-Twilio-Signature": validator.compute_signature(url, form)}, timeout=30
     )
@@ -464,22 +457,22 @@ def test_runtime_protected_needs_a_valid_twilio_signature(sdk, http, sandbox):
     assert tampered.status_code == 401
 
 
-def test_runtime_never_serves_a_private_function(sdk, http, sandbox):
+def test_runtime_never_serves_a_private_function(sdk, http, address):
     _, environment, build = deployed_function(sdk, http, HELLO, path="/helper", visibility="private")
-    url = f"{sandbox['url']}/_runtime/{environment.domain_name}/helper"
-    validator = RequestValidator(sandbox["token"])
+    url = f"{address['url']}/_runtime/{environment.domain_name}/helper"
+    validator = RequestValidator(address["token"])
     assert httpx.get(url, timeout=30).status_code == 404
     signed = httpx.get(url, headers={"X-Twilio-Signature": validator.compute_signature(url, {})}, timeout=30)
     assert signed.status_code == 404
-    assert (sandbox["statedir"] / "builds" / build.sid / "functions" / "helper.private.js").is_file()
+    assert (address["statedir"] / "builds" / build.sid / "functions" / "helper.private.js").is_file()
 
 
-def test_runtime_checks_a_json_body_signature_through_body_sha256(sdk, http, sandbox):
+def test_runtime_checks_a_json_body_signature_through_body_sha256(sdk, http, address):
     _, environment, _ = deployed_function(sdk, http, HELLO, path="/json", visibility="protected")
     body = json.dumps({"name": "dave"})
-    validator = RequestValidator(sandbox["token"])
+    validator = RequestValidator(address["token"])
     url = (
-        f"{sandbox['url']}/_runtime/{environment.domain_name}/json?bodySHA256={validator.compute_hash(body)}"
+        f"{address['url']}/_runtime/{environment.domain_name}/json?bodySHA256={validator.compute_hash(body)}"
     )
     headers = {"Content-Type": "application/json", "X-Twilio-Signature": validator.compute_signature(url, {})}
     signed = httpx.post(url, content=body, headers=headers, timeout=30)
@@ -489,15 +482,15 @@ def test_runtime_checks_a_json_body_signature_through_body_sha256(sdk, http, san
     assert other.status_code == 401
 
 
-def test_runtime_refuses_a_context_above_3_kb_with_82006(sdk, http, sandbox):
+def test_runtime_refuses_a_context_above_3_kb_with_82006(sdk, http, address):
     variables = {f"BIG_{i}": "v" * 450 for i in range(7)}
     _, environment, _ = deployed_function(sdk, http, HELLO, variables=variables)
-    answer = httpx.get(f"{sandbox['url']}/_runtime/{environment.domain_name}/hello", timeout=30)
+    answer = httpx.get(f"{address['url']}/_runtime/{environment.domain_name}/hello", timeout=30)
     assert answer.status_code == 400 and answer.json()["code"] == 82006
 
 
 # ---- assets and logs ---
-def test_assets_upload_build_and_serve_by_visibility(sdk, http, sandbox):
+def test_assets_upload_build_and_serve_by_visibility(sdk, http, address):
     service = sdk.services.create(unique_name=_name("assets"), friendly_name="assets")
     environment = sdk.services(service.sid).environments.create(unique_name="production")
     versions = []
@@ -519,14 +512,14 @@ def test_assets_upload_build_and_serve_by_visibility(sdk, http, sandbox):
     listed = sdk.services(service.sid).assets(asset.sid).asset_versions.list()
     assert [v.sid for v in listed] == versions[-1:]
     build = sdk.services(service.sid).builds.create(asset_versions=versions)
-    assert wait_for_build(sdk, service.sid, build.sid) == "completed"
+    assert wait_for_build(sdk, http, service.sid, build.sid) == "completed"
     assert [v["path"] for v in sdk.services(service.sid).builds(build.sid).fetch().asset_versions] == [
         "/notes.txt",
         "/secret.txt",
         "/signed.txt",
     ]
     sdk.services(service.sid).environments(environment.sid).deployments.create(build_sid=build.sid)
-    base = f"{sandbox['url']}/_runtime/{environment.domain_name}"
+    base = f"{address['url']}/_runtime/{environment.domain_name}"
     public = httpx.get(f"{base}/notes.txt", timeout=30)
     assert public.status_code == 200 and public.text == "text of /notes.txt"
     assert public.headers["content-type"].startswith("text/plain")
@@ -571,23 +564,28 @@ def test_logs_list_is_an_empty_twilio_page(sdk):
     assert (missing.value.status, missing.value.code) == (404, 20404)
 
 
-def test_deployed_functions_survive_a_restart_on_the_same_db(sdk, http, server):
-    _, environment, build = deployed_function(sdk, http, HELLO, variables={"GREETING": "still here"})
-    server.restart()
-    answer = httpx.get(f"{server.url}/_runtime/{environment.domain_name}/hello", timeout=30)
+def test_deployed_functions_survive_a_restart_on_the_same_db(sandbox_factory):
+    own = sandbox_factory(seed="empty")
+    with own.http() as http:
+        deployed = deployed_function(
+            own.client().serverless.v1, http, HELLO, variables={"GREETING": "still here"}
+        )
+    _, environment, build = deployed
+    own.restart()
+    answer = httpx.get(f"{own.url}/_runtime/{environment.domain_name}/hello", timeout=30)
     assert answer.status_code == 200 and answer.json()["greeting"] == "still here"
-    client = make_client(server.account_sid, server.auth_token, sandbox_url=server.url)
+    client = own.client()
     service = client.serverless.v1.services(environment.service_sid)
     assert service.environments(environment.sid).fetch().build_sid == build.sid
     assert service.builds(build.sid).build_status().fetch().status == "completed"
 
 
-def test_a_build_keeps_its_versions_when_the_function_is_deleted_later(sdk, http, sandbox):
+def test_a_build_keeps_its_versions_when_the_function_is_deleted_later(sdk, http, address):
     service, environment, build = deployed_function(sdk, http, HELLO)
     for function in sdk.services(service.sid).functions.list():
         sdk.services(service.sid).functions(function.sid).delete()
     assert [v["path"] for v in sdk.services(service.sid).builds(build.sid).fetch().function_versions] == [
         "/hello"
     ]
-    answer = httpx.get(f"{sandbox['url']}/_runtime/{environment.domain_name}/hello", timeout=30)
+    answer = httpx.get(f"{address['url']}/_runtime/{environment.domain_name}/hello", timeout=30)
     assert answer.status_code == 200

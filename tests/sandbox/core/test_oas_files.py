@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sandbox.core.openapi import SPEC_FILES, oai_dir
 
-OAS = Path(__file__).resolve().parents[2] / "sandbox" / "oas"
+OAS = Path(__file__).resolve().parents[3] / "sandbox" / "oas"
 
 
 def test_the_checker_reads_the_files_inside_the_repository():

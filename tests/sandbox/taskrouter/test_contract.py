@@ -1,5 +1,5 @@
-"""TaskRouter through the unmodified twilio SDK (infra.client's URL rewrite only); every JSON response is
-checked against Twilio's OpenAPI description of its operation."""
+"""TaskRouter through the unmodified twilio SDK (sandbox.testing.twilio_client's URL rewrite only); every JSON
+response is checked against Twilio's OpenAPI description of its operation."""
 
 from __future__ import annotations
 
@@ -8,49 +8,29 @@ import json
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
-from sandbox.core.openapi import OasChecker
-from sandbox.testing import SandboxProcess
+
+@pytest.fixture
+def ws(workspace_factory):
+    return workspace_factory("Contract Workspace")
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    with SandboxProcess(tmp_path_factory.mktemp("taskrouter")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def checker() -> OasChecker:
-    return OasChecker()
-
-
-@pytest.fixture(scope="module")
-def client(sandbox, checker):
-    return checker.client(sandbox.account_sid, sandbox.auth_token, sandbox.url)
-
-
-@pytest.fixture(scope="module")
-def ws(client):
-    workspace = client.taskrouter.v1.workspaces.create(friendly_name="Contract Workspace")
-    return client.taskrouter.v1.workspaces(workspace.sid)
-
-
-def test_workspace_crud(client, checker):
-    before = len(checker.checked)
-    created = client.taskrouter.v1.workspaces.create(friendly_name="Temp WS", prioritize_queue_order="LIFO")
+def test_workspace_crud(twilio, oas):
+    before = len(oas.checked)
+    created = twilio.taskrouter.v1.workspaces.create(friendly_name="Temp WS", prioritize_queue_order="LIFO")
     assert created.sid.startswith("WS") and len(created.sid) == 34
     assert created.default_activity_name == "Offline"
     assert created.url.startswith("http://127.0.0.1:")
-    assert created.sid in [w.sid for w in client.taskrouter.v1.workspaces.list()]
-    assert [w.sid for w in client.taskrouter.v1.workspaces.list(friendly_name="Temp WS")] == [created.sid]
-    updated = client.taskrouter.v1.workspaces(created.sid).update(friendly_name="Temp WS 2")
+    assert created.sid in [w.sid for w in twilio.taskrouter.v1.workspaces.list()]
+    assert [w.sid for w in twilio.taskrouter.v1.workspaces.list(friendly_name="Temp WS")] == [created.sid]
+    updated = twilio.taskrouter.v1.workspaces(created.sid).update(friendly_name="Temp WS 2")
     assert updated.friendly_name == "Temp WS 2"
-    assert client.taskrouter.v1.workspaces(created.sid).fetch().prioritize_queue_order == "LIFO"
-    assert client.taskrouter.v1.workspaces(created.sid).delete() is True
+    assert twilio.taskrouter.v1.workspaces(created.sid).fetch().prioritize_queue_order == "LIFO"
+    assert twilio.taskrouter.v1.workspaces(created.sid).delete() is True
     with pytest.raises(TwilioRestException) as missing:
-        client.taskrouter.v1.workspaces(created.sid).fetch()
+        twilio.taskrouter.v1.workspaces(created.sid).fetch()
     assert missing.value.status == 404 and missing.value.code == 20404
     assert missing.value.msg.endswith(f": The requested resource /Workspaces/{created.sid} was not found")
-    assert len(checker.checked) - before == 5  # delete (204) and 404 have no body to check
+    assert len(oas.checked) - before == 5  # delete (204) and 404 have no body to check
 
 
 def test_activities_crud(ws):
@@ -185,10 +165,3 @@ def test_tasks_and_reservations_through_the_sdk(ws):
     done = ws.tasks(task.sid).update(assignment_status="completed", reason="done")
     assert done.assignment_status == "completed" and done.reason == "done"
     assert ws.tasks(task.sid).delete() is True
-
-
-def test_task_age_counts_from_creation():
-    from sandbox.taskrouter.responses import task_age
-
-    assert task_age({"date_created": "2000-01-01T00:00:00Z"}) > 26 * 365 * 86400
-    assert task_age({"date_created": "2999-01-01T00:00:00Z"}) == 0

@@ -10,7 +10,7 @@ import pytest
 from sandbox.core.errors import InvalidParameter, UnsupportedRuntime
 from sandbox.core.store import Store
 from sandbox.serverless import builds
-from sandbox.serverless.models import ServerlessModels
+from sandbox.serverless.models import ServerlessBackend
 
 OK = b"exports.handler = (context, event, callback) => callback(null, 'ok');\n"
 
@@ -29,11 +29,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def models(tmp_path, clock) -> ServerlessModels:
-    return ServerlessModels(Store(tmp_path / "s.db"), build_seconds=5, clock=clock)
+def models(tmp_path, clock) -> ServerlessBackend:
+    return ServerlessBackend(Store(tmp_path / "s.db"), build_seconds=5, clock=clock)
 
 
-def _service_with_version(models: ServerlessModels, content: bytes = OK, path: str = "/ok"):
+def _service_with_version(models: ServerlessBackend, content: bytes = OK, path: str = "/ok"):
     service = models.create_service(
         "AC" + "0" * 32, "svc", "svc", include_credentials=True, ui_editable=False
     )

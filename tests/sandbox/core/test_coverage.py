@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sandbox.core.coverage import report
 
-COVERAGE = Path(__file__).resolve().parents[2] / "sandbox" / "COVERAGE.md"
+COVERAGE = Path(__file__).resolve().parents[3] / "sandbox" / "COVERAGE.md"
 
 
 def test_coverage_file_is_current():
