@@ -12,12 +12,16 @@ let client;
 let chat;
 let domain;
 let token;
+let renamedWorkflowSid;
+
+const RENAMED = { targetType: 'routeTargetKind', targetSid: 'routeTargetSid', queueName: 'routeQueue', workersInConversation: 'agentsAlreadyInChat' };
 
 before(async () => {
   sandbox = await startSandbox(['--build-seconds', '0']);
   client = sandbox.client();
   chat = await seededChat(sandbox);
   const workflowSid = await createChatTransferWorkflow(client, chat, chat.queue('Everyone'), { Sales: chat.queue('Sales') });
+  renamedWorkflowSid = await createChatTransferWorkflow(client, chat, chat.queue('Everyone'), { Sales: chat.queue('Sales') }, RENAMED);
   domain = await deployFunctions(sandbox, {
     TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid, TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID: workflowSid,
   });
@@ -75,4 +79,40 @@ test('warm to Sales skipping alice: a Sales agent other than alice gets it, acce
   assert.equal(cleared.status, 200, cleared.body);
   const after = JSON.parse((await client.conversations.v1.conversations(chat.conversationSid).fetch()).attributes);
   assert.equal(after.invites[answer.json.invitesTaskSid], undefined);
+});
+
+test('deployed with TRANSFER_ATTRIBUTE_* Variables: the invite writes the renamed attributes and the renamed workflow routes it', async () => {
+  const renamedDomain = await deployFunctions(sandbox, {
+    TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid,
+    TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID: renamedWorkflowSid,
+    TRANSFER_ATTRIBUTE_TARGET_TYPE: RENAMED.targetType,
+    TRANSFER_ATTRIBUTE_TARGET_SID: RENAMED.targetSid,
+    TRANSFER_ATTRIBUTE_QUEUE_NAME: RENAMED.queueName,
+    TRANSFER_ATTRIBUTE_WORKERS_IN_CONVERSATION: RENAMED.workersInConversation,
+  }, 'chat-transfer-renamed');
+  const answer = await callDeployed(sandbox, renamedDomain, INVITE, inviteForm(chat, token, {
+    workersToIgnore: JSON.stringify({ workerSidsInConversation: [chat.worker('alice')] }),
+  }));
+  assert.equal(answer.status, 200, answer.body);
+  const task = await client.taskrouter.v1.workspaces(chat.workspaceSid).tasks(answer.json.invitesTaskSid).fetch();
+  const attributes = JSON.parse(task.attributes);
+  assert.equal(attributes.routeTargetKind, 'queue');
+  assert.equal(attributes.routeQueue, 'Sales');
+  assert.deepEqual(attributes.agentsAlreadyInChat, [chat.worker('alice')]);
+  assert.ok(!('transferTargetType' in attributes) && !('workerSidsInConversation' in attributes), task.attributes);
+  assert.equal(task.taskQueueSid, chat.queue('Sales'));
+});
+
+test('deployed with a bad TRANSFER_ATTRIBUTE_* Variable: 500, one line naming it', async () => {
+  const badDomain = await deployFunctions(sandbox, {
+    TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid,
+    TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID: renamedWorkflowSid,
+    TRANSFER_ATTRIBUTE_QUEUE_NAME: 'transfer queue',
+  }, 'chat-transfer-misconfigured');
+  const before = await sandbox.writeCount();
+  const answer = await callDeployed(sandbox, badDomain, INVITE, inviteForm(chat, token));
+  assert.equal(answer.status, 500, answer.body);
+  assert.equal(answer.json.success, false);
+  assert.match(answer.json.message, /^TRANSFER_ATTRIBUTE_QUEUE_NAME: "transfer queue" is not a task attribute name the workflow can read unquoted .* \(fix: /);
+  assert.equal(await sandbox.writeCount(), before);
 });

@@ -5,6 +5,36 @@ const INVITE = '/features/conversation-transfer/flex/invite-participant';
 const REMOVE = '/features/conversation-transfer/flex/remove-participant';
 const UPDATE_ATTRIBUTES = '/common/flex/conversations/update-attributes';
 
+/** The plugin's task attribute names (what the workflow reads when chat-transfer:attributes is not set). */
+const DEFAULT_ATTRIBUTE_NAMES = {
+  targetType: 'transferTargetType',
+  targetSid: 'transferTargetSid',
+  queueName: 'transferQueueName',
+  workersInConversation: 'workerSidsInConversation',
+};
+
+/**
+ * The channels the feature supports, as Flex Conversations opens them: the interaction channel's type, the
+ * task channel its tasks use, the task's channelType, and the customer side (email: every recipient is a
+ * participant, `customer` or `external`).
+ */
+const CHANNELS = {
+  chat: { type: 'chat', taskChannel: 'chat', channelType: 'web', recipients: (name) => [{ type: 'customer', identity: name }] },
+  sms: { type: 'sms', taskChannel: 'sms', channelType: 'sms', recipients: () => [{ type: 'customer', address: '+15550100001', proxy: '+15550199999' }] },
+  whatsapp: {
+    type: 'whatsapp', taskChannel: 'chat', channelType: 'whatsapp',
+    recipients: () => [{ type: 'customer', address: 'whatsapp:+15550100002', proxy: 'whatsapp:+15550199999' }],
+  },
+  email: {
+    type: 'email', taskChannel: 'email', channelType: 'email',
+    recipients: (name) => [
+      { type: 'customer', address: `${name.toLowerCase()}@example.org`, proxy: 'support@example.com' },
+      { type: 'customer', address: 'second.to@example.org', proxy: 'support@example.com' },
+      { type: 'external', address: 'cc.recipient@example.net', proxy: 'support@example.com' },
+    ],
+  },
+};
+
 function pick(map, name) {
   const value = map && (map[name] !== undefined ? map[name] : undefined);
   if (value === undefined) throw new Error(`sandbox seed has no "${name}" (got ${JSON.stringify(Object.keys(map || {}))})`);
@@ -29,18 +59,21 @@ async function seededChat(sandbox) {
   };
 }
 
-/** A Chat Transfer workflow in the seeded workspace, shaped like the one the infra program renders. */
-async function createChatTransferWorkflow(client, chat, everyone, queues) {
+/**
+ * A Chat Transfer workflow in the seeded workspace, shaped like the one the infra program renders, reading
+ * the task attributes under `names` (chat-transfer:attributes).
+ */
+async function createChatTransferWorkflow(client, chat, everyone, queues, names = DEFAULT_ATTRIBUTE_NAMES) {
   const filters = [
     {
       filter_friendly_name: 'Assign to Worker',
-      expression: "transferTargetType == 'worker'",
-      targets: [{ queue: everyone, known_worker_sid: 'task.transferTargetSid' }],
+      expression: `${names.targetType} == 'worker'`,
+      targets: [{ queue: everyone, known_worker_sid: `task.${names.targetSid}` }],
     },
     ...Object.entries(queues).map(([name, sid]) => ({
       filter_friendly_name: `Assign To Queue - ${name}`,
-      expression: `transferTargetType == 'queue' AND transferQueueName == '${name}'`,
-      targets: [{ queue: sid, expression: 'worker.sid NOT IN task.workerSidsInConversation' }],
+      expression: `${names.targetType} == 'queue' AND ${names.queueName} == '${name}'`,
+      targets: [{ queue: sid, expression: `worker.sid NOT IN task.${names.workersInConversation}` }],
     })),
   ];
   const workflow = await client.taskrouter.v1.workspaces(chat.workspaceSid).workflows.create({
@@ -80,32 +113,57 @@ async function acceptPending(client, workspaceSid, taskSid) {
 }
 
 /**
- * A second chat, as a customer writing in: conversation, interaction routed by "Assign to Anyone", the offered
- * agent accepts. Resolves to the same shape as seededChat's chat fields.
+ * A second chat, as a customer writing in on `channel` (a CHANNELS key): conversation and its customer side,
+ * interaction through the sandbox's Flex Interactions API routed by "Assign to Anyone", the offered agent
+ * accepts. Resolves to the same shape as seededChat's chat fields, plus the task channel and `recipients`
+ * (the customer-side interaction participants: {sid, type}).
  */
-async function openChat(client, chat, customer) {
-  const conversation = await client.conversations.v1.conversations.create({ friendlyName: `Chat with ${customer}`, attributes: '{}' });
-  await client.conversations.v1.conversations(conversation.sid).participants.create({ identity: customer });
+async function openChat(client, chat, customer, channel = 'chat') {
+  const kind = CHANNELS[channel];
+  const conversation = await client.conversations.v1.conversations.create({ friendlyName: `${channel} with ${customer}`, attributes: '{}' });
+  const recipients = kind.recipients(customer);
+  for (const recipient of recipients) {
+    await client.conversations.v1.conversations(conversation.sid).participants.create(recipient.identity
+      ? { identity: recipient.identity }
+      : { 'messagingBinding.address': recipient.address, 'messagingBinding.proxyAddress': recipient.proxy });
+  }
   const interaction = await client.flexApi.v1.interaction.create({
-    channel: { type: 'chat', initiated_by: 'customer', properties: { media_channel_sid: conversation.sid } },
+    channel: { type: kind.type, initiated_by: 'customer', properties: { media_channel_sid: conversation.sid } },
     routing: {
       properties: {
         workspace_sid: chat.workspaceSid,
         workflow_sid: chat.info.workflows['Assign to Anyone'],
-        task_channel_unique_name: 'chat',
-        attributes: { from: customer, customerName: customer, channelType: 'web' },
+        task_channel_unique_name: kind.taskChannel,
+        attributes: { from: recipients[0].identity || recipients[0].address, customerName: customer, channelType: kind.channelType },
       },
     },
   });
   const taskSid = interaction.routing.properties.task_sid;
+  const [channelResource] = await client.flexApi.v1.interaction(interaction.sid).channels.list();
+  const participantsApi = client.flexApi.v1.interaction(interaction.sid).channels(channelResource.sid).participants;
+  const existing = await participantsApi.list();
+  const customerSide = existing.filter((participant) => participant.type === 'customer' || participant.type === 'external')
+    .map((participant) => ({ sid: participant.sid, type: participant.type }));
+  if (!customerSide.length) {
+    // This sandbox does not add the customer side to the channel on create; Flex does, so add it the API's way.
+    for (const recipient of recipients) {
+      const added = await participantsApi.create({
+        type: recipient.type,
+        mediaProperties: recipient.identity ? { identity: recipient.identity } : { address: recipient.address, proxy_address: recipient.proxy },
+      });
+      customerSide.push({ sid: added.sid, type: added.type });
+    }
+  }
   const worker = await acceptPending(client, chat.workspaceSid, taskSid);
-  const [channel] = await client.flexApi.v1.interaction(interaction.sid).channels.list();
-  const participants = await client.flexApi.v1.interaction(interaction.sid).channels(channel.sid).participants.list();
+  const participants = await participantsApi.list();
   const agent = participants.find((participant) => participant.type === 'agent');
   return {
-    interactionSid: interaction.sid, channelSid: channel.sid, conversationSid: conversation.sid, taskSid, worker,
-    agentParticipantSid: agent.sid, customerParticipantSid: (participants.find((participant) => participant.type === 'customer') || {}).sid,
+    interactionSid: interaction.sid, channelSid: channelResource.sid, conversationSid: conversation.sid, taskSid, worker,
+    agentParticipantSid: agent.sid, customerParticipantSid: (customerSide.find((participant) => participant.type === 'customer') || {}).sid,
+    recipients: customerSide, taskChannel: kind.taskChannel, channelType: kind.channelType, channelKind: kind.type,
   };
 }
 
-module.exports = { INVITE, REMOVE, UPDATE_ATTRIBUTES, seededChat, createChatTransferWorkflow, inviteForm, acceptPending, openChat };
+module.exports = {
+  INVITE, REMOVE, UPDATE_ATTRIBUTES, DEFAULT_ATTRIBUTE_NAMES, CHANNELS, seededChat, createChatTransferWorkflow, inviteForm, acceptPending, openChat,
+};

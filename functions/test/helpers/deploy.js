@@ -35,10 +35,10 @@ async function upload(sandbox, serviceSid, functionSid, fn) {
   return body.sid;
 }
 
-/** Deploy functions/ with `variables`; resolves to the environment's domain name. */
-async function deployFunctions(sandbox, variables) {
+/** Deploy functions/ with `variables` as service `uniqueName`; resolves to the environment's domain name. */
+async function deployFunctions(sandbox, variables, uniqueName = 'chat-transfer') {
   const client = sandbox.client();
-  const service = await client.serverless.v1.services.create({ uniqueName: 'chat-transfer', friendlyName: 'chat-transfer', includeCredentials: true });
+  const service = await client.serverless.v1.services.create({ uniqueName, friendlyName: uniqueName, includeCredentials: true });
   const environment = await client.serverless.v1.services(service.sid).environments.create({ uniqueName: 'dev-environment', domainSuffix: 'dev' });
   const versions = await Promise.all(localFunctions().map(async (fn) => {
     const created = await client.serverless.v1.services(service.sid).functions.create({ friendlyName: fn.path });

@@ -43,23 +43,35 @@ async function agentInChannel(client, workspaceSid, interactionSid, channelSid, 
     `no channel ${channelSid} on interaction ${interactionSid}`, "send the chat task's flexInteractionSid and flexInteractionChannelSid")));
   if (beforeMembership) beforeMembership(channel);
   const participants = await withRetry(() => channelApi.participants.list({ pageSize: PAGE }));
-  const mine = participants.filter((participant) => participant.type === 'agent'
-    && participant.routingProperties && participant.routingProperties.worker_sid === caller.workerSid);
-  const tasks = client.taskrouter.v1.workspaces(workspaceSid).tasks;
-  for (const participant of mine) {
-    const taskSid = participant.routingProperties.task_sid;
-    const task = taskSid ? await withRetry(() => tasks(taskSid).fetch()).catch((error) => {
-      if (Number(error && error.status) === 404) return null;
-      throw error;
-    }) : null;
-    if (task && task.assignmentStatus === 'assigned') {
-      return { channel, participants, me: participant, myTask: task, conversationSid: taskAttributes(task).conversationSid || null };
-    }
+  const [mine] = await agentsInChat(client, workspaceSid, participants, (participant) => participant.routingProperties.worker_sid === caller.workerSid, 1);
+  if (mine) {
+    return { channel, participants, me: mine.participant, myTask: mine.task, conversationSid: taskAttributes(mine.task).conversationSid || null };
   }
   throw new NotAllowed(problem('flexInteractionChannelSid',
     `the signed-in agent (worker ${caller.workerSid}) is not an agent in channel ${channelSid} of interaction ${interactionSid}, or has left it; `
     + 'these functions act only on chats the agent is in',
   'call it from a chat you have accepted and not left, with that chat task\'s SIDs'));
+}
+
+/**
+ * The channel participants that are agents in the chat: type `agent` (never a customer or, as with email's
+ * other recipients, an external participant) with a task still `assigned`. `which(participant)` narrows the
+ * agents looked at; `limit` stops after that many. Resolves to [{participant, task}].
+ */
+async function agentsInChat(client, workspaceSid, participants, which = () => true, limit = Infinity) {
+  const tasks = client.taskrouter.v1.workspaces(workspaceSid).tasks;
+  const found = [];
+  for (const participant of participants) {
+    if (participant.type !== 'agent' || !participant.routingProperties || !which(participant)) continue;
+    const taskSid = participant.routingProperties.task_sid;
+    const task = taskSid ? await withRetry(() => tasks(taskSid).fetch()).catch((error) => {
+      if (Number(error && error.status) === 404) return null;
+      throw error;
+    }) : null;
+    if (task && task.assignmentStatus === 'assigned') found.push({ participant, task });
+    if (found.length >= limit) break;
+  }
+  return found;
 }
 
 /** Refuse a conversationSid that is not the conversation of the caller's chat channel. */
@@ -86,4 +98,4 @@ async function memberOfConversation(client, conversationSid, caller) {
   return members;
 }
 
-module.exports = { callerOf, agentInChannel, checkConversationOfChannel, memberOfConversation, taskAttributes };
+module.exports = { callerOf, agentInChannel, agentsInChat, checkConversationOfChannel, memberOfConversation, taskAttributes };

@@ -1,11 +1,12 @@
 'use strict';
 // Every function needs a valid Flex user token in the form field `Token`: twilio-flex-token-validator asks
 // Twilio's IAM service; a missing, expired or forged token is a 403 saying why and what to send instead.
-// Behind it, a Refusal (bad input 400, not allowed 403) is answered with its one line and any other failure
-// is 500, so a function body only throws.
+// Behind it, a Refusal (bad input 400, not allowed 403) is answered with its one line, a Misconfiguration
+// (an environment variable set wrong) with a 500 and its one line, and any other failure is 500, so a
+// function body only throws.
 
 const { validator } = require('twilio-flex-token-validator');
-const { Refusal } = require(Runtime.getFunctions()['common/helpers/parameters'].path);
+const { Refusal, Misconfiguration } = require(Runtime.getFunctions()['common/helpers/parameters'].path);
 const { refused, failure } = require(Runtime.getFunctions()['common/helpers/responses'].path);
 
 const TOKEN_MAX = 16384; // characters; a Flex token is a few KB, nothing longer is sent on to Twilio
@@ -34,6 +35,11 @@ function withFlexToken(handler, { passTwilioStatus = false } = {}) {
     } catch (error) {
       if (error instanceof Refusal) {
         callback(null, refused(error.status, error.message));
+        return;
+      }
+      if (error instanceof Misconfiguration) {
+        console.error(`${context.PATH}: ${error.message}`); // the operator reads the Functions log
+        callback(null, failure(error.message));
         return;
       }
       console.error(`${context.PATH}: ${twilioMessage(error)}`);

@@ -31,6 +31,12 @@ class NotAllowed extends Refusal {
   }
 }
 
+/**
+ * The Functions environment is set wrong (an environment variable): the operator's to fix, not the caller's,
+ * so a 500 `{success: false, message}` with its one line, thrown before any write.
+ */
+class Misconfiguration extends Error {}
+
 function problem(name, what, fix) {
   return `${name}: ${what} (fix: ${fix})`;
 }
@@ -103,5 +109,5 @@ function environment(context, names) {
 }
 
 module.exports = {
-  Refusal, ParameterError, NotAllowed, required, optional, text, sid, jsonObject, environment, problem, TEXT_MAX, JSON_DEPTH_MAX,
+  Refusal, ParameterError, NotAllowed, Misconfiguration, required, optional, text, sid, jsonObject, environment, problem, TEXT_MAX, JSON_DEPTH_MAX,
 };

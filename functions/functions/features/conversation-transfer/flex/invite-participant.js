@@ -12,6 +12,7 @@ const { withRetry, orNotFound } = require(fns['common/helpers/twilio-retry'].pat
 const { callerOf, agentInChannel, checkConversationOfChannel, taskAttributes } = require(fns['common/helpers/chat-access'].path);
 const { parseInviteRequest, transferAttributes, inviteEntry } = require(fns['features/conversation-transfer/helpers/transfer-request'].path);
 const { recordInvite, parseAttributes } = require(fns['features/conversation-transfer/helpers/invite-tracker'].path);
+const { attributeNames } = require(fns['features/conversation-transfer/helpers/attribute-names'].path);
 
 function refuseClosed(request) {
   return (channel) => {
@@ -38,7 +39,11 @@ function checkColdParticipant(access, request) {
   }
 }
 
-/** taskSid names a task of this interaction channel (Flex writes the channel into every interaction task). */
+/**
+ * taskSid names a task of this interaction channel (Flex writes the channel into every interaction task), and
+ * taskChannelUniqueName is that task's channel: the new task keeps it (chat, sms, email…), so an email stays
+ * with agents who take email.
+ */
 async function checkTask(workspace, request, access) {
   const task = request.taskSid === access.myTask.sid ? access.myTask
     : await orNotFound(() => withRetry(() => workspace.tasks(request.taskSid).fetch()),
@@ -48,6 +53,10 @@ async function checkTask(workspace, request, access) {
     // Where it does belong is not said: that would tell the caller about a chat they are not in.
     throw new ParameterError(problem('taskSid', `task ${request.taskSid} is not a task of channel ${request.channelSid} of interaction ${request.interactionSid}`,
       'send the task of the chat being transferred, with that chat\'s flexInteractionSid and flexInteractionChannelSid'));
+  }
+  if (task.taskChannelUniqueName && task.taskChannelUniqueName !== request.taskChannel) {
+    throw new ParameterError(problem('taskChannelUniqueName', `${JSON.stringify(request.taskChannel.slice(0, 64))} is not the task channel of task ${request.taskSid} (that is "${task.taskChannelUniqueName}"); the new task keeps the original's channel`,
+      "send the transferred task's taskChannelUniqueName"));
   }
   if (request.conversationSid && attributes.conversationSid && attributes.conversationSid !== request.conversationSid) {
     throw new ParameterError(problem('conversationSid', `${request.conversationSid} is not the conversation of task ${request.taskSid} (that is ${attributes.conversationSid})`,
@@ -103,8 +112,9 @@ async function checkBeforeInvite(client, workspaceSid, request, caller) {
 
 exports.handler = withFlexToken(async (context, event) => {
   const env = environment(context, ['TWILIO_FLEX_WORKSPACE_SID', 'TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID']);
+  const names = attributeNames(context); // the names the workflow reads; a bad one is a 500 before any write
   const caller = callerOf(event.TokenResult);
-  const request = parseInviteRequest(event);
+  const request = parseInviteRequest(event, names);
   const client = context.getTwilioClient();
   await checkBeforeInvite(client, env.TWILIO_FLEX_WORKSPACE_SID, request, caller); // refuse before the invite
 

@@ -1,7 +1,9 @@
 'use strict';
 // POST /features/conversation-transfer/flex/remove-participant (called by the Flex plugin).
-// Closes an agent's interaction participant; when only the customer is left in the conversation and no
-// invite is pending, closes the interaction channel too so the customer's next message starts a new one.
+// Closes an agent's interaction participant; when no agent is left in the chat and no invite is pending,
+// closes the interaction channel too so the customer's next message starts a new one. "No agent left", not
+// the seed's "at most one conversation participant": an email has a participant per recipient, so a count
+// would never reach one and the customer's next email would go to a chat nobody is in.
 // Who may: an agent in the chat, for their own participant (leave) or another agent's (the participants tab's
 // remove); never the customer or any other non-agent participant (functions/README.md "Who may do what").
 
@@ -10,7 +12,7 @@ const { withFlexToken } = require(fns['common/helpers/flex-token'].path);
 const { required, optional, sid, environment, ParameterError, NotAllowed, problem } = require(fns['common/helpers/parameters'].path);
 const { success } = require(fns['common/helpers/responses'].path);
 const { withRetry } = require(fns['common/helpers/twilio-retry'].path);
-const { callerOf, agentInChannel, checkConversationOfChannel } = require(fns['common/helpers/chat-access'].path);
+const { callerOf, agentInChannel, agentsInChat, checkConversationOfChannel } = require(fns['common/helpers/chat-access'].path);
 const { readAttributes, hasNoPendingInvites } = require(fns['features/conversation-transfer/helpers/invite-tracker'].path);
 
 function targetOf(access, participantSid, channelSid) {
@@ -46,10 +48,11 @@ exports.handler = withFlexToken(async (context, event) => {
   let channelClosed = false;
   if (conversationSid) {
     const [participants, attributes] = await Promise.all([
-      withRetry(() => client.conversations.v1.conversations(conversationSid).participants.list({ pageSize: 100 })),
+      withRetry(() => channel.participants.list({ pageSize: 100 })), // read again: an invitee may have joined
       readAttributes(client, conversationSid),
     ]);
-    if (participants.length <= 1 && hasNoPendingInvites(attributes)) {
+    const [agentLeft] = await agentsInChat(client, env.TWILIO_FLEX_WORKSPACE_SID, participants, (participant) => participant.sid !== participantSid, 1);
+    if (!agentLeft && hasNoPendingInvites(attributes)) {
       await withRetry(() => channel.update({ status: 'closed' }));
       channelClosed = true;
     }

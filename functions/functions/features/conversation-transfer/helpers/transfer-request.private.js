@@ -3,13 +3,19 @@
 // Pure: no Twilio calls, so every rule here is one place to read.
 
 const { ParameterError, required, optional, sid, jsonObject, problem } = require(Runtime.getFunctions()['common/helpers/parameters'].path);
+const { DEFAULT_NAMES } = require(Runtime.getFunctions()['features/conversation-transfer/helpers/attribute-names'].path);
 
-const WORKERS_IN_CONVERSATION = 'workerSidsInConversation';
+// The plugin's workersToIgnore key: the plugin always sends its default name, whatever the workflow reads.
+const PLUGIN_WORKERS_KEY = DEFAULT_NAMES.workersInConversation;
 const TASK_ATTRIBUTES_MAX = 4096; // characters (TaskRouter Task attributes)
 const JSON_ATTRIBUTES_MAX = 16384; // characters read from jsonAttributes (the result must still fit 4096)
 const WORKERS_TO_IGNORE_MAX = 4096; // characters read from workersToIgnore
 
-function workersToIgnoreOf(event) {
+/**
+ * The skip lists as the workflow reads them: the plugin's workerSidsInConversation goes under the configured
+ * name (merged with a list already sent under that name); other keys are copied as sent, like the seed.
+ */
+function workersToIgnoreOf(event, names) {
   const ignore = jsonObject('workersToIgnore', required(event, 'workersToIgnore',
     'the worker SIDs the Chat Transfer workflow must not offer the transfer to, e.g. {"workerSidsInConversation":["WK…"]}', WORKERS_TO_IGNORE_MAX),
   'the worker SIDs the workflow must skip', WORKERS_TO_IGNORE_MAX);
@@ -19,14 +25,22 @@ function workersToIgnoreOf(event) {
         `send ${JSON.stringify({ [key]: ['WK…'] })}, or [] for none`));
     }
   }
-  // Always present, even empty: the workflow's `worker.sid NOT IN task.workerSidsInConversation` matches
+  const target = names.workersInConversation;
+  if (target !== PLUGIN_WORKERS_KEY && PLUGIN_WORKERS_KEY in ignore) {
+    ignore[target] = [...new Set([...(ignore[target] || []), ...ignore[PLUGIN_WORKERS_KEY]])];
+    delete ignore[PLUGIN_WORKERS_KEY];
+  }
+  // Always present, even empty: the workflow's `worker.sid NOT IN task.<workers in conversation>` matches
   // nobody when the attribute is missing.
-  if (!(WORKERS_IN_CONVERSATION in ignore)) ignore[WORKERS_IN_CONVERSATION] = [];
+  if (!(target in ignore)) ignore[target] = [];
   return ignore;
 }
 
-/** Parse and check the plugin's form. Throws ParameterError (one line naming the field) on bad input. */
-function parseInviteRequest(event) {
+/**
+ * Parse and check the plugin's form. `names`: the task attribute names to write (attribute-names). Throws
+ * ParameterError (one line naming the field) on bad input.
+ */
+function parseInviteRequest(event, names = DEFAULT_NAMES) {
   const taskSid = sid('taskSid', required(event, 'taskSid', 'the task being transferred (WT…)'), ['WT'], 'the task being transferred');
   const conversationId = sid('conversationId', required(event, 'conversationId',
     'the reporting link copied into conversations.conversation_id (CH… or WT…)'), ['CH', 'WT'],
@@ -47,7 +61,7 @@ function parseInviteRequest(event) {
     throw new ParameterError(problem('transferQueueName', 'missing for a queue target; the Chat Transfer workflow routes on it',
       'send the TaskQueue friendly name of transferTargetSid'));
   }
-  const workersToIgnore = workersToIgnoreOf(event);
+  const workersToIgnore = workersToIgnoreOf(event, names);
   const interactionSid = sid('flexInteractionSid', required(event, 'flexInteractionSid', 'the Flex interaction (KD…) of the chat'), ['KD'], 'the Flex interaction of the chat');
   const channelSid = sid('flexInteractionChannelSid', required(event, 'flexInteractionChannelSid', 'the interaction channel (UO…) the invite is made on'), ['UO'], 'the interaction channel the invite is made on');
   const taskChannel = required(event, 'taskChannelUniqueName', 'the task channel of the new task, e.g. chat');
@@ -62,7 +76,7 @@ function parseInviteRequest(event) {
   }
   const request = {
     taskSid, conversationId, conversationSid, original, targetSid, targetType, queueName, workerName,
-    workersToIgnore, interactionSid, channelSid, taskChannel, removeParticipant, cold: Boolean(removeParticipant),
+    workersToIgnore, interactionSid, channelSid, taskChannel, removeParticipant, cold: Boolean(removeParticipant), names,
   };
   // TaskRouter refuses the invite's task over this size; refuse the form before any write instead.
   const size = JSON.stringify(transferAttributes(request)).length;
@@ -75,15 +89,25 @@ function parseInviteRequest(event) {
 
 const isPlainObject = (value) => Boolean(value) && typeof value === 'object' && !Array.isArray(value);
 
-/** The new task's attributes: the original ones, the skip lists, the target, and the reporting link. */
+/**
+ * The new task's attributes: the original ones, the skip lists, the target (under the configured names), and
+ * the reporting link. A default name that is renamed is dropped from the copied original: there it can only
+ * be a stale value of an earlier transfer, which the workflow no longer reads.
+ */
 function transferAttributes(request) {
+  const { names } = request;
   const conversations = isPlainObject(request.original.conversations) ? request.original.conversations : {};
+  const attributes = { ...request.original };
+  const configured = new Set(Object.values(names));
+  for (const name of Object.values(DEFAULT_NAMES)) {
+    if (!configured.has(name)) delete attributes[name];
+  }
   return {
-    ...request.original,
+    ...attributes,
     ...request.workersToIgnore,
-    transferTargetSid: request.targetSid,
-    transferQueueName: request.queueName,
-    transferTargetType: request.targetType,
+    [names.targetSid]: request.targetSid,
+    [names.queueName]: request.queueName,
+    [names.targetType]: request.targetType,
     conversations: { ...conversations, conversation_id: request.conversationId },
   };
 }
@@ -99,4 +123,4 @@ function inviteEntry(request, invitesTaskSid, now = Date.now()) {
   };
 }
 
-module.exports = { parseInviteRequest, transferAttributes, inviteEntry, WORKERS_IN_CONVERSATION };
+module.exports = { parseInviteRequest, transferAttributes, inviteEntry };
