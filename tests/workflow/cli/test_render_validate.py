@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from workflow.cli import app
 from workflow.render import PLACEHOLDER_PREFIX
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 GOOD = REPO / "tests" / "fixtures" / "workflows" / "good"
 SIDS = {"Everyone": "WQ" + "1" * 32, "Sales": "WQ" + "2" * 32, "O'Brien Team": "WQ" + "3" * 32}
 STACK = (

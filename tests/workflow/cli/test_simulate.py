@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from workflow.cli import app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "scenarios" / "chat-transfer.yaml"
 FIXTURE = ROOT / "tests" / "fixtures" / "scenarios" / "chat-transfer.workflow.json"
 

@@ -16,7 +16,7 @@ from workflow.loader import spec_from_config
 from workflow.problems import ProblemsError
 from workflow.validate import validate_configuration
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "scenarios" / "chat-transfer.yaml"
 FIXTURE = ROOT / "tests" / "fixtures" / "scenarios" / "chat-transfer.workflow.json"
 DEEP = 5_000  # far past Python's recursion limit
