@@ -14,6 +14,8 @@ from pulumi.runtime.config import CONFIG, get_config_env
 
 from infra.component import ChatTransfer
 from infra.program import PROGRAM_ERRORS, prepare
+from infra.twiliox import PROVIDER_NAME
+from infra.twiliox.resources import Provider
 
 # The functions project to deploy; CHAT_TRANSFER_FUNCTIONS_DIR points tests and tools at a copy.
 FUNCTIONS_DIR = Path(
@@ -34,6 +36,16 @@ def main() -> None:
             "(fix: check the network, or that the sandbox is running when TWILIO_SANDBOX_URL is set)"
         ) from None
 
+    credentials = prepared.credentials
+    # One explicit provider for the account; the credentials in its state are secrets (encrypted).
+    provider = Provider(
+        PROVIDER_NAME,
+        account_sid=credentials.get("twilio:accountSid"),
+        auth_token=credentials.get("twilio:authToken"),
+        api_key=credentials.get("twilio:apiKey"),
+        api_secret=credentials.get("twilio:apiSecret"),
+        concurrency=prepared.settings.concurrency,
+    )
     chat_transfer = ChatTransfer(
         "chat-transfer",
         prepared.spec,
@@ -41,6 +53,8 @@ def main() -> None:
         prepared.queue_sids,
         prepared.functions,
         prepared.build_timeout,
+        provider=provider,
+        flex_take_over=prepared.settings.flex_take_over,
     )
     pulumi.export("workflowSid", chat_transfer.workflow.id)
     pulumi.export("serviceSid", chat_transfer.service.id)

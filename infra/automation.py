@@ -49,6 +49,7 @@ def write_scratch_project(directory: Path, repo_root: Path = REPO_ROOT) -> Path:
             "name": "python",
             "options": {"toolchain": "pip", "virtualenv": str(repo_root / ".venv")},
         },
+        "plugins": {"providers": [{"name": "twiliox", "path": str(repo_root / "infra" / "twiliox" / "bin")}]},
     }
     (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
     return directory
