@@ -45,6 +45,11 @@ def main() -> None:
         api_key=credentials.get("twilio:apiKey"),
         api_secret=credentials.get("twilio:apiSecret"),
         concurrency=prepared.settings.concurrency,
+        # A stack deployed by the dynamic-provider version: its resources name the default pulumi-python
+        # provider; mapping that provider onto this one lets them upgrade in place (no provider change).
+        opts=pulumi.ResourceOptions(
+            aliases=[f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::pulumi:providers:pulumi-python::default"]
+        ),
     )
     chat_transfer = ChatTransfer(
         "chat-transfer",

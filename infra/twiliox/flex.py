@@ -59,17 +59,22 @@ def _node(tree: dict, keys: tuple[str, ...], create: bool = False) -> dict | Non
     return node
 
 
-def owners(ui_attributes: dict) -> dict:
-    return dict(_node(ui_attributes, OWNERS_PATH) or {})
+def owners(ui_attributes: dict) -> dict[str, list[str]]:
+    """`"<path>.<key>"` → the stacks that set it (a plain string from a hand edit counts as one owner)."""
+    recorded = _node(ui_attributes, OWNERS_PATH) or {}
+    return {k: ([v] if isinstance(v, str) else [str(x) for x in v or []]) for k, v in recorded.items()}
 
 
-def conflicts(ui_attributes: dict, path: str, keys: list[str], me: str) -> list[str]:
+def conflicts(ui_attributes: dict, path: str, values: dict, me: str) -> list[str]:
+    """Keys another stack set to a different value (setting the same value joins its owners instead)."""
     recorded = owners(ui_attributes)
-    return [
-        f"{path}.{k} (set by {recorded[f'{path}.{k}']})"
-        for k in keys
-        if recorded.get(f"{path}.{k}") not in (None, me)
-    ]
+    node = _node(ui_attributes, _split(path)) or {}
+    out = []
+    for key, value in values.items():
+        others = [o for o in recorded.get(f"{path}.{key}", []) if o != me]
+        if others and node.get(key) != value:
+            out.append(f"{path}.{key} (set by {', '.join(others)})")
+    return out
 
 
 def owner_of(urn: str, inputs: dict) -> str:
@@ -79,33 +84,44 @@ def owner_of(urn: str, inputs: dict) -> str:
     return f"{project}/{stack}"
 
 
-def applied(ui_attributes: dict, path: str, values: dict, me: str) -> dict:
-    """A copy with our values set and recorded as ours; everything else untouched."""
+def applied(ui_attributes: dict, path: str, values: dict, me: str, take_over: bool = False) -> dict:
+    """A copy with our values set and us among their owners (the only one after a take-over)."""
     merged = copy.deepcopy(ui_attributes)
-    _node(merged, _split(path), create=True).update(values)
+    node = _node(merged, _split(path), create=True)
     recorded = _node(merged, OWNERS_PATH, create=True)
-    recorded.update({f"{path}.{k}": me for k in values})
+    for key, value in values.items():
+        full = f"{path}.{key}"
+        before = owners(merged).get(full, [])
+        agreed = node.get(key) == value and not take_over
+        node[key] = value
+        recorded[full] = [*[o for o in before if o != me and agreed], me]
     return merged
 
 
 def restored(ui_attributes: dict, path: str, previous: dict, me: str) -> dict:
-    """A copy where every key still recorded as ours gets its previous value back (or goes), with its previous
-    owner record; empty objects we leave behind are removed."""
+    """A copy without us among the owners of the keys in `previous`; a key nobody else owns gets its previous
+    value (and owners) back, or goes. A key we no longer own (taken over since) is not touched. Objects we
+    leave empty are removed."""
     merged = copy.deepcopy(ui_attributes)
     keys = _split(path)
     recorded = _node(merged, OWNERS_PATH, create=True)
+    current = owners(merged)
     node = _node(merged, keys)
     for key, before in previous.items():
         full = f"{path}.{key}"
-        if recorded.get(full) != me:
-            continue  # another stack took it over since: not ours to touch
+        if me not in current.get(full, []):
+            continue
+        others = [o for o in current[full] if o != me]
+        if others:
+            recorded[full] = others
+            continue
         if node is not None:
             if before.get("absent"):
                 node.pop(key, None)
             else:
                 node[key] = before.get("value")
-        if before.get("owner"):
-            recorded[full] = before["owner"]
+        if before.get("owners"):
+            recorded[full] = list(before["owners"])
         else:
             recorded.pop(full, None)
     _prune(merged, keys)
@@ -145,10 +161,11 @@ class ConfigurationKeys(Kind):
         if not isinstance(values, dict) or not values:
             raise Failure("values", "must be a non-empty object")
         news = {"take_over": False, **news}
-        new_keys = [k for k in values if k not in (olds.get("values") or {}) or olds.get("path") != path]
+        old_values = (olds.get("values") or {}) if olds.get("path") == path else {}
+        new_keys = [k for k in values if k not in old_values or old_values[k] != values[k]]
         if new_keys and not news["take_over"] and not is_unknown(values):
             ui = (ctx.rest().get(f"{FLEX}/Configuration").get("ui_attributes")) or {}
-            taken = conflicts(ui, path, new_keys, owner_of(ctx.urn, news))
+            taken = conflicts(ui, path, {k: values[k] for k in new_keys}, owner_of(ctx.urn, news))
             if taken:
                 raise Failure(
                     "",
@@ -174,7 +191,7 @@ class ConfigurationKeys(Kind):
         if native_transfers_enabled(ui):
             raise RuntimeError(NATIVE_TRANSFERS_MESSAGE)
         path, values, me = inputs["path"], dict(inputs["values"]), owner_of(ctx.urn, inputs)
-        taken = conflicts(ui, path, [k for k in values if k not in previous], me)
+        taken = conflicts(ui, path, values, me)
         if taken and not inputs.get("take_over"):
             raise RuntimeError(
                 f"flex configuration: {', '.join(taken)} belongs to another stack (fix: chat-transfer:flexTakeOver)"
@@ -185,12 +202,12 @@ class ConfigurationKeys(Kind):
         for key in values:
             if key not in previous:
                 before: dict[str, Any] = {"value": node[key]} if key in node else dict(_ABSENT)
-                if recorded.get(f"{path}.{key}") not in (None, me):
-                    before["owner"] = recorded[f"{path}.{key}"]
+                if recorded.get(f"{path}.{key}"):
+                    before["owners"] = [o for o in recorded[f"{path}.{key}"] if o != me]
                 previous[key] = before
-        current = {k: node.get(k) for k in values}
-        if current != values or any(recorded.get(f"{path}.{k}") != me for k in values):
-            self._post(ctx, config, applied(ui, path, values, me))
+        new = applied(ui, path, values, me, take_over=bool(inputs.get("take_over")))
+        if new != ui:
+            self._post(ctx, config, new)
         return {**inputs, "previous": previous}
 
     def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:

@@ -117,6 +117,10 @@ class Function(Kind):
         inputs = {"service_sid": service_sid, "path": live["friendly_name"], "visibility": "public"}
         if latest:
             inputs.update(path=latest["path"], visibility=latest["visibility"])
+            # The source of the current version, so an unchanged file is no change (no new version, no build).
+            content = rest.get(f"{_url(service_sid, id)}/Versions/{latest['sid']}/Content").get("content")
+            if isinstance(content, str):
+                inputs.update(content=content, content_hash=content_hash(content))
         return id, {**inputs, "sid": id, "version_sid": latest["sid"] if latest else ""}, inputs
 
     def delete(self, ctx: Context, id: str, state: dict) -> None:

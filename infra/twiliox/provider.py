@@ -317,11 +317,14 @@ class TwilioxProvider(p.Provider):
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         kind = self.kind(request.urn)
         olds, news = plain_map(request.olds), plain_map(request.news)
-        olds = kind.upgrade_state(olds) if legacy_keys(olds) else olds
+        if legacy_keys(olds):
+            olds = kind.upgrade_state(olds)
+            if not kind.changed(olds, news):
+                # State of the old dynamic provider, inputs unchanged: rewrite the state, call nobody.
+                kept = {k: v for k, v in olds.items() if not k.startswith("__")}
+                return p.UpdateResponse(properties=value_map({**kept, **news}))
         outputs = await self._run(
-            request.urn,
-            "update",
-            lambda: kind.update(self.context(request.urn), request.resource_id, olds, news),
+            request.urn, "update", lambda: kind.update(self.context(request.urn), request.resource_id, olds, news)
         )
         return p.UpdateResponse(properties=value_map(outputs))
 
