@@ -56,7 +56,9 @@ class Account:
 
     def writes_since(self, mark: int) -> list[str]:
         return [
-            f"{r['method']} {r['path']}" for r in self.sandbox.requests(since=mark) if r["method"] not in ("GET", "HEAD")
+            f"{r['method']} {r['path']}"
+            for r in self.sandbox.requests(since=mark)
+            if r["method"] not in ("GET", "HEAD")
         ]
 
     def snapshot(self) -> dict:
@@ -64,7 +66,9 @@ class Account:
         and the Flex configuration's ui_attributes."""
         workflows = {
             w["sid"]: (w["friendly_name"], json.loads(w["configuration"]))
-            for w in self.rest.list_all(f"{TASKROUTER}/Workspaces/{self.workspace_sid}/Workflows", "workflows")
+            for w in self.rest.list_all(
+                f"{TASKROUTER}/Workspaces/{self.workspace_sid}/Workflows", "workflows"
+            )
         }
         services = {}
         for service in self.rest.list_all(f"{SERVERLESS}/Services", "services"):
@@ -77,7 +81,9 @@ class Account:
                     env.get("build_sid"),
                     {v["key"]: v["value"] for v in variables},
                 )
-            functions = {f["sid"]: f["friendly_name"] for f in self.rest.list_all(f"{url}/Functions", "functions")}
+            functions = {
+                f["sid"]: f["friendly_name"] for f in self.rest.list_all(f"{url}/Functions", "functions")
+            }
             services[service["sid"]] = (service["unique_name"], environments, functions)
         ui = self.rest.get(f"{FLEX}/Configuration")["ui_attributes"]
         return {"workflows": workflows, "services": services, "flex": ui}
@@ -160,7 +166,10 @@ def test_a_workflow_name_outside_any_stack_is_refused_and_left_as_it_was(account
     preview = _cli(delta, "preview")
     assert preview.returncode != 0
     line = _failed_line(preview.stdout + preview.stderr)
-    assert "workflow 'Assign to Anyone'" in line and "pulumi import --stack delta twiliox:taskrouter:Workflow" in line
+    assert (
+        "workflow 'Assign to Anyone'" in line
+        and "pulumi import --stack delta twiliox:taskrouter:Workflow" in line
+    )
     assert "chat-transfer:workflowName" in line
     done = _cli_up(delta)
     assert done.returncode != 0 and "Assign to Anyone" in done.stdout + done.stderr
@@ -215,14 +224,18 @@ def test_import_of_every_kind_then_preview_shows_no_replacement(account):
     plan = {
         "nameTable": {"twilio": provider},
         "resources": [
-            {"type": by_name[name]["type"], "name": name, "id": id, "provider": "twilio"} for name, id in ids.items()
+            {"type": by_name[name]["type"], "name": name, "id": id, "provider": "twilio"}
+            for name, id in ids.items()
         ],
     }
     plan_file = account.tmp / "import.json"
     plan_file.write_text(json.dumps(plan))
     mark = account.mark()
     # An explicit provider not yet in state is created empty by `pulumi import`: credentials from TWILIO_*.
-    credentials = {"TWILIO_ACCOUNT_SID": account.sandbox.account_sid, "TWILIO_AUTH_TOKEN": account.sandbox.auth_token}
+    credentials = {
+        "TWILIO_ACCOUNT_SID": account.sandbox.account_sid,
+        "TWILIO_AUTH_TOKEN": account.sandbox.auth_token,
+    }
     done = _cli(alpha, "import", "--file", str(plan_file), "--yes", "--generate-code=false", env=credentials)
     assert done.returncode == 0, done.stdout + done.stderr
     assert account.writes_since(mark) == []
@@ -236,14 +249,18 @@ def test_import_of_every_kind_then_preview_shows_no_replacement(account):
     assert preview.change_summary.get("update", 0) <= 1, preview.stdout
     # And the next up converges, replacing nothing (functions get a version: their source is not readable).
     result = alpha.up()
-    assert "replace" not in result.summary.resource_changes and "delete" not in result.summary.resource_changes
+    assert (
+        "replace" not in result.summary.resource_changes and "delete" not in result.summary.resource_changes
+    )
 
 
 def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_replacement_or_delete(account):
     old = account.tmp / "old"
     old.mkdir()
     archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", DYNAMIC_VERSION, "infra", "workflow"], capture_output=True, check=True
+        ["git", "-C", str(REPO), "archive", DYNAMIC_VERSION, "infra", "workflow"],
+        capture_output=True,
+        check=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
     old_project = write_scratch_project(account.tmp / "old-project", repo_root=old)
@@ -253,8 +270,11 @@ def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_repla
     project.pop("plugins")  # the old version had none
     project["runtime"]["options"]["virtualenv"] = str(REPO / ".venv")
     (old_project / "Pulumi.yaml").write_text(yaml.safe_dump(project))
-    config = {**account.config, "chat-transfer:workflowName": "Upgrade", "chat-transfer:functions": {
-        "buildTimeout": 60, "serviceName": "chat-transfer-upgrade"}}
+    config = {
+        **account.config,
+        "chat-transfer:workflowName": "Upgrade",
+        "chat-transfer:functions": {"buildTimeout": 60, "serviceName": "chat-transfer-upgrade"},
+    }
     legacy = account.runner(
         "upgrade",
         config,
