@@ -1,6 +1,6 @@
 """Deploy cost against the peer, side by side in one sandbox (100 ms per call, 3 s builds by default).
 
-Ours: the `local` stack (Pulumi.local.yaml) on the real engine through infra/automation.py, in a scratch
+Ours: the `local` stack (Pulumi.local.yaml) on the real engine through harness/automation.py, in a scratch
 project with a file backend in a tmp dir: (a) cold `pulumi up`, (b) no-op up, (c) up after one function file
 changed (a tmp copy of functions/, through CHAT_TRANSFER_FUNCTIONS_DIR). The peer: the real
 @twilio-labs/serverless-api (bench/package.json) deploying the same functions/ under its own service name,
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.requestlog import profile, summarize
-from infra.automation import StackRunner, find_cli_root, write_scratch_project
+from harness.automation import StackRunner, find_cli_root, write_scratch_project
 from infra.functions_source import load_project, preflight
 from sandbox.testing import SandboxProcess
 

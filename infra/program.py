@@ -16,11 +16,10 @@ from typing import Any
 
 from twilio.rest import Client
 
-from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings
+from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings, credentials_source
 from infra.functions_source import FunctionsProject, PreflightError, load_project, preflight
 from infra.lookup import ResolveError, check_flex_configuration, find_workspace, resolve_queues
 from infra.rest import Rest, TwilioApiError
-from infra.client import credentials_source
 from infra.settings import DeploySettings, SettingsError, read_deploy_settings
 from workflow.loader import spec_from_config
 from workflow.problems import ProblemsError

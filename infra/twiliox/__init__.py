@@ -1,11 +1,14 @@
 """`twiliox`: this project's Pulumi resource provider for the Twilio objects chat-transfer manages.
 
-The name is not `twilio` on purpose: an official `pulumi-twilio` package would own that name (its plugin, its type
+The name is not `twilio` on purpose: an official `pulumi-twilio` package would own that name (its plugin,
+its type
 tokens `twilio:…` and its config namespace), and the two must be able to sit in one program without colliding.
 Type tokens are `twiliox:<product>:<Kind>` (`twiliox:taskrouter:Workflow`, `twiliox:serverless:Function`, …).
 
-The plugin is served by the pinned `pulumi` SDK's own provider server (`pulumi.provider.experimental`); the engine
-starts it from this repository through `plugins.providers` in Pulumi.yaml (infra/twiliox/bin/pulumi-resource-twiliox),
+The plugin is served by the pinned `pulumi` SDK's own provider server (`pulumi.provider.experimental`); the
+engine
+starts it from this repository through `plugins.providers` in Pulumi.yaml
+(infra/twiliox/bin/pulumi-resource-twiliox),
 nothing is downloaded.
 """
 

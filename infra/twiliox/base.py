@@ -53,7 +53,8 @@ class Failure(ValueError):
 
 
 class NotOurs(ValueError):
-    """An object with our name exists but this stack does not hold it (Check refuses; Create double-checks)."""
+    """An object with our name exists but this stack does not hold it (Check refuses; Create
+    double-checks)."""
 
 
 @dataclass

@@ -84,14 +84,14 @@ class Build(Kind):
                 return status
             if status == "failed":
                 raise BuildFailed(
-                    f"build {build_sid} failed on Twilio after {elapsed:.1f}s (the environment keeps its previous "
-                    "build; fix: run `node --check` on the functions and check functions/package.json and the "
-                    "runtime)"
+                    f"build {build_sid} failed on Twilio after {elapsed:.1f}s (the environment keeps its "
+                    "previous build; fix: run `node --check` on the functions and check "
+                    "functions/package.json and the runtime)"
                 )
             if elapsed > timeout:
                 raise BuildFailed(
-                    f"build {build_sid} still {status} after {timeout:.0f}s (the environment keeps its previous "
-                    "build; fix: raise chat-transfer:functions.buildTimeout or retry)"
+                    f"build {build_sid} still {status} after {timeout:.0f}s (the environment keeps its "
+                    "previous build; fix: raise chat-transfer:functions.buildTimeout or retry)"
                 )
             time.sleep(self.poll_interval)
 

@@ -1,4 +1,5 @@
-"""Keys of the account-wide Flex configuration (`twiliox:flex:ConfigurationKeys`). Import id: the object's path
+"""Keys of the account-wide Flex configuration (`twiliox:flex:ConfigurationKeys`). Import id: the object's
+path
 under the configuration, e.g. `ui_attributes.custom_data.features.conversation_transfer`.
 
 Flex's `POST /Configuration` replaces top-level properties whole, so every write is read-modify-write of
@@ -170,7 +171,8 @@ class ConfigurationKeys(Kind):
                 raise Failure(
                     "",
                     f"flex configuration: {', '.join(taken)} belongs to another stack; nothing was written "
-                    "(fix: set chat-transfer:flexTakeOver to true to take it over, or destroy that stack first)",
+                    "(fix: set chat-transfer:flexTakeOver to true to take it over, or destroy that stack "
+                    "first)",
                 )
         return news
 
@@ -194,7 +196,8 @@ class ConfigurationKeys(Kind):
         taken = conflicts(ui, path, values, me)
         if taken and not inputs.get("take_over"):
             raise RuntimeError(
-                f"flex configuration: {', '.join(taken)} belongs to another stack (fix: chat-transfer:flexTakeOver)"
+                f"flex configuration: {', '.join(taken)} belongs to another stack "
+                "(fix: chat-transfer:flexTakeOver)"
             )
         node = _node(ui, _split(path)) or {}
         recorded = owners(ui)

@@ -1,7 +1,9 @@
-"""The twiliox provider: the engine's Configure/Check/Diff/Create/Read/Update/Delete dispatched to one kind module
+"""The twiliox provider: the engine's Configure/Check/Diff/Create/Read/Update/Delete dispatched to one kind
+module
 per Twilio resource, on a bounded thread pool (the Twilio client is synchronous).
 
-Credentials come from the provider's configuration (`accountSid`, `authToken` or `apiKey`/`apiSecret`; the program
+Credentials come from the provider's configuration (`accountSid`, `authToken` or `apiKey`/`apiSecret`; the
+program
 fills them from the stack's `twilio:*` keys), else from `TWILIO_*` variables. They live only in this process.
 
 Every failure becomes one line naming the resource, the call and what Twilio said (or that it did not answer),
@@ -128,7 +130,8 @@ def value_map(values: Mapping[str, Any]) -> dict[str, PropertyValue]:
 
 
 def detailed_diff(key: str, old: Any, new: Any, replace: bool) -> dict[str, p.PropertyDiff]:
-    """Per-path differences (`configuration.task_routing.filters[1].targets[0].queue`), for `preview --diff`."""
+    """Per-path differences (`configuration.task_routing.filters[1].targets[0].queue`), for `preview
+    --diff`."""
     kinds = p.PropertyDiffKind
     if old is None:
         return {key: p.PropertyDiff(kinds.ADD_REPLACE if replace else kinds.ADD, True)}
@@ -230,7 +233,8 @@ class TwilioxProvider(p.Provider):
             return str(error)
         if isinstance(error, TwilioApiError) and error.status in (401, 403):
             return (
-                f"{kind} {name}: {call}: Twilio refused the credentials from {credentials_source(self.settings)} "
+                f"{kind} {name}: {call}: Twilio refused the credentials from "
+                f"{credentials_source(self.settings)} "
                 f"({error}) (fix: check them for this account)"
             )
         if isinstance(error, TwilioApiError):
@@ -277,7 +281,8 @@ class TwilioxProvider(p.Provider):
         olds = kind.upgrade_state(olds) if legacy else olds
         ignored = set(request.ignore_changes or ())
         changed = [k for k in kind.changed(olds, news) if k not in ignored and (k in news or k in olds)]
-        # Keys the program does not set and the state has as output only (e.g. an import's extras) are no change.
+        # Keys the program does not set and the state has as output only (e.g. an import's extras) are no
+        # change.
         changed = [k for k in changed if k in news]
         replaces = [k for k in changed if k in kind.replace_on]
         detailed: dict[str, p.PropertyDiff] = {}
@@ -324,7 +329,9 @@ class TwilioxProvider(p.Provider):
                 kept = {k: v for k, v in olds.items() if not k.startswith("__")}
                 return p.UpdateResponse(properties=value_map({**kept, **news}))
         outputs = await self._run(
-            request.urn, "update", lambda: kind.update(self.context(request.urn), request.resource_id, olds, news)
+            request.urn,
+            "update",
+            lambda: kind.update(self.context(request.urn), request.resource_id, olds, news),
         )
         return p.UpdateResponse(properties=value_map(outputs))
 

@@ -1,4 +1,5 @@
-"""The program's side of twiliox: typed resource classes (`pulumi.CustomResource` with the provider's type tokens)
+"""The program's side of twiliox: typed resource classes (`pulumi.CustomResource` with the provider's type
+tokens)
 and the provider resource. Keyword arguments are the provider's property names (Twilio's JSON field names).
 
 `aliases_from_dynamic` gives each resource the URN it had under the old dynamic provider, so a stack deployed
@@ -14,7 +15,8 @@ from infra.twiliox import PACKAGE
 
 
 class Provider(pulumi.ProviderResource):
-    """One Twilio account. Credentials not given here come from `TWILIO_*` variables of the deploying shell."""
+    """One Twilio account. Credentials not given here come from `TWILIO_*` variables of the deploying
+    shell."""
 
     def __init__(
         self,

@@ -1,4 +1,5 @@
-"""The package schema (`pulumi package get-schema infra/twiliox/bin`), built from the kinds' own descriptions."""
+"""The package schema (`pulumi package get-schema infra/twiliox/bin`), built from the kinds' own
+descriptions."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def schema(kinds: Iterable[Kind]) -> dict:
         "name": PACKAGE,
         "version": VERSION,
         "displayName": "Twilio (chat-transfer)",
-        "description": "The Twilio objects of flex-chat-transfer: TaskRouter workflow, Serverless, Flex keys.",
+        "description": "The Twilio objects of flex-chat-transfer: TaskRouter workflow, Serverless, Flex.",
         "meta": {"moduleFormat": "(.*)"},
         "config": {"variables": config},
         "provider": {"inputProperties": config, "properties": config},

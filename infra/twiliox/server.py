@@ -1,5 +1,7 @@
-"""Serves `TwilioxProvider` with the pinned SDK's provider server (`pulumi.provider.experimental.server`), with
-one change: its handlers append the Python traceback to every error message, and no traceback may reach a user.
+"""Serves `TwilioxProvider` with the pinned SDK's provider server (`pulumi.provider.experimental.server`),
+with
+one change: its handlers append the Python traceback to every error message, and no traceback may reach a
+user.
 Each handler here answers a failure with the provider's one line (the traceback went to the log file)."""
 
 from __future__ import annotations

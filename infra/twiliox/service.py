@@ -15,7 +15,8 @@ TOKEN = "twiliox:serverless:Service"
 FIELDS = ("unique_name", "friendly_name", "include_credentials", "ui_editable")
 SERVICE_SID = re.compile(r"^ZS[0-9a-fA-F]{32}$")
 
-# Services this provider process created (one process serves one `pulumi up`): a new service holds no functions,
+# Services this provider process created (one process serves one `pulumi up`): a new service holds no
+# functions,
 # so a Function created in it need not look for a same-name one first. SIDs are never reused.
 CREATED_HERE: set[str] = set()
 

@@ -1,6 +1,7 @@
 """Serverless environment Variable (`twiliox:serverless:Variable`). Import id: `ZS…/ZE…/ZV…`.
 
-A value passed as a secret stays a secret in state; Check enforces Twilio's 450-byte value and 128-character key
+A value passed as a secret stays a secret in state; Check enforces Twilio's 450-byte value and
+128-character key
 limits before any write."""
 
 from __future__ import annotations

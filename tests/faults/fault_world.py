@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from fault_tally import writes
 
-from infra.automation import StackRunner, find_cli_root, write_scratch_project
+from harness.automation import StackRunner, find_cli_root, write_scratch_project
 from infra.client import make_client
 from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
 

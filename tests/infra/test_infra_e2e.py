@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.automation import StackRunner, write_scratch_project
+from harness.automation import StackRunner, write_scratch_project
 from infra.client import make_client
 from infra.component import WORKFLOW_VARIABLE, WORKSPACE_VARIABLE
 from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
@@ -177,7 +177,8 @@ def test_1_up_on_empty_account_creates_everything(world):
     # Build progress: one line, on the build resource (not the stack), with the elapsed time.
     diagnostics = result.stdout.split("Diagnostics:", 1)[1].split("Outputs:", 1)[0]
     progress = re.findall(
-        r"twiliox:serverless:Build \(chat-transfer-build\):\n\s+build ZB[0-9a-f]{32} completed after \d+\.\ds",
+        r"twiliox:serverless:Build \(chat-transfer-build\):\n"
+        r"\s+build ZB[0-9a-f]{32} completed after \d+\.\ds",
         diagnostics,
     )
     assert len(progress) == 1 and diagnostics.count("completed after") == 1, diagnostics

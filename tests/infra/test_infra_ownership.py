@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.automation import StackRunner, find_cli_root, write_scratch_project
+from harness.automation import StackRunner, find_cli_root, write_scratch_project
 from infra.client import make_client
 from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
 
@@ -140,7 +140,8 @@ def test_a_copy_of_a_stack_is_refused_with_the_import_command_and_writes_nothing
     preview = _cli(gamma, "preview")
     assert preview.returncode != 0
     line = _failed_line(preview.stdout + preview.stderr)
-    # The engine stops at the first refusal it meets (the workflow's or the service's: checks run in parallel).
+    # The engine stops at the first refusal it meets (the workflow's or the service's: checks run in
+    # parallel).
     assert re.search(
         r"workflow 'Chat Transfer \(alpha\)' \(WW[0-9a-f]{32}, workspace WS[0-9a-f]{32}\) already exists"
         r"|Functions service 'chat-transfer-alpha' \(ZS[0-9a-f]{32}\) already exists",

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from pulumi.provider.experimental import provider as p
 
 from infra.functions_source import PreflightError, load_project, preflight
 from infra.lookup import ResolveError, find_workspace, resolve_queues
-import asyncio
-
-from pulumi.provider.experimental import provider as p
-
+from infra.settings import SettingsError, split_deploy_settings
 from infra.twiliox.base import UNKNOWN, is_unknown
 from infra.twiliox.flex import applied, native_transfers_enabled, owners, restored
 from infra.twiliox.provider import TwilioxProvider, value_map
-from infra.settings import SettingsError, split_deploy_settings
 from workflow.render import render
 from workflow.spec import ChatTransferSpec
 
