@@ -147,6 +147,9 @@ class StackRunner:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+            # The engine's default is 4 steps per CPU (8 here); the twiliox provider bounds Twilio calls
+            # itself (twilio:concurrency, default 10), so let the engine hand it that many.
+            "PULUMI_PARALLEL": os.environ.get("PULUMI_PARALLEL", "32"),
             **self.env,
         }
 

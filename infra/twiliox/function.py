@@ -10,6 +10,7 @@ import re
 
 from infra.rest import SERVERLESS, SERVERLESS_UPLOAD, TwilioApiError
 from infra.twiliox.base import Context, Failure, Kind
+from infra.twiliox.service import CREATED_HERE
 
 TOKEN = "twiliox:serverless:Function"
 VISIBILITIES = ("public", "protected", "private")
@@ -84,12 +85,16 @@ class Function(Kind):
         rest = ctx.rest()
         url = _url(inputs["service_sid"])
 
-        def find() -> dict | None:  # only after a dropped create: the one we just made
+        def find() -> dict | None:
             return next(
                 (f for f in rest.list_all(url, "functions") if f["friendly_name"] == inputs["path"]), None
             )
 
-        function = rest.create(url, {"FriendlyName": inputs["path"]}, recover=find)
+        # A function with this path in the stack's own service is one this stack made and lost track of (a
+        # killed run's pending create): the service is ours, so is what it holds. A service this process
+        # created holds nothing yet: no look-up.
+        existing = None if inputs["service_sid"] in CREATED_HERE else find()
+        function = existing or rest.create(url, {"FriendlyName": inputs["path"]}, recover=find)
         return function["sid"], self._outputs(
             inputs, function["sid"], self._upload(ctx, inputs, function["sid"])
         )
