@@ -25,8 +25,8 @@ class BuildFailed(RuntimeError):
 
 
 class Build(Kind):
-    # Half a second: a finished build is noticed 0.25 s later on average, at 2 GETs a second.
-    poll_interval = 0.5
+    # A quarter second: a finished build is noticed ~0.12 s later on average, at 4 small GETs a second.
+    poll_interval = 0.25
 
     def __init__(self) -> None:
         super().__init__(

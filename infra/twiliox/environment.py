@@ -58,9 +58,13 @@ class Environment(Kind):
         ):
             raise Failure("domain_suffix", f"{suffix!r} must be ≤16 letters, digits or '-'")
         service_sid = news.get("service_sid")
-        # A new service (SID unknown in preview) holds no environment yet.
-        if (olds.get("unique_name"), olds.get("service_sid")) != (name, service_sid) and not is_unknown(
-            service_sid
+        # A new service (SID unknown in preview, or made by this process) holds no environment yet.
+        from infra.twiliox.service import CREATED_HERE
+
+        if (
+            (olds.get("unique_name"), olds.get("service_sid")) != (name, service_sid)
+            and not is_unknown(service_sid)
+            and service_sid not in CREATED_HERE
         ):
             self._refuse_taken(ctx, service_sid, name)
         return news

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from infra.rest import SERVERLESS
+from infra.rest import SERVERLESS, TwilioApiError
 from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown
 from infra.twiliox.ownership import refuse
 
@@ -77,18 +77,24 @@ class Service(Kind):
 
     def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
         rest = ctx.rest()
-        self._refuse_taken(ctx, inputs["unique_name"])
+        # Check looked the name up; Twilio keeps unique names unique, so a service made since is refused by
+        # Twilio itself (answered below with the same line), no second look-up on the way.
         recovered = []
 
         def find() -> dict | None:
             recovered.append(True)
             return rest.find(f"{SERVERLESS}/Services/{inputs['unique_name']}")
 
-        live = rest.create(
-            f"{SERVERLESS}/Services",
-            {"UniqueName": inputs["unique_name"], **self._form(inputs)},
-            recover=find,
-        )
+        try:
+            live = rest.create(
+                f"{SERVERLESS}/Services",
+                {"UniqueName": inputs["unique_name"], **self._form(inputs)},
+                recover=find,
+            )
+        except TwilioApiError as error:
+            if error.status in (400, 409) and rest.find(f"{SERVERLESS}/Services/{inputs['unique_name']}"):
+                self._refuse_taken(ctx, inputs["unique_name"])
+            raise
         if not recovered:
             CREATED_HERE.add(live["sid"])
         return live["sid"], self._outputs(live)
