@@ -14,7 +14,7 @@ from rich.console import Console
 from bench import bench_deploy, bench_simulator, bench_workflow
 from bench.machine import facts
 from bench.report import print_report, targets
-from infra.automation import find_cli_root
+from harness.automation import find_cli_root
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 

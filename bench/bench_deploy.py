@@ -1,6 +1,6 @@
 """Deploy cost against the peer, side by side in one sandbox (100 ms per call, 3 s builds by default).
 
-Ours: the `local` stack (Pulumi.local.yaml) on the real engine through infra/automation.py, in a scratch
+Ours: the `local` stack (Pulumi.local.yaml) on the real engine through harness/automation.py, in a scratch
 project with a file backend in a tmp dir: (a) cold `pulumi up`, (b) no-op up, (c) up after one function file
 changed (a tmp copy of functions/, through CHAT_TRANSFER_FUNCTIONS_DIR). The peer: the real
 @twilio-labs/serverless-api (bench/package.json) deploying the same functions/ under its own service name,
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.requestlog import profile, summarize
-from infra.automation import StackRunner, find_cli_root, write_scratch_project
+from harness.automation import StackRunner, find_cli_root, write_scratch_project
 from infra.functions_source import load_project, preflight
 from sandbox.testing import SandboxProcess
 
@@ -39,7 +39,9 @@ PEER_PACKAGE = BENCH / "node_modules" / "@twilio-labs" / "serverless-api"
 CHANGED_FILE = "functions/common/flex/conversations/update-attributes.js"
 LATENCY_MS = 100
 BUILD_SECONDS = 3.0
+SLOW_BUILD_SECONDS = 15.0
 REPEATS = 3
+MANY_FUNCTIONS = 50
 
 
 class BenchError(RuntimeError):
@@ -57,8 +59,17 @@ def ensure_peer_installed() -> None:
         raise BenchError(f"bench/package-lock.json: npm ci failed: {reason} (fix: run `npm ci` in bench/)")
 
 
-def copy_functions(target: Path) -> Path:
+def copy_functions(target: Path, count: int | None = None) -> Path:
+    """A copy of functions/; with `count`, topped up with small generated functions to that many files."""
     shutil.copytree(REPO / "functions", target, ignore=shutil.ignore_patterns("node_modules", "test"))
+    if count:
+        existing = len(list((target / "functions").rglob("*.js")))
+        extra = target / "functions" / "bench"
+        extra.mkdir(parents=True, exist_ok=True)
+        for n in range(count - existing):
+            (extra / f"generated-{n:02d}.js").write_text(
+                f"exports.handler = (context, event, callback) => callback(null, {{ n: {n} }});\n"
+            )
     return target
 
 
@@ -89,10 +100,10 @@ def local_stack_runner(tmp: Path, sandbox: SandboxProcess, functions_dir: Path) 
 
 
 def _resource_label(urn: str) -> str:
-    """`urn:…::…$chat-transfer:index:ChatTransfer::chat-transfer` -> `ChatTransfer chat-transfer`."""
+    """`urn:…::twiliox:serverless:Build::chat-transfer-build` -> `Build chat-transfer-build`."""
     type_, name = urn.split("::")[-2:]
     kind = type_.rsplit("$", 1)[-1].rsplit(":", 1)[-1]
-    return name if kind == "Resource" else f"{kind} {name}"  # dynamic resources all say "Resource"
+    return f"{kind} {name}"
 
 
 def _our_up(runner: StackRunner) -> dict[str, Any]:
@@ -136,6 +147,7 @@ def _our_up(runner: StackRunner) -> dict[str, Any]:
     slow = sorted((row for row in timeline if row["op"] != "same"), key=lambda row: -row["seconds"])
     return {
         "changes": changes,
+        "first_step_seconds": round(first, 2),
         "phases": {name: round(seconds, 2) for name, seconds in phases.items()},
         "timeline": slow[:8],
     }
@@ -220,10 +232,9 @@ def _median_of(samples: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run(latency_ms: int = LATENCY_MS, build_seconds: float = BUILD_SECONDS, repeats: int = REPEATS) -> dict:
+def _scenario(latency_ms: int, build_seconds: float, repeats: int) -> dict:
     """Cold deploys once each; then `repeats` rounds of (our no-op, the peer's re-deploy, our one-file
     change), interleaved so both sides see the same load on a shared machine. Each figure is the median."""
-    ensure_peer_installed()
     with tempfile.TemporaryDirectory(prefix="bench-deploy-") as scratch:
         tmp = Path(scratch)
         ours_dir = copy_functions(tmp / "ours" / "functions")
@@ -251,6 +262,31 @@ def run(latency_ms: int = LATENCY_MS, build_seconds: float = BUILD_SECONDS, repe
                  "fixed_costs": fixed},
         "peer": {"cold": peer_cold, "redeploy": _median_of(redeploys)},
     }
+
+
+def _many_functions_cold(latency_ms: int, build_seconds: float, count: int = MANY_FUNCTIONS) -> dict:
+    """Cold deploys of a `count`-function project, ours and the peer's, in a fresh sandbox."""
+    with tempfile.TemporaryDirectory(prefix="bench-many-") as scratch:
+        tmp = Path(scratch)
+        ours_dir = copy_functions(tmp / "ours" / "functions", count)
+        peer_dir = copy_functions(tmp / "peer" / "functions", count)
+        with SandboxProcess(tmp / "sandbox", latency_ms=latency_ms, build_seconds=build_seconds) as sandbox:
+            runner = local_stack_runner(tmp, sandbox, ours_dir)
+            cold = _measure(sandbox, lambda: _our_up(runner))
+            peer_cold = _measure(sandbox, lambda: _peer_deploy(sandbox, peer_dir, None))
+    return {"functions": count, "build_seconds": build_seconds, "ours": cold, "peer": peer_cold}
+
+
+def run(latency_ms: int = LATENCY_MS, build_seconds: float = BUILD_SECONDS, repeats: int = REPEATS,
+        slow_build_seconds: float = SLOW_BUILD_SECONDS) -> dict:
+    """The scenario at `build_seconds` (the targets), a 50-function cold deploy at the same settings, and the
+    scenario again at `slow_build_seconds` (one round, reported beside: builds dominate there)."""
+    ensure_peer_installed()
+    results = _scenario(latency_ms, build_seconds, repeats)
+    results["many_functions"] = _many_functions_cold(latency_ms, build_seconds)
+    if slow_build_seconds:
+        results["slow_builds"] = _scenario(latency_ms, slow_build_seconds, 1)
+    return results
 
 
 if __name__ == "__main__":

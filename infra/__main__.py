@@ -12,8 +12,12 @@ import pulumi
 import requests
 from pulumi.runtime.config import CONFIG, get_config_env
 
+from infra.client import CONFIG_KEYS
 from infra.component import ChatTransfer
 from infra.program import PROGRAM_ERRORS, prepare
+from infra.settings import DEFAULT_CONCURRENCY
+from infra.twiliox import PROVIDER_NAME
+from infra.twiliox.resources import Provider
 
 # The functions project to deploy; CHAT_TRANSFER_FUNCTIONS_DIR points tests and tools at a copy.
 FUNCTIONS_DIR = Path(
@@ -21,8 +25,34 @@ FUNCTIONS_DIR = Path(
 )
 
 
+def account_provider(raw_config: dict) -> Provider:
+    """One explicit provider for the account (the credentials in its state are secrets, encrypted). Registered
+    before the pre-write checks, so the engine starts the plugin while the program looks things up; a
+    provider entry writes nothing to Twilio."""
+    credentials = {key: raw_config[key] for key in CONFIG_KEYS.values() if raw_config.get(key)}
+    try:
+        concurrency = int(raw_config.get("twilio:concurrency") or DEFAULT_CONCURRENCY)
+    except (TypeError, ValueError):
+        concurrency = DEFAULT_CONCURRENCY  # prepare() reports it
+    stack, project = pulumi.get_stack(), pulumi.get_project()
+    return Provider(
+        PROVIDER_NAME,
+        account_sid=credentials.get("twilio:accountSid"),
+        auth_token=credentials.get("twilio:authToken"),
+        api_key=credentials.get("twilio:apiKey"),
+        api_secret=credentials.get("twilio:apiSecret"),
+        concurrency=min(max(concurrency, 1), 64),
+        # A stack deployed by the dynamic-provider version: its resources name the default pulumi-python
+        # provider; mapping that provider onto this one lets them upgrade in place (no provider change).
+        opts=pulumi.ResourceOptions(
+            aliases=[f"urn:pulumi:{stack}::{project}::pulumi:providers:pulumi-python::default"]
+        ),
+    )
+
+
 def main() -> None:
     raw_config = {**get_config_env(), **CONFIG.get()}
+    provider = account_provider(raw_config)
     try:
         prepared = prepare(raw_config, pulumi.get_stack(), FUNCTIONS_DIR)
     except PROGRAM_ERRORS as error:
@@ -41,6 +71,8 @@ def main() -> None:
         prepared.queue_sids,
         prepared.functions,
         prepared.build_timeout,
+        provider=provider,
+        flex_take_over=prepared.settings.flex_take_over,
     )
     pulumi.export("workflowSid", chat_transfer.workflow.id)
     pulumi.export("serviceSid", chat_transfer.service.id)

@@ -32,7 +32,7 @@ _TWILIO_HOST = re.compile(r"^(?P<product>[a-z-]+)(?:\.[a-z0-9-]+)*\.twilio\.com$
 
 RETRY_STATUSES = frozenset({429, 503})
 DEFAULT_MAX_RETRIES = 6
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = 10
 
 # One bound per process and limit: every client of the provider process shares it (Twilio counts per account).
 _SEMAPHORES: dict[int, threading.BoundedSemaphore] = {}
@@ -101,6 +101,22 @@ def resolve_credentials(
         "twilio credentials: none found (fix: `pulumi config set twilio:accountSid AC…` and "
         "`pulumi config set --secret twilio:authToken …`, or export TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)"
     )
+
+
+def credentials_source(config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> str:
+    """Where `resolve_credentials` takes the credentials from, by name only (never a value)."""
+    env = os.environ if env is None else env
+    config = config or {}
+    names = (
+        ("api_key", "api_secret")
+        if any(config.get(CONFIG_KEYS[k]) or env.get(ENV_KEYS[k]) for k in ("api_key", "api_secret"))
+        else ("account_sid", "auth_token")
+    )
+    names = ("account_sid", *[n for n in names if n != "account_sid"])
+    parts = [
+        f"stack config {CONFIG_KEYS[n]}" if config.get(CONFIG_KEYS[n]) else f"${ENV_KEYS[n]}" for n in names
+    ]
+    return " + ".join(parts)
 
 
 def _semaphore(limit: int) -> threading.BoundedSemaphore:

@@ -1,7 +1,11 @@
 """`ChatTransfer`: the workflow, the Functions service and its environment, variables and the Flex flags
-as one
-component. Wiring is by outputs in one `pulumi up`: the Workflow's SID flows straight into the functions'
-`TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID` (no look-up by name, no second pass)."""
+of one stack. Wiring is by outputs in one `pulumi up`: the Workflow's SID flows straight into the functions'
+`TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID` (no look-up by name, no second pass).
+
+The Twilio resources are top-level resources of the stack (not children of the component), all on the one
+explicit `twiliox` provider: that is what `pulumi import <type> <name> <id> --provider twilio=<urn>` produces,
+so an imported object is the very resource the program declares. Each carries an alias to the URN it had under
+the old dynamic provider (a child of the component), so older stacks upgrade in place."""
 
 from __future__ import annotations
 
@@ -12,17 +16,22 @@ from collections.abc import Mapping
 import pulumi
 
 from infra.functions_source import FunctionsProject
-from infra.providers.build import Build
-from infra.providers.deployment import Deployment
-from infra.providers.environment import Environment
-from infra.providers.flex_flags import FlexFlags
-from infra.providers.function import Function
-from infra.providers.service import Service
-from infra.providers.variable import Variable
-from infra.providers.workflow import Workflow
+from infra.twiliox.flex import LEGACY_PATH
+from infra.twiliox.resources import (
+    Build,
+    ConfigurationKeys,
+    Deployment,
+    Environment,
+    Function,
+    Service,
+    Variable,
+    Workflow,
+    alias_from_dynamic,
+)
 from workflow.render import render
 from workflow.spec import ChatTransferSpec
 
+COMPONENT_TYPE = "chat-transfer:index:ChatTransfer"
 WORKSPACE_VARIABLE = "TWILIO_FLEX_WORKSPACE_SID"
 WORKFLOW_VARIABLE = "TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID"
 MAX_CONTEXT_BYTES = 3 * 1024
@@ -57,9 +66,18 @@ class ChatTransfer(pulumi.ComponentResource):
         build_timeout: float,
         extra_variables: Mapping[str, tuple[str, bool]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        provider: pulumi.ProviderResource | None = None,
+        flex_take_over: bool = False,
     ) -> None:
-        super().__init__("chat-transfer:index:ChatTransfer", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+        stack, project = pulumi.get_stack(), pulumi.get_project()
+
+        def child(resource_name: str, **extra) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(
+                provider=provider,
+                aliases=[alias_from_dynamic(stack, project, COMPONENT_TYPE, resource_name)],
+                **extra,
+            )
 
         self.workflow = Workflow(
             f"{name}-workflow",
@@ -67,7 +85,7 @@ class ChatTransfer(pulumi.ComponentResource):
             friendly_name=spec.workflow_name,
             configuration=render(spec, queue_sids),
             task_reservation_timeout=spec.task_reservation_timeout,
-            opts=child,
+            opts=child(f"{name}-workflow"),
         )
 
         settings = spec.functions
@@ -75,7 +93,7 @@ class ChatTransfer(pulumi.ComponentResource):
             f"{name}-service",
             unique_name=settings.service_name,
             friendly_name=settings.service_name,
-            opts=child,
+            opts=child(f"{name}-service"),
         )
         environment_name = settings.environment or pulumi.get_stack()
         self.environment = Environment(
@@ -83,7 +101,7 @@ class ChatTransfer(pulumi.ComponentResource):
             service_sid=self.service.id,
             unique_name=environment_name,
             domain_suffix=domain_suffix(environment_name),
-            opts=child,
+            opts=child(f"{name}-environment"),
         )
 
         self.functions = {
@@ -93,7 +111,7 @@ class ChatTransfer(pulumi.ComponentResource):
                 path=file.path,
                 visibility=file.visibility,
                 content=file.content,
-                opts=child,
+                opts=child(f"{name}-fn{file.path}"),
             )
             for file in functions.files
         }
@@ -104,7 +122,7 @@ class ChatTransfer(pulumi.ComponentResource):
             dependencies=functions.dependencies,
             runtime=settings.runtime,
             build_timeout=build_timeout,
-            opts=child,
+            opts=child(f"{name}-build"),
         )
 
         variables: dict[str, tuple[pulumi.Input[str], bool]] = {
@@ -120,7 +138,7 @@ class ChatTransfer(pulumi.ComponentResource):
                 key=key,
                 value=value,
                 secret=secret,
-                opts=child,
+                opts=child(f"{name}-var-{key}"),
             )
             for key, (value, secret) in variables.items()
         }
@@ -132,15 +150,19 @@ class ChatTransfer(pulumi.ComponentResource):
             service_sid=self.service.id,
             environment_sid=self.environment.id,
             build_sid=self.build.id,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.variables.values())),
+            opts=child(f"{name}-deployment", depends_on=list(self.variables.values())),
         )
 
-        self.flags = FlexFlags(
+        self.flags = ConfigurationKeys(
             f"{name}-flex-flags",
-            enabled=True,
-            cold_transfer=spec.features.cold_transfer,
-            multi_participant=spec.features.multi_participant,
-            opts=child,
+            path=LEGACY_PATH,
+            values={
+                "enabled": True,
+                "cold_transfer": spec.features.cold_transfer,
+                "multi_participant": spec.features.multi_participant,
+            },
+            take_over=flex_take_over,
+            opts=child(f"{name}-flex-flags"),
         )
 
         self.function_urls = self.environment.domain_name.apply(

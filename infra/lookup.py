@@ -5,10 +5,11 @@ fail with one line naming the name."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from infra.client import CredentialsError
 from infra.rest import FLEX, TASKROUTER, Rest, TwilioApiError
+from infra.twiliox.flex import NATIVE_TRANSFERS_MESSAGE, native_transfers_enabled
 
 WORKSPACE_SID = re.compile(r"^WS[0-9a-fA-F]{32}$")
 
@@ -17,7 +18,7 @@ class ResolveError(ValueError):
     """A name that resolves to nothing or to several things."""
 
 
-def find_workspace(rest: Rest, workspace: str) -> dict:
+def find_workspace(rest: Rest, workspace: str, source: str = "") -> dict:
     """The program's first Twilio call: refused credentials end the run with one line, not a traceback."""
     try:
         return _find_workspace(rest, workspace)
@@ -25,8 +26,9 @@ def find_workspace(rest: Rest, workspace: str) -> dict:
         if error.status not in (401, 403):
             raise
         raise CredentialsError(
-            f"twilio credentials: Twilio refused them ({error}) (fix: check twilio:accountSid and "
-            "twilio:authToken, or TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN, for this account)"
+            f"twilio credentials: Twilio refused the credentials from {source or 'the stack'} ({error}) "
+            "(fix: check them for this account: twilio:accountSid and twilio:authToken in stack config, "
+            "or TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN)"
         ) from None
 
 
@@ -58,38 +60,47 @@ def _find_workspace(rest: Rest, workspace: str) -> dict:
     return matches[0]
 
 
-def resolve_queues(rest: Rest, workspace_sid: str, names: Iterable[str]) -> dict[str, str]:
-    """Queue name → SID for every name; all problems reported at once, one line each."""
+MAX_LISTED_PROBLEMS = 20
+
+
+def resolve_queues(
+    rest: Rest, workspace_sid: str, names: Mapping[str, str] | Iterable[str]
+) -> dict[str, str]:
+    """Queue name → SID for every name; all problems reported at once, one line each (the first
+    MAX_LISTED_PROBLEMS, then how many more). `names` maps each name to the config key naming it."""
+    paths = dict(names) if isinstance(names, Mapping) else {name: "" for name in names}
     queues = rest.list_all(f"{TASKROUTER}/Workspaces/{workspace_sid}/TaskQueues", "task_queues")
     by_name: dict[str, list[str]] = {}
     for queue in queues:
         by_name.setdefault(queue["friendly_name"], []).append(queue["sid"])
     resolved: dict[str, str] = {}
     problems: list[str] = []
-    for name in names:
+    for name, path in paths.items():
         sids = by_name.get(name, [])
+        where = f"{path}: " if path else ""
         if len(sids) == 1:
             resolved[name] = sids[0]
         elif not sids:
             problems.append(
-                f"queue {name!r}: not found in workspace {workspace_sid} (fix: create the TaskQueue "
+                f"{where}queue {name!r}: not found in workspace {workspace_sid} (fix: create the TaskQueue "
                 "or correct the name in chat-transfer:transferQueues / workerTransferQueue)"
             )
         else:
             problems.append(
-                f"queue {name!r}: {len(sids)} queues have this name ({', '.join(sids)}) "
+                f"{where}queue {name!r}: {len(sids)} queues have this name ({', '.join(sids)}) "
                 "(fix: rename the duplicates)"
             )
     if problems:
-        raise ResolveError("\n".join(problems))
+        shown = problems[:MAX_LISTED_PROBLEMS]
+        if len(problems) > len(shown):
+            shown.append(f"... and {len(problems) - len(shown)} more queue problems like these")
+        raise ResolveError("\n".join(shown))
     return resolved
 
 
 def check_flex_configuration(rest: Rest) -> dict:
     """The Flex configuration, refused when native messaging transfers are on (they cannot run together with
     this feature); checked here so preview fails before anything is written."""
-    from infra.providers.flex_flags import NATIVE_TRANSFERS_MESSAGE, native_transfers_enabled
-
     configuration = rest.get(f"{FLEX}/Configuration")
     if native_transfers_enabled(configuration.get("ui_attributes") or {}):
         raise ResolveError(NATIVE_TRANSFERS_MESSAGE)

@@ -16,11 +16,11 @@ from typing import Any
 
 from twilio.rest import Client
 
-from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings
+from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings, credentials_source
 from infra.functions_source import FunctionsProject, PreflightError, load_project, preflight
 from infra.lookup import ResolveError, check_flex_configuration, find_workspace, resolve_queues
 from infra.rest import Rest, TwilioApiError
-from infra.settings import SettingsError, config_values, split_deploy_settings
+from infra.settings import DeploySettings, SettingsError, read_deploy_settings
 from workflow.loader import spec_from_config
 from workflow.problems import ProblemsError
 from workflow.spec import ChatTransferSpec
@@ -42,7 +42,12 @@ class Prepared:
     workspace_sid: str
     queue_sids: dict[str, str]
     functions: FunctionsProject
-    build_timeout: float
+    settings: DeploySettings
+    credentials: dict[str, str]
+
+    @property
+    def build_timeout(self) -> float:
+        return self.settings.build_timeout
 
 
 def _checked_project(root: Path) -> FunctionsProject:
@@ -59,7 +64,7 @@ def prepare(
 ) -> Prepared:
     """`raw_config` is the whole stack config (`chat-transfer:*`, `twilio:*` keys); `client_factory` makes a
     client from the `twilio:*` credential settings (the default resolves them, or `TWILIO_*` variables)."""
-    values, build_timeout = split_deploy_settings(config_values(raw_config))
+    values, settings = read_deploy_settings(raw_config, stack)
     spec = spec_from_config(values, stack)
     credentials = {k: raw_config[k] for k in CONFIG_KEYS.values() if raw_config.get(k)}
     rest = Rest(client_factory(credentials))
@@ -69,8 +74,20 @@ def prepare(
     with ThreadPoolExecutor(max_workers=2) as pool:
         flex_checked = pool.submit(check_flex_configuration, Rest(client_factory(credentials)))
         loaded = pool.submit(_checked_project, functions_dir)
-        workspace = find_workspace(rest, spec.workspace)
-        queue_sids = resolve_queues(rest, workspace["sid"], spec.queue_names())
+        workspace = find_workspace(rest, spec.workspace, credentials_source(credentials))
+        queue_sids = resolve_queues(rest, workspace["sid"], queue_config_paths(spec))
         flex_checked.result()
         functions = loaded.result()
-    return Prepared(spec, workspace["sid"], queue_sids, functions, build_timeout)
+    return Prepared(spec, workspace["sid"], queue_sids, functions, settings, credentials)
+
+
+def queue_config_paths(spec: ChatTransferSpec) -> dict[str, str]:
+    """Every queue name the spec refers to → the first config key naming it (for "not found" lines)."""
+    paths = {spec.worker_transfer_queue: "chat-transfer:workerTransferQueue"}
+    for index, queue in enumerate(spec.transfer_queues):
+        paths.setdefault(queue.name, f"chat-transfer:transferQueues[{index}]")
+        if queue.fallback_queue is not None:
+            paths.setdefault(queue.fallback_queue, f"chat-transfer:transferQueues[{index}].fallbackQueue")
+    if spec.default_queue is not None:
+        paths.setdefault(spec.default_queue, "chat-transfer:defaultQueue")
+    return paths

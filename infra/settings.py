@@ -4,10 +4,13 @@ workflow library's loader sees it (the loader rejects unknown keys)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_BUILD_TIMEOUT = 300.0
+DEFAULT_CONCURRENCY = 10
 NAMESPACE = "chat-transfer:"
 
 
@@ -18,6 +21,58 @@ class SettingsError(ValueError):
 def config_values(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The `chat-transfer:` keys of a full config map, without the namespace."""
     return {k[len(NAMESPACE) :]: v for k, v in raw.items() if k.startswith(NAMESPACE)}
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    """What the program reads from stack config besides the workflow spec, read once."""
+
+    build_timeout: float = DEFAULT_BUILD_TIMEOUT
+    flex_take_over: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+
+
+def per_stack_defaults(values: Mapping[str, Any], stack: str) -> dict[str, Any]:
+    """Names that must differ between two stacks of one account when the config leaves them out: the workflow
+    `Chat Transfer (<stack>)` and the Functions service `chat-transfer-<stack>` (the environment already
+    defaults to the stack name). A stack that sets them keeps its names."""
+    values = dict(values)
+    values.setdefault("workflowName", f"Chat Transfer ({stack})")
+    functions = values.get("functions")
+    if isinstance(functions, str):
+        try:
+            functions = json.loads(functions)
+        except ValueError:
+            return values  # the loader reports it
+    if functions is None:
+        functions = {}
+    if isinstance(functions, Mapping) and "serviceName" not in functions:
+        slug = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-")
+        values["functions"] = {**functions, "serviceName": f"chat-transfer-{slug}"[:50].rstrip("-")}
+    return values
+
+
+def read_deploy_settings(raw: Mapping[str, Any], stack: str) -> tuple[dict[str, Any], DeploySettings]:
+    """(values for the workflow loader, deploy settings) from the full stack config."""
+    values = per_stack_defaults(config_values(raw), stack)
+    take_over = values.pop("flexTakeOver", False)
+    if isinstance(take_over, str):
+        take_over = {"true": True, "false": False}.get(take_over.lower(), take_over)
+    if not isinstance(take_over, bool):
+        raise SettingsError(
+            f"chat-transfer:flexTakeOver: {take_over!r} is not true or false (fix: true or false)"
+        )
+    raw_concurrency = raw.get("twilio:concurrency", DEFAULT_CONCURRENCY)
+    try:
+        concurrency = int(raw_concurrency)
+    except (TypeError, ValueError):
+        concurrency = 0
+    if isinstance(raw_concurrency, bool) or not 1 <= concurrency <= 64:
+        raise SettingsError(
+            f"twilio:concurrency: {raw_concurrency!r} is not a number of calls in 1..64 (fix: e.g. 10)"
+        )
+    values, build_timeout = split_deploy_settings(values)
+    return values, DeploySettings(build_timeout, take_over, concurrency)
 
 
 def split_deploy_settings(values: Mapping[str, Any]) -> tuple[dict[str, Any], float]:

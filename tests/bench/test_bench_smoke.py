@@ -114,13 +114,24 @@ def test_targets_compute_the_issue_ratios_and_write_checks():
     assert met["our cold / peer cold"].met  # 4.0 / 5.0
     assert met["writes, our no-op (every round)"].met and met["writes, our one-file change (every round)"].met
 
-    missed = {t.name: t for t in targets({"deploy": _deploy(0.6, noop_writes=1,
+    missed = {t.name: t for t in targets({"deploy": _deploy(1.2, noop_writes=1,
                                                            one_file_kinds={"upload": 2, "build": 1,
                                                                            "deployment": 1})})}
-    assert not missed["our no-op / peer re-deploy"].met  # 0.12 > 0.1
+    assert not missed["our no-op / peer re-deploy"].met  # 0.24 > 0.2
     assert not missed["writes, our no-op (every round)"].met
     assert not missed["writes, our one-file change (every round)"].met
     assert missed["writes, our one-file change (every round)"].measured == "2 upload, 1 build, 1 deployment"
+
+
+def test_the_many_functions_cold_target_is_its_own_ratio():
+    deploy = _deploy(0.4)
+    deploy["many_functions"] = {"functions": 50, "build_seconds": 3.0,
+                                "ours": _step(9.5, 60, phases={}), "peer": _step(10.0, 62)}
+    found = {t.name: t for t in targets({"deploy": deploy})}
+    many = found["our cold / peer cold, 50 functions"]
+    assert not many.met and many.measured.startswith("0.950")  # > 0.9
+    deploy["many_functions"]["ours"]["seconds"] = 8.0
+    assert {t.name: t for t in targets({"deploy": deploy})}["our cold / peer cold, 50 functions"].met
 
 
 def test_a_write_target_must_hold_in_every_round_not_only_the_median_one():

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import yaml
 
-from infra.automation import StackRunner, write_scratch_project
+from harness.automation import StackRunner, write_scratch_project
 from infra.client import make_client
 from sandbox.testing import SandboxProcess
 

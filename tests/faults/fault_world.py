@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 from fault_tally import writes
 
-from infra.automation import StackRunner, find_cli_root, write_scratch_project
+from harness.automation import StackRunner, find_cli_root, write_scratch_project
 from infra.client import make_client
 from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
+from infra.settings import per_stack_defaults
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = "faults"
@@ -38,6 +39,8 @@ class FaultWorld:
         self.state_dir = tmp / "state"
         self.runner = self._runner()
         self.seed = sandbox.seed_info()
+        # The stack's names (its config leaves them out: the per-stack defaults).
+        self.names = per_stack_defaults({}, STACK)
         self.config: dict[str, Any] = {
             "twilio:accountSid": sandbox.account_sid,
             "twilio:authToken": sandbox.auth_token,
@@ -152,7 +155,7 @@ class FaultWorld:
         services = [
             s
             for s in rest.list_all(f"{SERVERLESS}/Services", "services")
-            if s["unique_name"] == "chat-transfer"
+            if s["unique_name"] == self.names["functions"]["serviceName"]
         ]
         functions = environments = 0
         for service in services:
@@ -163,7 +166,7 @@ class FaultWorld:
         workflows = [
             w
             for w in rest.list_all(f"{TASKROUTER}/Workspaces/{self.workspace_sid}/Workflows", "workflows")
-            if w["friendly_name"] == "Chat Transfer"
+            if w["friendly_name"] == self.names["workflowName"]
         ]
         return {
             "services": len(services),

@@ -117,6 +117,13 @@ CASES = [
     ("features as broken JSON string", {f"{NS}features": "{cold_transfer: yes"}, "chat-transfer:features"),
     ("missing credentials", {"twilio:accountSid": None, "twilio:authToken": None, "env": {}}, "twilio"),
     ("API key without secret", {"twilio:apiKey": "SK" + "1" * 32}, "twilio:apiSecret"),
+    ("zero concurrency", {"twilio:concurrency": 0}, "twilio:concurrency"),
+    ("take-over not a boolean", {f"{NS}flexTakeOver": "maybe"}, "chat-transfer:flexTakeOver"),
+    (
+        "third transfer queue unknown",
+        {f"{NS}transferQueues": ["Sales", "Support", "Nope"]},
+        "chat-transfer:transferQueues[2]",
+    ),
 ]
 
 
@@ -177,6 +184,35 @@ def test_wrong_auth_token_is_refused_by_the_sandbox_before_any_write(program, fa
     assert message is not None
     tally.bad_input("config: wrong auth token", message, "twilio:authToken")
     assert writes(fault_sandbox.requests(since=mark)) == []
+
+
+def test_refused_credentials_say_where_they_came_from_never_their_value(program, fault_sandbox, tally):
+    token = "0" * 31 + "7"
+    mark = _last_id(fault_sandbox)
+    message = program(
+        {
+            "twilio:accountSid": None,
+            "twilio:authToken": None,
+            "env": {"TWILIO_ACCOUNT_SID": fault_sandbox.account_sid, "TWILIO_AUTH_TOKEN": token},
+        }
+    )
+    assert message is not None
+    tally.bad_input("config: wrong token from the environment", message, "TWILIO_AUTH_TOKEN")
+    assert "$TWILIO_ACCOUNT_SID + $TWILIO_AUTH_TOKEN" in message
+    leaked = token in message
+    assert not leaked, "the token is in the message"
+    from_config = program({"twilio:authToken": token})
+    assert "stack config twilio:accountSid + stack config twilio:authToken" in from_config
+    assert writes(fault_sandbox.requests(since=mark)) == []
+
+
+def test_thousands_of_unknown_queues_are_summarised(program, fault_sandbox):
+    names = [f"Queue {n}" for n in range(3500)]
+    message = program({f"{NS}transferQueues": names})
+    lines = message.splitlines()
+    assert len(lines) == 21, len(lines)
+    assert lines[0].startswith("chat-transfer:transferQueues[0]: queue 'Queue 0': not found")
+    assert lines[-1] == "... and 3480 more queue problems like these"
 
 
 def _last_id(sandbox) -> int:

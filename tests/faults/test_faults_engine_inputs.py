@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fault_tally import clarity_problem, writes
 
-from infra.automation import StackRunner, write_scratch_project
+from harness.automation import StackRunner, write_scratch_project
 
 pytestmark = pytest.mark.e2e
 

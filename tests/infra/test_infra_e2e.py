@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.automation import StackRunner, write_scratch_project
+from harness.automation import StackRunner, write_scratch_project
 from infra.client import make_client
 from infra.component import WORKFLOW_VARIABLE, WORKSPACE_VARIABLE
 from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
@@ -159,6 +159,29 @@ def test_1_up_on_empty_account_creates_everything(world):
     assert not in_output, "the auth token is in the engine's output in clear"
     for match in re.finditer(r'"twilio:authToken": (\{[^}]*\}|"[^"]*")', state):
         assert "ciphertext" in match.group(1)  # stored only encrypted
+    # A real provider: typed resources, no dynamic ones and no pickled provider in state.
+    assert "pulumi-python:dynamic:Resource" not in state
+    assert "__provider" not in state
+    types = {r["type"] for r in json.loads(state)["deployment"]["resources"]}
+    assert {
+        "twiliox:taskrouter:Workflow",
+        "twiliox:serverless:Service",
+        "twiliox:serverless:Environment",
+        "twiliox:serverless:Function",
+        "twiliox:serverless:Build",
+        "twiliox:serverless:Deployment",
+        "twiliox:serverless:Variable",
+        "twiliox:flex:ConfigurationKeys",
+        "pulumi:providers:twiliox",
+    } <= types
+    # Build progress: one line, on the build resource (not the stack), with the elapsed time.
+    diagnostics = result.stdout.split("Diagnostics:", 1)[1].split("Outputs:", 1)[0]
+    progress = re.findall(
+        r"twiliox:serverless:Build \(chat-transfer-build\):\n"
+        r"\s+build ZB[0-9a-f]{32} completed after \d+\.\ds",
+        diagnostics,
+    )
+    assert len(progress) == 1 and diagnostics.count("completed after") == 1, diagnostics
     STEPS["up"] = True
 
 
@@ -327,4 +350,7 @@ def test_7_destroy_removes_what_we_created_and_nothing_else(world):
         feature.pop(key)
     if not feature:
         expected["custom_data"]["features"].pop("conversation_transfer")
+    # The ownership records of the keys this stack set go with them.
+    owners = expected["custom_data"].pop("chat_transfer_owners")
+    assert {o for v in owners.values() for o in v} == {"chat-transfer/e2e"}
     assert ui_after == expected

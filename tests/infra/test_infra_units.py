@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from pulumi.provider.experimental import provider as p
 
 from infra.functions_source import PreflightError, load_project, preflight
 from infra.lookup import ResolveError, find_workspace, resolve_queues
-from infra.providers.base import is_unknown
-from infra.providers.build import BuildProvider
-from infra.providers.flex_flags import native_transfers_enabled, ours, with_flags, without_flags
-from infra.providers.variable import VariableProvider
-from infra.providers.workflow import WorkflowProvider
 from infra.settings import SettingsError, split_deploy_settings
+from infra.twiliox.base import UNKNOWN, is_unknown
+from infra.twiliox.flex import applied, native_transfers_enabled, owners, restored
+from infra.twiliox.provider import TwilioxProvider, value_map
 from workflow.render import render
 from workflow.spec import ChatTransferSpec
 
@@ -21,21 +22,30 @@ UI = {
 }
 
 
-def test_flags_merge_keeps_every_other_key_and_delete_removes_only_ours():
-    merged = with_flags(UI, {"enabled": True, "cold_transfer": False, "multi_participant": True})
+PATH = "ui_attributes.custom_data.features.conversation_transfer"
+FLAGS = {"enabled": True, "cold_transfer": False, "multi_participant": True}
+
+
+def test_flex_keys_keep_every_other_key_record_owners_and_restore_only_ours():
+    merged = applied(UI, PATH, FLAGS, "chat-transfer/a")
     assert merged["theme"] == UI["theme"]
     assert merged["custom_data"]["features"]["other"] == {"enabled": True}
-    assert merged["custom_data"]["features"]["conversation_transfer"] == {
-        "note": "keep",
-        "enabled": True,
-        "cold_transfer": False,
-        "multi_participant": True,
-    }
+    assert merged["custom_data"]["features"]["conversation_transfer"] == {"note": "keep", **FLAGS}
     assert UI["custom_data"]["features"]["conversation_transfer"] == {"note": "keep"}  # input untouched
-    assert ours(merged) == {"enabled": True, "cold_transfer": False, "multi_participant": True}
-    assert without_flags(merged) == UI
-    bare = with_flags({}, {"enabled": True, "cold_transfer": True, "multi_participant": True})
-    assert without_flags(bare) == {"custom_data": {"features": {}}}
+    assert owners(merged)[f"{PATH}.enabled"] == ["chat-transfer/a"]
+    previous = {k: {"absent": True} for k in FLAGS}
+    assert restored(merged, PATH, previous, "chat-transfer/a") == UI
+    # A second stack setting the same values joins; removing it leaves the first one's keys as they were.
+    both = applied(merged, PATH, FLAGS, "chat-transfer/b")
+    assert owners(both)[f"{PATH}.enabled"] == ["chat-transfer/a", "chat-transfer/b"]
+    second_previous = {k: {"value": v, "owners": ["chat-transfer/a"]} for k, v in FLAGS.items()}
+    assert restored(both, PATH, second_previous, "chat-transfer/b") == merged
+    # A stack that no longer owns a key (taken over) does not touch it.
+    taken = applied(merged, PATH, {"enabled": False}, "chat-transfer/c", take_over=True)
+    assert owners(taken)[f"{PATH}.enabled"] == ["chat-transfer/c"]
+    assert restored(taken, PATH, previous, "chat-transfer/a")["custom_data"]["features"][
+        "conversation_transfer"
+    ] == {"note": "keep", "enabled": False}
 
 
 def test_native_transfers_flag_location():
@@ -131,11 +141,33 @@ def test_lookups_fail_early_naming_the_name():
     ]
 
 
+URN = "urn:pulumi:t::chat-transfer::twiliox:{}::r"
+
+
+def _run(coroutine):
+    loop = asyncio.new_event_loop()  # not the current loop: the Pulumi mocks tests use that one
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+
+
+def _check(token: str, olds: dict, news: dict) -> p.CheckResponse:
+    request = p.CheckRequest(URN.format(token), value_map(olds), value_map(news), b"")
+    return _run(TwilioxProvider().check(request))
+
+
+def _diff(token: str, olds: dict, news: dict) -> p.DiffResponse:
+    request = p.DiffRequest(URN.format(token), "ZB1", value_map(olds), value_map(news), [])
+    return _run(TwilioxProvider().diff(request))
+
+
 def test_workflow_check_runs_the_library_validation():
     spec = ChatTransferSpec()
     good = render(spec, {"Everyone": "WQ" + "a" * 32})
     inputs = {"workspace_sid": "WS" + "1" * 32, "friendly_name": "Chat Transfer", "configuration": good}
-    assert WorkflowProvider().check({}, inputs).failures == []
+    # olds with the same name: the stack holds it, so no look-up is needed.
+    assert _check("taskrouter:Workflow", inputs, inputs).failures == []
     bad = {
         **good,
         "task_routing": {
@@ -145,20 +177,20 @@ def test_workflow_check_runs_the_library_validation():
             ],
         },
     }
-    failures = (
-        WorkflowProvider().check({}, {**inputs, "configuration": bad, "workspace_sid": "nope"}).failures
+    failures = _check(
+        "taskrouter:Workflow", inputs, {**inputs, "configuration": bad, "workspace_sid": "nope"}
     )
-    assert {f.property for f in failures} == {"workspace_sid", "configuration"}
-    assert any("$.task_routing.filters[0].expression" in f.reason for f in failures)
+    assert {f.property for f in failures.failures} == {"workspace_sid", "configuration"}
+    assert any("$.task_routing.filters[0].expression" in f.reason for f in failures.failures)
 
 
 def test_variable_check_limits_value_bytes():
     base = {"service_sid": "ZS1", "environment_sid": "ZE1", "key": "K"}
-    assert VariableProvider().check({}, {**base, "value": "é" * 225}).failures == []
-    failures = VariableProvider().check({}, {**base, "value": "é" * 226}).failures
+    assert _check("serverless:Variable", {}, {**base, "value": "é" * 225}).failures == []
+    failures = _check("serverless:Variable", {}, {**base, "value": "é" * 226}).failures
     assert [f.property for f in failures] == ["value"] and "452 bytes" in failures[0].reason
     assert (
-        VariableProvider().check({}, {**base, "key": "AUTH_TOKEN", "value": "x"}).failures[0].property
+        _check("serverless:Variable", {}, {**base, "key": "AUTH_TOKEN", "value": "x"}).failures[0].property
         == "key"
     )
 
@@ -171,14 +203,15 @@ def test_build_is_replaced_only_when_versions_deps_or_runtime_change():
         "runtime": "node22",
         "build_timeout": 300,
     }
-    checked = BuildProvider().check({}, {**olds, "function_versions": ["ZN2", "ZN1"]}).inputs
-    assert checked["function_versions"] == ["ZN1", "ZN2"]
-    assert BuildProvider().diff("ZB1", olds, {**olds, "build_timeout": 10}).replaces is None
-    assert BuildProvider().diff("ZB1", olds, {**olds, "function_versions": ["ZN1", "ZN3"]}).replaces == [
+    checked = _check("serverless:Build", {}, {**olds, "function_versions": ["ZN2", "ZN1"]}).inputs
+    assert [v.value for v in checked["function_versions"].value] == ["ZN1", "ZN2"]
+    timeout_only = _diff("serverless:Build", olds, {**olds, "build_timeout": 10})
+    assert timeout_only.changes and timeout_only.replaces == [] and timeout_only.diffs == ["build_timeout"]
+    versions = _diff("serverless:Build", olds, {**olds, "function_versions": ["ZN1", "ZN3"]})
+    assert versions.replaces == ["function_versions"]
+    assert list(versions.detailed_diff) == ["function_versions[1]"]  # a detailed, per-item diff
+    assert is_unknown({"a": [UNKNOWN]})
+    assert _diff("serverless:Build", olds, {**olds, "function_versions": UNKNOWN}).replaces == [
         "function_versions"
     ]
-    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-    assert is_unknown({"a": [unknown]})
-    assert BuildProvider().diff("ZB1", olds, {**olds, "function_versions": unknown}).replaces == [
-        "function_versions"
-    ]
+    assert _diff("serverless:Build", olds, olds).changes is False

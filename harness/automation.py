@@ -49,6 +49,7 @@ def write_scratch_project(directory: Path, repo_root: Path = REPO_ROOT) -> Path:
             "name": "python",
             "options": {"toolchain": "pip", "virtualenv": str(repo_root / ".venv")},
         },
+        "plugins": {"providers": [{"name": "twiliox", "path": str(repo_root / "infra" / "twiliox" / "bin")}]},
     }
     (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
     return directory
@@ -146,6 +147,9 @@ class StackRunner:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+            # The engine's default is 4 steps per CPU (8 here); the twiliox provider bounds Twilio calls
+            # itself (twilio:concurrency, default 10), so let the engine hand it that many.
+            "PULUMI_PARALLEL": os.environ.get("PULUMI_PARALLEL", "32"),
             **self.env,
         }
 

@@ -1,0 +1,136 @@
+"""What every twiliox resource kind shares: the kind interface the server dispatches to, the per-call context
+(one Twilio client per thread, a log line on the resource) and the plain-value conversions.
+
+A kind works on plain Python values (dict, list, str, float/int, bool, None); a value not known yet during
+preview is `UNKNOWN`. Property names are Twilio's own JSON field names (`friendly_name`, `workspace_sid`,
+`unique_name`, …), the names Twilio's API answers with, so what a kind stores reads like what Twilio returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.rest import Rest
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+def is_unknown(value: Any) -> bool:
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(is_unknown(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(is_unknown(v) for v in value)
+    return False
+
+
+def whole_numbers(value: Any) -> Any:
+    """The wire carries every number as a double; a whole one goes back to int (Twilio's integer fields)."""
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [whole_numbers(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class Failure(ValueError):
+    """A problem found in Check: (property or "", one line)."""
+
+    def __init__(self, prop: str, reason: str) -> None:
+        super().__init__(reason)
+        self.prop, self.reason = prop, reason
+
+
+class NotOurs(ValueError):
+    """An object with our name exists but this stack does not hold it (Check refuses; Create
+    double-checks)."""
+
+
+@dataclass
+class Context:
+    """What a kind's method may use: `rest()` (the thread's client for this provider's account), `log(line)`
+    (an info line on the resource being worked on), `urn` and `stack`/`project` from the URN."""
+
+    rest: Callable[[], Rest]
+    log: Callable[[str], None]
+    urn: str = ""
+    import_hint: Callable[[str, str, str], str] = field(default=lambda token, name, id: "")
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+
+@dataclass
+class Kind:
+    """One Twilio resource kind. `inputs`/`outputs` describe the schema (name → (type, description));
+    `required` the inputs that must be set; `replace_on` inputs Twilio cannot change in place."""
+
+    token: str = ""
+    description: str = ""
+    inputs: dict[str, tuple[str, str]] = field(default_factory=dict)
+    outputs: dict[str, tuple[str, str]] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    replace_on: tuple[str, ...] = ()
+    secret_inputs: tuple[str, ...] = ()
+    id_format: str = ""  # how `pulumi import` ids look, for the schema and the docs
+
+    # -- the operations; every one may raise TwilioApiError / requests errors (the server words them) --
+    def check(self, ctx: Context, olds: dict, news: dict) -> dict:
+        """The inputs to store; raise Failure (or a list via `failures`) for bad input."""
+        return news
+
+    def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
+        raise NotImplementedError
+
+    def read(self, ctx: Context, id: str, state: dict) -> tuple[str, dict, dict] | None:
+        """(id, outputs, inputs) of the live object, or None when it is gone. `state` is empty on import,
+        where `id` may be the composite import id."""
+        raise NotImplementedError
+
+    def update(self, ctx: Context, id: str, olds: dict, news: dict) -> dict:
+        raise NotImplementedError
+
+    def delete(self, ctx: Context, id: str, state: dict) -> None:
+        raise NotImplementedError
+
+    def upgrade_state(self, state: dict) -> dict:
+        """State written by the old dynamic provider, in this kind's shape (most kinds kept their names)."""
+        return state
+
+    # -- shared helpers --
+    def input_keys(self) -> tuple[str, ...]:
+        return tuple(self.inputs)
+
+    def changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        """Input keys whose value differs (an unknown new value counts as a change)."""
+        return [
+            key
+            for key in self.inputs
+            if is_unknown(news.get(key)) or whole_numbers(olds.get(key)) != whole_numbers(news.get(key))
+        ]
+
+
+def legacy_keys(state: Mapping[str, Any]) -> bool:
+    """True for state written by the old dynamic provider (it carried a pickled `__provider`)."""
+    return "__provider" in state
+
+
+def carried(id: str, news: Mapping[str, Any], adopted: bool = False, **extra: Any) -> dict:
+    """Outputs for an update with nothing to send to Twilio (state written by the old dynamic provider whose
+    inputs did not change): the inputs as given, the SID, and the legacy `adopted` mark if it was set."""
+    outs = {**{k: v for k, v in news.items() if not k.startswith("__")}, "sid": id, **extra}
+    if adopted:
+        outs["adopted"] = True
+    return outs

@@ -1,0 +1,126 @@
+"""Serverless Environment (`twiliox:serverless:Environment`). Import id: `ZS…/ZE…`. Twilio has no update: any
+input change replaces it. A same-name environment in the service that this stack does not hold is refused."""
+
+from __future__ import annotations
+
+import re
+
+from infra.rest import SERVERLESS
+from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown
+from infra.twiliox.ownership import refuse
+
+TOKEN = "twiliox:serverless:Environment"
+FIELDS = ("service_sid", "unique_name", "domain_suffix")
+PAIR = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZE[0-9a-fA-F]{32})$")
+
+
+def _url(service_sid: str, sid: str | None = None) -> str:
+    base = f"{SERVERLESS}/Services/{service_sid}/Environments"
+    return f"{base}/{sid}" if sid else base
+
+
+def _find(rest, service_sid: str, unique_name: str) -> dict | None:
+    return next(
+        (e for e in rest.list_all(_url(service_sid), "environments") if e["unique_name"] == unique_name), None
+    )
+
+
+class Environment(Kind):
+    def __init__(self) -> None:
+        super().__init__(
+            token=TOKEN,
+            description="An environment of a Serverless service (its domain and deployed build).",
+            inputs={
+                "service_sid": ("string", "The service (ZS…)."),
+                "unique_name": ("string", "Unique within the service."),
+                "domain_suffix": ("string", "Suffix of the environment's domain (≤16 characters)."),
+            },
+            outputs={
+                "sid": ("string", "The ZE… SID."),
+                "domain_name": ("string", "The environment's domain."),
+            },
+            required=("service_sid", "unique_name"),
+            replace_on=FIELDS,
+            id_format="ZS…/ZE…",
+        )
+
+    def check(self, ctx: Context, olds: dict, news: dict) -> dict:
+        name = news.get("unique_name")
+        if not is_unknown(name) and (not isinstance(name, str) or not 1 <= len(name) <= 100):
+            raise Failure(
+                "unique_name", f"{name!r} must be 1-100 characters (fix: chat-transfer:functions.environment)"
+            )
+        suffix = news.get("domain_suffix")
+        if (
+            suffix is not None
+            and not is_unknown(suffix)
+            and (len(suffix) > 16 or not suffix.replace("-", "").isalnum())
+        ):
+            raise Failure("domain_suffix", f"{suffix!r} must be ≤16 letters, digits or '-'")
+        service_sid = news.get("service_sid")
+        # A new service (SID unknown in preview, or made by this process) holds no environment yet.
+        from infra.twiliox.service import CREATED_HERE
+
+        if (
+            (olds.get("unique_name"), olds.get("service_sid")) != (name, service_sid)
+            and not is_unknown(service_sid)
+            and service_sid not in CREATED_HERE
+        ):
+            self._refuse_taken(ctx, service_sid, name)
+        return news
+
+    def _refuse_taken(self, ctx: Context, service_sid: str, name: str) -> None:
+        taken = _find(ctx.rest(), service_sid, name)
+        if taken:
+            raise refuse(
+                ctx.urn,
+                TOKEN,
+                f"environment {name!r} ({taken['sid']}) of service {service_sid}",
+                f"{service_sid}/{taken['sid']}",
+                "set chat-transfer:functions.environment to another name",
+            )
+
+    @staticmethod
+    def _outputs(live: dict, adopted: bool = False) -> dict:
+        outs = {**{k: live.get(k) for k in FIELDS}, "sid": live["sid"], "domain_name": live["domain_name"]}
+        if adopted:
+            outs["adopted"] = True
+        return {k: v for k, v in outs.items() if v is not None}
+
+    def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
+        rest = ctx.rest()
+        service_sid = inputs["service_sid"]
+        from infra.twiliox.service import CREATED_HERE
+
+        if service_sid not in CREATED_HERE:
+            self._refuse_taken(ctx, service_sid, inputs["unique_name"])
+        form = {"UniqueName": inputs["unique_name"]}
+        if inputs.get("domain_suffix"):
+            form["DomainSuffix"] = inputs["domain_suffix"]
+        live = rest.create(
+            _url(service_sid), form, recover=lambda: _find(rest, service_sid, inputs["unique_name"])
+        )
+        return live["sid"], self._outputs(live)
+
+    def update(self, ctx: Context, id: str, olds: dict, news: dict) -> dict:
+        # Only reached with nothing Twilio could change (every input replaces): legacy state being rewritten.
+        return carried(id, news, bool(olds.get("adopted")), domain_name=olds.get("domain_name"))
+
+    def read(self, ctx: Context, id: str, state: dict) -> tuple[str, dict, dict] | None:
+        service_sid = state.get("service_sid")
+        if not state:
+            match = PAIR.match(id)
+            if not match:
+                raise Failure("", f"import id {id!r}: expected ZS…/ZE… (service SID / environment SID)")
+            service_sid, id = match.groups()
+        live = ctx.rest().find(_url(service_sid, id))
+        if live is None:
+            return None
+        outs = self._outputs(live, bool(state.get("adopted")))
+        return id, outs, {k: outs[k] for k in FIELDS if k in outs}
+
+    def delete(self, ctx: Context, id: str, state: dict) -> None:
+        if state.get("adopted"):
+            ctx.log(f"leaving environment {id} in place (the old version adopted it; it predates this stack)")
+            return
+        ctx.rest().delete(_url(state["service_sid"], id))

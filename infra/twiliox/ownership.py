@@ -1,0 +1,29 @@
+"""No adoption by name: a create whose name is already taken by an object this stack does not hold is refused
+in Check (so `pulumi preview` stops too), with the exact `pulumi import` command that would hand it to this
+stack; Create looks once more (the object may have appeared since) and refuses the same way."""
+
+from __future__ import annotations
+
+from infra.twiliox import PACKAGE, PROVIDER_NAME
+from infra.twiliox.base import NotOurs
+
+
+def parse_urn(urn: str) -> tuple[str, str, str]:
+    """(stack, project, resource name) of `urn:pulumi:<stack>::<project>::<type>::<name>`."""
+    parts = urn.split("::")
+    stack = parts[0].removeprefix("urn:pulumi:") if parts else ""
+    project = parts[1] if len(parts) > 1 else ""
+    return stack, project, parts[-1] if parts else ""
+
+
+def import_command(urn: str, token: str, import_id: str) -> str:
+    stack, project, name = parse_urn(urn)
+    provider = f"urn:pulumi:{stack}::{project}::pulumi:providers:{PACKAGE}::{PROVIDER_NAME}"
+    return f"pulumi import --stack {stack} {token} {name} {import_id} --provider {PROVIDER_NAME}={provider}"
+
+
+def refuse(urn: str, token: str, what: str, import_id: str, rename: str) -> NotOurs:
+    return NotOurs(
+        f"{what} already exists and this stack does not hold it; nothing was written "
+        f"(fix: `{import_command(urn, token, import_id)}` to manage it from this stack, or {rename})"
+    )

@@ -1,0 +1,344 @@
+"""The twiliox provider: the engine's Configure/Check/Diff/Create/Read/Update/Delete dispatched to one kind
+module
+per Twilio resource, on a bounded thread pool (the Twilio client is synchronous).
+
+Credentials come from the provider's configuration (`accountSid`, `authToken` or `apiKey`/`apiSecret`; the
+program
+fills them from the stack's `twilio:*` keys), else from `TWILIO_*` variables. They live only in this process.
+
+Every failure becomes one line naming the resource, the call and what Twilio said (or that it did not answer),
+and that re-running `pulumi up` resumes; the traceback goes to a log file whose path the line gives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import requests
+from pulumi.provider.experimental import provider as p
+from pulumi.provider.experimental.property_value import Computed, PropertyValue
+
+from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings, credentials_source
+from infra.rest import Rest, TwilioApiError
+from infra.twiliox import PACKAGE
+from infra.twiliox.base import (
+    UNKNOWN,
+    Context,
+    Failure,
+    Kind,
+    NotOurs,
+    is_unknown,
+    legacy_keys,
+    whole_numbers,
+)
+from infra.twiliox.build import Build
+from infra.twiliox.deployment import Deployment
+from infra.twiliox.environment import Environment
+from infra.twiliox.flex import ConfigurationKeys
+from infra.twiliox.function import Function
+from infra.twiliox.schema import schema_json
+from infra.twiliox.service import Service
+from infra.twiliox.variable import Variable
+from infra.twiliox.workflow import Workflow
+
+KINDS: dict[str, Kind] = {
+    kind.token: kind
+    for kind in (
+        Workflow(),
+        Service(),
+        Environment(),
+        Function(),
+        Build(),
+        Deployment(),
+        Variable(),
+        ConfigurationKeys(),
+    )
+}
+DEFAULT_CONCURRENCY = 10
+# Provider config key → the stack config key the program reads it from (for messages).
+PROVIDER_KEYS = {
+    "accountSid": "account_sid",
+    "authToken": "auth_token",
+    "apiKey": "api_key",
+    "apiSecret": "api_secret",
+}
+
+
+class OneLine(Exception):
+    """The message the engine shows for a failed call, already worded."""
+
+
+def log_path() -> Path:
+    explicit = os.environ.get("CHAT_TRANSFER_PROVIDER_LOG")
+    if explicit:
+        return Path(explicit)
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "flex-chat-transfer" / "twiliox-provider.log"
+
+
+def _write_log(text: str) -> Path:
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as out:
+            out.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S')} pid {os.getpid()}\n{text}\n")
+    except OSError:
+        pass
+    return path
+
+
+# -- PropertyValue <-> plain values --
+def to_plain(value: PropertyValue) -> Any:
+    inner = value.value
+    if isinstance(inner, Computed):
+        return UNKNOWN
+    if isinstance(inner, Mapping):
+        return {k: to_plain(v) for k, v in inner.items()}
+    if isinstance(inner, tuple | list):
+        return [to_plain(v) for v in inner]
+    return inner
+
+
+def plain_map(values: Mapping[str, PropertyValue]) -> dict:
+    return {k: to_plain(v) for k, v in values.items()}
+
+
+def to_value(value: Any) -> PropertyValue:
+    if value is UNKNOWN:
+        return PropertyValue.computed()
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return PropertyValue(value)
+    if isinstance(value, int | float):
+        return PropertyValue(float(value))
+    if isinstance(value, Mapping):
+        return PropertyValue({str(k): to_value(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return PropertyValue([to_value(v) for v in value])
+    return PropertyValue(str(value))
+
+
+def value_map(values: Mapping[str, Any]) -> dict[str, PropertyValue]:
+    return {k: to_value(v) for k, v in values.items() if v is not None and not k.startswith("__")}
+
+
+def detailed_diff(key: str, old: Any, new: Any, replace: bool) -> dict[str, p.PropertyDiff]:
+    """Per-path differences (`configuration.task_routing.filters[1].targets[0].queue`), for `preview
+    --diff`."""
+    kinds = p.PropertyDiffKind
+    if old is None:
+        return {key: p.PropertyDiff(kinds.ADD_REPLACE if replace else kinds.ADD, True)}
+    if new is None:
+        return {key: p.PropertyDiff(kinds.DELETE_REPLACE if replace else kinds.DELETE, True)}
+    if isinstance(old, dict) and isinstance(new, dict) and not is_unknown(new):
+        out: dict[str, p.PropertyDiff] = {}
+        for sub in sorted(set(old) | set(new)):
+            if whole_numbers(old.get(sub)) != whole_numbers(new.get(sub)):
+                out.update(detailed_diff(f"{key}.{sub}", old.get(sub), new.get(sub), replace))
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and not is_unknown(new):
+        out = {}
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            if whole_numbers(a) != whole_numbers(b):
+                out.update(detailed_diff(f"{key}[{index}]", a, b, replace))
+        return out
+    return {key: p.PropertyDiff(kinds.UPDATE_REPLACE if replace else kinds.UPDATE, True)}
+
+
+class TwilioxProvider(p.Provider):
+    def __init__(self, engine_address: str | None = None) -> None:
+        self.engine_address = engine_address
+        self.settings: dict[str, Any] = {}
+        self.concurrency = DEFAULT_CONCURRENCY
+        self.pool = ThreadPoolExecutor(max_workers=DEFAULT_CONCURRENCY, thread_name_prefix="twiliox")
+        self._local = threading.local()
+        self._engine = None
+        self._engine_lock = threading.Lock()
+
+    # -- configuration --
+    async def get_schema(self, request: p.GetSchemaRequest) -> p.GetSchemaResponse:
+        return p.GetSchemaResponse(schema=schema_json(KINDS.values()))
+
+    async def check_config(self, request: p.CheckRequest) -> p.CheckResponse:
+        return p.CheckResponse(inputs=request.new_inputs)
+
+    async def diff_config(self, request: p.DiffRequest) -> p.DiffResponse:
+        olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
+        keys = [
+            k for k in sorted(set(olds) | set(news)) if olds.get(k) != news.get(k) and not k.startswith("__")
+        ]
+        # New credentials or a new bound change how calls are made, never what the resources are: no replace.
+        return p.DiffResponse(changes=bool(keys), diffs=keys)
+
+    async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
+        args = plain_map(request.args)
+        self.settings = {
+            CONFIG_KEYS[PROVIDER_KEYS[key]]: str(args[key])
+            for key in PROVIDER_KEYS
+            if isinstance(args.get(key), str) and args[key]
+        }
+        try:
+            self.concurrency = max(1, min(int(float(args.get("concurrency") or DEFAULT_CONCURRENCY)), 64))
+        except (TypeError, ValueError):
+            self.concurrency = DEFAULT_CONCURRENCY
+        self.pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="twiliox")
+        # Plain values in (the engine unwraps secrets and marks outputs of secret inputs secret again).
+        return p.ConfigureResponse(accept_secrets=False, supports_preview=False)
+
+    def rest(self) -> Rest:
+        rest = getattr(self._local, "rest", None)
+        if rest is None:
+            rest = self._local.rest = Rest(client_from_settings(self.settings, concurrency=self.concurrency))
+        return rest
+
+    # -- engine log lines on a resource --
+    def log(self, urn: str, message: str) -> None:
+        if not self.engine_address:
+            return
+        try:
+            import grpc
+            from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+            with self._engine_lock:
+                if self._engine is None:
+                    self._engine = engine_pb2_grpc.EngineStub(grpc.insecure_channel(self.engine_address))
+            self._engine.Log(engine_pb2.LogRequest(severity=engine_pb2.INFO, message=message, urn=urn))
+        except Exception:  # noqa: BLE001 - a lost progress line must never fail the deploy
+            pass
+
+    def context(self, urn: str) -> Context:
+        return Context(rest=self.rest, log=lambda line: self.log(urn, line), urn=urn)
+
+    # -- running a kind's method, worded failures --
+    async def _run(self, urn: str, call: str, fn: Callable[[], Any]) -> Any:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.pool, fn)
+        except (Failure, NotOurs, ExceptionGroup):
+            raise
+        except Exception as error:  # noqa: BLE001 - every failure is worded here, none escapes raw
+            raise OneLine(self.describe(urn, call, error)) from None
+
+    def describe(self, urn: str, call: str, error: Exception) -> str:
+        name = urn.rsplit("::", 1)[-1]
+        kind = urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1] if "::" in urn else PACKAGE
+        if isinstance(error, CredentialsError):
+            return str(error)
+        if isinstance(error, TwilioApiError) and error.status in (401, 403):
+            return (
+                f"{kind} {name}: {call}: Twilio refused the credentials from "
+                f"{credentials_source(self.settings)} "
+                f"({error}) (fix: check them for this account)"
+            )
+        if isinstance(error, TwilioApiError):
+            said = f"Twilio answered {error}"
+        elif isinstance(error, requests.RequestException):
+            said = f"Twilio did not answer after retries ({type(error).__name__})"
+        else:
+            said = str(error) or type(error).__name__
+        path = _write_log(f"{kind} {name}: {call}\n" + "".join(traceback.format_exception(error)))
+        return f"{kind} {name}: {call} failed: {said}; re-run `pulumi up` to resume (details: {path})"
+
+    @staticmethod
+    def kind(urn: str) -> Kind:
+        token = urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1]
+        if token not in KINDS:
+            raise OneLine(f"{PACKAGE}: unknown resource type {token!r} (known: {', '.join(KINDS)})")
+        return KINDS[token]
+
+    # -- the operations --
+    async def check(self, request: p.CheckRequest) -> p.CheckResponse:
+        kind = self.kind(request.urn)
+        olds, news = plain_map(request.old_inputs), plain_map(request.new_inputs)
+        olds = kind.upgrade_state(olds) if legacy_keys(olds) else olds
+        news = {k: v for k, v in news.items() if not k.startswith("__")}
+        try:
+            checked = await self._run(
+                request.urn, "check", lambda: kind.check(self.context(request.urn), olds, news)
+            )
+        except Failure as failure:
+            return p.CheckResponse(
+                inputs=request.new_inputs, failures=[p.CheckFailure(failure.prop, failure.reason)]
+            )
+        except NotOurs as refusal:
+            return p.CheckResponse(inputs=request.new_inputs, failures=[p.CheckFailure("", str(refusal))])
+        except ExceptionGroup as group:
+            failures = [p.CheckFailure(f.prop, f.reason) for f in group.exceptions if isinstance(f, Failure)]
+            return p.CheckResponse(inputs=request.new_inputs, failures=failures)
+        return p.CheckResponse(inputs=value_map(checked), failures=[])
+
+    async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
+        kind = self.kind(request.urn)
+        olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
+        legacy = legacy_keys(olds)
+        olds = kind.upgrade_state(olds) if legacy else olds
+        ignored = set(request.ignore_changes or ())
+        changed = [k for k in kind.changed(olds, news) if k not in ignored and (k in news or k in olds)]
+        # Keys the program does not set and the state has as output only (e.g. an import's extras) are no
+        # change.
+        changed = [k for k in changed if k in news]
+        replaces = [k for k in changed if k in kind.replace_on]
+        detailed: dict[str, p.PropertyDiff] = {}
+        for key in changed:
+            detailed.update(detailed_diff(key, olds.get(key), news.get(key), key in replaces))
+        return p.DiffResponse(
+            changes=bool(changed) or legacy,
+            replaces=replaces,
+            diffs=changed,
+            detailed_diff=detailed,
+            delete_before_replace=False,
+        )
+
+    async def create(self, request: p.CreateRequest) -> p.CreateResponse:
+        kind = self.kind(request.urn)
+        inputs = plain_map(request.properties)
+        sid, outputs = await self._run(
+            request.urn, "create", lambda: kind.create(self.context(request.urn), inputs)
+        )
+        return p.CreateResponse(resource_id=sid, properties=value_map(outputs))
+
+    async def read(self, request: p.ReadRequest) -> p.ReadResponse:
+        kind = self.kind(request.urn)
+        state = plain_map(request.properties)
+        state = kind.upgrade_state(state) if legacy_keys(state) else state
+        try:
+            found = await self._run(
+                request.urn, "read", lambda: kind.read(self.context(request.urn), request.resource_id, state)
+            )
+        except Failure as failure:
+            raise OneLine(f"{kind.token} {request.urn.rsplit('::', 1)[-1]}: {failure.reason}") from None
+        if found is None:
+            return p.ReadResponse(resource_id="", properties={}, inputs={})
+        sid, outputs, inputs = found
+        return p.ReadResponse(resource_id=sid, properties=value_map(outputs), inputs=value_map(inputs))
+
+    async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
+        kind = self.kind(request.urn)
+        olds, news = plain_map(request.olds), plain_map(request.news)
+        if legacy_keys(olds):
+            olds = kind.upgrade_state(olds)
+            if not kind.changed(olds, news):
+                # State of the old dynamic provider, inputs unchanged: rewrite the state, call nobody.
+                kept = {k: v for k, v in olds.items() if not k.startswith("__")}
+                return p.UpdateResponse(properties=value_map({**kept, **news}))
+        outputs = await self._run(
+            request.urn,
+            "update",
+            lambda: kind.update(self.context(request.urn), request.resource_id, olds, news),
+        )
+        return p.UpdateResponse(properties=value_map(outputs))
+
+    async def delete(self, request: p.DeleteRequest) -> None:
+        kind = self.kind(request.urn)
+        state = plain_map(request.properties)
+        state = kind.upgrade_state(state) if legacy_keys(state) else state
+        await self._run(
+            request.urn, "delete", lambda: kind.delete(self.context(request.urn), request.resource_id, state)
+        )

@@ -1,0 +1,99 @@
+"""Serverless environment Variable (`twiliox:serverless:Variable`). Import id: `ZS…/ZE…/ZV…`.
+
+A value passed as a secret stays a secret in state; Check enforces Twilio's 450-byte value and
+128-character key
+limits before any write."""
+
+from __future__ import annotations
+
+import re
+
+from infra.rest import SERVERLESS
+from infra.twiliox.base import Context, Failure, Kind, is_unknown
+
+TOKEN = "twiliox:serverless:Variable"
+MAX_VALUE_BYTES = 450
+MAX_KEY_CHARS = 128
+KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+FIELDS = ("service_sid", "environment_sid", "key", "value")
+RESERVED = {"ACCOUNT_SID", "AUTH_TOKEN"}  # Twilio injects these itself
+TRIPLE = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZE[0-9a-fA-F]{32})/(ZV[0-9a-fA-F]{32})$")
+
+
+def _url(props: dict, sid: str | None = None) -> str:
+    base = f"{SERVERLESS}/Services/{props['service_sid']}/Environments/{props['environment_sid']}/Variables"
+    return f"{base}/{sid}" if sid else base
+
+
+def value_problem(key: str, value: str) -> str | None:
+    size = len(value.encode())
+    if size > MAX_VALUE_BYTES:
+        return f"variable {key}: value is {size} bytes, Twilio allows {MAX_VALUE_BYTES} (fix: shorten it)"
+    return None
+
+
+class Variable(Kind):
+    def __init__(self) -> None:
+        super().__init__(
+            token=TOKEN,
+            description="One environment variable of a Serverless environment.",
+            inputs={
+                "service_sid": ("string", "The service (ZS…)."),
+                "environment_sid": ("string", "The environment (ZE…)."),
+                "key": ("string", "The variable's name."),
+                "value": ("string", "The value (≤450 bytes); pass a secret to keep it secret in state."),
+            },
+            outputs={"sid": ("string", "The ZV… SID.")},
+            required=FIELDS,
+            replace_on=("service_sid", "environment_sid", "key"),
+            id_format="ZS…/ZE…/ZV…",
+        )
+
+    def check(self, ctx: Context, olds: dict, news: dict) -> dict:
+        key, value = news.get("key"), news.get("value")
+        if not isinstance(key, str) or not KEY.match(key) or len(key) > MAX_KEY_CHARS or key in RESERVED:
+            raise Failure(
+                "key",
+                f"{key!r} is not a usable variable name (fix: letters, digits and '_', ≤{MAX_KEY_CHARS} "
+                "characters, not ACCOUNT_SID/AUTH_TOKEN)",
+            )
+        if not is_unknown(value):
+            if not isinstance(value, str):
+                raise Failure("value", f"variable {key}: value must be a string")
+            if problem := value_problem(key, value):
+                raise Failure("value", problem)
+        return news
+
+    def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
+        rest = ctx.rest()
+        live = rest.create(
+            _url(inputs),
+            {"Key": inputs["key"], "Value": inputs["value"]},
+            recover=lambda: next(
+                (v for v in rest.list_all(_url(inputs), "variables") if v["key"] == inputs["key"]), None
+            ),
+        )
+        return live["sid"], {**{k: inputs[k] for k in FIELDS}, "sid": live["sid"]}
+
+    def update(self, ctx: Context, id: str, olds: dict, news: dict) -> dict:
+        if self.changed(olds, news):
+            ctx.rest().post(_url(news, id), {"Key": news["key"], "Value": news["value"]})
+        return {**{k: news[k] for k in FIELDS}, "sid": id}
+
+    def read(self, ctx: Context, id: str, state: dict) -> tuple[str, dict, dict] | None:
+        props = dict(state)
+        if not state:
+            match = TRIPLE.match(id)
+            if not match:
+                raise Failure(
+                    "", f"import id {id!r}: expected ZS…/ZE…/ZV… (service / environment / variable)"
+                )
+            props["service_sid"], props["environment_sid"], id = match.groups()
+        live = ctx.rest().find(_url(props, id))
+        if live is None:
+            return None
+        outs = {**props, "key": live["key"], "value": live["value"], "sid": id}
+        return id, outs, {k: outs[k] for k in FIELDS}
+
+    def delete(self, ctx: Context, id: str, state: dict) -> None:
+        ctx.rest().delete(_url(state, id))

@@ -1,0 +1,302 @@
+"""Ownership on the real engine against the sandbox: two stacks side by side, refusals of names the stack does
+not hold (with the import command, 0 writes), `pulumi import` of every kind, and the upgrade of a stack
+deployed by the dynamic-provider version. Every claim is checked on a snapshot of every Twilio object."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from harness.automation import StackRunner, find_cli_root, write_scratch_project
+from infra.client import make_client
+from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+DYNAMIC_VERSION = "dc6b287"  # the last commit with the dynamic providers
+
+
+class Account:
+    def __init__(self, tmp: Path, sandbox) -> None:
+        self.tmp, self.sandbox = tmp, sandbox
+        self.rest = Rest(make_client(sandbox.account_sid, sandbox.auth_token, sandbox_url=sandbox.url))
+        seed = sandbox.seed_info()
+        workspace = seed["workspace"]
+        self.workspace_sid = workspace if isinstance(workspace, str) else workspace["sid"]
+        queues = seed["queues"]
+        names = sorted(queues) if isinstance(queues, dict) else sorted(q["name"] for q in queues)
+        self.config = {
+            "twilio:accountSid": sandbox.account_sid,
+            "twilio:authToken": sandbox.auth_token,
+            "chat-transfer:transferQueues": [[n for n in names if n != "Everyone"][0]],
+            "chat-transfer:functions": {"buildTimeout": 60},
+        }
+
+    def runner(
+        self, stack: str, config: dict | None = None, project: Path | None = None, env: dict | None = None
+    ) -> StackRunner:
+        runner = StackRunner(
+            project or write_scratch_project(self.tmp / "project"),
+            stack,
+            self.tmp / "state",
+            env={"TWILIO_SANDBOX_URL": self.sandbox.url, **(env or {})},
+        )
+        runner.set_config(config or self.config, secret=("twilio:authToken",))
+        return runner
+
+    def mark(self) -> int:
+        entries = self.sandbox.requests()
+        return entries[-1]["id"] if entries else 0
+
+    def writes_since(self, mark: int) -> list[str]:
+        return [
+            f"{r['method']} {r['path']}"
+            for r in self.sandbox.requests(since=mark)
+            if r["method"] not in ("GET", "HEAD")
+        ]
+
+    def snapshot(self) -> dict:
+        """Every object a stack could touch: workflows, services with environments, functions and variables,
+        and the Flex configuration's ui_attributes."""
+        workflows = {
+            w["sid"]: (w["friendly_name"], json.loads(w["configuration"]))
+            for w in self.rest.list_all(
+                f"{TASKROUTER}/Workspaces/{self.workspace_sid}/Workflows", "workflows"
+            )
+        }
+        services = {}
+        for service in self.rest.list_all(f"{SERVERLESS}/Services", "services"):
+            url = f"{SERVERLESS}/Services/{service['sid']}"
+            environments = {}
+            for env in self.rest.list_all(f"{url}/Environments", "environments"):
+                variables = self.rest.list_all(f"{url}/Environments/{env['sid']}/Variables", "variables")
+                environments[env["sid"]] = (
+                    env["unique_name"],
+                    env.get("build_sid"),
+                    {v["key"]: v["value"] for v in variables},
+                )
+            functions = {
+                f["sid"]: f["friendly_name"] for f in self.rest.list_all(f"{url}/Functions", "functions")
+            }
+            services[service["sid"]] = (service["unique_name"], environments, functions)
+        ui = self.rest.get(f"{FLEX}/Configuration")["ui_attributes"]
+        return {"workflows": workflows, "services": services, "flex": ui}
+
+
+@pytest.fixture(scope="module")
+def account(tmp_path_factory):
+    from sandbox.testing import SandboxProcess
+
+    tmp = tmp_path_factory.mktemp("ownership")
+    with SandboxProcess(tmp / "sandbox", seed="flex-demo", build_seconds=0.2) as sandbox:
+        yield Account(tmp, sandbox)
+
+
+def _failed_line(text: str) -> str:
+    assert "Traceback" not in text
+    return text
+
+
+def test_two_stacks_with_default_config_deploy_side_by_side_and_destroying_one_leaves_the_other(account):
+    alpha, beta = account.runner("alpha"), account.runner("beta")
+    alpha.up()
+    before = account.snapshot()
+    beta.up()
+    a, b = alpha.outputs(), beta.outputs()
+    assert a["serviceSid"] != b["serviceSid"] and a["workflowSid"] != b["workflowSid"]
+    both = account.snapshot()
+    assert both["services"][a["serviceSid"]][0] == "chat-transfer-alpha"
+    assert both["services"][b["serviceSid"]][0] == "chat-transfer-beta"
+    assert both["workflows"][a["workflowSid"]][0] == "Chat Transfer (alpha)"
+    for outputs in (a, b):  # both serve their functions: a deployed build and their own workflow SID
+        name, environments, _ = both["services"][outputs["serviceSid"]]
+        _, build_sid, variables = environments[outputs["environmentSid"]]
+        assert build_sid
+        assert variables["TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID"] == outputs["workflowSid"]
+    # The Flex keys have both stacks as owners (same values); destroying beta leaves alpha's as they were.
+    owners = both["flex"]["custom_data"]["chat_transfer_owners"]
+    assert set(owners["ui_attributes.custom_data.features.conversation_transfer.enabled"]) == {
+        "chat-transfer/alpha",
+        "chat-transfer/beta",
+    }
+    beta.destroy()
+    assert account.snapshot() == before
+
+
+def test_a_copy_of_a_stack_is_refused_with_the_import_command_and_writes_nothing(account):
+    copy = {
+        **account.config,
+        "chat-transfer:workflowName": "Chat Transfer (alpha)",
+        "chat-transfer:functions": {"buildTimeout": 60, "serviceName": "chat-transfer-alpha"},
+    }
+    gamma = account.runner("gamma", copy)
+    before, mark = account.snapshot(), account.mark()
+    preview = _cli(gamma, "preview")
+    assert preview.returncode != 0
+    line = _failed_line(preview.stdout + preview.stderr)
+    # The engine stops at the first refusal it meets (the workflow's or the service's: checks run in
+    # parallel).
+    assert re.search(
+        r"workflow 'Chat Transfer \(alpha\)' \(WW[0-9a-f]{32}, workspace WS[0-9a-f]{32}\) already exists"
+        r"|Functions service 'chat-transfer-alpha' \(ZS[0-9a-f]{32}\) already exists",
+        line,
+    ), line
+    assert re.search(
+        r"pulumi import --stack gamma twiliox:taskrouter:Workflow chat-transfer-workflow WS[0-9a-f]{32}/WW"
+        r"|pulumi import --stack gamma twiliox:serverless:Service chat-transfer-service ZS[0-9a-f]{32} ",
+        line,
+    ), line
+    assert "--provider twilio=urn:pulumi:gamma::chat-transfer::pulumi:providers:twiliox::twilio" in line
+    # `pulumi up` previews first: it stops the same way.
+    done = _cli_up(gamma)
+    assert done.returncode != 0 and "pulumi import" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert account.writes_since(mark) == []
+    assert account.snapshot() == before
+
+
+def test_a_workflow_name_outside_any_stack_is_refused_and_left_as_it_was(account):
+    delta = account.runner("delta", {**account.config, "chat-transfer:workflowName": "Assign to Anyone"})
+    before, mark = account.snapshot(), account.mark()
+    preview = _cli(delta, "preview")
+    assert preview.returncode != 0
+    line = _failed_line(preview.stdout + preview.stderr)
+    assert (
+        "workflow 'Assign to Anyone'" in line
+        and "pulumi import --stack delta twiliox:taskrouter:Workflow" in line
+    )
+    assert "chat-transfer:workflowName" in line
+    done = _cli_up(delta)
+    assert done.returncode != 0 and "Assign to Anyone" in done.stdout + done.stderr
+    assert account.writes_since(mark) == []
+    assert account.snapshot() == before
+
+
+def _cli(runner: StackRunner, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    cli_root = runner.cli_root or find_cli_root()
+    pulumi = str(cli_root / "bin" / "pulumi") if cli_root else "pulumi"
+    return subprocess.run(
+        [pulumi, *args, "--stack", runner.stack_name, "--non-interactive", "--color", "never"],
+        cwd=runner.project_dir,
+        env={**os.environ, **runner.environment(), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _cli_up(runner: StackRunner) -> subprocess.CompletedProcess:
+    return _cli(runner, "up", "--yes")
+
+
+def test_import_of_every_kind_then_preview_shows_no_replacement(account):
+    alpha = account.runner("alpha")
+    resources = json.loads(alpha.exported_state())["deployment"]["resources"]
+    by_name = {r["urn"].rsplit("::", 1)[-1]: r for r in resources}
+    service_sid = by_name["chat-transfer-service"]["id"]
+    environment_sid = by_name["chat-transfer-environment"]["id"]
+    ids = {}
+    for name, resource in by_name.items():
+        token, outputs = resource["type"], resource.get("outputs") or {}
+        if not token.startswith("twiliox:"):
+            continue
+        ids[name] = {
+            "twiliox:taskrouter:Workflow": f"{outputs.get('workspace_sid')}/{resource.get('id')}",
+            "twiliox:serverless:Service": resource.get("id"),
+            "twiliox:serverless:Environment": f"{service_sid}/{resource.get('id')}",
+            "twiliox:serverless:Function": f"{service_sid}/{resource.get('id')}",
+            "twiliox:serverless:Build": f"{service_sid}/{resource.get('id')}",
+            "twiliox:serverless:Deployment": f"{service_sid}/{environment_sid}/{resource.get('id')}",
+            "twiliox:serverless:Variable": f"{service_sid}/{environment_sid}/{resource.get('id')}",
+            "twiliox:flex:ConfigurationKeys": resource.get("id"),
+        }[token]
+    kinds = {by_name[name]["type"] for name in ids}
+    assert len(kinds) == 8
+    # The stack forgets everything (the objects stay), then a new stack imports them by id.
+    assert _cli(alpha, "stack", "rm", "--force", "--yes").returncode == 0
+    alpha = account.runner("alpha")
+    provider = "urn:pulumi:alpha::chat-transfer::pulumi:providers:twiliox::twilio"
+    plan = {
+        "nameTable": {"twilio": provider},
+        "resources": [
+            {"type": by_name[name]["type"], "name": name, "id": id, "provider": "twilio"}
+            for name, id in ids.items()
+        ],
+    }
+    plan_file = account.tmp / "import.json"
+    plan_file.write_text(json.dumps(plan))
+    mark = account.mark()
+    # An explicit provider not yet in state is created empty by `pulumi import`: credentials from TWILIO_*.
+    credentials = {
+        "TWILIO_ACCOUNT_SID": account.sandbox.account_sid,
+        "TWILIO_AUTH_TOKEN": account.sandbox.auth_token,
+    }
+    done = _cli(alpha, "import", "--file", str(plan_file), "--yes", "--generate-code=false", env=credentials)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert account.writes_since(mark) == []
+    preview = alpha.preview()
+    assert "replace" not in preview.change_summary, preview.stdout
+    assert "delete" not in preview.change_summary, preview.stdout
+    # The only create is the component (a grouping, no Twilio object); the only update is the provider (the
+    # program gives it the stack's credentials).
+    created = re.findall(r"^ \+  (\S+) ", preview.stdout, re.MULTILINE)
+    assert created == ["chat-transfer:index:ChatTransfer"], preview.stdout
+    assert preview.change_summary.get("update", 0) <= 1, preview.stdout
+    # And the next up converges, replacing nothing (functions get a version: their source is not readable).
+    result = alpha.up()
+    assert (
+        "replace" not in result.summary.resource_changes and "delete" not in result.summary.resource_changes
+    )
+
+
+def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_replacement_or_delete(account):
+    old = account.tmp / "old"
+    old.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", DYNAMIC_VERSION, "infra", "workflow"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+    old_project = write_scratch_project(account.tmp / "old-project", repo_root=old)
+    import yaml
+
+    project = yaml.safe_load((old_project / "Pulumi.yaml").read_text())
+    project.pop("plugins")  # the old version had none
+    project["runtime"]["options"]["virtualenv"] = str(REPO / ".venv")
+    (old_project / "Pulumi.yaml").write_text(yaml.safe_dump(project))
+    config = {
+        **account.config,
+        "chat-transfer:workflowName": "Upgrade",
+        "chat-transfer:functions": {"buildTimeout": 60, "serviceName": "chat-transfer-upgrade"},
+    }
+    legacy = account.runner(
+        "upgrade",
+        config,
+        project=old_project,
+        env={"PYTHONPATH": str(old), "CHAT_TRANSFER_FUNCTIONS_DIR": str(REPO / "functions")},
+    )
+    legacy.up()
+    state = legacy.exported_state()
+    assert "pulumi-python:dynamic:Resource" in state  # really the old version's state
+    before = account.snapshot()
+    current = account.runner("upgrade", config)
+    mark = account.mark()
+    result = current.up()
+    changes = result.summary.resource_changes
+    assert "replace" not in changes and "delete" not in changes, changes
+    assert changes.get("create", 0) == 0, changes  # the new provider is the old default provider, aliased
+    state = current.exported_state()
+    assert "pulumi-python:dynamic:Resource" not in state
+    writes = account.writes_since(mark)
+    # Nothing changed in the inputs, so nothing is written to Twilio: only the state is rewritten.
+    assert writes == [], writes
+    assert account.snapshot() == before
+    # And the upgraded stack is an ordinary one: the next preview has nothing to do.
+    assert set(current.preview().change_summary) == {"same"}
