@@ -95,10 +95,15 @@ def _write_log(text: str) -> Path:
     return path
 
 
+# The engine's older wire form of an unknown value: a plain string (e.g. an output of a resource still to be
+# created, in `pulumi preview --refresh`). It must never reach Twilio as a SID.
+UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
 # -- PropertyValue <-> plain values --
 def to_plain(value: PropertyValue) -> Any:
     inner = value.value
-    if isinstance(inner, Computed):
+    if isinstance(inner, Computed) or inner == UNKNOWN_STRING:
         return UNKNOWN
     if isinstance(inner, Mapping):
         return {k: to_plain(v) for k, v in inner.items()}
@@ -113,7 +118,8 @@ def plain_map(values: Mapping[str, PropertyValue]) -> dict:
 
 def to_value(value: Any) -> PropertyValue:
     if value is UNKNOWN:
-        return PropertyValue.computed()
+        # The SDK cannot marshal PropertyValue.computed() back to the engine; the string form it can.
+        return PropertyValue(UNKNOWN_STRING)
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return PropertyValue(value)
     if isinstance(value, int | float):
