@@ -5,8 +5,11 @@ Every problem found before any write (config, credentials, unknown queues, funct
 ends the run with one line per problem; nothing has been written by then, in preview as in up.
 """
 
+import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pulumi
 import requests
@@ -20,6 +23,7 @@ from infra.twiliox import PROVIDER_NAME
 from infra.twiliox.resources import Provider
 
 # The functions project to deploy; CHAT_TRANSFER_FUNCTIONS_DIR points tests and tools at a copy.
+T = TypeVar("T")
 FUNCTIONS_DIR = Path(
     os.environ.get("CHAT_TRANSFER_FUNCTIONS_DIR") or Path(__file__).resolve().parents[1] / "functions"
 )
@@ -50,11 +54,21 @@ def account_provider(raw_config: dict) -> Provider:
     )
 
 
+def beside_the_engine(work: Callable[[], T]) -> T:
+    """Run blocking `work` in a thread while the program's event loop keeps going, so registrations already
+    made (the provider: the engine starts its plugin) reach the engine meanwhile instead of after `work`.
+    `_sync_await` is the SDK's own way of waiting inside the running loop (it pumps the loop)."""
+    from pulumi.runtime.sync_await import _sync_await
+
+    return _sync_await(asyncio.get_event_loop().run_in_executor(None, work))
+
+
 def main() -> None:
     raw_config = {**get_config_env(), **CONFIG.get()}
     provider = account_provider(raw_config)
     try:
-        prepared = prepare(raw_config, pulumi.get_stack(), FUNCTIONS_DIR)
+        stack = pulumi.get_stack()  # here: the SDK's settings are not visible from another thread
+        prepared = beside_the_engine(lambda: prepare(raw_config, stack, FUNCTIONS_DIR))
     except PROGRAM_ERRORS as error:
         raise pulumi.RunError(str(error)) from None
     except requests.RequestException as error:

@@ -79,6 +79,15 @@ class ChatTransfer(pulumi.ComponentResource):
                 **extra,
             )
 
+        # The service first: the engine checks resources one at a time in registration order, and the
+        # service is on the way to everything else (functions, build, deployment); the workflow is not.
+        settings = spec.functions
+        self.service = Service(
+            f"{name}-service",
+            unique_name=settings.service_name,
+            friendly_name=settings.service_name,
+            opts=child(f"{name}-service"),
+        )
         self.workflow = Workflow(
             f"{name}-workflow",
             workspace_sid=workspace_sid,
@@ -86,14 +95,6 @@ class ChatTransfer(pulumi.ComponentResource):
             configuration=render(spec, queue_sids),
             task_reservation_timeout=spec.task_reservation_timeout,
             opts=child(f"{name}-workflow"),
-        )
-
-        settings = spec.functions
-        self.service = Service(
-            f"{name}-service",
-            unique_name=settings.service_name,
-            friendly_name=settings.service_name,
-            opts=child(f"{name}-service"),
         )
         environment_name = settings.environment or pulumi.get_stack()
         self.environment = Environment(
