@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from fault_tally import clarity_problem, writes
 
 from harness.automation import StackRunner, write_scratch_project
@@ -79,3 +80,33 @@ def test_program_refuses_bad_config_on_the_engine_with_one_line_and_no_write(
     assert writes(fault_sandbox.requests(since=mark)) == []
     leaked = fault_sandbox.auth_token in output
     assert not leaked, "the auth token is in the engine output in clear"  # never print it
+
+
+def test_a_900_kb_stack_config_is_one_line_naming_the_key_not_argument_list_too_long(
+    bad_stack, fault_sandbox, tally
+):
+    """Too big to reach the program through the environment: written straight into Pulumi.<stack>.yaml (the
+    CLI could not even take it as an argument), the run must name the key, not fail in exec."""
+    runner, base = bad_stack
+    runner.set_config(base, secret=("twilio:authToken",))
+    stack_file = runner.project_dir / "Pulumi.faults-bad.yaml"
+    original = stack_file.read_text()
+    document = yaml.safe_load(original)
+    queues = ["Sales"] + [f"Queue {i:05d} {'x' * 80}" for i in range(10_000)]
+    document["config"][f"{NS}transferQueues"] = queues
+    stack_file.write_text(yaml.safe_dump(document))
+    entries = fault_sandbox.requests()
+    mark = entries[-1]["id"] if entries else 0
+    try:
+        with pytest.raises(Exception) as failure:
+            runner.up()
+    finally:
+        stack_file.write_text(original)
+    output = str(failure.value)
+    where = f"{NS}transferQueues"
+    assert "Traceback" not in output and "argument list too long" not in output, output
+    lines = [line.strip() for line in output.splitlines() if where in line and "KB" in line]
+    assert lines, output
+    assert clarity_problem(lines[0], where) is None, lines[0]
+    tally.bad_input("engine: 900 KB stack config", lines[0], where)
+    assert writes(fault_sandbox.requests(since=mark)) == []

@@ -318,6 +318,11 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 		return nil, fmt.Errorf("encoding secret config keys: %w", err)
 	}
 
+	if line := oversizedConfig(config, len(configJSON), req.GetStack()); line != "" {
+		fmt.Fprintln(os.Stderr, line)
+		return &pulumirpc.RunResponse{Bail: true}, nil
+	}
+
 	cmd := exec.CommandContext(ctx, python, args...)
 	cmd.Dir = req.GetPwd()
 	cmd.Env = opts.pythonEnv(
@@ -341,4 +346,24 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run %s: %v", python, err)}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+// maxConfigEnvBytes: the stack config reaches the program as one environment string, and Linux refuses to
+// start a process with a string over 128 KiB (MAX_ARG_STRLEN): the engine would only say "argument list too
+// long". Refuse it here in one line that names the biggest key (values are never shown: they may be secrets).
+const maxConfigEnvBytes = 120 * 1024
+
+func oversizedConfig(config map[string]string, size int, stack string) string {
+	if size <= maxConfigEnvBytes {
+		return ""
+	}
+	biggest, biggestSize := "", -1
+	for key, value := range config {
+		if len(value) > biggestSize || (len(value) == biggestSize && key < biggest) {
+			biggest, biggestSize = key, len(value)
+		}
+	}
+	return fmt.Sprintf("error: stack config: %d KB in all, more than the %d KB a program can be given; "+
+		"%s alone holds %d KB (fix: shorten %s in Pulumi.%s.yaml)",
+		size/1024, maxConfigEnvBytes/1024, biggest, biggestSize/1024, biggest, stack)
 }
