@@ -9,6 +9,7 @@ the old dynamic provider (a child of the component), so older stacks upgrade in 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -58,10 +59,14 @@ def attribute_variables(names: AttributeNames) -> dict[str, str]:
     return {ATTRIBUTE_VARIABLES[key]: name for key, name in names.by_key().items()}
 
 
-def queue_resource_name(name: str, ordinal: int) -> str:
-    """The declared queue's resource name: its place among the declared queues, not its friendly name, so
-    renaming it is an update in place (same SID) and the workflow's filter follows in the same up."""
-    return f"{name}-queue-{ordinal}"
+def queue_resource_name(name: str, queue_name: str) -> str:
+    """The declared queue's resource name, from its friendly name: adding, removing or reordering declared
+    queues touches only those queues. (`renamedFrom` aliases the old name, so a rename is an update in place.)
+    Characters a URN cannot carry become `-`, with a digest of the name so two names never share one."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", queue_name)
+    if slug != queue_name:
+        slug = f"{slug}-{hashlib.sha256(queue_name.encode()).hexdigest()[:8]}"
+    return f"{name}-queue-{slug}"
 
 
 def context_problem(variables: Mapping[str, str]) -> str | None:
@@ -101,15 +106,22 @@ class ChatTransfer(pulumi.ComponentResource):
         # Declared queues (targetWorkers given) are the stack's own; the others were looked up (queue_sids).
         self.queues = {
             queue.name: TaskQueue(
-                queue_resource_name(name, ordinal),
+                queue_resource_name(name, queue.name),
                 workspace_sid=workspace_sid,
                 friendly_name=queue.name,
                 target_workers=queue.target_workers or "",
                 max_reserved_workers=queue.max_reserved_workers,
                 task_order=queue.task_order,
-                opts=pulumi.ResourceOptions(provider=provider),
+                opts=pulumi.ResourceOptions(
+                    provider=provider,
+                    aliases=(
+                        [pulumi.Alias(name=queue_resource_name(name, queue.renamed_from))]
+                        if queue.renamed_from
+                        else None
+                    ),
+                ),
             )
-            for ordinal, queue in enumerate(spec.declared_queues())
+            for queue in spec.declared_queues()
         }
         declared_sids = {queue_name: queue.id for queue_name, queue in self.queues.items()}
         self.workflow = Workflow(

@@ -313,9 +313,10 @@ QUEUE_FIELDS = (
         skip_null=True,
     ),
     Field("taskOrder", "task_order", task_order, skip_null=True),
+    Field("renamedFrom", "renamed_from", queue_name, skip_null=True),
 )
 # TaskQueue fields only a declared queue takes: a looked-up queue is not ours to change.
-DECLARED_ONLY_QUEUE_KEYS = ("maxReservedWorkers", "taskOrder")
+DECLARED_ONLY_QUEUE_KEYS = ("maxReservedWorkers", "taskOrder", "renamedFrom")
 ATTRIBUTE_FIELDS = (
     Field("targetType", "target_type", attribute_name),
     Field("targetSid", "target_sid", attribute_name),
@@ -365,6 +366,12 @@ def transfer_queue(check: Collector, entry: Any, path: str) -> TransferQueue | N
             f"{path}.fallbackQueue",
             f"fallback {fallback!r} is never reached: the queue has no timeout or skipIf",
             "add timeout: <seconds> (or skipIf) to this queue",
+        )
+    if fields.get("renamed_from") is not None and fields.get("renamed_from") == name:
+        check.add(
+            f"{path}.renamedFrom",
+            f"is the queue's own name {name!r}",
+            "write the name the queue had before, or remove renamedFrom",
         )
     if "target_workers" not in fields and len(check) == before:
         for key in DECLARED_ONLY_QUEUE_KEYS:

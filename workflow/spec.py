@@ -25,6 +25,8 @@ class TransferQueue:
     target_workers: str | None = None
     max_reserved_workers: int | None = None
     task_order: str | None = None
+    # The declared queue's previous name: renaming it then updates the same queue (same SID) in place.
+    renamed_from: str | None = None
 
     @property
     def declared(self) -> bool:

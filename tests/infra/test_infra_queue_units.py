@@ -7,7 +7,12 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from infra.component import ATTRIBUTE_VARIABLES, attribute_variables, context_problem
+from infra.component import (
+    ATTRIBUTE_VARIABLES,
+    attribute_variables,
+    context_problem,
+    queue_resource_name,
+)
 from infra.program import queue_config_paths
 from tests.infra.test_infra_units import _check, _diff
 from tests.infra.test_infra_wiring import QUEUES, WS, Mocks, _functions
@@ -33,6 +38,13 @@ def test_only_queues_the_stack_does_not_declare_are_looked_up():
         "Sales": "chat-transfer:transferQueues[0]",
         "Support": "chat-transfer:transferQueues[2]",
     }
+
+
+def test_a_declared_queue_is_named_after_its_friendly_name_and_unsafe_characters_never_collide():
+    assert queue_resource_name("ct", "VIP") == "ct-queue-VIP"
+    spaced, dashed = queue_resource_name("ct", "VIP Gold"), queue_resource_name("ct", "VIP-Gold")
+    assert spaced.startswith("ct-queue-VIP-Gold-") and dashed == "ct-queue-VIP-Gold" and spaced != dashed
+    assert "::" not in queue_resource_name("ct", "a::b")
 
 
 def test_the_four_attribute_variables_are_always_set_and_counted_in_the_context():
@@ -69,7 +81,7 @@ def test_a_declared_queue_is_a_task_queue_whose_sid_the_workflow_targets(mocks, 
 
     def verify(args):
         vip_sid, variables = args
-        queue = mocks.resources["ct-queue-0"]["inputs"]
+        queue = mocks.resources["ct-queue-VIP"]["inputs"]
         assert queue == {
             "workspace_sid": WS,
             "friendly_name": "VIP",

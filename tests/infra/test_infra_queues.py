@@ -1,7 +1,8 @@
 """Transfer queues as code on the real engine against the sandbox: a `transferQueues[i]` with `targetWorkers`
-is a `twiliox:taskrouter:TaskQueue` the stack creates, updates in place, renames in step with its workflow
-filter and removes on destroy; a queue given by name only is looked up and never touched; a declared name
-that is already taken is refused in preview with the import command and 0 writes.
+is a `twiliox:taskrouter:TaskQueue` the stack creates, updates in place, renames (`renamedFrom`) in step
+with its workflow filter and removes on destroy; adding one touches no other queue; a queue given by name
+only is looked up and never touched; a declared name that is already taken is refused in preview with the
+import command and 0 writes.
 
 The steps share one sandbox and one stack and run in file order (each builds on the one before)."""
 
@@ -117,7 +118,7 @@ def test_a_declared_queue_is_created_and_the_workflow_targets_its_sid(account):
         "task_order": "LIFO",
     }
     [queue] = _resource(stack, "twiliox:taskrouter:TaskQueue")
-    assert queue["id"] == sid and queue["urn"].endswith("::chat-transfer-queue-0")
+    assert queue["id"] == sid and queue["urn"].endswith("::chat-transfer-queue-VIP")
     configuration = account.workflow(stack.outputs()["workflowSid"])
     vip_filter = _filter(configuration, "VIP")
     assert vip_filter["expression"] == "transferQueueName == 'VIP'"
@@ -148,7 +149,9 @@ def test_renaming_a_declared_queue_keeps_its_sid_and_moves_the_filter_in_the_sam
     stack = account.stack
     sid, _ = account.queue_named("VIP")
     workflow_sid = stack.outputs()["workflowSid"]
-    renamed = {**VIP, "name": "VIP Gold", "targetWorkers": "routing.skills HAS 'support'"}
+    renamed = {
+        **VIP, "name": "VIP Gold", "renamedFrom": "VIP", "targetWorkers": "routing.skills HAS 'support'"
+    }
     stack.set_config({"chat-transfer:transferQueues": ["Sales", renamed]})
     result = stack.up()
     changes = result.summary.resource_changes or {}
@@ -162,6 +165,22 @@ def test_renaming_a_declared_queue_keeps_its_sid_and_moves_the_filter_in_the_sam
     assert moved["expression"] == "transferQueueName == 'VIP Gold'"
     assert moved["targets"][0]["queue"] == sid
     account.declared = renamed
+    [queue] = _resource(stack, "twiliox:taskrouter:TaskQueue")
+    assert queue["id"] == sid and "::chat-transfer-queue-VIP-Gold-" in queue["urn"]
+
+
+def test_adding_a_declared_queue_in_front_creates_only_it(account):
+    stack = account.stack
+    sid, gold = account.queue_named("VIP Gold")
+    extra = {"name": "Extra", "targetWorkers": "1==1"}
+    stack.set_config({"chat-transfer:transferQueues": ["Sales", extra, account.declared]})
+    changes = stack.up().summary.resource_changes or {}
+    assert (changes.get("create"), changes.get("update")) == (1, 1), changes  # the queue; the workflow
+    assert not changes.get("replace") and not changes.get("delete")
+    assert account.queue_named("VIP Gold") == (sid, gold)
+    extra_sid, _ = account.queue_named("Extra")
+    filters = account.workflow(stack.outputs()["workflowSid"])["task_routing"]["filters"]
+    assert [f["targets"][0]["queue"] for f in filters[2:]] == [extra_sid, sid]
 
 
 def _cli(runner: StackRunner, *args: str) -> subprocess.CompletedProcess:
@@ -188,7 +207,7 @@ def test_declaring_a_queue_that_exists_outside_the_stack_is_refused_with_the_imp
         support = account.seed["queues"]["Support"]
         assert f"task queue 'Support' ({support}, workspace {account.workspace_sid}) already exists" in text
         assert re.search(
-            rf"pulumi import --stack qb twiliox:taskrouter:TaskQueue chat-transfer-queue-0 "
+            rf"pulumi import --stack qb twiliox:taskrouter:TaskQueue chat-transfer-queue-Support "
             rf"{account.workspace_sid}/{support} --provider twilio=urn:pulumi:qb::chat-transfer::"
             r"pulumi:providers:twiliox::twilio",
             text,
@@ -214,9 +233,9 @@ def test_a_declared_queue_imports_by_workspace_and_queue_sid(account):
     }
 
 
-def test_destroy_removes_the_declared_queue_and_leaves_the_looked_up_ones(account):
-    sid, _ = account.queue_named("VIP Gold")
+def test_destroy_removes_the_declared_queues_and_leaves_the_looked_up_ones(account):
+    sids = {account.queue_named("VIP Gold")[0], account.queue_named("Extra")[0]}
     account.stack.destroy()
     after = account.queues()
-    assert sid not in after
+    assert not sids & set(after)
     assert after == account.seeded  # Everyone, Sales, Support exactly as seeded

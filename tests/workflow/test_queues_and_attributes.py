@@ -64,6 +64,17 @@ def test_target_workers_is_parsed_in_the_queue_context_with_path_and_column():
             "this stack, or remove taskOrder)",
         ),
         (
+            {**VIP, "renamedFrom": "VIP"},
+            "chat-transfer:transferQueues[0].renamedFrom: is the queue's own name 'VIP' (fix: write the name "
+            "the queue had before, or remove renamedFrom)",
+        ),
+        (
+            {"name": "Sales", "renamedFrom": "Old Sales"},
+            "chat-transfer:transferQueues[0].renamedFrom: only a queue this stack creates takes renamedFrom; "
+            "'Sales' is looked up as it is (fix: add targetWorkers: <expression> to create the queue from "
+            "this stack, or remove renamedFrom)",
+        ),
+        (
             {**VIP, "targetWorkers": ""},
             "chat-transfer:transferQueues[0].targetWorkers: is empty (fix: write the expression, or remove "
             "the key to use the default)",
