@@ -9,6 +9,7 @@ the old dynamic provider (a child of the component), so older stacks upgrade in 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -24,16 +25,25 @@ from infra.twiliox.resources import (
     Environment,
     Function,
     Service,
+    TaskQueue,
     Variable,
     Workflow,
     alias_from_dynamic,
 )
-from workflow.render import render
-from workflow.spec import ChatTransferSpec
+from workflow.render import fill_placeholders, render
+from workflow.spec import AttributeNames, ChatTransferSpec
 
 COMPONENT_TYPE = "chat-transfer:index:ChatTransfer"
 WORKSPACE_VARIABLE = "TWILIO_FLEX_WORKSPACE_SID"
 WORKFLOW_VARIABLE = "TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID"
+# The task attribute names the workflow reads, for the invite to write (functions/README.md "Task attribute
+# names"); always set, defaults included, so the functions never fall back to names the workflow does not use.
+ATTRIBUTE_VARIABLES = {
+    "targetType": "TRANSFER_ATTRIBUTE_TARGET_TYPE",
+    "targetSid": "TRANSFER_ATTRIBUTE_TARGET_SID",
+    "queueName": "TRANSFER_ATTRIBUTE_QUEUE_NAME",
+    "workersInConversation": "TRANSFER_ATTRIBUTE_WORKERS_IN_CONVERSATION",
+}
 MAX_CONTEXT_BYTES = 3 * 1024
 # What Twilio adds to every function's context besides our variables (ACCOUNT_SID, AUTH_TOKEN, DOMAIN_NAME,
 # PATH, SERVICE_SID, ENVIRONMENT_SID), generously sized.
@@ -43,6 +53,20 @@ CONTEXT_OVERHEAD_BYTES = 34 + 32 + 80 + 255 + 34 + 34 + 120
 def domain_suffix(environment: str) -> str | None:
     suffix = re.sub(r"[^a-z0-9-]", "-", environment.lower()).strip("-")[:16].strip("-")
     return suffix or None
+
+
+def attribute_variables(names: AttributeNames) -> dict[str, str]:
+    return {ATTRIBUTE_VARIABLES[key]: name for key, name in names.by_key().items()}
+
+
+def queue_resource_name(name: str, queue_name: str) -> str:
+    """The declared queue's resource name, from its friendly name: adding, removing or reordering declared
+    queues touches only those queues. (`renamedFrom` aliases the old name, so a rename is an update in place.)
+    Characters a URN cannot carry become `-`, with a digest of the name so two names never share one."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", queue_name)
+    if slug != queue_name:
+        slug = f"{slug}-{hashlib.sha256(queue_name.encode()).hexdigest()[:8]}"
+    return f"{name}-queue-{slug}"
 
 
 def context_problem(variables: Mapping[str, str]) -> str | None:
@@ -88,11 +112,33 @@ class ChatTransfer(pulumi.ComponentResource):
             friendly_name=settings.service_name,
             opts=child(f"{name}-service"),
         )
+        # Declared queues (targetWorkers given) are the stack's own; the others were looked up (queue_sids).
+        self.queues = {
+            queue.name: TaskQueue(
+                queue_resource_name(name, queue.name),
+                workspace_sid=workspace_sid,
+                friendly_name=queue.name,
+                target_workers=queue.target_workers or "",
+                max_reserved_workers=queue.max_reserved_workers,
+                task_order=queue.task_order,
+                opts=pulumi.ResourceOptions(
+                    provider=provider,
+                    aliases=(
+                        [pulumi.Alias(name=queue_resource_name(name, queue.renamed_from))]
+                        if queue.renamed_from
+                        else None
+                    ),
+                ),
+            )
+            for queue in spec.declared_queues()
+        }
+        declared_sids = {queue_name: queue.id for queue_name, queue in self.queues.items()}
         self.workflow = Workflow(
             f"{name}-workflow",
             workspace_sid=workspace_sid,
             friendly_name=spec.workflow_name,
-            configuration=render(spec, queue_sids),
+            # Declared queues' SIDs go in as outputs: no look-up; a rename keeps filter and SID together.
+            configuration=fill_placeholders(render(spec, queue_sids, pending=declared_sids), declared_sids),
             task_reservation_timeout=spec.task_reservation_timeout,
             opts=child(f"{name}-workflow"),
         )
@@ -129,6 +175,7 @@ class ChatTransfer(pulumi.ComponentResource):
         variables: dict[str, tuple[pulumi.Input[str], bool]] = {
             WORKSPACE_VARIABLE: (workspace_sid, False),
             WORKFLOW_VARIABLE: (self.workflow.id, False),
+            **{key: (value, False) for key, value in attribute_variables(spec.attributes).items()},
             **(extra_variables or {}),
         }
         self.variables = {

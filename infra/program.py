@@ -82,7 +82,8 @@ def prepare(
 
 
 def queue_config_paths(spec: ChatTransferSpec) -> dict[str, str]:
-    """Every queue name the spec refers to → the first config key naming it (for "not found" lines)."""
+    """Every queue name to look up → the first config key naming it (for "not found" lines). A queue the
+    stack declares (targetWorkers) is not looked up: the workflow takes its SID from the resource."""
     paths = {spec.worker_transfer_queue: "chat-transfer:workerTransferQueue"}
     for index, queue in enumerate(spec.transfer_queues):
         paths.setdefault(queue.name, f"chat-transfer:transferQueues[{index}]")
@@ -90,4 +91,5 @@ def queue_config_paths(spec: ChatTransferSpec) -> dict[str, str]:
             paths.setdefault(queue.fallback_queue, f"chat-transfer:transferQueues[{index}].fallbackQueue")
     if spec.default_queue is not None:
         paths.setdefault(spec.default_queue, "chat-transfer:defaultQueue")
-    return paths
+    declared = {queue.name for queue in spec.declared_queues()}
+    return {name: path for name, path in paths.items() if name not in declared}

@@ -22,7 +22,11 @@ from workflow.inputs import check_value, load_json, load_yaml, read_text
 from workflow.problems import Collector, Problem, ProblemsError, kind, shown
 from workflow.spec import (
     ATTRIBUTE_NAME_PATTERN,
+    MAX_ATTRIBUTE_NAME_LENGTH,
+    MAX_RESERVED_WORKERS,
     ORDER_BY_PATTERN,
+    RESERVED_ATTRIBUTE_NAMES,
+    TASK_ORDERS,
     AttributeNames,
     ChatTransferSpec,
     Features,
@@ -206,12 +210,34 @@ workspace = shaped(
     "use WS followed by 32 hex digits, or the workspace's friendly name",
     MAX_FRIENDLY_NAME,
 )
-attribute_name = shaped(
+_attribute_shape = shaped(
     "task attribute name",
     lambda name: re.fullmatch(ATTRIBUTE_NAME_PATTERN, name),
     "{0!r} cannot be used unquoted in a TaskRouter expression",
     "use letters, digits and underscores only, not starting with a digit",
+    MAX_ATTRIBUTE_NAME_LENGTH,
 )
+
+
+def attribute_name(check: Collector, value: Any, path: str) -> str | None:
+    """A transfer attribute name the workflow reads unquoted and the functions accept (they refuse the
+    names the invite or Flex writes itself)."""
+    name: str | None = _attribute_shape(check, value, path)
+    if name is not None and name in RESERVED_ATTRIBUTE_NAMES:
+        check.add(
+            path,
+            f"{name!r} is a task attribute the invite or Flex writes itself",
+            f"choose another name (not one of {', '.join(RESERVED_ATTRIBUTE_NAMES)})",
+        )
+        return None
+    return name
+
+
+def task_order(check: Collector, value: Any, path: str) -> str | None:
+    if value not in TASK_ORDERS:
+        check.add(path, f"must be FIFO or LIFO, got {shown(value)}", "write FIFO (the default) or LIFO")
+        return None
+    return str(value)
 service_name = shaped(
     "service unique name",
     _SERVICE_NAME.match,
@@ -278,7 +304,19 @@ QUEUE_FIELDS = (
     Field("orderBy", "order_by", order_by, skip_null=True),
     Field("skipIf", "skip_if", expression("skip_if"), skip_null=True),
     Field("fallbackQueue", "fallback_queue", queue_name, skip_null=True),
+    # A queue with targetWorkers is created and owned by the stack (`twiliox:taskrouter:TaskQueue`).
+    Field("targetWorkers", "target_workers", expression("queue"), skip_null=True),
+    Field(
+        "maxReservedWorkers",
+        "max_reserved_workers",
+        integer(1, MAX_RESERVED_WORKERS, "workers"),
+        skip_null=True,
+    ),
+    Field("taskOrder", "task_order", task_order, skip_null=True),
+    Field("renamedFrom", "renamed_from", queue_name, skip_null=True),
 )
+# TaskQueue fields only a declared queue takes: a looked-up queue is not ours to change.
+DECLARED_ONLY_QUEUE_KEYS = ("maxReservedWorkers", "taskOrder", "renamedFrom")
 ATTRIBUTE_FIELDS = (
     Field("targetType", "target_type", attribute_name),
     Field("targetSid", "target_sid", attribute_name),
@@ -329,6 +367,21 @@ def transfer_queue(check: Collector, entry: Any, path: str) -> TransferQueue | N
             f"fallback {fallback!r} is never reached: the queue has no timeout or skipIf",
             "add timeout: <seconds> (or skipIf) to this queue",
         )
+    if fields.get("renamed_from") is not None and fields.get("renamed_from") == name:
+        check.add(
+            f"{path}.renamedFrom",
+            f"is the queue's own name {name!r}",
+            "write the name the queue had before, or remove renamedFrom",
+        )
+    if "target_workers" not in fields and len(check) == before:
+        for key in DECLARED_ONLY_QUEUE_KEYS:
+            if key in body and body[key] is not None:
+                check.add(
+                    f"{path}.{key}",
+                    f"only a queue this stack creates takes {key}; {name!r} is looked up as it is",
+                    "add targetWorkers: <expression> to create the queue from this stack, or remove "
+                    f"{key}",
+                )
     if len(check) > before or name is None:
         return None
     return TransferQueue(**fields)
@@ -413,14 +466,40 @@ def spec_from_config(values: Mapping[str, Any], stack: str) -> ChatTransferSpec:
         if key not in TOP_LEVEL_KEYS:
             unknown_key(check, str(key), str(key), TOP_LEVEL_KEYS)
     fields = read_fields(check, values, "", TOP_LEVEL_FIELDS)
+    set_attributes = set(fields.get("attributes", {}))
     for key, make in _SECTION_TYPES.items():
         if key in fields:
             fields[key] = make(**fields[key])
     functions = fields.get("functions", {})
     functions.setdefault("environment", stack)
     fields["functions"] = FunctionsSettings(**functions)
+    if "attributes" in fields:
+        distinct_attributes(check, fields["attributes"], set_attributes)
     check.raise_if_any()
     return ChatTransferSpec(**fields)
+
+
+def distinct_attributes(check: Collector, names: AttributeNames, set_here: set[str]) -> None:
+    """The four names, defaults included, must differ: one attribute cannot carry two roles. `set_here`:
+    the spec attributes the config sets (a clash is reported on the key the user wrote)."""
+    keys = {row.key: row.attribute for row in ATTRIBUTE_FIELDS}
+    by_name: dict[str, list[str]] = {}
+    for key, name in names.by_key().items():
+        by_name.setdefault(name, []).append(key)
+    for name, sharing in by_name.items():
+        if len(sharing) < 2:
+            continue
+        written = [key for key in sharing if keys[key] in set_here] or sharing
+        others = [
+            f"attributes.{key}" + ("" if keys[key] in set_here else " (its default)")
+            for key in sharing
+            if key != written[0]
+        ]
+        check.add(
+            f"attributes.{written[0]}",
+            f"names the attribute {name!r}, as {' and '.join(others)} does",
+            "give each of targetType, targetSid, queueName, workersInConversation its own name",
+        )
 
 
 def load_stack_file(path: str | Path, stack: str | None = None) -> ChatTransferSpec:

@@ -4,7 +4,7 @@ deterministic. The shape is the seed's Chat Transfer workflow (DESIGN.md "The wo
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from workflow.problems import Problem, ProblemsError
@@ -45,8 +45,11 @@ def placeholder_sid(queue_name: str) -> str:
     return f"{PLACEHOLDER_PREFIX}{queue_name}>"
 
 
-def _resolve(spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> dict[str, str]:
+def _resolve(
+    spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None, pending: Iterable[str] = ()
+) -> dict[str, str]:
     problems = []
+    pending = set(pending)
     for path, name in _queue_refs(spec):
         problem = queue_name_problem(name)
         if problem is not None:
@@ -56,6 +59,8 @@ def _resolve(spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> di
             raise ProblemsError(problems)
         return {name: placeholder_sid(name) for name in spec.queue_names()}
     for name in spec.queue_names():
+        if name in pending:
+            continue
         sid = queue_sids.get(name)
         if sid is None:
             problems.append(
@@ -75,7 +80,9 @@ def _resolve(spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> di
             )
     if problems:
         raise ProblemsError(problems)
-    return {name: queue_sids[name] for name in spec.queue_names()}
+    return {
+        name: placeholder_sid(name) if name in pending else queue_sids[name] for name in spec.queue_names()
+    }
 
 
 def _queue_refs(spec: ChatTransferSpec) -> list[tuple[str, str]]:
@@ -106,10 +113,14 @@ def _queue_filter(spec: ChatTransferSpec, queue: TransferQueue, sids: Mapping[st
     }
 
 
-def render(spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> dict[str, Any]:
-    """The configuration document. `queue_sids=None` renders placeholders (see PLACEHOLDER_PREFIX).
-    Raises ProblemsError for a queue name that cannot be quoted or a SID missing from the map."""
-    sids = _resolve(spec, queue_sids)
+def render(
+    spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None, pending: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The configuration document. `queue_sids=None` renders placeholders (see PLACEHOLDER_PREFIX), and so
+    do the queues named in `pending` (SIDs not known yet: queues the stack is to create;
+    `fill_placeholders` puts them in). Raises ProblemsError for a queue name that cannot be quoted or a SID
+    missing from the map."""
+    sids = _resolve(spec, queue_sids, pending)
     attrs = spec.attributes
     worker_filter = {
         "filter_friendly_name": WORKER_FILTER_NAME,
@@ -127,6 +138,19 @@ def render(spec: ChatTransferSpec, queue_sids: Mapping[str, str] | None) -> dict
             "expression": f"worker.sid NOT IN task.{attrs.workers_in_conversation}",
         }
     return {"task_routing": routing}
+
+
+def fill_placeholders(document: Any, values: Mapping[str, Any]) -> Any:
+    """`document` with each queue placeholder of a name in `values` replaced by its value (any object: the
+    Pulumi program puts a queue resource's SID output there)."""
+    if isinstance(document, Mapping):
+        return {key: fill_placeholders(item, values) for key, item in document.items()}
+    if isinstance(document, list | tuple):
+        return [fill_placeholders(item, values) for item in document]
+    if isinstance(document, str) and document.startswith(PLACEHOLDER_PREFIX) and document.endswith(">"):
+        name = document[len(PLACEHOLDER_PREFIX) : -1]
+        return values.get(name, document)
+    return document
 
 
 def _canonical(value: Any) -> Any:

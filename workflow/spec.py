@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from workflow.twilio_limits import MAX_FRIENDLY_NAME
 
 MAX_QUEUE_NAME_LENGTH = MAX_FRIENDLY_NAME  # TaskQueue FriendlyName
+MAX_RESERVED_WORKERS = 50  # TaskQueue MaxReservedWorkers (1..50)
+TASK_ORDERS = ("FIFO", "LIFO")  # TaskQueue TaskOrder
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -19,6 +21,16 @@ class TransferQueue:
     order_by: str | None = None
     skip_if: str | None = None
     fallback_queue: str | None = None
+    # A queue with `target_workers` is declared: the stack creates and owns it. Without, it is looked up.
+    target_workers: str | None = None
+    max_reserved_workers: int | None = None
+    task_order: str | None = None
+    # The declared queue's previous name: renaming it then updates the same queue (same SID) in place.
+    renamed_from: str | None = None
+
+    @property
+    def declared(self) -> bool:
+        return self.target_workers is not None
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,15 @@ class AttributeNames:
     target_sid: str = "transferTargetSid"
     queue_name: str = "transferQueueName"
     workers_in_conversation: str = "workerSidsInConversation"
+
+    def by_key(self) -> dict[str, str]:
+        """Config key (`chat-transfer:attributes.<key>`) -> attribute name."""
+        return {
+            "targetType": self.target_type,
+            "targetSid": self.target_sid,
+            "queueName": self.queue_name,
+            "workersInConversation": self.workers_in_conversation,
+        }
 
 
 @dataclass(frozen=True)
@@ -55,6 +76,15 @@ class ChatTransferSpec:
     features: Features = field(default_factory=Features)
     functions: FunctionsSettings = field(default_factory=FunctionsSettings)
     task_reservation_timeout: int | None = None
+
+    def declared_queues(self) -> tuple[TransferQueue, ...]:
+        """The queues the stack creates and owns (a `targetWorkers` was given), in declared order."""
+        return tuple(queue for queue in self.transfer_queues if queue.declared)
+
+    def looked_up_queue_names(self) -> list[str]:
+        """Every queue name the spec refers to that no declared queue provides: these must exist."""
+        declared = {queue.name for queue in self.declared_queues()}
+        return [name for name in self.queue_names() if name not in declared]
 
     def queue_names(self) -> list[str]:
         """Every queue name the spec refers to, de-duplicated, in first-use order."""
@@ -117,3 +147,12 @@ _ORDER_CLAUSE = (
 ORDER_BY_PATTERN = rf"^{_ORDER_CLAUSE}(,{_ORDER_CLAUSE})*$"
 # A task attribute name used unquoted in expressions (TaskRouter does not support hyphens there).
 ATTRIBUTE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+MAX_ATTRIBUTE_NAME_LENGTH = 128  # what the functions accept (functions/README.md "Task attribute names")
+# Task attributes the invite or Flex writes itself; the functions refuse a transfer attribute named so.
+RESERVED_ATTRIBUTE_NAMES = (
+    "conversations",
+    "conversationSid",
+    "flexInteractionSid",
+    "flexInteractionChannelSid",
+    "flexChannelInviteSid",
+)

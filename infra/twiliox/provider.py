@@ -46,6 +46,7 @@ from infra.twiliox.flex import ConfigurationKeys
 from infra.twiliox.function import Function
 from infra.twiliox.schema import schema_json
 from infra.twiliox.service import Service
+from infra.twiliox.taskqueue import TaskQueue
 from infra.twiliox.variable import Variable
 from infra.twiliox.workflow import Workflow
 
@@ -53,6 +54,7 @@ KINDS: dict[str, Kind] = {
     kind.token: kind
     for kind in (
         Workflow(),
+        TaskQueue(),
         Service(),
         Environment(),
         Function(),

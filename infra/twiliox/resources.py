@@ -71,6 +71,31 @@ class Workflow(_Resource):
         super().__init__(name, props, opts)
 
 
+class TaskQueue(_Resource):
+    TOKEN = f"{PACKAGE}:taskrouter:TaskQueue"
+    OUTPUTS = ("sid",)
+    sid: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        workspace_sid: pulumi.Input[str],
+        friendly_name: pulumi.Input[str],
+        target_workers: pulumi.Input[str],
+        max_reserved_workers: pulumi.Input[int] | None = None,
+        task_order: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "workspace_sid": workspace_sid,
+            "friendly_name": friendly_name,
+            "target_workers": target_workers,
+            "max_reserved_workers": max_reserved_workers,
+            "task_order": task_order,
+        }
+        super().__init__(name, props, opts)
+
+
 class Service(_Resource):
     TOKEN = f"{PACKAGE}:serverless:Service"
     OUTPUTS = ("sid", "domain_base")

@@ -27,6 +27,7 @@ def test_pulumi_package_get_schema_prints_every_kind(tmp_path):
     assert schema["name"] == "twiliox"
     assert set(schema["resources"]) == {
         "twiliox:taskrouter:Workflow",
+        "twiliox:taskrouter:TaskQueue",
         "twiliox:serverless:Service",
         "twiliox:serverless:Environment",
         "twiliox:serverless:Function",

@@ -14,9 +14,10 @@ import pytest
 
 from harness.automation import StackRunner, write_scratch_project
 from infra.client import make_client
-from infra.component import WORKFLOW_VARIABLE, WORKSPACE_VARIABLE
+from infra.component import WORKFLOW_VARIABLE, WORKSPACE_VARIABLE, attribute_variables
 from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
 from workflow.render import QUEUE_FILTER_PREFIX
+from workflow.spec import AttributeNames
 
 pytestmark = pytest.mark.e2e
 
@@ -137,6 +138,7 @@ def test_1_up_on_empty_account_creates_everything(world):
     assert world.variables(outputs) == {
         WORKSPACE_VARIABLE: world.workspace_sid,
         WORKFLOW_VARIABLE: workflow_sid,
+        **attribute_variables(AttributeNames()),  # the task attribute names, defaults included
     }
     assert world.environment(outputs)["build_sid"]
     assert set(outputs["functionUrls"]) >= {"/features/conversation-transfer/flex/invite-participant"}

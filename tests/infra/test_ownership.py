@@ -14,7 +14,9 @@ import pytest
 
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
 from infra.client import make_client
+from infra.component import ATTRIBUTE_VARIABLES, attribute_variables
 from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
+from workflow.spec import AttributeNames
 
 pytestmark = pytest.mark.e2e
 
@@ -286,17 +288,32 @@ def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_repla
     state = legacy.exported_state()
     assert "pulumi-python:dynamic:Resource" in state  # really the old version's state
     before = account.snapshot()
-    current = account.runner("upgrade", config)
+    # The shell's credentials, as for `pulumi import`: in the up that rewrites the state, the engine runs the
+    # creates of new resources on the aliased provider before it holds the stack's credentials.
+    sandbox = account.sandbox
+    shell = {"TWILIO_ACCOUNT_SID": sandbox.account_sid, "TWILIO_AUTH_TOKEN": sandbox.auth_token}
+    current = account.runner("upgrade", config, env=shell)
     mark = account.mark()
     result = current.up()
     changes = result.summary.resource_changes
     assert "replace" not in changes and "delete" not in changes, changes
-    assert changes.get("create", 0) == 0, changes  # the new provider is the old default provider, aliased
+    # The new provider is the old default provider, aliased; the only new objects are the four
+    # TRANSFER_ATTRIBUTE_* Variables this version sets (the old one had none).
+    assert changes.get("create", 0) == len(ATTRIBUTE_VARIABLES), changes
     state = current.exported_state()
     assert "pulumi-python:dynamic:Resource" not in state
     writes = account.writes_since(mark)
-    # Nothing changed in the inputs, so nothing is written to Twilio: only the state is rewritten.
-    assert writes == [], writes
-    assert account.snapshot() == before
+    # Nothing else changed in the inputs, so nothing else is written to Twilio: only the state is rewritten.
+    assert len(writes) == len(ATTRIBUTE_VARIABLES), writes
+    assert all(w.startswith("POST ") and w.endswith("/Variables") for w in writes), writes
+    after = account.snapshot()
+    service = next(sid for sid, (name, _, _) in after["services"].items() if name == "chat-transfer-upgrade")
+    for environment, (name, build, variables) in after["services"][service][1].items():
+        added = {k: v for k, v in variables.items() if k in ATTRIBUTE_VARIABLES.values()}
+        assert added == attribute_variables(AttributeNames())
+        old = before["services"][service][1][environment]
+        assert (name, build, {k: v for k, v in variables.items() if k not in added}) == old
+        after["services"][service][1][environment] = old
+    assert after == before
     # And the upgraded stack is an ordinary one: the next preview has nothing to do.
     assert set(current.preview().change_summary) == {"same"}
