@@ -104,7 +104,10 @@ def _failed_line(text: str) -> str:
 
 
 def test_two_stacks_with_default_config_deploy_side_by_side_and_destroying_one_leaves_the_other(account):
-    alpha, beta = account.runner("alpha"), account.runner("beta")
+    # One Flex UI serves one functions domain per key: beta writes its domain to a key of its own (with the
+    # default key it would be refused, alpha set it).
+    alpha = account.runner("alpha")
+    beta = account.runner("beta", {**account.config, "chat-transfer:flex": {"domainKey": "beta_domain"}})
     alpha.up()
     before = account.snapshot()
     beta.up()
@@ -286,17 +289,37 @@ def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_repla
     state = legacy.exported_state()
     assert "pulumi-python:dynamic:Resource" in state  # really the old version's state
     before = account.snapshot()
-    current = account.runner("upgrade", config)
+    # The new version also writes the functions' domain for the plugin (a key of its own here: alpha holds the
+    # default one).
+    # That key is new, so its Check reads the Flex configuration; on this first up the engine still runs it on
+    # the provider as the old state had it (the old default provider: no inputs), so the credentials come
+    # from the shell here.
+    current = account.runner(
+        "upgrade",
+        {**config, "chat-transfer:flex": {"domainKey": "upgrade_domain"}},
+        env={
+            "TWILIO_ACCOUNT_SID": account.sandbox.account_sid,
+            "TWILIO_AUTH_TOKEN": account.sandbox.auth_token,
+        },
+    )
     mark = account.mark()
     result = current.up()
     changes = result.summary.resource_changes
     assert "replace" not in changes and "delete" not in changes, changes
-    assert changes.get("create", 0) == 0, changes  # the new provider is the old default provider, aliased
+    # The one create is that domain key; the new provider is the old default provider, aliased.
+    assert changes.get("create", 0) == 1, changes
     state = current.exported_state()
     assert "pulumi-python:dynamic:Resource" not in state
     writes = account.writes_since(mark)
-    # Nothing changed in the inputs, so nothing is written to Twilio: only the state is rewritten.
-    assert writes == [], writes
-    assert account.snapshot() == before
+    # Nothing else changed in the inputs, so the only Twilio write is that key's; the rest is state.
+    assert writes == ["POST /flex-api/v1/Configuration"], writes
+    after = account.snapshot()
+    domain = after["flex"]["custom_data"].pop("upgrade_domain")
+    recorded = after["flex"]["custom_data"]["chat_transfer_owners"]
+    assert recorded.pop("ui_attributes.custom_data.upgrade_domain") == ["chat-transfer/upgrade"]
+    if not recorded:  # the old version recorded no owners
+        after["flex"]["custom_data"].pop("chat_transfer_owners")
+    assert domain == current.outputs()["domainName"]
+    assert after == before
     # And the upgraded stack is an ordinary one: the next preview has nothing to do.
     assert set(current.preview().change_summary) == {"same"}
