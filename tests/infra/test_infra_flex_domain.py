@@ -236,3 +236,10 @@ def test_preflight_refuses_in_one_line_before_any_write(account, case, expected)
         lines = {line[line.index(expected) :] for line in output.splitlines() if expected in line}
         assert len(lines) == 1 and "(fix: " in next(iter(lines)), output
     assert sandbox.summary()["writes"] == writes_before
+
+
+def test_the_offline_tools_read_a_stack_file_that_sets_the_flex_deploy_keys():
+    from workflow.loader import spec_from_config
+
+    spec = spec_from_config({"flexTakeOver": True, "flex": {"domainKey": "x_domain"}}, "dev")
+    assert spec.functions.environment == "dev"
