@@ -87,6 +87,7 @@ def main() -> None:
         prepared.build_timeout,
         provider=provider,
         flex_take_over=prepared.settings.flex_take_over,
+        flex_domain_key=prepared.settings.flex_domain_key,
     )
     pulumi.export("workflowSid", chat_transfer.workflow.id)
     pulumi.export("serviceSid", chat_transfer.service.id)

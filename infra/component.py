@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import pulumi
 
 from infra.functions_source import FunctionsProject
+from infra.settings import DEFAULT_FLEX_DOMAIN_KEY
 from infra.twiliox.flex import LEGACY_PATH
 from infra.twiliox.resources import (
     Build,
@@ -34,6 +35,8 @@ from workflow.render import fill_placeholders, render
 from workflow.spec import AttributeNames, ChatTransferSpec
 
 COMPONENT_TYPE = "chat-transfer:index:ChatTransfer"
+# Where the Flex plugin's API helper reads its functions' domain from (the key itself is configurable).
+FLEX_DOMAIN_PATH = "ui_attributes.custom_data"
 WORKSPACE_VARIABLE = "TWILIO_FLEX_WORKSPACE_SID"
 WORKFLOW_VARIABLE = "TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID"
 # The task attribute names the workflow reads, for the invite to write (functions/README.md "Task attribute
@@ -92,6 +95,7 @@ class ChatTransfer(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         provider: pulumi.ProviderResource | None = None,
         flex_take_over: bool = False,
+        flex_domain_key: str = DEFAULT_FLEX_DOMAIN_KEY,
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
         stack, project = pulumi.get_stack(), pulumi.get_project()
@@ -211,6 +215,16 @@ class ChatTransfer(pulumi.ComponentResource):
             },
             take_over=flex_take_over,
             opts=child(f"{name}-flex-flags"),
+        )
+        # The plugin finds the functions at https://<custom_data.<key>>/…, so the deployed environment's
+        # domain goes there in this same `pulumi up`. Protocol and port are not set: the plugin defaults to
+        # https with no port, which is what Twilio Functions (and the sandbox's rewrite of them) serve.
+        self.flex_domain = ConfigurationKeys(
+            f"{name}-flex-domain",
+            path=FLEX_DOMAIN_PATH,
+            values={flex_domain_key: self.environment.domain_name},
+            take_over=flex_take_over,
+            opts=pulumi.ResourceOptions(provider=provider),
         )
 
         self.function_urls = self.environment.domain_name.apply(

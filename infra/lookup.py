@@ -98,10 +98,30 @@ def resolve_queues(
     return resolved
 
 
+MIN_FLEX_UI_MAJOR = 2
+
+
+def flex_ui_major(ui_version: object) -> int | None:
+    """The major version of a Flex `ui_version` ("~1.34", "1.34.2", "^2.4", "~2.x"); None if it has none."""
+    if not isinstance(ui_version, str):
+        return None
+    found = re.match(r"^\s*[~^=v]*\s*(\d{1,4})(?:\.|$)", ui_version)
+    return int(found.group(1)) if found else None
+
+
 def check_flex_configuration(rest: Rest) -> dict:
-    """The Flex configuration, refused when native messaging transfers are on (they cannot run together with
-    this feature); checked here so preview fails before anything is written."""
+    """The Flex configuration, refused when its UI is older than 2.x (the feature needs Flex Conversations) or
+    native messaging transfers are on (they cannot run together with this feature); checked here so preview
+    fails before anything is written."""
     configuration = rest.get(f"{FLEX}/Configuration")
+    ui_version = configuration.get("ui_version")
+    major = flex_ui_major(ui_version)
+    if major is not None and major < MIN_FLEX_UI_MAJOR:
+        raise ResolveError(
+            f"flex configuration: ui_version is {str(ui_version)[:40]!r}, Flex UI {major}.x; the "
+            "chat-transfer feature needs Flex UI 2.x (Flex Conversations); nothing was written "
+            "(fix: upgrade Flex UI to 2.x in Flex Admin > Versions, then run again)"
+        )
     if native_transfers_enabled(configuration.get("ui_attributes") or {}):
         raise ResolveError(NATIVE_TRANSFERS_MESSAGE)
     return configuration

@@ -9,9 +9,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from infra.twiliox.flex import KEY_NAME
+
 DEFAULT_BUILD_TIMEOUT = 300.0
 DEFAULT_CONCURRENCY = 10
 NAMESPACE = "chat-transfer:"
+# The Flex configuration key (under ui_attributes.custom_data) the plugin reads the functions' domain from.
+DEFAULT_FLEX_DOMAIN_KEY = "serverless_functions_domain"
+# custom_data members that are not a domain: our owner records, the feature flags' object, and the keys the
+# plugin reads beside the domain (the stack leaves those to the user: protocol defaults to https, no port).
+RESERVED_CUSTOM_DATA = (
+    "chat_transfer_owners",
+    "features",
+    "serverless_functions_protocol",
+    "serverless_functions_port",
+)
 
 
 class SettingsError(ValueError):
@@ -30,6 +42,7 @@ class DeploySettings:
     build_timeout: float = DEFAULT_BUILD_TIMEOUT
     flex_take_over: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
+    flex_domain_key: str = DEFAULT_FLEX_DOMAIN_KEY
 
 
 def per_stack_defaults(values: Mapping[str, Any], stack: str) -> dict[str, Any]:
@@ -71,8 +84,37 @@ def read_deploy_settings(raw: Mapping[str, Any], stack: str) -> tuple[dict[str, 
         raise SettingsError(
             f"twilio:concurrency: {raw_concurrency!r} is not a number of calls in 1..64 (fix: e.g. 10)"
         )
+    flex_domain_key = read_flex_settings(values.pop("flex", None))
     values, build_timeout = split_deploy_settings(values)
-    return values, DeploySettings(build_timeout, take_over, concurrency)
+    return values, DeploySettings(build_timeout, take_over, concurrency, flex_domain_key)
+
+
+def read_flex_settings(raw: Any) -> str:
+    """`chat-transfer:flex` → the custom_data key the functions' domain is written to."""
+    if raw is None:
+        return DEFAULT_FLEX_DOMAIN_KEY
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = None
+    if not isinstance(raw, Mapping):
+        raise SettingsError(
+            "chat-transfer:flex: not an object (fix: e.g. {domainKey: serverless_functions_domain})"
+        )
+    unknown = sorted(set(raw) - {"domainKey"})
+    if unknown:
+        raise SettingsError(
+            f"chat-transfer:flex.{unknown[0]}: unknown key (fix: remove it; known: domainKey)"
+        )
+    key = raw.get("domainKey", DEFAULT_FLEX_DOMAIN_KEY)
+    if not isinstance(key, str) or not KEY_NAME.match(key) or key in RESERVED_CUSTOM_DATA:
+        raise SettingsError(
+            f"chat-transfer:flex.domainKey: {str(key)[:80]!r} is not a key name the stack may set under "
+            "ui_attributes.custom_data (fix: letters, digits, _ and -, no dots, not one of "
+            f"{', '.join(RESERVED_CUSTOM_DATA)}; e.g. serverless_functions_domain)"
+        )
+    return key
 
 
 def split_deploy_settings(values: Mapping[str, Any]) -> tuple[dict[str, Any], float]:

@@ -334,6 +334,7 @@ FUNCTIONS_FIELDS = (
 )
 # Known keys that are deploy settings, not spec: infra/settings.py reads and checks them.
 DEPLOY_ONLY_FUNCTIONS_KEYS = ("buildTimeout",)
+DEPLOY_ONLY_KEYS = ("flexTakeOver", "flex")
 
 
 def transfer_queue(check: Collector, entry: Any, path: str) -> TransferQueue | None:
@@ -463,7 +464,7 @@ def spec_from_config(values: Mapping[str, Any], stack: str) -> ChatTransferSpec:
         )
     check = Collector(f"{NAMESPACE}:")
     for key in values:
-        if key not in TOP_LEVEL_KEYS:
+        if key not in TOP_LEVEL_KEYS and key not in DEPLOY_ONLY_KEYS:
             unknown_key(check, str(key), str(key), TOP_LEVEL_KEYS)
     fields = read_fields(check, values, "", TOP_LEVEL_FIELDS)
     set_attributes = set(fields.get("attributes", {}))

@@ -4,9 +4,11 @@ under the configuration, e.g. `ui_attributes.custom_data.features.conversation_t
 
 Flex's `POST /Configuration` replaces top-level properties whole, so every write is read-modify-write of
 `ui_attributes` that keeps every other key. Ownership: each key this resource sets is recorded in
-`ui_attributes.custom_data.chat_transfer_owners` (`"<path>.<key>": "<project>/<stack>"`). A key another stack
-recorded is refused (in Check, so preview stops) unless `take_over` is true; what a key held before is kept in
-state (`previous`) and put back on delete, and only the keys this stack still owns are touched then.
+`ui_attributes.custom_data.chat_transfer_owners` (`"<path>.<key>": ["<project>/<stack>", …]`). A different
+value this stack did not set, recorded by another stack or by nobody (a hand edit, another tool), is refused
+(in Check, so preview stops) unless `take_over` is true; a value not known yet (preview of a new stack)
+counts as different. The same value joins its owners. What a key held before is kept in state (`previous`)
+and put back on delete, and only the keys this stack still owns are touched then.
 
 Native messaging transfers (`ui_attributes.featureFlags.transfersConfig.enabled`) cannot run together with the
 feature: a write is refused while they are on.
@@ -15,6 +17,7 @@ feature: a write is refused while they are on.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from infra.rest import FLEX
@@ -32,6 +35,8 @@ NATIVE_TRANSFERS_MESSAGE = (
 _ABSENT = {"absent": True}
 LEGACY_PATH = "ui_attributes.custom_data.features.conversation_transfer"
 LEGACY_FLAGS = ("enabled", "cold_transfer", "multi_participant")
+# A key this resource may set: one object member, so no dots (owner records are dotted paths).
+KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 
 
 def native_transfers_enabled(ui_attributes: dict) -> bool:
@@ -67,15 +72,34 @@ def owners(ui_attributes: dict) -> dict[str, list[str]]:
 
 
 def conflicts(ui_attributes: dict, path: str, values: dict, me: str) -> list[str]:
-    """Keys another stack set to a different value (setting the same value joins its owners instead)."""
+    """Keys holding a different value this stack did not set, each as `<path>.<key> (<who set it>)`: set by
+    another stack (setting the same value joins its owners instead), or by no stack at all. A value not known
+    yet (`UNKNOWN`, preview of a new stack) is different from whatever is there."""
     recorded = owners(ui_attributes)
     node = _node(ui_attributes, _split(path)) or {}
     out = []
     for key, value in values.items():
-        others = [o for o in recorded.get(f"{path}.{key}", []) if o != me]
-        if others and node.get(key) != value:
-            out.append(f"{path}.{key} (set by {', '.join(others)})")
+        full = f"{path}.{key}"
+        setters = recorded.get(full, [])
+        if key not in node or me in setters or (node[key] == value and not is_unknown(value)):
+            continue
+        others = [o for o in setters if o != me]
+        who = f"set by {', '.join(others)}" if others else f"holds {_shown(node[key])}, set by no stack"
+        out.append(f"{full} ({who})")
     return out
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def refusal(taken: list[str]) -> str:
+    return (
+        f"flex configuration: {', '.join(taken)} is not this stack's to change; nothing was written "
+        "(fix: set chat-transfer:flexTakeOver to true to take it over (destroy puts the value back), "
+        "or destroy that stack first)"
+    )
 
 
 def owner_of(urn: str, inputs: dict) -> str:
@@ -161,19 +185,19 @@ class ConfigurationKeys(Kind):
         _split(path)
         if not isinstance(values, dict) or not values:
             raise Failure("values", "must be a non-empty object")
+        for key in values:
+            if not isinstance(key, str) or not KEY_NAME.match(key):
+                raise Failure(
+                    f"values.{key}", f"{key!r} is not a key name (fix: letters, digits, _ and -, no dots)"
+                )
         news = {"take_over": False, **news}
         old_values = (olds.get("values") or {}) if olds.get("path") == path else {}
         new_keys = [k for k in values if k not in old_values or old_values[k] != values[k]]
-        if new_keys and not news["take_over"] and not is_unknown(values):
+        if new_keys and not news["take_over"]:
             ui = (ctx.rest().get(f"{FLEX}/Configuration").get("ui_attributes")) or {}
             taken = conflicts(ui, path, {k: values[k] for k in new_keys}, owner_of(ctx.urn, news))
             if taken:
-                raise Failure(
-                    "",
-                    f"flex configuration: {', '.join(taken)} belongs to another stack; nothing was written "
-                    "(fix: set chat-transfer:flexTakeOver to true to take it over, or destroy that stack "
-                    "first)",
-                )
+                raise Failure("", refusal(taken))
         return news
 
     def _configuration(self, ctx: Context) -> tuple[dict, dict]:
@@ -195,10 +219,7 @@ class ConfigurationKeys(Kind):
         path, values, me = inputs["path"], dict(inputs["values"]), owner_of(ctx.urn, inputs)
         taken = conflicts(ui, path, values, me)
         if taken and not inputs.get("take_over"):
-            raise RuntimeError(
-                f"flex configuration: {', '.join(taken)} belongs to another stack "
-                "(fix: chat-transfer:flexTakeOver)"
-            )
+            raise RuntimeError(refusal(taken))
         node = _node(ui, _split(path)) or {}
         recorded = owners(ui)
         previous = dict(previous)

@@ -106,7 +106,10 @@ def _failed_line(text: str) -> str:
 
 
 def test_two_stacks_with_default_config_deploy_side_by_side_and_destroying_one_leaves_the_other(account):
-    alpha, beta = account.runner("alpha"), account.runner("beta")
+    # One Flex UI serves one functions domain per key: beta writes its domain to a key of its own (with the
+    # default key it would be refused, alpha set it).
+    alpha = account.runner("alpha")
+    beta = account.runner("beta", {**account.config, "chat-transfer:flex": {"domainKey": "beta_domain"}})
     alpha.up()
     before = account.snapshot()
     beta.up()
@@ -289,23 +292,29 @@ def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_repla
     assert "pulumi-python:dynamic:Resource" in state  # really the old version's state
     before = account.snapshot()
     # The shell's credentials, as for `pulumi import`: in the up that rewrites the state, the engine runs the
-    # creates of new resources on the aliased provider before it holds the stack's credentials.
+    # Checks and creates of new resources on the aliased provider before it holds the stack's credentials.
+    # The new version also writes the functions' domain for the plugin (a key of its own here: alpha holds the
+    # default one).
     sandbox = account.sandbox
     shell = {"TWILIO_ACCOUNT_SID": sandbox.account_sid, "TWILIO_AUTH_TOKEN": sandbox.auth_token}
-    current = account.runner("upgrade", config, env=shell)
+    upgraded = {**config, "chat-transfer:flex": {"domainKey": "upgrade_domain"}}
+    current = account.runner("upgrade", upgraded, env=shell)
     mark = account.mark()
     result = current.up()
     changes = result.summary.resource_changes
     assert "replace" not in changes and "delete" not in changes, changes
     # The new provider is the old default provider, aliased; the only new objects are the four
-    # TRANSFER_ATTRIBUTE_* Variables this version sets (the old one had none).
-    assert changes.get("create", 0) == len(ATTRIBUTE_VARIABLES), changes
+    # TRANSFER_ATTRIBUTE_* Variables and the domain key this version sets (the old one had neither).
+    assert changes.get("create", 0) == len(ATTRIBUTE_VARIABLES) + 1, changes
     state = current.exported_state()
     assert "pulumi-python:dynamic:Resource" not in state
     writes = account.writes_since(mark)
     # Nothing else changed in the inputs, so nothing else is written to Twilio: only the state is rewritten.
-    assert len(writes) == len(ATTRIBUTE_VARIABLES), writes
-    assert all(w.startswith("POST ") and w.endswith("/Variables") for w in writes), writes
+    variable_writes = [w for w in writes if w.endswith("/Variables")]
+    assert len(variable_writes) == len(ATTRIBUTE_VARIABLES), writes
+    assert all(w.startswith("POST ") for w in variable_writes), writes
+    assert sorted(set(writes) - set(variable_writes)) == ["POST /flex-api/v1/Configuration"], writes
+    assert len(writes) == len(ATTRIBUTE_VARIABLES) + 1, writes
     after = account.snapshot()
     service = next(sid for sid, (name, _, _) in after["services"].items() if name == "chat-transfer-upgrade")
     for environment, (name, build, variables) in after["services"][service][1].items():
@@ -314,6 +323,12 @@ def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_repla
         old = before["services"][service][1][environment]
         assert (name, build, {k: v for k, v in variables.items() if k not in added}) == old
         after["services"][service][1][environment] = old
+    domain = after["flex"]["custom_data"].pop("upgrade_domain")
+    recorded = after["flex"]["custom_data"]["chat_transfer_owners"]
+    assert recorded.pop("ui_attributes.custom_data.upgrade_domain") == ["chat-transfer/upgrade"]
+    if not recorded:  # the old version recorded no owners
+        after["flex"]["custom_data"].pop("chat_transfer_owners")
+    assert domain == current.outputs()["domainName"]
     assert after == before
     # And the upgraded stack is an ordinary one: the next preview has nothing to do.
     assert set(current.preview().change_summary) == {"same"}

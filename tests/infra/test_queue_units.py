@@ -14,8 +14,8 @@ from infra.component import (
     queue_resource_name,
 )
 from infra.program import queue_config_paths
-from tests.infra.test_infra_units import _check, _diff
-from tests.infra.test_infra_wiring import QUEUES, WS, Mocks, _functions
+from tests.infra.test_checks import _check, _diff
+from tests.infra.test_component import QUEUES, WS, Mocks, _functions
 from workflow.loader import spec_from_config
 from workflow.spec import AttributeNames
 
