@@ -17,7 +17,7 @@ from pulumi.runtime.config import CONFIG, get_config_env
 
 from infra.client import CONFIG_KEYS
 from infra.component import ChatTransfer
-from infra.program import PROGRAM_ERRORS, prepare
+from infra.program import PROGRAM_ERRORS, domain_left_line, prepare
 from infra.settings import DEFAULT_CONCURRENCY
 from infra.twiliox import PROVIDER_NAME
 from infra.twiliox.resources import Provider
@@ -68,7 +68,8 @@ def main() -> None:
     provider = account_provider(raw_config)
     try:
         stack = pulumi.get_stack()  # here: the SDK's settings are not visible from another thread
-        prepared = beside_the_engine(lambda: prepare(raw_config, stack, FUNCTIONS_DIR))
+        project = pulumi.get_project()
+        prepared = beside_the_engine(lambda: prepare(raw_config, stack, FUNCTIONS_DIR, project=project))
     except PROGRAM_ERRORS as error:
         raise pulumi.RunError(str(error)) from None
     except requests.RequestException as error:
@@ -78,6 +79,8 @@ def main() -> None:
             "(fix: check the network, or that the sandbox is running when TWILIO_SANDBOX_URL is set)"
         ) from None
 
+    if prepared.flex_domain_holder is not None:
+        pulumi.log.warn(domain_left_line(prepared.flex_domain_holder))
     chat_transfer = ChatTransfer(
         "chat-transfer",
         prepared.spec,
@@ -87,7 +90,7 @@ def main() -> None:
         prepared.build_timeout,
         provider=provider,
         flex_take_over=prepared.settings.flex_take_over,
-        flex_domain_key=prepared.settings.flex_domain_key,
+        flex_domain_key=None if prepared.flex_domain_holder else prepared.settings.flex_domain_key,
     )
     pulumi.export("workflowSid", chat_transfer.workflow.id)
     pulumi.export("serviceSid", chat_transfer.service.id)

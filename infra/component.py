@@ -95,7 +95,7 @@ class ChatTransfer(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         provider: pulumi.ProviderResource | None = None,
         flex_take_over: bool = False,
-        flex_domain_key: str = DEFAULT_FLEX_DOMAIN_KEY,
+        flex_domain_key: str | None = DEFAULT_FLEX_DOMAIN_KEY,
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
         stack, project = pulumi.get_stack(), pulumi.get_project()
@@ -219,13 +219,17 @@ class ChatTransfer(pulumi.ComponentResource):
         # The plugin finds the functions at https://<custom_data.<key>>/…, so the deployed environment's
         # domain goes there in this same `pulumi up`. Protocol and port are not set: the plugin defaults to
         # https with no port, which is what Twilio Functions (and the sandbox's rewrite of them) serve.
-        self.flex_domain = ConfigurationKeys(
-            f"{name}-flex-domain",
-            path=FLEX_DOMAIN_PATH,
-            values={flex_domain_key: self.environment.domain_name},
-            take_over=flex_take_over,
-            opts=pulumi.ResourceOptions(provider=provider),
-        )
+        # None: the key holds another stack's (or someone's) domain and this stack may not take it over; the
+        # program has said so in one line and the key is left as it is.
+        self.flex_domain = None
+        if flex_domain_key is not None:
+            self.flex_domain = ConfigurationKeys(
+                f"{name}-flex-domain",
+                path=FLEX_DOMAIN_PATH,
+                values={flex_domain_key: self.environment.domain_name},
+                take_over=flex_take_over,
+                opts=pulumi.ResourceOptions(provider=provider),
+            )
 
         self.function_urls = self.environment.domain_name.apply(
             lambda domain: {

@@ -17,10 +17,13 @@ from typing import Any
 from twilio.rest import Client
 
 from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings, credentials_source
+from infra.component import FLEX_DOMAIN_PATH
 from infra.functions_source import FunctionsProject, PreflightError, load_project, preflight
 from infra.lookup import ResolveError, check_flex_configuration, find_workspace, resolve_queues
 from infra.rest import Rest, TwilioApiError
 from infra.settings import DeploySettings, SettingsError, read_deploy_settings
+from infra.twiliox.base import UNKNOWN
+from infra.twiliox.flex import conflicts
 from workflow.loader import spec_from_config
 from workflow.problems import ProblemsError
 from workflow.spec import ChatTransferSpec
@@ -44,6 +47,8 @@ class Prepared:
     functions: FunctionsProject
     settings: DeploySettings
     credentials: dict[str, str]
+    # Who holds the functions' domain key in Flex configuration when it is not this stack's (else None).
+    flex_domain_holder: str | None = None
 
     @property
     def build_timeout(self) -> float:
@@ -61,10 +66,12 @@ def prepare(
     stack: str,
     functions_dir: Path,
     client_factory: Callable[[Mapping[str, Any]], Client] = client_from_settings,
+    project: str = "chat-transfer",
 ) -> Prepared:
     """`raw_config` is the whole stack config (`chat-transfer:*`, `twilio:*` keys); `client_factory` makes a
     client from the `twilio:*` credential settings (the default resolves them, or `TWILIO_*` variables)."""
     values, settings = read_deploy_settings(raw_config, stack)
+    owner = f"{project}/{stack}"  # how the Flex owner records name this stack
     spec = spec_from_config(values, stack)
     credentials = {k: raw_config[k] for k in CONFIG_KEYS.values() if raw_config.get(k)}
     rest = Rest(client_factory(credentials))
@@ -76,9 +83,26 @@ def prepare(
         loaded = pool.submit(_checked_project, functions_dir)
         workspace = find_workspace(rest, spec.workspace, credentials_source(credentials))
         queue_sids = resolve_queues(rest, workspace["sid"], queue_config_paths(spec))
-        flex_checked.result()
+        flex = flex_checked.result()
         functions = loaded.result()
-    return Prepared(spec, workspace["sid"], queue_sids, functions, settings, credentials)
+    holder = None if settings.flex_take_over else domain_key_holder(flex, settings.flex_domain_key, owner)
+    return Prepared(spec, workspace["sid"], queue_sids, functions, settings, credentials, holder)
+
+
+def domain_key_holder(configuration: Mapping[str, Any], key: str, owner: str) -> str | None:
+    """`<path>.<key> (<who>)` when the key holds a value this stack did not set (another stack's domain, or a
+    hand edit): two stacks of one account deploy side by side, but only one Flex UI domain key can point at
+    one of them. None when the key is free or already this stack's."""
+    taken = conflicts(configuration.get("ui_attributes") or {}, FLEX_DOMAIN_PATH, {key: UNKNOWN}, owner)
+    return taken[0] if taken else None
+
+
+def domain_left_line(holder: str) -> str:
+    return (
+        f"flex configuration: {holder} is not this stack's; left as it is, so the Flex plugin keeps calling "
+        "those functions (fix: set chat-transfer:flexTakeOver to true to point it at this stack's, or "
+        "chat-transfer:flex.domainKey to a key of its own)"
+    )
 
 
 def queue_config_paths(spec: ChatTransferSpec) -> dict[str, str]:

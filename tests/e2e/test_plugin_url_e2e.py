@@ -2,8 +2,8 @@
 way the plugin's API helper derives it, from Flex `ui_attributes.custom_data` (never from the Serverless API
 or the stack outputs): `https://<serverless_functions_domain>/features/conversation-transfer/flex/…`, mapped
 to the sandbox by the standard rewrite (`https://<domain>/<path>` → `$TWILIO_SANDBOX_URL/_runtime/<domain>/
-<path>`). And a value in that key set by someone else: preview refuses in one line with 0 writes; taken
-over, it is set, and destroy puts it back."""
+<path>`). And a value in that key set by someone else: preview says so in one line and the key is left as
+it is; taken over, it is set, and destroy puts it back."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def test_after_up_the_plugins_own_invite_request_reaches_the_functions_and_route
         assert reservation.worker_sid in {w.sid for w in workspace.workers.list(task_queue_sid=queue_sid)}
 
 
-def test_a_domain_someone_else_set_is_refused_then_taken_over_and_put_back_on_destroy(tmp_path):
+def test_a_domain_someone_else_set_is_left_as_it_is_then_taken_over_and_put_back_on_destroy(tmp_path):
     with SandboxProcess(tmp_path / "sandbox", seed="flex-demo", build_seconds=0.2) as sandbox:
         rest = rest_of(sandbox)
         configuration = rest.get(f"{FLEX}/Configuration")
@@ -160,17 +160,22 @@ def test_a_domain_someone_else_set_is_refused_then_taken_over_and_put_back_on_de
         config = local_stack_config(sandbox)
         runner = local_runner(tmp_path, sandbox, config)
 
-        writes = sandbox.summary()["writes"]
         done = _cli(runner, "preview")
         output = done.stdout + done.stderr
-        assert done.returncode != 0 and "Traceback" not in output, output
-        expected = f"{DOMAIN_PATH} (holds '{SOMEONE_ELSES}', set by no stack) is not this stack's to change"
+        assert done.returncode == 0 and "Traceback" not in output, output
+        held = f"{DOMAIN_PATH} (holds '{SOMEONE_ELSES}', set by no stack)"
+        expected = f"{held} is not this stack's; left as it is"
         lines = {
             line[line.index("flex configuration: ") :] for line in output.splitlines() if expected in line
         }
         assert len(lines) == 1, output
-        assert "nothing was written (fix: set chat-transfer:flexTakeOver to true" in next(iter(lines))
-        assert sandbox.summary()["writes"] == writes
+        assert "(fix: set chat-transfer:flexTakeOver to true" in next(iter(lines))
+        # The rest of the stack deploys; that key, and every other Flex key but our feature flags, stay.
+        runner.up()
+        after = rest.get(f"{FLEX}/Configuration")["ui_attributes"]
+        assert after["custom_data"][DOMAIN_KEY] == SOMEONE_ELSES
+        assert runner.outputs()["domainName"] != SOMEONE_ELSES
+        runner.destroy()
         assert rest.get(f"{FLEX}/Configuration")["ui_attributes"] == before
 
         runner.set_config({"chat-transfer:flexTakeOver": "true"})
