@@ -10,8 +10,7 @@ from collections.abc import Iterable, Mapping
 from infra.client import CredentialsError
 from infra.rest import FLEX, TASKROUTER, Rest, TwilioApiError
 from infra.twiliox.flex import NATIVE_TRANSFERS_MESSAGE, native_transfers_enabled
-
-WORKSPACE_SID = re.compile(r"^WS[0-9a-fA-F]{32}$")
+from workflow.twilio_limits import WORKSPACE_SID
 
 
 class ResolveError(ValueError):

@@ -37,6 +37,7 @@ SID_PREFIXES: Final = {
     "WA": "activity",
     "WT": "task",
     "TC": "task channel",
+    "ZS": "Serverless service",
 }
 
 
@@ -49,6 +50,7 @@ QUEUE_SID: Final = sid_pattern("WQ")
 WORKER_SID: Final = sid_pattern("WK")
 WORKFLOW_SID: Final = sid_pattern("WW")
 ACTIVITY_SID: Final = sid_pattern("WA")
+SERVICE_SID: Final = sid_pattern("ZS")
 
 
 def sid_kind(value: str) -> str | None:

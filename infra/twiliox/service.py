@@ -10,10 +10,10 @@ import re
 from infra.rest import SERVERLESS, TwilioApiError
 from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown
 from infra.twiliox.ownership import refuse
+from workflow.twilio_limits import SERVICE_SID
 
 TOKEN = "twiliox:serverless:Service"
 FIELDS = ("unique_name", "friendly_name", "include_credentials", "ui_editable")
-SERVICE_SID = re.compile(r"^ZS[0-9a-fA-F]{32}$")
 
 # Services this provider process created (one process serves one `pulumi up`): a new service holds no
 # functions,

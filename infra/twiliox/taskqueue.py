@@ -7,16 +7,14 @@ place (same SID), so the workflow's filter for the queue follows in the same `pu
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from infra.rest import TASKROUTER
 from infra.twiliox.base import Context, Failure, Kind, is_unknown, whole_numbers
 from infra.twiliox.ownership import refuse
+from workflow.twilio_limits import QUEUE_SID, WORKSPACE_SID
 
 TOKEN = "twiliox:taskrouter:TaskQueue"
-WORKSPACE_SID = re.compile(r"^WS[0-9a-fA-F]{32}$")
-QUEUE_SID = re.compile(r"^WQ[0-9a-fA-F]{32}$")
 MAX_FRIENDLY_NAME = 64
 MAX_RESERVED_WORKERS = 50
 TASK_ORDERS = ("FIFO", "LIFO")

@@ -7,16 +7,13 @@ workflow library's schema and expression validation."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from infra.rest import TASKROUTER
 from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown, whole_numbers
 from infra.twiliox.ownership import refuse
+from workflow.twilio_limits import MAX_RESERVATION_TIMEOUT, WORKFLOW_SID, WORKSPACE_SID
 
-WORKSPACE_SID = re.compile(r"^WS[0-9a-fA-F]{32}$")
-WORKFLOW_SID = re.compile(r"^WW[0-9a-fA-F]{32}$")
-MAX_RESERVATION_TIMEOUT = 86_400
 TOKEN = "twiliox:taskrouter:Workflow"
 
 
