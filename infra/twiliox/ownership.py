@@ -4,8 +4,9 @@ stack; Create looks once more (the object may have appeared since) and refuses t
 
 from __future__ import annotations
 
+from infra.rest import Rest
 from infra.twiliox import PACKAGE, PROVIDER_NAME
-from infra.twiliox.base import NotOurs
+from infra.twiliox.base import Context, NotOurs
 
 
 def parse_urn(urn: str) -> tuple[str, str, str]:
@@ -27,3 +28,19 @@ def refuse(urn: str, token: str, what: str, import_id: str, rename: str) -> NotO
         f"{what} already exists and this stack does not hold it; nothing was written "
         f"(fix: `{import_command(urn, token, import_id)}` to manage it from this stack, or {rename})"
     )
+
+
+def same_friendly_name(rest: Rest, url: str, key: str, name: str) -> list[dict]:
+    """The objects of a TaskRouter list (`key` in its pages) whose friendly name is exactly `name` (Twilio's
+    FriendlyName filter is not exact)."""
+    return [o for o in rest.list_all(url, key, {"FriendlyName": name}) if o.get("friendly_name") == name]
+
+
+def refuse_if_taken(
+    ctx: Context, token: str, noun: str, workspace_sid: str, taken: list[dict], name: str, rename: str
+) -> None:
+    """Refuse a workspace object (workflow, task queue) whose friendly name another object already has."""
+    if taken:
+        sid = taken[0]["sid"]
+        what = f"{noun} {name!r} ({sid}, workspace {workspace_sid})"
+        raise refuse(ctx.urn, token, what, f"{workspace_sid}/{sid}", rename)

@@ -11,7 +11,7 @@ from typing import Any
 
 from infra.rest import TASKROUTER
 from infra.twiliox.base import Context, Failure, Kind, is_unknown, whole_numbers
-from infra.twiliox.ownership import refuse
+from infra.twiliox.ownership import refuse_if_taken, same_friendly_name
 from workflow.twilio_limits import QUEUE_SID, WORKSPACE_SID
 
 TOKEN = "twiliox:taskrouter:TaskQueue"
@@ -29,11 +29,7 @@ def _url(workspace_sid: str, sid: str | None = None) -> str:
 
 
 def same_name(rest, workspace_sid: str, name: str) -> list[dict]:
-    return [
-        q
-        for q in rest.list_all(_url(workspace_sid), "task_queues", {"FriendlyName": name})
-        if q.get("friendly_name") == name
-    ]
+    return same_friendly_name(rest, _url(workspace_sid), "task_queues", name)
 
 
 def _failures(news: dict) -> list[Failure]:
@@ -113,15 +109,11 @@ class TaskQueue(Kind):
 
     def _refuse_taken(self, ctx: Context, workspace_sid: str, name: str) -> None:
         taken = same_name(ctx.rest(), workspace_sid, name)
-        if taken:
-            raise refuse(
-                ctx.urn,
-                TOKEN,
-                f"task queue {name!r} ({taken[0]['sid']}, workspace {workspace_sid})",
-                f"{workspace_sid}/{taken[0]['sid']}",
-                "rename the queue in chat-transfer:transferQueues, or give it by name only "
-                "(no targetWorkers) to use the existing queue as it is",
-            )
+        fix = (
+            "rename the queue in chat-transfer:transferQueues, or give it by name only "
+            "(no targetWorkers) to use the existing queue as it is"
+        )
+        refuse_if_taken(ctx, TOKEN, "task queue", workspace_sid, taken, name, fix)
 
     @staticmethod
     def _form(props: dict) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from infra.rest import TASKROUTER
 from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown, whole_numbers
-from infra.twiliox.ownership import refuse
+from infra.twiliox.ownership import refuse_if_taken, same_friendly_name
 from workflow.twilio_limits import MAX_RESERVATION_TIMEOUT, WORKFLOW_SID, WORKSPACE_SID
 
 TOKEN = "twiliox:taskrouter:Workflow"
@@ -23,11 +23,7 @@ def _url(workspace_sid: str, sid: str | None = None) -> str:
 
 
 def same_name(rest, workspace_sid: str, name: str) -> list[dict]:
-    return [
-        w
-        for w in rest.list_all(_url(workspace_sid), "workflows", {"FriendlyName": name})
-        if w.get("friendly_name") == name
-    ]
+    return same_friendly_name(rest, _url(workspace_sid), "workflows", name)
 
 
 class Workflow(Kind):
@@ -86,14 +82,8 @@ class Workflow(Kind):
 
     def _refuse_taken(self, ctx: Context, workspace_sid: str, name: str) -> None:
         taken = same_name(ctx.rest(), workspace_sid, name)
-        if taken:
-            raise refuse(
-                ctx.urn,
-                TOKEN,
-                f"workflow {name!r} ({taken[0]['sid']}, workspace {workspace_sid})",
-                f"{workspace_sid}/{taken[0]['sid']}",
-                "set chat-transfer:workflowName to another name",
-            )
+        fix = "set chat-transfer:workflowName to another name"
+        refuse_if_taken(ctx, TOKEN, "workflow", workspace_sid, taken, name, fix)
 
     @staticmethod
     def _form(props: dict) -> dict[str, Any]:
