@@ -1,7 +1,8 @@
 """Deploy cost against the peer, side by side in one sandbox (100 ms per call, 3 s builds by default).
 
-Ours: the `local` stack (Pulumi.local.yaml) on the real engine through harness/automation.py, in a scratch
-project with a file backend in a tmp dir: (a) cold `pulumi up`, (b) no-op up, (c) up after one function file
+Ours: the `local` stack (Pulumi.local.yaml), `pulumi up --yes --skip-preview` run as a command (the stack is
+made with harness/automation.py beforehand), in a scratch project with a file backend in a tmp dir:
+(a) cold `pulumi up`, (b) no-op up, (c) up after one function file
 changed (a tmp copy of functions/, through CHAT_TRANSFER_FUNCTIONS_DIR). The peer: the real
 @twilio-labs/serverless-api (bench/package.json) deploying the same functions/ under its own service name,
 cold and again, through a bench-only Node preload that sends its twilio.com requests to the sandbox.
@@ -107,42 +108,72 @@ def _resource_label(urn: str) -> str:
 
 
 def _our_up(runner: StackRunner) -> dict[str, Any]:
-    """One `pulumi up`, with its phases from the engine's event stream (when each event reached us):
-    start-up until the first resource step, the resource steps, the engine's wrap-up, and the automation
-    API's own tail; plus the slowest resource steps."""
-    started = time.perf_counter()
+    """One `pulumi up --yes --skip-preview` as a user or CI job runs it: the CLI itself, timed from its start
+    to its exit like the peer's node process (no automation API around it). Its phases come from the
+    engine's event log, read as it is written: start-up until the first resource step, the resource steps,
+    the engine's wrap-up after the last one; plus the slowest resource steps."""
+    cli_root = find_cli_root()
+    pulumi = str(cli_root / "bin" / "pulumi") if cli_root else "pulumi"
     began: dict[str, tuple[float, str]] = {}
     timeline: list[dict[str, Any]] = []
     marks: dict[str, float] = {}
+    changes: dict[str, Any] = {}
 
-    def on_event(event: Any) -> None:
-        now = time.perf_counter() - started
-        pre = getattr(event, "resource_pre_event", None)
-        if pre is not None and not pre.metadata.type.startswith("pulumi:pulumi:"):
+    def on_event(event: dict[str, Any], now: float) -> None:
+        pre = event.get("resourcePreEvent")
+        if pre is not None and not pre["metadata"]["type"].startswith("pulumi:pulumi:"):
             marks.setdefault("first_step", now)
-            began[pre.metadata.urn] = (now, pre.metadata.op.value)
-        outputs = getattr(event, "res_outputs_event", None)
-        if outputs is not None and outputs.metadata.urn in began:
+            began[pre["metadata"]["urn"]] = (now, pre["metadata"]["op"])
+        outputs = event.get("resOutputsEvent")
+        if outputs is not None and outputs["metadata"]["urn"] in began:
             marks["last_step"] = now
-            start, op = began.pop(outputs.metadata.urn)
-            timeline.append({"resource": _resource_label(outputs.metadata.urn), "op": op,
+            start, op = began.pop(outputs["metadata"]["urn"])
+            timeline.append({"resource": _resource_label(outputs["metadata"]["urn"]), "op": op,
                              "start": round(start, 2), "seconds": round(now - start, 2)})
-        if getattr(event, "summary_event", None) is not None:
+        summary = event.get("summaryEvent")
+        if summary is not None:
             marks["summary"] = now
+            changes.update(summary.get("resourceChanges") or {})
 
-    result = runner.up(on_event=on_event)
-    finished = time.perf_counter() - started
-    if result.summary.result != "succeeded":
-        raise BenchError(f"pulumi up: {result.summary.result} (fix: run `make local-up` to see why)")
-    changes = {str(k): v for k, v in (result.summary.resource_changes or {}).items()}
+    with tempfile.TemporaryDirectory(prefix="bench-events-") as scratch:
+        events = Path(scratch) / "events.jsonl"
+        events.touch()
+        with events.open(encoding="utf-8") as log, tempfile.TemporaryFile() as output:
+            started = time.perf_counter()
+            process = subprocess.Popen(
+                [pulumi, "up", "--yes", "--skip-preview", "--non-interactive", "--color", "never",
+                 "--stack", runner.stack_name, "--event-log", str(events)],
+                # --event-log is one of the CLI's debug flags (the automation API turns them on the same way).
+                cwd=runner.project_dir,
+                env={**os.environ, **runner.environment(), "PULUMI_DEBUG_COMMANDS": "true"},
+                stdout=output, stderr=subprocess.STDOUT,
+            )
+            pending = ""
+            while True:
+                exited = process.poll() is not None
+                finished = time.perf_counter() - started
+                chunk = log.read()
+                pending += chunk
+                *lines, pending = pending.split("\n")
+                now = time.perf_counter() - started
+                for line in lines:
+                    if line.strip():
+                        on_event(json.loads(line), now)
+                if exited and not chunk:
+                    break
+                if not chunk:
+                    time.sleep(0.02)
+            if process.returncode != 0:
+                output.seek(0)
+                said = output.read().decode(errors="replace").strip().splitlines()
+                raise BenchError(f"pulumi up: exit {process.returncode}: {said[-1] if said else ''} "
+                                 "(fix: run `make local-up` to see why)")
     first = marks.get("first_step", marks.get("summary", finished))
     last = marks.get("last_step", first)
-    summary_at = marks.get("summary", finished)
     phases = {
         "start-up (CLI, program, look-ups, pre-flight) until the first resource step": first,
         "resource steps (diff, create, update)": last - first,
-        "engine wrap-up (state, plugins) until the summary": summary_at - last,
-        "automation API tail (result, stack info)": finished - summary_at,
+        "engine wrap-up (state, plugins) until the CLI exits": finished - last,
     }
     slow = sorted((row for row in timeline if row["op"] != "same"), key=lambda row: -row["seconds"])
     return {

@@ -7,19 +7,18 @@ ends the run with one line per problem; nothing has been written by then, in pre
 
 import asyncio
 import os
+import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import pulumi
-import requests
 from pulumi.runtime.config import CONFIG, get_config_env
 
-from infra.client import CONFIG_KEYS
-from infra.component import ChatTransfer
-from infra.program import PROGRAM_ERRORS, domain_left_line, prepare
-from infra.settings import DEFAULT_CONCURRENCY
-from infra.twiliox import PROVIDER_NAME
+# Only what registering the provider needs is imported here: the engine starts the provider plugin when the
+# provider is registered, and the rest of the program's imports (~0.1 s) then run beside that start.
+from infra.twiliox import CONFIG_KEYS, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, PROVIDER_NAME
 from infra.twiliox.resources import Provider
 
 # The functions project to deploy; CHAT_TRANSFER_FUNCTIONS_DIR points tests and tools at a copy.
@@ -45,7 +44,7 @@ def account_provider(raw_config: dict) -> Provider:
         auth_token=credentials.get("twilio:authToken"),
         api_key=credentials.get("twilio:apiKey"),
         api_secret=credentials.get("twilio:apiSecret"),
-        concurrency=min(max(concurrency, 1), 64),
+        concurrency=min(max(concurrency, 1), MAX_CONCURRENCY),
         # A stack deployed by the dynamic-provider version: its resources name the default pulumi-python
         # provider; mapping that provider onto this one lets them upgrade in place (no provider change).
         opts=pulumi.ResourceOptions(
@@ -63,9 +62,26 @@ def beside_the_engine(work: Callable[[], T]) -> T:
     return _sync_await(asyncio.get_event_loop().run_in_executor(None, work))
 
 
+# The exit code that tells the language host the failure is already reported (the engine's own line).
+EXIT_ALREADY_REPORTED = 32
+
+
+def stopped_by_engine(*_: object) -> None:
+    """The engine stops the program with SIGINT once the update has failed elsewhere (a refused Check): it
+    has said why, so the program leaves without a KeyboardInterrupt traceback of what it waited on."""
+    sys.stderr.flush()
+    os._exit(EXIT_ALREADY_REPORTED)
+
+
 def main() -> None:
+    signal.signal(signal.SIGINT, stopped_by_engine)
     raw_config = {**get_config_env(), **CONFIG.get()}
     provider = account_provider(raw_config)
+    import requests
+
+    from infra.component import ChatTransfer
+    from infra.program import PROGRAM_ERRORS, domain_left_line, prepare
+
     try:
         stack = pulumi.get_stack()  # here: the SDK's settings are not visible from another thread
         project = pulumi.get_project()

@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from infra.twiliox import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from infra.twiliox.flex import KEY_NAME
 
 DEFAULT_BUILD_TIMEOUT = 300.0
-DEFAULT_CONCURRENCY = 10
 NAMESPACE = "chat-transfer:"
 # The Flex configuration key (under ui_attributes.custom_data) the plugin reads the functions' domain from.
 DEFAULT_FLEX_DOMAIN_KEY = "serverless_functions_domain"
@@ -80,9 +80,10 @@ def read_deploy_settings(raw: Mapping[str, Any], stack: str) -> tuple[dict[str, 
         concurrency = int(raw_concurrency)
     except (TypeError, ValueError):
         concurrency = 0
-    if isinstance(raw_concurrency, bool) or not 1 <= concurrency <= 64:
+    if isinstance(raw_concurrency, bool) or not 1 <= concurrency <= MAX_CONCURRENCY:
         raise SettingsError(
-            f"twilio:concurrency: {raw_concurrency!r} is not a number of calls in 1..64 (fix: e.g. 10)"
+            f"twilio:concurrency: {raw_concurrency!r} is not a number of calls in 1..{MAX_CONCURRENCY} "
+            "(fix: e.g. 10)"
         )
     flex_domain_key = read_flex_settings(values.pop("flex", None))
     values, build_timeout = split_deploy_settings(values)

@@ -16,3 +16,13 @@ PACKAGE = "twiliox"
 VERSION = "0.1.0"
 # The one explicit provider the program registers per account (its URN is part of every import command).
 PROVIDER_NAME = "twilio"
+# Twilio calls one provider makes at once (stack config twilio:concurrency, 1-64), like the peer's default.
+DEFAULT_CONCURRENCY = 10
+MAX_CONCURRENCY = 64
+# Credential setting → the stack config key it is read from (the provider's config namespace is `twilio`).
+CONFIG_KEYS = {
+    "account_sid": "twilio:accountSid",
+    "auth_token": "twilio:authToken",
+    "api_key": "twilio:apiKey",
+    "api_secret": "twilio:apiSecret",
+}

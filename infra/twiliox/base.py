@@ -60,11 +60,15 @@ class NotOurs(ValueError):
 @dataclass
 class Context:
     """What a kind's method may use: `rest()` (the thread's client for this provider's account), `log(line)`
-    (an info line on the resource being worked on), `urn` and `stack`/`project` from the URN."""
+    (an info line on the resource being worked on), `read_once(url)` (a shared read for Checks), `urn` and
+    `stack`/`project` from the URN."""
 
     rest: Callable[[], Rest]
     log: Callable[[str], None]
     urn: str = ""
+    # A GET answered once per provider process (the engine runs Checks one after another, so a read every
+    # Check repeats, e.g. the Flex configuration, is fetched ahead and shared); writes always read fresh.
+    read_once: Callable[[str], dict] = field(default=lambda url: {})
     import_hint: Callable[[str, str, str], str] = field(default=lambda token, name, id: "")
 
     @property
@@ -85,6 +89,8 @@ class Kind:
     replace_on: tuple[str, ...] = ()
     secret_inputs: tuple[str, ...] = ()
     id_format: str = ""  # how `pulumi import` ids look, for the schema and the docs
+    # False for a kind whose Check only looks at its inputs (never calls Twilio): it is answered at once.
+    check_calls_twilio: bool = True
 
     # -- the operations; every one may raise TwilioApiError / requests errors (the server words them) --
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:

@@ -24,6 +24,8 @@ from infra.rest import FLEX
 from infra.twiliox.base import Context, Failure, Kind, is_unknown
 from infra.twiliox.ownership import parse_urn
 
+CONFIGURATION_URL = f"{FLEX}/Configuration"
+
 TOKEN = "twiliox:flex:ConfigurationKeys"
 OWNERS_PATH = ("custom_data", "chat_transfer_owners")
 NATIVE_TRANSFERS_MESSAGE = (
@@ -194,20 +196,20 @@ class ConfigurationKeys(Kind):
         old_values = (olds.get("values") or {}) if olds.get("path") == path else {}
         new_keys = [k for k in values if k not in old_values or old_values[k] != values[k]]
         if new_keys and not news["take_over"]:
-            ui = (ctx.rest().get(f"{FLEX}/Configuration").get("ui_attributes")) or {}
+            ui = (ctx.read_once(CONFIGURATION_URL).get("ui_attributes")) or {}
             taken = conflicts(ui, path, {k: values[k] for k in new_keys}, owner_of(ctx.urn, news))
             if taken:
                 raise Failure("", refusal(taken))
         return news
 
     def _configuration(self, ctx: Context) -> tuple[dict, dict]:
-        config = ctx.rest().get(f"{FLEX}/Configuration")
+        config = ctx.rest().get(CONFIGURATION_URL)
         return config, config.get("ui_attributes") or {}
 
     def _post(self, ctx: Context, config: dict, ui_attributes: dict) -> None:
         ctx.rest().call(
             "POST",
-            f"{FLEX}/Configuration",
+            CONFIGURATION_URL,
             json_body=True,
             data={"account_sid": config["account_sid"], "ui_attributes": ui_attributes},
         )

@@ -18,7 +18,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,17 @@ import requests
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 
-from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings, credentials_source
+from infra.client import (
+    CONFIG_KEYS,
+    NORMAL,
+    URGENT,
+    CredentialsError,
+    call_priority,
+    client_from_settings,
+    credentials_source,
+)
 from infra.rest import Rest, TwilioApiError
-from infra.twiliox import PACKAGE
+from infra.twiliox import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, PACKAGE
 from infra.twiliox.base import (
     UNKNOWN,
     Context,
@@ -42,7 +50,7 @@ from infra.twiliox.base import (
 from infra.twiliox.build import Build
 from infra.twiliox.deployment import Deployment
 from infra.twiliox.environment import Environment
-from infra.twiliox.flex import ConfigurationKeys
+from infra.twiliox.flex import CONFIGURATION_URL, ConfigurationKeys
 from infra.twiliox.function import Function
 from infra.twiliox.schema import schema_json
 from infra.twiliox.service import Service
@@ -64,7 +72,14 @@ KINDS: dict[str, Kind] = {
         ConfigurationKeys(),
     )
 }
-DEFAULT_CONCURRENCY = 10
+# Threads answering engine calls: more than the call bound, so a Check or a build's wait never queues behind
+# calls that wait for a Twilio slot (the slots bound what reaches Twilio).
+WORKER_THREADS = 96
+# The kinds on the way to the Functions build and its deployment (the long pole of a deploy): their calls
+# get Twilio slots first.
+URGENT_KINDS = frozenset(
+    kind.token for kind in KINDS.values() if kind.token.startswith(f"{PACKAGE}:serverless:")
+) - {Variable().token}
 # Provider config key → the stack config key the program reads it from (for messages).
 PROVIDER_KEYS = {
     "accountSid": "account_sid",
@@ -165,8 +180,10 @@ class TwilioxProvider(p.Provider):
         self.engine_address = engine_address
         self.settings: dict[str, Any] = {}
         self.concurrency = DEFAULT_CONCURRENCY
-        self.pool = ThreadPoolExecutor(max_workers=DEFAULT_CONCURRENCY, thread_name_prefix="twiliox")
+        self.pool = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="twiliox")
         self._local = threading.local()
+        self._reads: dict[str, Future] = {}
+        self._reads_lock = threading.Lock()
         self._engine = None
         self._engine_lock = threading.Lock()
 
@@ -193,10 +210,13 @@ class TwilioxProvider(p.Provider):
             if isinstance(args.get(key), str) and args[key]
         }
         try:
-            self.concurrency = max(1, min(int(float(args.get("concurrency") or DEFAULT_CONCURRENCY)), 64))
+            asked = int(float(args.get("concurrency") or DEFAULT_CONCURRENCY))
+            self.concurrency = max(1, min(asked, MAX_CONCURRENCY))
         except (TypeError, ValueError):
             self.concurrency = DEFAULT_CONCURRENCY
-        self.pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="twiliox")
+        # The Flex configuration every new or changed Flex key's Check reads: fetched now, beside the
+        # program's own look-ups, instead of inside the engine's one-at-a-time Checks.
+        self.pool.submit(self._prefetch, CONFIGURATION_URL)
         # Plain values in (the engine unwraps secrets and marks outputs of secret inputs secret again).
         return p.ConfigureResponse(accept_secrets=False, supports_preview=False)
 
@@ -205,6 +225,27 @@ class TwilioxProvider(p.Provider):
         if rest is None:
             rest = self._local.rest = Rest(client_from_settings(self.settings, concurrency=self.concurrency))
         return rest
+
+    def read_once(self, url: str) -> dict:
+        with self._reads_lock:
+            future = self._reads.get(url)
+            if future is None:
+                future = self._reads[url] = Future()
+                owner = True
+            else:
+                owner = False
+        if owner:
+            try:
+                future.set_result(self.rest().get(url))
+            except BaseException as error:  # noqa: BLE001 - handed to every reader of this URL
+                future.set_exception(error)
+        return future.result()
+
+    def _prefetch(self, url: str) -> None:
+        try:
+            self.read_once(url)
+        except Exception:  # noqa: BLE001 - the Check that needs it reports the failure
+            pass
 
     # -- engine log lines on a resource --
     def log(self, urn: str, message: str) -> None:
@@ -222,13 +263,26 @@ class TwilioxProvider(p.Provider):
             pass
 
     def context(self, urn: str) -> Context:
-        return Context(rest=self.rest, log=lambda line: self.log(urn, line), urn=urn)
+        return Context(
+            rest=self.rest, log=lambda line: self.log(urn, line), urn=urn, read_once=self.read_once
+        )
 
     # -- running a kind's method, worded failures --
-    async def _run(self, urn: str, call: str, fn: Callable[[], Any]) -> Any:
+    async def _run(self, urn: str, call: str, fn: Callable[[], Any], inline: bool = False) -> Any:
+        """`fn` on a worker thread, its Twilio calls at the kind's priority; `inline` runs a call that never
+        reaches Twilio right here (the engine waits for each Check before it looks at the next resource, so
+        a thread hop per Check adds up over 50 functions)."""
         loop = asyncio.get_running_loop()
+        priority = URGENT if urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1] in URGENT_KINDS else NORMAL
+
+        def prioritized() -> Any:
+            with call_priority(priority):
+                return fn()
+
         try:
-            return await loop.run_in_executor(self.pool, fn)
+            if inline:
+                return fn()
+            return await loop.run_in_executor(self.pool, prioritized)
         except (Failure, NotOurs, ExceptionGroup):
             raise
         except Exception as error:  # noqa: BLE001 - every failure is worded here, none escapes raw
@@ -269,7 +323,10 @@ class TwilioxProvider(p.Provider):
         news = {k: v for k, v in news.items() if not k.startswith("__")}
         try:
             checked = await self._run(
-                request.urn, "check", lambda: kind.check(self.context(request.urn), olds, news)
+                request.urn,
+                "check",
+                lambda: kind.check(self.context(request.urn), olds, news),
+                inline=not kind.check_calls_twilio,
             )
         except Failure as failure:
             return p.CheckResponse(

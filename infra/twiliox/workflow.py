@@ -68,7 +68,10 @@ class Workflow(Kind):
         configuration = news.get("configuration")
         if not isinstance(configuration, dict):
             failures.append(Failure("configuration", "must be an object"))
-        elif not is_unknown(configuration):
+        elif not is_unknown(configuration) and whole_numbers(configuration) != whole_numbers(
+            olds.get("configuration")
+        ):
+            # Validated when it was stored; only a new or changed configuration needs the parser again.
             from workflow.validate import validate_configuration
 
             failures += [Failure("configuration", str(p)) for p in validate_configuration(configuration)]

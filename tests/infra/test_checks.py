@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 
 import pytest
 from pulumi.provider.experimental import provider as p
@@ -215,3 +217,63 @@ def test_build_is_replaced_only_when_versions_deps_or_runtime_change():
         "function_versions"
     ]
     assert _diff("serverless:Build", olds, olds).changes is False
+
+
+class _CountingRest:
+    """Stands in for the Twilio client: answers a Flex configuration and counts the reads."""
+
+    def __init__(self) -> None:
+        self.reads: list[str] = []
+        self.lock = threading.Lock()
+
+    def get(self, url: str) -> dict:
+        with self.lock:
+            self.reads.append(url)
+        time.sleep(0.05)  # long enough for the second Check to arrive while the first read is out
+        return {"account_sid": "AC1", "ui_attributes": {}}
+
+
+def test_flex_key_checks_share_one_read_of_the_configuration():
+    provider = TwilioxProvider()
+    rest = _CountingRest()
+    provider.rest = lambda: rest  # type: ignore[method-assign]
+
+    async def both() -> list[p.CheckResponse]:
+        requests = [
+            p.CheckRequest(
+                f"urn:pulumi:t::chat-transfer::twiliox:flex:ConfigurationKeys::{name}",
+                {},
+                value_map({"path": "ui_attributes.custom_data", "values": {name: True}}),
+                b"",
+            )
+            for name in ("first", "second")
+        ]
+        return list(await asyncio.gather(*(provider.check(request) for request in requests)))
+
+    answers = _run(both())
+    assert [answer.failures for answer in answers] == [[], []]
+    assert len(rest.reads) == 1 and rest.reads[0].endswith("/Configuration")
+
+
+def test_checks_that_never_call_twilio_are_answered_without_a_worker_thread():
+    provider = TwilioxProvider()
+    provider.pool.shutdown()  # a Check that needed a worker thread would fail now
+    news = {"service_sid": "ZS1", "path": "/f", "visibility": "public", "content": "x"}
+    checked = _check_with(provider, "serverless:Function", {}, news)
+    assert checked.failures == [] and "content_hash" in checked.inputs
+
+
+def test_an_unchanged_workflow_configuration_is_not_parsed_again():
+    spec = ChatTransferSpec()
+    stored = render(spec, {"Everyone": "WQ" + "a" * 32})
+    stored["task_routing"]["filters"][0]["expression"] = "stored before a stricter rule"
+    inputs = {"workspace_sid": "WS" + "1" * 32, "friendly_name": "Chat Transfer", "configuration": stored}
+    assert _check("taskrouter:Workflow", inputs, inputs).failures == []
+    changed = {**inputs, "configuration": {**stored, "task_routing": {**stored["task_routing"]}}}
+    changed["configuration"]["task_routing"]["default_filter"] = {"queue": "WQ" + "b" * 32}
+    assert any(f.property == "configuration" for f in _check("taskrouter:Workflow", inputs, changed).failures)
+
+
+def _check_with(provider: TwilioxProvider, token: str, olds: dict, news: dict) -> p.CheckResponse:
+    request = p.CheckRequest(URN.format(token), value_map(olds), value_map(news), b"")
+    return _run(provider.check(request))

@@ -10,7 +10,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from infra.client import CredentialsError, make_client, resolve_credentials, retry_delay
+from infra.client import (
+    NORMAL,
+    URGENT,
+    CallSlots,
+    CredentialsError,
+    call_priority,
+    current_priority,
+    make_client,
+    resolve_credentials,
+    retry_delay,
+)
 from infra.rest import TASKROUTER, Rest, TwilioApiError
 
 AC = "AC" + "0" * 32
@@ -40,6 +50,7 @@ def _server(script: Script):
                 script.active += 1
                 script.max_active = max(script.max_active, script.active)
                 answer = script.answers.pop(0) if script.answers else (200, {}, {"ok": True, "body": body})
+            counted = True
             try:
                 status, headers, payload = answer
                 if status == "drop":
@@ -50,6 +61,11 @@ def _server(script: Script):
                     time.sleep(0.05)
                     status = 200
                 data = json.dumps(payload).encode()
+                # Done before the answer leaves: a client that got it may send its next request at once,
+                # and that one must not be counted beside this one.
+                with script.lock:
+                    script.active -= 1
+                    counted = False
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
@@ -58,8 +74,9 @@ def _server(script: Script):
                 self.end_headers()
                 self.wfile.write(data)
             finally:
-                with script.lock:
-                    script.active -= 1
+                if counted:
+                    with script.lock:
+                        script.active -= 1
 
         do_GET = do_POST = do_DELETE = _answer
 
@@ -194,3 +211,42 @@ def test_a_dropped_create_is_not_repeated_blindly(served):
         f"{TASKROUTER}/Workspaces/WS1/Workflows", {"FriendlyName": "x"}, recover=lambda: looked.append(True)
     ) == {"sid": "WW2"}
     assert looked == [] and len(script.seen) == 2  # no drop the second time: no look needed
+
+
+def test_a_freed_slot_goes_to_the_most_urgent_waiting_call_first():
+    slots = CallSlots(1)
+    order: list[str] = []
+    started = threading.Barrier(3)
+
+    def call(name: str, priority: int) -> None:
+        started.wait()
+        with slots.slot(priority):
+            order.append(name)
+
+    with slots.slot(NORMAL):  # the one slot is taken: both callers below have to wait for it
+        normal = threading.Thread(target=call, args=("normal", NORMAL))
+        urgent = threading.Thread(target=call, args=("urgent", URGENT))
+        normal.start()
+        urgent.start()
+        started.wait()
+        while len(slots.waiting) < 2:
+            time.sleep(0.001)
+    normal.join()
+    urgent.join()
+    assert order == ["urgent", "normal"]
+    assert slots.free == 1 and not slots.waiting  # every slot came back
+
+
+def test_call_priority_applies_to_the_calls_of_its_thread_only():
+    seen: dict[str, int] = {}
+
+    def other() -> None:
+        seen["other"] = current_priority()
+
+    with call_priority(URGENT):
+        seen["inside"] = current_priority()
+        worker = threading.Thread(target=other)
+        worker.start()
+        worker.join()
+    seen["after"] = current_priority()
+    assert seen == {"inside": URGENT, "other": NORMAL, "after": NORMAL}
