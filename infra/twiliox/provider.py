@@ -184,6 +184,7 @@ class TwilioxProvider(p.Provider):
         self._local = threading.local()
         self._reads: dict[str, Future] = {}
         self._reads_lock = threading.Lock()
+        self._prefetching = False
         self._engine = None
         self._engine_lock = threading.Lock()
 
@@ -214,9 +215,6 @@ class TwilioxProvider(p.Provider):
             self.concurrency = max(1, min(asked, MAX_CONCURRENCY))
         except (TypeError, ValueError):
             self.concurrency = DEFAULT_CONCURRENCY
-        # The Flex configuration every new or changed Flex key's Check reads: fetched now, beside the
-        # program's own look-ups, instead of inside the engine's one-at-a-time Checks.
-        self.pool.submit(self._prefetch, CONFIGURATION_URL)
         # Plain values in (the engine unwraps secrets and marks outputs of secret inputs secret again).
         return p.ConfigureResponse(accept_secrets=False, supports_preview=False)
 
@@ -240,6 +238,10 @@ class TwilioxProvider(p.Provider):
             except BaseException as error:  # noqa: BLE001 - handed to every reader of this URL
                 future.set_exception(error)
         return future.result()
+
+    def _reads_started(self) -> None:
+        self._prefetching = True
+        self.pool.submit(self._prefetch, CONFIGURATION_URL)
 
     def _prefetch(self, url: str) -> None:
         try:
@@ -319,6 +321,11 @@ class TwilioxProvider(p.Provider):
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
         kind = self.kind(request.urn)
         olds, news = plain_map(request.old_inputs), plain_map(request.new_inputs)
+        if not olds and not self._prefetching:
+            # The first resource this run creates (a new stack: its Flex keys are new too): fetch the Flex
+            # configuration their Checks read now, beside this Check, instead of inside the engine's
+            # one-at-a-time Checks. A run that creates nothing reads nothing.
+            self._reads_started()
         olds = kind.upgrade_state(olds) if legacy_keys(olds) else olds
         news = {k: v for k, v in news.items() if not k.startswith("__")}
         try:

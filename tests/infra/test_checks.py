@@ -259,7 +259,7 @@ def test_checks_that_never_call_twilio_are_answered_without_a_worker_thread():
     provider = TwilioxProvider()
     provider.pool.shutdown()  # a Check that needed a worker thread would fail now
     news = {"service_sid": "ZS1", "path": "/f", "visibility": "public", "content": "x"}
-    checked = _check_with(provider, "serverless:Function", {}, news)
+    checked = _check_with(provider, "serverless:Function", {**news, "content": "old"}, news)
     assert checked.failures == [] and "content_hash" in checked.inputs
 
 
