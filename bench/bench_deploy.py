@@ -165,8 +165,9 @@ def _our_up(runner: StackRunner) -> dict[str, Any]:
                     time.sleep(0.02)
             if process.returncode != 0:
                 output.seek(0)
-                said = output.read().decode(errors="replace").strip().splitlines()
-                raise BenchError(f"pulumi up: exit {process.returncode}: {said[-1] if said else ''} "
+                said = [line.strip() for line in output.read().decode(errors="replace").splitlines()]
+                errors = [line for line in said if line.startswith("error:")] or said[-1:] or [""]
+                raise BenchError(f"pulumi up: exit {process.returncode}: {errors[0]} "
                                  "(fix: run `make local-up` to see why)")
     first = marks.get("first_step", marks.get("summary", finished))
     last = marks.get("last_step", first)
