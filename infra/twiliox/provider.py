@@ -205,11 +205,14 @@ class TwilioxProvider(p.Provider):
 
     async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
         args = plain_map(request.args)
-        self.settings = {
-            CONFIG_KEYS[PROVIDER_KEYS[key]]: str(args[key])
-            for key in PROVIDER_KEYS
-            if isinstance(args.get(key), str) and args[key]
-        }
+        self.settings = {}
+        for key, setting in PROVIDER_KEYS.items():
+            # `accountSid` from the program's provider; `twilio:accountSid` in the one up that upgrades a
+            # dynamic-provider stack: the engine configures the aliased provider with the old default
+            # provider's inputs, which were the stack's config keys.
+            value = args.get(key) or args.get(CONFIG_KEYS[setting])
+            if isinstance(value, str) and value:
+                self.settings[CONFIG_KEYS[setting]] = value
         try:
             asked = int(float(args.get("concurrency") or DEFAULT_CONCURRENCY))
             self.concurrency = max(1, min(asked, MAX_CONCURRENCY))

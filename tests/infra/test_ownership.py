@@ -298,14 +298,13 @@ def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_repla
     state = legacy.exported_state()
     assert "pulumi-python:dynamic:Resource" in state  # really the old version's state
     before = account.snapshot()
-    # The shell's credentials, as for `pulumi import`: in the up that rewrites the state, the engine runs the
-    # Checks and creates of new resources on the aliased provider before it holds the stack's credentials.
-    # The new version also writes the functions' domain for the plugin (a key of its own here: alpha holds the
-    # default one).
-    sandbox = account.sandbox
-    shell = {"TWILIO_ACCOUNT_SID": sandbox.account_sid, "TWILIO_AUTH_TOKEN": sandbox.auth_token}
+    # Credentials only in stack config, as `make local-up` and the README set them: in the up that rewrites
+    # the state the engine configures the aliased provider with the old default provider's inputs (the
+    # stack's `twilio:*` keys), and the provider takes them from there. The new version also writes the
+    # functions' domain for the plugin (a key of its own here: alpha holds the default one).
     upgraded = {**config, "chat-transfer:flex": {"domainKey": "upgrade_domain"}}
-    current = account.runner("upgrade", upgraded, env=shell)
+    no_shell_credentials = {"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": ""}
+    current = account.runner("upgrade", upgraded, env=no_shell_credentials)
     mark = account.mark()
     result = current.up()
     changes = result.summary.resource_changes
