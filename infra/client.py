@@ -12,15 +12,11 @@ trip Twilio's account concurrency limit.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import os
 import random
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +27,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from infra.call_slots import current_priority, slots_for
 from infra.twiliox import CONFIG_KEYS, DEFAULT_CONCURRENCY
 
 _TWILIO_HOST = re.compile(r"^(?P<product>[a-z-]+)(?:\.[a-z0-9-]+)*\.twilio\.com$")
@@ -38,9 +35,6 @@ _TWILIO_HOST = re.compile(r"^(?P<product>[a-z-]+)(?:\.[a-z0-9-]+)*\.twilio\.com$
 RETRY_STATUSES = frozenset({429, 503})
 DEFAULT_MAX_RETRIES = 6
 
-# One bound per process and limit: every client of the provider process shares it (Twilio counts per account).
-_CALL_SLOTS: dict[int, CallSlots] = {}
-_CALL_SLOTS_LOCK = threading.Lock()
 
 
 def rewrite_url(url: str, sandbox_url: str | None) -> str:
@@ -117,64 +111,6 @@ def credentials_source(config: Mapping[str, Any] | None = None, env: Mapping[str
     return " + ".join(parts)
 
 
-class CallSlots:
-    """At most `limit` requests in flight; a freed slot goes to the waiting call with the lowest priority
-    number, first come first served among equals. The provider marks calls on the way to the Functions build
-    (the long pole of a deploy) URGENT, so the workflow, variables and Flex keys use the slots they leave."""
-
-    def __init__(self, limit: int) -> None:
-        self.free = limit
-        self.waiting: list[tuple[int, int, threading.Event]] = []
-        self.lock = threading.Lock()
-        self.order = itertools.count()
-
-    @contextmanager
-    def slot(self, priority: int) -> Iterator[None]:
-        with self.lock:
-            if self.free and not self.waiting:
-                self.free -= 1
-                turn = None
-            else:
-                turn = threading.Event()
-                heapq.heappush(self.waiting, (priority, next(self.order), turn))
-        if turn is not None:
-            turn.wait()  # the releasing call handed its slot over
-        try:
-            yield
-        finally:
-            with self.lock:
-                if self.waiting:
-                    heapq.heappop(self.waiting)[2].set()
-                else:
-                    self.free += 1
-
-
-URGENT, NORMAL = 0, 1
-_call_priority = threading.local()
-
-
-@contextmanager
-def call_priority(priority: int) -> Iterator[None]:
-    """Requests this thread makes inside the block wait for a slot with `priority`."""
-    before = current_priority()
-    _call_priority.value = priority
-    try:
-        yield
-    finally:
-        _call_priority.value = before
-
-
-def current_priority() -> int:
-    return getattr(_call_priority, "value", NORMAL)
-
-
-def _slots(limit: int) -> CallSlots:
-    with _CALL_SLOTS_LOCK:
-        if limit not in _CALL_SLOTS:
-            _CALL_SLOTS[limit] = CallSlots(limit)
-        return _CALL_SLOTS[limit]
-
-
 _SID_SEGMENT = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 
 
@@ -234,7 +170,7 @@ class SandboxAwareHttpClient(TwilioHttpClient):
         while True:
             attempt += 1
             try:
-                with _slots(self.concurrency).slot(current_priority()):
+                with slots_for(self.concurrency).slot(current_priority()):
                     response = send()
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
                 # A dropped create may have been carried out: repeating it blindly could make a duplicate,

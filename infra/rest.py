@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-from twilio.rest import Client
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 TASKROUTER = "https://taskrouter.twilio.com/v1"
 SERVERLESS = "https://serverless.twilio.com/v1"
@@ -80,6 +80,8 @@ class Rest:
     ) -> Any:
         """POST a create. The client does not repeat a create whose connection dropped (it may have been
         carried out); here `recover` looks for what the lost answer would have named before creating again."""
+        import requests  # loaded by the client already; kept out of this module's import for the provider
+
         for attempt in range(1, attempts + 1):
             try:
                 return self.post(url, data)

@@ -22,21 +22,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import requests
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 
-from infra.client import (
-    CONFIG_KEYS,
-    NORMAL,
-    URGENT,
-    CredentialsError,
-    call_priority,
-    client_from_settings,
-    credentials_source,
-)
+from infra.call_slots import NORMAL, URGENT, call_priority
 from infra.rest import Rest, TwilioApiError
-from infra.twiliox import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, PACKAGE
+from infra.twiliox import CONFIG_KEYS, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, PACKAGE
 from infra.twiliox.base import (
     UNKNOWN,
     Context,
@@ -224,6 +215,10 @@ class TwilioxProvider(p.Provider):
     def rest(self) -> Rest:
         rest = getattr(self._local, "rest", None)
         if rest is None:
+            # The HTTP stack (requests, the twilio SDK) loads with the first call: a run that calls nobody
+            # (a no-op up) does not pay for it at start-up.
+            from infra.client import client_from_settings
+
             rest = self._local.rest = Rest(client_from_settings(self.settings, concurrency=self.concurrency))
         return rest
 
@@ -294,6 +289,10 @@ class TwilioxProvider(p.Provider):
             raise OneLine(self.describe(urn, call, error)) from None
 
     def describe(self, urn: str, call: str, error: Exception) -> str:
+        import requests
+
+        from infra.client import CredentialsError, credentials_source
+
         name = urn.rsplit("::", 1)[-1]
         kind = urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1] if "::" in urn else PACKAGE
         if isinstance(error, CredentialsError):

@@ -10,17 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from infra.client import (
-    NORMAL,
-    URGENT,
-    CallSlots,
-    CredentialsError,
-    call_priority,
-    current_priority,
-    make_client,
-    resolve_credentials,
-    retry_delay,
-)
+from infra.call_slots import NORMAL, URGENT, CallSlots, call_priority, current_priority
+from infra.client import CredentialsError, make_client, resolve_credentials, retry_delay
 from infra.rest import TASKROUTER, Rest, TwilioApiError
 
 AC = "AC" + "0" * 32
