@@ -36,7 +36,6 @@ RETRY_STATUSES = frozenset({429, 503})
 DEFAULT_MAX_RETRIES = 6
 
 
-
 def rewrite_url(url: str, sandbox_url: str | None) -> str:
     """Map a twilio.com URL onto the sandbox; any other URL (e.g. a sandbox page link) is left as is."""
     if not sandbox_url:

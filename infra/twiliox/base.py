@@ -66,8 +66,8 @@ class Context:
     rest: Callable[[], Rest]
     log: Callable[[str], None]
     urn: str = ""
-    # A GET answered once per provider process (the engine runs Checks one after another, so a read every
-    # Check repeats, e.g. the Flex configuration, is fetched ahead and shared); writes always read fresh.
+    # A GET answered once per provider process, for Checks: the engine runs them one after another, so a
+    # read several Checks need (the Flex configuration) is fetched once and shared. Writes read fresh.
     read_once: Callable[[str], dict] = field(default=lambda url: {})
     import_hint: Callable[[str, str, str], str] = field(default=lambda token, name, id: "")
 
