@@ -4,9 +4,13 @@ fail with one line naming the name."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
+from infra.cache import cache_root
 from infra.client import CredentialsError
 from infra.rest import FLEX, TASKROUTER, Rest, TwilioApiError
 from infra.twiliox.flex import NATIVE_TRANSFERS_MESSAGE, native_transfers_enabled
@@ -67,8 +71,17 @@ def resolve_queues(
 ) -> dict[str, str]:
     """Queue name → SID for every name; all problems reported at once, one line each (the first
     MAX_LISTED_PROBLEMS, then how many more). `names` maps each name to the config key naming it."""
+    return match_queues(list_queues(rest, workspace_sid), workspace_sid, names)
+
+
+def list_queues(rest: Rest, workspace_sid: str) -> list[dict]:
+    return rest.list_all(f"{TASKROUTER}/Workspaces/{workspace_sid}/TaskQueues", "task_queues")
+
+
+def match_queues(
+    queues: list[dict], workspace_sid: str, names: Mapping[str, str] | Iterable[str]
+) -> dict[str, str]:
     paths = dict(names) if isinstance(names, Mapping) else {name: "" for name in names}
-    queues = rest.list_all(f"{TASKROUTER}/Workspaces/{workspace_sid}/TaskQueues", "task_queues")
     by_name: dict[str, list[str]] = {}
     for queue in queues:
         by_name.setdefault(queue["friendly_name"], []).append(queue["sid"])
@@ -124,3 +137,49 @@ def check_flex_configuration(rest: Rest) -> dict:
     if native_transfers_enabled(configuration.get("ui_attributes") or {}):
         raise ResolveError(NATIVE_TRANSFERS_MESSAGE)
     return configuration
+
+
+# How many workspaces `remembered_workspace` keeps (one per account, sandbox and workspace name).
+REMEMBERED_WORKSPACES = 64
+_MEMORY_MAX_BYTES = 64 * 1024
+
+
+def _memory_file() -> Path:
+    return cache_root() / "workspaces.json"
+
+
+def _memory() -> dict[str, str]:
+    try:
+        path = _memory_file()
+        if path.stat().st_size > _MEMORY_MAX_BYTES:
+            return {}
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str) and WORKSPACE_SID.match(v)}
+
+
+def remembered_workspace(key: str) -> str | None:
+    """The SID the workspace named in `key` had last time, if any: only a guess, to start the queue
+    look-up beside the workspace look-up; the caller checks it against what Twilio answers."""
+    return _memory().get(key)
+
+
+def remember_workspace(key: str, sid: str) -> None:
+    """Keeps `key` → `sid` for the next run; a cache, so any failure to write it is ignored."""
+    memory = _memory()
+    if memory.get(key) == sid:
+        return
+    memory.pop(key, None)
+    memory[key] = sid
+    kept = dict(list(memory.items())[-REMEMBERED_WORKSPACES:])
+    try:
+        path = _memory_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_name(f".{path.name}.{os.getpid()}")
+        scratch.write_text(json.dumps(kept), encoding="utf-8")
+        os.replace(scratch, path)
+    except OSError:
+        pass

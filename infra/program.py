@@ -8,18 +8,28 @@ bad-config table, without the engine.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
 from twilio.rest import Client
 
 from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings, credentials_source
 from infra.component import FLEX_DOMAIN_PATH
 from infra.functions_source import FunctionsProject, PreflightError, load_project, preflight
-from infra.lookup import ResolveError, check_flex_configuration, find_workspace, resolve_queues
+from infra.lookup import (
+    ResolveError,
+    check_flex_configuration,
+    find_workspace,
+    list_queues,
+    match_queues,
+    remember_workspace,
+    remembered_workspace,
+)
 from infra.rest import Rest, TwilioApiError
 from infra.settings import DeploySettings, SettingsError, read_deploy_settings
 from infra.twiliox.base import UNKNOWN
@@ -27,6 +37,7 @@ from infra.twiliox.flex import conflicts
 from workflow.loader import spec_from_config
 from workflow.problems import ProblemsError
 from workflow.spec import ChatTransferSpec
+from workflow.twilio_limits import WORKSPACE_SID
 
 # What `prepare` raises for a problem the user can fix; each `str()` is the one line to show.
 PROGRAM_ERRORS = (
@@ -77,14 +88,28 @@ def prepare(
     rest = Rest(client_factory(credentials))
     # The checks do not depend on each other: the Flex configuration and the functions pre-flight run beside
     # the workspace -> queues look-ups (each thread its own client); problems are still reported in the
-    # order below.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # order below. The queues of the workspace SID this name had last time are listed beside the workspace
+    # look-up; they are used only when Twilio confirms that SID (else listed again: a wasted read, no more).
+    memory_key = workspace_memory_key(credentials, spec.workspace)
+    guess = spec.workspace if WORKSPACE_SID.match(spec.workspace) else remembered_workspace(memory_key)
+    with ThreadPoolExecutor(max_workers=3) as pool:
         flex_checked = pool.submit(check_flex_configuration, Rest(client_factory(credentials)))
         loaded = pool.submit(_checked_project, functions_dir)
+        early = pool.submit(list_queues, Rest(client_factory(credentials)), guess) if guess else None
         workspace = find_workspace(rest, spec.workspace, credentials_source(credentials))
-        queue_sids = resolve_queues(rest, workspace["sid"], queue_config_paths(spec))
+        queues = None
+        if early is not None and workspace["sid"] == guess:
+            try:
+                queues = early.result()
+            except (TwilioApiError, requests.RequestException):
+                queues = None  # listed again below, so the failure is reported from the real call
+        if queues is None:
+            queues = list_queues(rest, workspace["sid"])
+        queue_sids = match_queues(queues, workspace["sid"], queue_config_paths(spec))
         flex = flex_checked.result()
         functions = loaded.result()
+    if memory_key and not WORKSPACE_SID.match(spec.workspace):
+        remember_workspace(memory_key, workspace["sid"])
     holder = None if settings.flex_take_over else domain_key_holder(flex, settings.flex_domain_key, owner)
     return Prepared(spec, workspace["sid"], queue_sids, functions, settings, credentials, holder)
 
@@ -117,3 +142,13 @@ def queue_config_paths(spec: ChatTransferSpec) -> dict[str, str]:
         paths.setdefault(spec.default_queue, "chat-transfer:defaultQueue")
     declared = {queue.name for queue in spec.declared_queues()}
     return {name: path for name, path in paths.items() if name not in declared}
+
+
+def workspace_memory_key(credentials: Mapping[str, str], workspace: str) -> str:
+    """Which remembered workspace SID applies: the account (stack config or TWILIO_ACCOUNT_SID), the API
+    host (the sandbox's URL when one is set) and the workspace's name; "" when the account is unknown."""
+    account = credentials.get("twilio:accountSid") or os.environ.get("TWILIO_ACCOUNT_SID") or ""
+    if not account:
+        return ""
+    host = os.environ.get("TWILIO_SANDBOX_URL") or "twilio.com"
+    return f"{account}|{host}|{workspace}"

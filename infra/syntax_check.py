@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.cache import cache_root
+
 BATCH_SCRIPT = Path(__file__).with_name("syntax_check.cjs")
 
 
@@ -33,12 +35,7 @@ class SyntaxReport:
 
 
 def default_cache_dir() -> Path:
-    """$CHAT_TRANSFER_CACHE_DIR, else the per-user cache the Pulumi CLI build also lives in."""
-    root = os.environ.get("CHAT_TRANSFER_CACHE_DIR")
-    if not root:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(base, "flex-chat-transfer")
-    return Path(root) / "node-check"
+    return cache_root() / "node-check"
 
 
 def module_format(source: Path) -> str:

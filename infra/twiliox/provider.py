@@ -25,6 +25,7 @@ from typing import Any
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 
+from infra.cache import cache_root
 from infra.call_slots import NORMAL, URGENT, call_priority
 from infra.rest import Rest, TwilioApiError
 from infra.twiliox import CONFIG_KEYS, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, PACKAGE
@@ -88,8 +89,7 @@ def log_path() -> Path:
     explicit = os.environ.get("CHAT_TRANSFER_PROVIDER_LOG")
     if explicit:
         return Path(explicit)
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "flex-chat-transfer" / "twiliox-provider.log"
+    return cache_root() / "twiliox-provider.log"
 
 
 def _write_log(text: str) -> Path:
