@@ -5,12 +5,11 @@ fail with one line naming the name."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from infra.cache import cache_root
+from infra.cache import cache_root, read_json, write_atomically
 from infra.client import CredentialsError
 from infra.rest import FLEX, TASKROUTER, Rest, TwilioApiError
 from infra.twiliox.flex import NATIVE_TRANSFERS_MESSAGE, native_transfers_enabled
@@ -141,7 +140,6 @@ def check_flex_configuration(rest: Rest) -> dict:
 
 # How many workspaces `remembered_workspace` keeps (one per account, sandbox and workspace name).
 REMEMBERED_WORKSPACES = 64
-_MEMORY_MAX_BYTES = 64 * 1024
 
 
 def _memory_file() -> Path:
@@ -149,13 +147,7 @@ def _memory_file() -> Path:
 
 
 def _memory() -> dict[str, str]:
-    try:
-        path = _memory_file()
-        if path.stat().st_size > _MEMORY_MAX_BYTES:
-            return {}
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    data = read_json(_memory_file())
     if not isinstance(data, dict):
         return {}
     return {k: v for k, v in data.items() if isinstance(v, str) and WORKSPACE_SID.match(v)}
@@ -168,18 +160,10 @@ def remembered_workspace(key: str) -> str | None:
 
 
 def remember_workspace(key: str, sid: str) -> None:
-    """Keeps `key` → `sid` for the next run; a cache, so any failure to write it is ignored."""
+    """Keeps `key` → `sid` for the next run (the least recently remembered go first)."""
     memory = _memory()
     if memory.get(key) == sid:
         return
     memory.pop(key, None)
     memory[key] = sid
-    kept = dict(list(memory.items())[-REMEMBERED_WORKSPACES:])
-    try:
-        path = _memory_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scratch = path.with_name(f".{path.name}.{os.getpid()}")
-        scratch.write_text(json.dumps(kept), encoding="utf-8")
-        os.replace(scratch, path)
-    except OSError:
-        pass
+    write_atomically(_memory_file(), json.dumps(dict(list(memory.items())[-REMEMBERED_WORKSPACES:])))

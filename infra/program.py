@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,8 +91,9 @@ def prepare(
     # the workspace -> queues look-ups (each thread its own client); problems are still reported in the
     # order below. The queues of the workspace SID this name had last time are listed beside the workspace
     # look-up; they are used only when Twilio confirms that SID (else listed again: a wasted read, no more).
-    memory_key = workspace_memory_key(credentials, spec.workspace)
-    guess = spec.workspace if WORKSPACE_SID.match(spec.workspace) else remembered_workspace(memory_key)
+    by_sid = bool(WORKSPACE_SID.match(spec.workspace))
+    memory_key = "" if by_sid else workspace_memory_key(credentials, spec.workspace)
+    guess = spec.workspace if by_sid else remembered_workspace(memory_key) if memory_key else None
     with ThreadPoolExecutor(max_workers=3) as pool:
         flex_checked = pool.submit(check_flex_configuration, Rest(client_factory(credentials)))
         loaded = pool.submit(_checked_project, functions_dir)
@@ -99,16 +101,15 @@ def prepare(
         workspace = find_workspace(rest, spec.workspace, credentials_source(credentials))
         queues = None
         if early is not None and workspace["sid"] == guess:
-            try:
+            # A failed early listing is repeated below, so the failure is reported from the real call.
+            with suppress(TwilioApiError, requests.RequestException):
                 queues = early.result()
-            except (TwilioApiError, requests.RequestException):
-                queues = None  # listed again below, so the failure is reported from the real call
         if queues is None:
             queues = list_queues(rest, workspace["sid"])
         queue_sids = match_queues(queues, workspace["sid"], queue_config_paths(spec))
         flex = flex_checked.result()
         functions = loaded.result()
-    if memory_key and not WORKSPACE_SID.match(spec.workspace):
+    if memory_key:
         remember_workspace(memory_key, workspace["sid"])
     holder = None if settings.flex_take_over else domain_key_holder(flex, settings.flex_domain_key, owner)
     return Prepared(spec, workspace["sid"], queue_sids, functions, settings, credentials, holder)

@@ -14,12 +14,11 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.cache import cache_root
+from infra.cache import cache_root, read_json, write_atomically
 
 BATCH_SCRIPT = Path(__file__).with_name("syntax_check.cjs")
 
@@ -73,18 +72,6 @@ def _digest(*parts: str | bytes) -> str:
     return hasher.hexdigest()
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Concurrent deploys may write the same entry; a reader sees a whole file or none."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # the cache only saves time; an unwritable one is skipped
-
-
 def check_files(sources: Iterable[Path], node: str = "node", cache_dir: Path | None = None) -> SyntaxReport:
     """Node's verdict on every file plus Node's built-in module names. Raises NodeUnavailableError."""
     sources = [Path(s) for s in sources]
@@ -103,7 +90,7 @@ def check_files(sources: Iterable[Path], node: str = "node", cache_dir: Path | N
     if batch or builtins is None:
         answer = _run_batch(node, batch)
         builtins = frozenset(answer["builtins"])
-        _write_atomically(builtins_entry, json.dumps(sorted(builtins)))
+        write_atomically(builtins_entry, json.dumps(sorted(builtins)))
         passed = {s for s, ok in zip(batch, answer["compiled"], strict=True) if ok}
 
     failures: dict[Path, str] = {}
@@ -113,15 +100,15 @@ def check_files(sources: Iterable[Path], node: str = "node", cache_dir: Path | N
             if check.returncode != 0:
                 failures[source] = check.stderr
                 continue
-        _write_atomically(cache / keys[source], "")
+        write_atomically(cache / keys[source], "")
     return SyntaxReport(builtins, failures)
 
 
 def _cached_builtins(entry: Path) -> frozenset[str] | None:
-    try:
-        return frozenset(json.loads(entry.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+    names = read_json(entry)
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         return None
+    return frozenset(names)
 
 
 def _run(node: str, args: list[str]) -> subprocess.CompletedProcess:

@@ -104,3 +104,16 @@ def test_missing_node_is_one_line(tmp_path):
     write(root, {"functions/a.js": "exports.a = 1;\n"})
     with pytest.raises(PreflightError, match=r"^node: cannot run `.*no-node` .*\(fix: install Node.js\)$"):
         preflight(load_project(root), str(tmp_path / "no-node"), tmp_path / "cache")
+
+
+def test_a_damaged_builtins_entry_is_asked_again_not_a_traceback(tmp_path, node):
+    node_bin, log = node
+    cache = tmp_path / "cache"
+    files = write(tmp_path / "p", {"f.js": "exports.handler = () => 1;\n"})
+    report = check_files(files, node_bin, cache)
+    entries = [p for p in cache.rglob("*") if p.is_file() and p.read_text().startswith("[")]
+    assert len(entries) == 1  # the built-in module names
+    for damage in ("[" * 100_000, '["fs", 1]', "{not json"):
+        entries[0].write_text(damage)
+        assert check_files(files, node_bin, cache).builtins == report.builtins
+    assert len(starts(log)) == 4  # each damaged entry made node answer again

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.cache import MAX_ENTRY_BYTES
 from infra.lookup import remember_workspace, remembered_workspace
 from infra.program import prepare, workspace_memory_key
 
@@ -69,5 +70,8 @@ def test_a_damaged_memory_file_is_ignored(program, tmp_path):
     memory.write_text("{not json")
     first, reads = run()
     assert len(reads) == 1 and remembered_workspace(key) == first.workspace_sid
-    memory.write_text("x" * (65 * 1024))  # over the reader's bound: ignored, not parsed
-    assert remembered_workspace(key) is None
+    for damage in ("[" * 100_000, "x" * (MAX_ENTRY_BYTES + 1), '{"a": "b", "a": "c"}'):
+        memory.write_text(damage)  # too deep, over the reader's bound, a duplicate key: ignored
+        assert remembered_workspace(key) is None
+    remember_workspace(key, first.workspace_sid)  # and written whole again
+    assert remembered_workspace(key) == first.workspace_sid
