@@ -11,8 +11,8 @@ from pathlib import Path
 
 from infra.cache import cache_root, read_json, write_atomically
 from infra.client import CredentialsError
-from infra.rest import FLEX, TASKROUTER, Rest, TwilioApiError
-from infra.twiliox.flex import NATIVE_TRANSFERS_MESSAGE, native_transfers_enabled
+from infra.rest import TASKROUTER, Rest, TwilioApiError
+from infra.twiliox.flex import CONFIGURATION_URL, NATIVE_TRANSFERS_MESSAGE, native_transfers_enabled
 from workflow.twilio_limits import WORKSPACE_SID
 
 
@@ -124,7 +124,7 @@ def check_flex_configuration(rest: Rest) -> dict:
     """The Flex configuration, refused when its UI is older than 2.x (the feature needs Flex Conversations) or
     native messaging transfers are on (they cannot run together with this feature); checked here so preview
     fails before anything is written."""
-    configuration = rest.get(f"{FLEX}/Configuration")
+    configuration = rest.get(CONFIGURATION_URL)
     ui_version = configuration.get("ui_version")
     major = flex_ui_major(ui_version)
     if major is not None and major < MIN_FLEX_UI_MAJOR:

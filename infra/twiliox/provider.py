@@ -47,6 +47,7 @@ from infra.twiliox.function import Function
 from infra.twiliox.schema import schema_json
 from infra.twiliox.service import Service
 from infra.twiliox.taskqueue import TaskQueue
+from infra.twiliox.variable import TOKEN as VARIABLE_TOKEN
 from infra.twiliox.variable import Variable
 from infra.twiliox.workflow import Workflow
 
@@ -71,7 +72,7 @@ WORKER_THREADS = 96
 # get Twilio slots first.
 URGENT_KINDS = frozenset(
     kind.token for kind in KINDS.values() if kind.token.startswith(f"{PACKAGE}:serverless:")
-) - {Variable().token}
+) - {VARIABLE_TOKEN}
 # Provider config key → the stack config key the program reads it from (for messages).
 PROVIDER_KEYS = {
     "accountSid": "account_sid",
@@ -237,16 +238,6 @@ class TwilioxProvider(p.Provider):
                 future.set_exception(error)
         return future.result()
 
-    def _reads_started(self) -> None:
-        self._prefetching = True
-        self.pool.submit(self._prefetch, CONFIGURATION_URL)
-
-    def _prefetch(self, url: str) -> None:
-        try:
-            self.read_once(url)
-        except Exception:  # noqa: BLE001 - the Check that needs it reports the failure
-            pass
-
     # -- engine log lines on a resource --
     def log(self, urn: str, message: str) -> None:
         if not self.engine_address:
@@ -326,8 +317,10 @@ class TwilioxProvider(p.Provider):
         if not olds and not self._prefetching:
             # The first resource this run creates (a new stack: its Flex keys are new too): fetch the Flex
             # configuration their Checks read now, beside this Check, instead of inside the engine's
-            # one-at-a-time Checks. A run that creates nothing reads nothing.
-            self._reads_started()
+            # one-at-a-time Checks. A run that creates nothing reads nothing. A failure stays in the shared
+            # read, for the Check that needs it to report.
+            self._prefetching = True
+            self.pool.submit(self.read_once, CONFIGURATION_URL)
         olds = kind.upgrade_state(olds) if legacy_keys(olds) else olds
         news = {k: v for k, v in news.items() if not k.startswith("__")}
         try:
