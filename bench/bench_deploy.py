@@ -176,7 +176,8 @@ def _our_up(runner: StackRunner) -> dict[str, Any]:
         "resource steps (diff, create, update)": last - first,
         "engine wrap-up (state, plugins) until the CLI exits": finished - last,
     }
-    slow = sorted((row for row in timeline if row["op"] != "same"), key=lambda row: -row["seconds"])
+    moved = (row for row in timeline if row["op"] not in ("same", "read"))
+    slow = sorted(moved, key=lambda row: -row["seconds"])
     return {
         "changes": changes,
         "first_step_seconds": round(first, 2),

@@ -16,6 +16,8 @@ from typing import TypeVar
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
+from infra.registration import checked_first
+
 # Only what registering the provider needs is imported here: the engine starts the provider plugin when the
 # provider is registered, and the rest of the program's imports (~0.1 s) then run beside that start.
 from infra.twiliox import CONFIG_KEYS, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, PROVIDER_NAME
@@ -28,7 +30,7 @@ FUNCTIONS_DIR = Path(
 )
 
 
-def account_provider(raw_config: dict) -> Provider:
+def account_provider(raw_config: dict, pinned: str) -> Provider:
     """One explicit provider for the account (the credentials in its state are secrets, encrypted). Registered
     before the pre-write checks, so the engine starts the plugin while the program looks things up; a
     provider entry writes nothing to Twilio."""
@@ -45,6 +47,8 @@ def account_provider(raw_config: dict) -> Provider:
         api_key=credentials.get("twilio:apiKey"),
         api_secret=credentials.get("twilio:apiSecret"),
         concurrency=min(max(concurrency, 1), MAX_CONCURRENCY),
+        pinned_account_sid=pinned or None,
+        checked_first=checked_first(raw_config),
         # A stack deployed by the dynamic-provider version: its resources name the default pulumi-python
         # provider; mapping that provider onto this one lets them upgrade in place (no provider change).
         opts=pulumi.ResourceOptions(
@@ -81,10 +85,31 @@ def prepare_for(raw_config: dict, stack: str, project: str):  # -> infra.program
     return prepare(raw_config, stack, FUNCTIONS_DIR, project=project)
 
 
+def pinned_account(raw_config: dict) -> str:
+    """The account this stack is pinned to: the one its last run exported (read back from its own state
+    before any Twilio call), else the one its credentials name now. Credentials of another account end the
+    run here, in one line (infra/account_pin.py)."""
+    from pulumi.runtime.sync_await import _sync_await
+
+    from infra.account_pin import OUTPUT, current_account, pin_problem
+
+    me = pulumi.StackReference(
+        f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}",
+        opts=pulumi.ResourceOptions(retain_on_delete=True),
+    )
+    previous = _sync_await(me.get_output(OUTPUT).future())
+    if isinstance(previous, str) and previous:
+        if problem := pin_problem(previous, raw_config):
+            raise pulumi.RunError(problem)
+        return previous
+    return current_account(raw_config)
+
+
 def main() -> None:
     signal.signal(signal.SIGINT, stopped_by_engine)
     raw_config = {**get_config_env(), **CONFIG.get()}
-    provider = account_provider(raw_config)
+    pinned = pinned_account(raw_config)
+    provider = account_provider(raw_config, pinned)
     stack = pulumi.get_stack()  # here: the SDK's settings are not visible from another thread
     project = pulumi.get_project()
     try:
@@ -117,12 +142,16 @@ def main() -> None:
         prepared.build_timeout,
         provider=provider,
         flex_take_over=prepared.settings.flex_take_over,
-        flex_domain_key=None if prepared.flex_domain_holder else prepared.settings.flex_domain_key,
+        flex_domain_key=prepared.flex_domain_key,
+        attached=prepared.attached,
     )
+    from infra.account_pin import OUTPUT
+
+    pulumi.export(OUTPUT, pinned)
     pulumi.export("workflowSid", chat_transfer.workflow.id)
-    pulumi.export("serviceSid", chat_transfer.service.id)
-    pulumi.export("environmentSid", chat_transfer.environment.id)
-    pulumi.export("domainName", chat_transfer.environment.domain_name)
+    pulumi.export("serviceSid", chat_transfer.service_sid)
+    pulumi.export("environmentSid", chat_transfer.environment_sid)
+    pulumi.export("domainName", chat_transfer.domain_name)
     pulumi.export("functionUrls", chat_transfer.function_urls)
 
 

@@ -9,14 +9,16 @@ the old dynamic provider (a child of the component), so older stacks upgrade in 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
 
 import pulumi
 
+from infra.attach import PLUGIN_PATHS, Attached
+from infra.claims import CLAIMS_PATH
 from infra.functions_source import FunctionsProject
+from infra.registration import queue_resource_name
 from infra.settings import DEFAULT_FLEX_DOMAIN_KEY
 from infra.twiliox.flex import LEGACY_PATH
 from infra.twiliox.resources import (
@@ -62,16 +64,6 @@ def attribute_variables(names: AttributeNames) -> dict[str, str]:
     return {ATTRIBUTE_VARIABLES[key]: name for key, name in names.by_key().items()}
 
 
-def queue_resource_name(name: str, queue_name: str) -> str:
-    """The declared queue's resource name, from its friendly name: adding, removing or reordering declared
-    queues touches only those queues. (`renamedFrom` aliases the old name, so a rename is an update in place.)
-    Characters a URN cannot carry become `-`, with a digest of the name so two names never share one."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", queue_name)
-    if slug != queue_name:
-        slug = f"{slug}-{hashlib.sha256(queue_name.encode()).hexdigest()[:8]}"
-    return f"{name}-queue-{slug}"
-
-
 def context_problem(variables: Mapping[str, str]) -> str | None:
     size = len(json.dumps(dict(variables)).encode()) + CONTEXT_OVERHEAD_BYTES
     if size > MAX_CONTEXT_BYTES:
@@ -83,19 +75,24 @@ def context_problem(variables: Mapping[str, str]) -> str | None:
 
 
 class ChatTransfer(pulumi.ComponentResource):
+    """The feature in one account. With `attached` (functions.attachTo) the functions are someone else's: the
+    stack sets only its variables in that environment (each recorded as found and put back by destroy) and
+    makes no service, environment, function, build or deployment."""
+
     def __init__(
         self,
         name: str,
         spec: ChatTransferSpec,
         workspace_sid: str,
         queue_sids: Mapping[str, str],
-        functions: FunctionsProject,
+        functions: FunctionsProject | None,
         build_timeout: float,
         extra_variables: Mapping[str, tuple[str, bool]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
         provider: pulumi.ProviderResource | None = None,
         flex_take_over: bool = False,
         flex_domain_key: str | None = DEFAULT_FLEX_DOMAIN_KEY,
+        attached: Attached | None = None,
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
         stack, project = pulumi.get_stack(), pulumi.get_project()
@@ -110,12 +107,15 @@ class ChatTransfer(pulumi.ComponentResource):
         # The service first: the engine checks resources one at a time in registration order, and the
         # service is on the way to everything else (functions, build, deployment); the workflow is not.
         settings = spec.functions
-        self.service = Service(
-            f"{name}-service",
-            unique_name=settings.service_name,
-            friendly_name=settings.service_name,
-            opts=child(f"{name}-service"),
-        )
+        self.service: Service | None = None
+        self.environment: Environment | None = None
+        if attached is None:
+            self.service = Service(
+                f"{name}-service",
+                unique_name=settings.service_name,
+                friendly_name=settings.service_name,
+                opts=child(f"{name}-service"),
+            )
         # Declared queues (targetWorkers given) are the stack's own; the others were looked up (queue_sids).
         self.queues = {
             queue.name: TaskQueue(
@@ -146,35 +146,33 @@ class ChatTransfer(pulumi.ComponentResource):
             task_reservation_timeout=spec.task_reservation_timeout,
             opts=child(f"{name}-workflow"),
         )
-        environment_name = settings.environment or pulumi.get_stack()
-        self.environment = Environment(
-            f"{name}-environment",
-            service_sid=self.service.id,
-            unique_name=environment_name,
-            domain_suffix=domain_suffix(environment_name),
-            opts=child(f"{name}-environment"),
-        )
-
-        self.functions = {
-            file.path: Function(
-                f"{name}-fn{file.path}",
+        service_sid: pulumi.Input[str]
+        environment_sid: pulumi.Input[str]
+        self.functions: dict[str, Function] = {}
+        if self.service is not None:
+            if functions is not None:
+                self.functions = self._functions(name, functions, child)
+            environment_name = settings.environment or pulumi.get_stack()
+            # After the functions: destroy goes in reverse, so the environment (and the build it serves)
+            # is gone before Twilio is asked to delete a function (it refuses one an active build holds).
+            self.environment = Environment(
+                f"{name}-environment",
                 service_sid=self.service.id,
-                path=file.path,
-                visibility=file.visibility,
-                content=file.content,
-                opts=child(f"{name}-fn{file.path}"),
+                unique_name=environment_name,
+                domain_suffix=domain_suffix(environment_name),
+                opts=child(f"{name}-environment", depends_on=list(self.functions.values())),
             )
-            for file in functions.files
-        }
-        self.build = Build(
-            f"{name}-build",
-            service_sid=self.service.id,
-            function_versions=pulumi.Output.all(*[f.version_sid for f in self.functions.values()]),
-            dependencies=functions.dependencies,
-            runtime=settings.runtime,
-            build_timeout=build_timeout,
-            opts=child(f"{name}-build"),
-        )
+            service_sid, environment_sid = self.service.id, self.environment.id
+            self.domain_name: pulumi.Output[str] = self.environment.domain_name
+            # An imported environment is someone else's: a variable already there is set and given back.
+            not_ours: pulumi.Input[bool | None] = self.environment.found.apply(
+                lambda found: True if found is not None else None
+            )
+        else:
+            assert attached is not None
+            service_sid, environment_sid = attached.service_sid, attached.environment_sid
+            self.domain_name = pulumi.Output.from_input(attached.domain_name)
+            not_ours = True
 
         variables: dict[str, tuple[pulumi.Input[str], bool]] = {
             WORKSPACE_VARIABLE: (workspace_sid, False),
@@ -185,25 +183,25 @@ class ChatTransfer(pulumi.ComponentResource):
         self.variables = {
             key: Variable(
                 f"{name}-var-{key}",
-                service_sid=self.service.id,
-                environment_sid=self.environment.id,
+                service_sid=service_sid,
+                environment_sid=environment_sid,
                 key=key,
                 value=value,
                 secret=secret,
+                attached=not_ours,
                 opts=child(f"{name}-var-{key}"),
             )
             for key, (value, secret) in variables.items()
         }
         pulumi.Output.all(**{k: v for k, (v, _) in variables.items()}).apply(self._check_context)
 
-        # Variables first, so the first build an environment serves already has them.
-        self.deployment = Deployment(
-            f"{name}-deployment",
-            service_sid=self.service.id,
-            environment_sid=self.environment.id,
-            build_sid=self.build.id,
-            opts=child(f"{name}-deployment", depends_on=list(self.variables.values())),
-        )
+        self.build: Build | None = None
+        self.deployment: Deployment | None = None
+        if self.service is not None and self.environment is not None and functions is not None:
+            self._build_and_deploy(name, functions, settings.runtime, build_timeout, child)
+            paths = [f.path for f in functions.files if f.visibility != "private"]
+        else:
+            paths = list(PLUGIN_PATHS)
 
         self.flags = ConfigurationKeys(
             f"{name}-flex-flags",
@@ -219,31 +217,96 @@ class ChatTransfer(pulumi.ComponentResource):
         # The plugin finds the functions at https://<custom_data.<key>>/…, so the deployed environment's
         # domain goes there in this same `pulumi up`. Protocol and port are not set: the plugin defaults to
         # https with no port, which is what Twilio Functions (and the sandbox's rewrite of them) serve.
-        # None: the key holds another stack's (or someone's) domain and this stack may not take it over; the
-        # program has said so in one line and the key is left as it is.
+        # None: the key holds another stack's (or someone's) domain and this stack may not take it over, or
+        # (attached) it already names the attached environment; the key is left as it is.
         self.flex_domain = None
         if flex_domain_key is not None:
             self.flex_domain = ConfigurationKeys(
                 f"{name}-flex-domain",
                 path=FLEX_DOMAIN_PATH,
-                values={flex_domain_key: self.environment.domain_name},
+                values={flex_domain_key: self.domain_name},
                 take_over=flex_take_over,
                 opts=pulumi.ResourceOptions(provider=provider),
             )
+        # What this stack manages, recorded account-wide (infra/claims.py): another stack refuses to import
+        # it or attach to it. An attached service is shared by several environments' stacks: only the
+        # environment is claimed.
+        owner = f"{project}/{stack}"
+        claimed = [self.workflow.id, *(queue.id for queue in self.queues.values()), environment_sid]
+        if self.service is not None:
+            claimed.append(self.service.id)
+        self.claims = ConfigurationKeys(
+            f"{name}-claims",
+            path=CLAIMS_PATH,
+            values=pulumi.Output.all(*claimed).apply(lambda sids: {sid: owner for sid in sids}),
+            take_over=flex_take_over,
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
 
-        self.function_urls = self.environment.domain_name.apply(
-            lambda domain: {
-                f.path: f"https://{domain}{f.path}" for f in functions.files if f.visibility != "private"
-            }
+        self.service_sid = pulumi.Output.from_input(service_sid)
+        self.environment_sid = pulumi.Output.from_input(environment_sid)
+        self.function_urls = self.domain_name.apply(
+            lambda domain: {path: f"https://{domain}{path}" for path in paths}
         )
         self.register_outputs(
             {
                 "workflowSid": self.workflow.id,
-                "serviceSid": self.service.id,
-                "environmentSid": self.environment.id,
-                "domainName": self.environment.domain_name,
+                "serviceSid": self.service_sid,
+                "environmentSid": self.environment_sid,
+                "domainName": self.domain_name,
                 "functionUrls": self.function_urls,
             }
+        )
+
+    def _shared(self) -> pulumi.Output[bool]:
+        """True when the service was imported: it serves functions this stack does not manage."""
+        assert self.service is not None
+        return self.service.found.apply(lambda found: found is not None)
+
+    def _functions(self, name: str, functions: FunctionsProject, child) -> dict[str, Function]:
+        """In a service the stack imported, a function at one of our paths is refused (it is theirs)."""
+        assert self.service is not None
+        shared = self._shared()
+        return {
+            file.path: Function(
+                f"{name}-fn{file.path}",
+                service_sid=self.service.id,
+                path=file.path,
+                visibility=file.visibility,
+                content=file.content,
+                shared_service=shared.apply(lambda yes: True if yes else None),
+                opts=child(f"{name}-fn{file.path}"),
+            )
+            for file in functions.files
+        }
+
+    def _build_and_deploy(self, name, functions: FunctionsProject, runtime, build_timeout, child) -> None:
+        """The build and its deployment. In a shared service each build also carries what the environment
+        serves besides our functions, so theirs keep answering."""
+        assert self.service is not None and self.environment is not None
+        shared = self._shared()
+        self.build = Build(
+            f"{name}-build",
+            service_sid=self.service.id,
+            function_versions=pulumi.Output.all(*[f.version_sid for f in self.functions.values()]),
+            dependencies=functions.dependencies,
+            runtime=runtime,
+            build_timeout=build_timeout,
+            shared_environment_sid=pulumi.Output.all(shared, self.environment.id).apply(
+                lambda pair: pair[1] if pair[0] else None
+            ),
+            function_paths=shared.apply(
+                lambda yes: sorted(f.path for f in functions.files) if yes else None
+            ),
+            opts=child(f"{name}-build"),
+        )
+        # Variables first, so the first build an environment serves already has them.
+        self.deployment = Deployment(
+            f"{name}-deployment",
+            service_sid=self.service.id,
+            environment_sid=self.environment.id,
+            build_sid=self.build.id,
+            opts=child(f"{name}-deployment", depends_on=list(self.variables.values())),
         )
 
     @staticmethod

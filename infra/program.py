@@ -19,6 +19,7 @@ from typing import Any
 import requests
 from twilio.rest import Client
 
+from infra.attach import Attached, AttachError, find_attached
 from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings, credentials_source
 from infra.component import FLEX_DOMAIN_PATH
 from infra.functions_source import FunctionsProject, PreflightError, load_project, preflight
@@ -31,7 +32,7 @@ from infra.lookup import (
     remember_workspace,
     remembered_workspace,
 )
-from infra.rest import Rest, TwilioApiError
+from infra.rest import SERVERLESS, Rest, TwilioApiError
 from infra.settings import DeploySettings, SettingsError, read_deploy_settings
 from infra.twiliox.base import UNKNOWN
 from infra.twiliox.flex import conflicts
@@ -48,6 +49,7 @@ PROGRAM_ERRORS = (
     ResolveError,
     PreflightError,
     TwilioApiError,
+    AttachError,
 )
 
 
@@ -56,15 +58,25 @@ class Prepared:
     spec: ChatTransferSpec
     workspace_sid: str
     queue_sids: dict[str, str]
-    functions: FunctionsProject
+    functions: FunctionsProject | None  # None: attached to functions the stack does not deploy
     settings: DeploySettings
     credentials: dict[str, str]
     # Who holds the functions' domain key in Flex configuration when it is not this stack's (else None).
     flex_domain_holder: str | None = None
+    attached: Attached | None = None
+    # The key already names the attached environment's domain: left as it is.
+    domain_already_set: bool = False
 
     @property
     def build_timeout(self) -> float:
         return self.settings.build_timeout
+
+    @property
+    def flex_domain_key(self) -> str | None:
+        """The Flex key this stack sets to its functions' domain, or None when it leaves the key alone."""
+        if self.flex_domain_holder or self.domain_already_set:
+            return None
+        return self.settings.flex_domain_key
 
 
 def _checked_project(root: Path) -> FunctionsProject:
@@ -96,7 +108,8 @@ def prepare(
     guess = spec.workspace if by_sid else remembered_workspace(memory_key) if memory_key else None
     with ThreadPoolExecutor(max_workers=3) as pool:
         flex_checked = pool.submit(check_flex_configuration, Rest(client_factory(credentials)))
-        loaded = pool.submit(_checked_project, functions_dir)
+        attach_to = spec.functions.attach_to
+        loaded = pool.submit(_checked_project, functions_dir) if attach_to is None else None
         early = pool.submit(list_queues, Rest(client_factory(credentials)), guess) if guess else None
         workspace = find_workspace(rest, spec.workspace, credentials_source(credentials))
         queues = None
@@ -108,11 +121,26 @@ def prepare(
             queues = list_queues(rest, workspace["sid"])
         queue_sids = match_queues(queues, workspace["sid"], queue_config_paths(spec))
         flex = flex_checked.result()
-        functions = loaded.result()
+        functions = loaded.result() if loaded is not None else None
     if memory_key:
         remember_workspace(memory_key, workspace["sid"])
-    holder = None if settings.flex_take_over else domain_key_holder(flex, settings.flex_domain_key, owner)
-    return Prepared(spec, workspace["sid"], queue_sids, functions, settings, credentials, holder)
+    attached = None
+    already = False
+    if attach_to is not None:
+        ui = flex.get("ui_attributes") or {}
+        attached = find_attached(rest, attach_to, ui, owner)
+        custom = ui.get("custom_data") if isinstance(ui.get("custom_data"), dict) else {}
+        already = custom.get(settings.flex_domain_key) == attached.domain_name
+    holder = None
+    if not settings.flex_take_over and not already:
+        holder = domain_key_holder(flex, settings.flex_domain_key, owner)
+    if holder is not None and attached is None:
+        # An imported environment (adopting flex-project-template's service): the key may already name it.
+        already = names_own_environment(rest, flex, settings.flex_domain_key, spec)
+        holder = None if already else holder
+    return Prepared(
+        spec, workspace["sid"], queue_sids, functions, settings, credentials, holder, attached, already
+    )
 
 
 def domain_key_holder(configuration: Mapping[str, Any], key: str, owner: str) -> str | None:
@@ -121,6 +149,22 @@ def domain_key_holder(configuration: Mapping[str, Any], key: str, owner: str) ->
     one of them. None when the key is free or already this stack's."""
     taken = conflicts(configuration.get("ui_attributes") or {}, FLEX_DOMAIN_PATH, {key: UNKNOWN}, owner)
     return taken[0] if taken else None
+
+
+def names_own_environment(
+    rest: Rest, configuration: Mapping[str, Any], key: str, spec: ChatTransferSpec
+) -> bool:
+    """True when the Flex key holds the domain of the environment this stack deploys to (it exists already:
+    the stack imported it). Reads only."""
+    custom = (configuration.get("ui_attributes") or {}).get("custom_data") or {}
+    service = rest.find(f"{SERVERLESS}/Services/{spec.functions.service_name}")
+    if service is None or not isinstance(custom, Mapping):
+        return False
+    environments = rest.list_all(f"{SERVERLESS}/Services/{service['sid']}/Environments", "environments")
+    return any(
+        e["unique_name"] == spec.functions.environment and e.get("domain_name") == custom.get(key)
+        for e in environments
+    )
 
 
 def domain_left_line(holder: str) -> str:

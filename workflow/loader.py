@@ -27,6 +27,7 @@ from workflow.spec import (
     ORDER_BY_PATTERN,
     RESERVED_ATTRIBUTE_NAMES,
     TASK_ORDERS,
+    AttachTo,
     AttributeNames,
     ChatTransferSpec,
     Features,
@@ -327,10 +328,36 @@ FEATURE_FIELDS = (
     Field("cold_transfer", "cold_transfer", boolean),
     Field("multi_participant", "multi_participant", boolean),
 )
+ATTACH_FIELDS = (
+    Field("service", "service", text("service's unique name or ZS… SID", 50)),
+    Field("environment", "environment", text("environment's unique name or ZE… SID", 100)),
+)
+
+
+def attach_to(check: Collector, value: Any, path: str) -> AttachTo | None:
+    """`functions.attachTo`: the service and environment that already serve the feature's functions."""
+    before = len(check)
+    body = read_mapping(check, value, path, [row.key for row in ATTACH_FIELDS])
+    if body is None:
+        return None
+    for row in ATTACH_FIELDS:
+        if body.get(row.key) is None:
+            check.add(
+                f"{path}.{row.key}",
+                "is missing",
+                "give both service and environment (unique names or SIDs) of the functions to attach to",
+            )
+    fields = read_fields(check, body, f"{path}.", ATTACH_FIELDS)
+    if len(check) > before:
+        return None
+    return AttachTo(**fields)
+
+
 FUNCTIONS_FIELDS = (
     Field("runtime", "runtime", runtime),
     Field("serviceName", "service_name", service_name),
     Field("environment", "environment", text("environment name", 100)),
+    Field("attachTo", "attach_to", attach_to, skip_null=True),
 )
 # Known keys that are deploy settings, not spec: infra/settings.py reads and checks them.
 DEPLOY_ONLY_FUNCTIONS_KEYS = ("buildTimeout",)

@@ -59,10 +59,20 @@ class Features:
 
 
 @dataclass(frozen=True)
+class AttachTo:
+    """A Functions service and environment that already serve the feature's functions (e.g.
+    flex-project-template's): the stack deploys no functions and manages only its variables there."""
+
+    service: str
+    environment: str
+
+
+@dataclass(frozen=True)
 class FunctionsSettings:
     runtime: str = "node22"
     service_name: str = "chat-transfer"
     environment: str | None = None  # None: the stack name (the loader fills it in)
+    attach_to: AttachTo | None = None
 
 
 @dataclass(frozen=True)

@@ -91,11 +91,23 @@ class Kind:
     id_format: str = ""  # how `pulumi import` ids look, for the schema and the docs
     # False for a kind whose Check only looks at its inputs (never calls Twilio): it is answered at once.
     check_calls_twilio: bool = True
+    # Inputs an imported object had when it was imported, recorded in state (`found`) and put back by
+    # destroy, which then leaves the object in place (the stack did not create it).
+    restorable: tuple[str, ...] = ()
+    # False for a kind whose own delete already gives back what it changed (Flex keys keep `previous`).
+    leaves_imports: bool = True
+    # Inputs that steer how the provider works, not properties of the Twilio object: a change of one of them
+    # alone is no change (nothing to send, nothing to rebuild).
+    not_diffed: tuple[str, ...] = ()
 
     # -- the operations; every one may raise TwilioApiError / requests errors (the server words them) --
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
         """The inputs to store; raise Failure (or a list via `failures`) for bad input."""
         return news
+
+    def check_calls_twilio_for(self, olds: dict, news: dict) -> bool:
+        """Whether this Check may call Twilio (else it is answered inline)."""
+        return self.check_calls_twilio
 
     def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
         raise NotImplementedError
@@ -115,6 +127,15 @@ class Kind:
         """State written by the old dynamic provider, in this kind's shape (most kinds kept their names)."""
         return state
 
+    # -- objects the stack did not create (imported, or attached to) --
+    def found_values(self, outputs: dict, inputs: dict) -> dict:
+        """What destroy must put back on an object imported with these live `outputs`/`inputs`."""
+        return {key: inputs[key] for key in self.restorable if key in inputs}
+
+    def give_back(self, ctx: Context, id: str, state: dict) -> None:
+        """Destroy of an object the stack did not create: put `state["found"]` back, leave the object."""
+        ctx.log(f"leaving {id} in place: this stack imported it")
+
     # -- shared helpers --
     def input_keys(self) -> tuple[str, ...]:
         return tuple(self.inputs)
@@ -124,8 +145,23 @@ class Kind:
         return [
             key
             for key in self.inputs
-            if is_unknown(news.get(key)) or whole_numbers(olds.get(key)) != whole_numbers(news.get(key))
+            if key not in self.not_diffed
+            and (is_unknown(news.get(key)) or whole_numbers(olds.get(key)) != whole_numbers(news.get(key)))
         ]
+
+
+FOUND = "found"
+FOUND_SCHEMA = (
+    "object",
+    "Set when the object was imported (the stack did not create it): what it held then. Destroy puts that "
+    "back and leaves the object in place.",
+)
+
+
+def found(state: Mapping[str, Any]) -> dict | None:
+    """What an imported object held when it was imported (None for an object the stack created)."""
+    value = state.get(FOUND)
+    return value if isinstance(value, dict) else None
 
 
 def legacy_keys(state: Mapping[str, Any]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import dataclass, field
 
 from infra.rest import SERVERLESS
 from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown
@@ -22,6 +23,53 @@ PAIR = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZB[0-9a-fA-F]{32})$")
 
 class BuildFailed(RuntimeError):
     pass
+
+
+@dataclass
+class Served:
+    """What a shared environment's live build serves that this stack does not manage."""
+
+    function_versions: list[str] = field(default_factory=list)
+    asset_versions: list[str] = field(default_factory=list)
+    their_dependencies: dict[str, str] = field(default_factory=dict)
+
+    def dependencies(self, ours: dict[str, str], log) -> dict[str, str]:
+        """Theirs and ours in one list. A package both name at different versions gets the higher one, so
+        neither side runs an older library than it asked for; one line says so."""
+        merged = {**self.their_dependencies, **ours}
+        for name, theirs in self.their_dependencies.items():
+            if name in ours and ours[name] != theirs:
+                merged[name] = max(ours[name], theirs, key=version_key)
+                log(
+                    f"dependency {name}: {theirs} in the shared environment, {ours[name]} here; "
+                    f"the build uses {merged[name]}"
+                )
+        return merged
+
+
+def version_key(version: str) -> tuple:
+    """Order of npm versions as written in a package.json (`^1.2.3`, `1.10.0`, `latest`)."""
+    numbers = re.findall(r"\d+", version)
+    return tuple(int(n) for n in numbers[:3]) or (-1,)
+
+
+def served_beside(ctx: Context, service_sid: str, environment_sid: str, inputs: dict) -> Served:
+    """The function versions (at paths other than this stack's), asset versions and dependencies of the
+    build `environment_sid` serves now: a build that leaves them out would stop their functions."""
+    rest = ctx.rest()
+    environment = rest.find(f"{SERVERLESS}/Services/{service_sid}/Environments/{environment_sid}")
+    build_sid = (environment or {}).get("build_sid")
+    if not build_sid:
+        return Served()
+    live = rest.get(f"{SERVERLESS}/Services/{service_sid}/Builds/{build_sid}")
+    ours = set(inputs.get("function_paths") or [])
+    return Served(
+        function_versions=[
+            v["sid"] for v in live.get("function_versions") or [] if v.get("path") not in ours
+        ],
+        asset_versions=[v["sid"] for v in live.get("asset_versions") or []],
+        their_dependencies={d["name"]: d["version"] for d in live.get("dependencies") or []},
+    )
 
 
 class Build(Kind):
@@ -42,11 +90,19 @@ class Build(Kind):
                 "dependencies": ("object", "npm package → version."),
                 "runtime": ("string", "e.g. node22."),
                 "build_timeout": ("number", "Seconds to wait for the build (not sent to Twilio)."),
+                "shared_environment_sid": (
+                    "string",
+                    "An environment (ZE…) of a shared service: the build also carries the function versions, "
+                    "asset versions and dependencies it serves that are not at `function_paths`.",
+                ),
+                "function_paths": ("array", "The paths of `function_versions` (this stack's functions)."),
             },
             outputs={"sid": ("string", "The ZB… SID."), "status": ("string", "completed, failed, building…")},
             required=("service_sid", "function_versions"),
             replace_on=TRIGGERS,
             id_format="ZS…/ZB…",
+            # Read when a build is made (what a shared environment serves then), never a reason to make one.
+            not_diffed=("shared_environment_sid", "function_paths"),
         )
 
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
@@ -65,8 +121,18 @@ class Build(Kind):
     def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
         rest = ctx.rest()
         service_sid = inputs["service_sid"]
-        deps = [{"name": n, "version": v} for n, v in sorted((inputs.get("dependencies") or {}).items())]
-        form = {"FunctionVersions": list(inputs["function_versions"]), "Dependencies": json.dumps(deps)}
+        versions = list(inputs["function_versions"])
+        dependencies = dict(inputs.get("dependencies") or {})
+        assets: list[str] = []
+        if inputs.get("shared_environment_sid"):
+            carried_over = served_beside(ctx, service_sid, inputs["shared_environment_sid"], inputs)
+            versions += carried_over.function_versions
+            assets = carried_over.asset_versions
+            dependencies = carried_over.dependencies(dependencies, ctx.log)
+        deps = [{"name": n, "version": v} for n, v in sorted(dependencies.items())]
+        form = {"FunctionVersions": versions, "Dependencies": json.dumps(deps)}
+        if assets:
+            form["AssetVersions"] = assets
         if inputs.get("runtime"):
             form["Runtime"] = inputs["runtime"]
         build = rest.create(

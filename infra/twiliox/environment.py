@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from infra.rest import SERVERLESS
-from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown
+from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, carried, found, is_unknown
 from infra.twiliox.ownership import refuse
 
 TOKEN = "twiliox:serverless:Environment"
@@ -38,6 +38,8 @@ class Environment(Kind):
             outputs={
                 "sid": ("string", "The ZE… SID."),
                 "domain_name": ("string", "The environment's domain."),
+                "build_sid": ("string", "The build (ZB…) it served when last read."),
+                "found": FOUND_SCHEMA,
             },
             required=("service_sid", "unique_name"),
             replace_on=FIELDS,
@@ -82,7 +84,12 @@ class Environment(Kind):
 
     @staticmethod
     def _outputs(live: dict, adopted: bool = False) -> dict:
-        outs = {**{k: live.get(k) for k in FIELDS}, "sid": live["sid"], "domain_name": live["domain_name"]}
+        outs = {
+            **{k: live.get(k) for k in FIELDS},
+            "sid": live["sid"],
+            "domain_name": live["domain_name"],
+            "build_sid": live.get("build_sid"),
+        }
         if adopted:
             outs["adopted"] = True
         return {k: v for k, v in outs.items() if v is not None}
@@ -118,6 +125,26 @@ class Environment(Kind):
             return None
         outs = self._outputs(live, bool(state.get("adopted")))
         return id, outs, {k: outs[k] for k in FIELDS if k in outs}
+
+    def found_values(self, outputs: dict, inputs: dict) -> dict:
+        # The build it served at import: destroy deploys it again (no new build), so what it served then
+        # answers again, whatever this stack deployed since.
+        return {"build_sid": outputs.get("build_sid")}
+
+    def give_back(self, ctx: Context, id: str, state: dict) -> None:
+        build_sid = (found(state) or {}).get("build_sid")
+        live = ctx.rest().find(_url(state["service_sid"], id))
+        if live is None:
+            return
+        if build_sid and live.get("build_sid") != build_sid:
+            ctx.rest().create(f"{_url(state['service_sid'], id)}/Deployments", {"BuildSid": build_sid})
+            ctx.log(f"environment {id}: serves build {build_sid} again, as when it was imported")
+        elif not build_sid and live.get("build_sid"):
+            ctx.log(
+                f"environment {id}: served no build when imported; Twilio cannot undeploy, so it keeps "
+                f"serving {live.get('build_sid')}"
+            )
+        ctx.log(f"environment {id}: left in place (not this stack's)")
 
     def delete(self, ctx: Context, id: str, state: dict) -> None:
         if state.get("adopted"):

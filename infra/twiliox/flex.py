@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from typing import Any
 
 from infra.rest import FLEX
@@ -37,6 +38,9 @@ NATIVE_TRANSFERS_MESSAGE = (
 _ABSENT = {"absent": True}
 LEGACY_PATH = "ui_attributes.custom_data.features.conversation_transfer"
 LEGACY_FLAGS = ("enabled", "cold_transfer", "multi_participant")
+# Flex replaces ui_attributes whole: two resources of one run (flags, domain, claims) writing at once would
+# each write back the other's old keys. Every read-modify-write of this process holds this lock.
+_READ_MODIFY_WRITE = threading.Lock()
 # A key this resource may set: one object member, so no dots (owner records are dotted paths).
 KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 
@@ -178,6 +182,7 @@ class ConfigurationKeys(Kind):
             required=("path", "values"),
             replace_on=("path",),
             id_format="ui_attributes.<path>",
+            leaves_imports=False,
         )
 
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
@@ -185,6 +190,8 @@ class ConfigurationKeys(Kind):
         if not isinstance(path, str):
             raise Failure("path", "must be a string")
         _split(path)
+        if is_unknown(values) and not isinstance(values, dict):
+            return {"take_over": False, **news}  # known at create; _write checks ownership then
         if not isinstance(values, dict) or not values:
             raise Failure("values", "must be a non-empty object")
         for key in values:
@@ -237,9 +244,14 @@ class ConfigurationKeys(Kind):
         return {**inputs, "previous": previous}
 
     def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
-        return inputs["path"], self._write(ctx, inputs, {})
+        with _READ_MODIFY_WRITE:
+            return inputs["path"], self._write(ctx, inputs, {})
 
     def update(self, ctx: Context, id: str, olds: dict, news: dict) -> dict:
+        with _READ_MODIFY_WRITE:
+            return self._update(ctx, id, olds, news)
+
+    def _update(self, ctx: Context, id: str, olds: dict, news: dict) -> dict:
         previous = dict(olds.get("previous") or {})
         dropped = {k: v for k, v in previous.items() if k not in news["values"]}
         if dropped:  # keys no longer set: give them back first
@@ -264,10 +276,11 @@ class ConfigurationKeys(Kind):
         return id, {**inputs, "previous": {k: {"value": v} for k, v in values.items()}}, inputs
 
     def delete(self, ctx: Context, id: str, state: dict) -> None:
-        config, ui = self._configuration(ctx)
-        new = restored(ui, id, state.get("previous") or {}, owner_of(ctx.urn, state))
-        if new != ui:
-            self._post(ctx, config, new)
+        with _READ_MODIFY_WRITE:
+            config, ui = self._configuration(ctx)
+            new = restored(ui, id, state.get("previous") or {}, owner_of(ctx.urn, state))
+            if new != ui:
+                self._post(ctx, config, new)
 
     def upgrade_state(self, state: dict) -> dict:
         """State of the old dynamic `FlexFlags` (three booleans at one fixed path, created by that stack)."""

@@ -9,7 +9,8 @@ import hashlib
 import re
 
 from infra.rest import SERVERLESS, SERVERLESS_UPLOAD, TwilioApiError
-from infra.twiliox.base import Context, Failure, Kind
+from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, is_unknown
+from infra.twiliox.ownership import refuse
 from infra.twiliox.service import CREATED_HERE
 
 TOKEN = "twiliox:serverless:Function"
@@ -42,14 +43,21 @@ class Function(Kind):
                 "visibility": ("string", "public, protected or private."),
                 "content": ("string", "The JavaScript source."),
                 "content_hash": ("string", "sha256 of the source (computed)."),
+                "shared_service": (
+                    "boolean",
+                    "The service also holds functions this stack does not manage (it was imported): a "
+                    "function already at this path is refused, never taken over.",
+                ),
             },
             outputs={
                 "sid": ("string", "The ZH… SID."),
                 "version_sid": ("string", "The ZN… of the current version."),
+                "found": FOUND_SCHEMA,
             },
             required=("service_sid", "path", "visibility"),
             replace_on=("service_sid",),
             id_format="ZS…/ZH…",
+            not_diffed=("shared_service",),
         )
 
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
@@ -61,7 +69,33 @@ class Function(Kind):
         content = news.get("content")
         if isinstance(content, str):
             news = {**news, "content_hash": content_hash(content)}
+        if self.check_calls_twilio_for(olds, news) and not is_unknown(news.get("service_sid")):
+            self._refuse_taken(ctx, news)
         return news
+
+    def check_calls_twilio_for(self, olds: dict, news: dict) -> bool:
+        # Only a new function in a shared service can meet one this stack does not hold.
+        return news.get("shared_service") is True and not olds
+
+    def _taken(self, ctx: Context, props: dict) -> dict | None:
+        return next(
+            (
+                f
+                for f in ctx.rest().list_all(_url(props["service_sid"]), "functions")
+                if f["friendly_name"] == props["path"]
+            ),
+            None,
+        )
+
+    def _refuse_taken(self, ctx: Context, props: dict) -> None:
+        if taken := self._taken(ctx, props):
+            raise refuse(
+                ctx.urn,
+                TOKEN,
+                f"function {props['path']!r} ({taken['sid']}) of shared service {props['service_sid']}",
+                f"{props['service_sid']}/{taken['sid']}",
+                "remove the file from this project's functions/ to keep theirs",
+            )
 
     def _upload(self, ctx: Context, props: dict, function_sid: str) -> str:
         version = ctx.rest().upload(
@@ -94,6 +128,8 @@ class Function(Kind):
         # A function with this path in the stack's own service is one this stack made and lost track of (a
         # killed run's pending create): the service is ours, so is what it holds. A service this process
         # created holds nothing yet: no look-up.
+        if inputs.get("shared_service") is True:
+            self._refuse_taken(ctx, inputs)  # theirs, not one of ours to pick up
         existing = None if inputs["service_sid"] in CREATED_HERE else find()
         function = existing or rest.create(url, {"FriendlyName": inputs["path"]}, recover=find)
         return function["sid"], self._outputs(
@@ -128,6 +164,14 @@ class Function(Kind):
             if isinstance(content, str):
                 inputs.update(content=content, content_hash=content_hash(content))
         return id, {**inputs, "sid": id, "version_sid": latest["sid"] if latest else ""}, inputs
+
+    def found_values(self, outputs: dict, inputs: dict) -> dict:
+        return {"version_sid": outputs.get("version_sid")}
+
+    def give_back(self, ctx: Context, id: str, state: dict) -> None:
+        # Its environment serves the build it served at import again (the Environment's give-back); the
+        # versions uploaded since stay in Twilio's history, as versions always do.
+        ctx.log(f"function {state.get('path')} ({id}): left in place (not this stack's)")
 
     def delete(self, ctx: Context, id: str, state: dict) -> None:
         try:

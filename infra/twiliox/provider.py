@@ -30,11 +30,13 @@ from infra.call_slots import NORMAL, URGENT, call_priority
 from infra.rest import Rest, TwilioApiError
 from infra.twiliox import CONFIG_KEYS, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, PACKAGE
 from infra.twiliox.base import (
+    FOUND,
     UNKNOWN,
     Context,
     Failure,
     Kind,
     NotOurs,
+    found,
     is_unknown,
     legacy_keys,
     whole_numbers,
@@ -44,6 +46,7 @@ from infra.twiliox.deployment import Deployment
 from infra.twiliox.environment import Environment
 from infra.twiliox.flex import CONFIGURATION_URL, ConfigurationKeys
 from infra.twiliox.function import Function
+from infra.twiliox.ownership import parse_urn
 from infra.twiliox.schema import schema_json
 from infra.twiliox.service import Service
 from infra.twiliox.taskqueue import TaskQueue
@@ -73,6 +76,9 @@ WORKER_THREADS = 96
 URGENT_KINDS = frozenset(
     kind.token for kind in KINDS.values() if kind.token.startswith(f"{PACKAGE}:serverless:")
 ) - {VARIABLE_TOKEN}
+# At most this long a write waits for the resources checked first (infra/registration.py); they are
+# registered at once, so only a run that never checks one of them (`--target`) waits this long.
+CHECKS_WAIT_SECONDS = 20.0
 # Provider config key → the stack config key the program reads it from (for messages).
 PROVIDER_KEYS = {
     "accountSid": "account_sid",
@@ -179,6 +185,15 @@ class TwilioxProvider(p.Provider):
         self._prefetching = False
         self._engine = None
         self._engine_lock = threading.Lock()
+        # Set when the credentials are for another account than the one the stack is pinned to: every
+        # operation answers with it before any call (infra/account_pin.py).
+        self.wrong_account: str | None = None
+        # Resources whose Checks must pass before any write (infra/registration.py), those passed so far, the
+        # first refused, and the event Creates and Updates wait on.
+        self.checked_first: frozenset[str] = frozenset()
+        self._passed: set[str] = set()
+        self._refused: str | None = None
+        self._checks_done: asyncio.Event | None = None
 
     # -- configuration --
     async def get_schema(self, request: p.GetSchemaRequest) -> p.GetSchemaResponse:
@@ -205,6 +220,16 @@ class TwilioxProvider(p.Provider):
             value = args.get(key) or args.get(CONFIG_KEYS[setting])
             if isinstance(value, str) and value:
                 self.settings[CONFIG_KEYS[setting]] = value
+        from infra.account_pin import pin_problem
+
+        first = args.get("checkedFirst")
+        names = first if isinstance(first, list) else []
+        self.checked_first = frozenset(n for n in names if isinstance(n, str))
+        self._checks_done = asyncio.Event()
+        if not self.checked_first:
+            self._checks_done.set()
+        pinned = args.get("pinnedAccountSid")
+        self.wrong_account = pin_problem(pinned if isinstance(pinned, str) else None, self.settings)
         try:
             asked = int(float(args.get("concurrency") or DEFAULT_CONCURRENCY))
             self.concurrency = max(1, min(asked, MAX_CONCURRENCY))
@@ -310,9 +335,54 @@ class TwilioxProvider(p.Provider):
             raise OneLine(f"{PACKAGE}: unknown resource type {token!r} (known: {', '.join(KINDS)})")
         return KINDS[token]
 
+    def _refuse_claimed(self, ctx: Context, kind: Kind, import_id: str) -> None:
+        """An import of an object another stack of the project manages (infra/claims.py) is refused."""
+        from infra.claims import held_elsewhere, held_line, sids_in
+
+        sids = sids_in(import_id)
+        if not sids:
+            return
+        ui = ctx.read_once(CONFIGURATION_URL).get("ui_attributes") or {}
+        stack, project, _ = parse_urn(ctx.urn)
+        held = held_elsewhere(ui, sids, f"{project}/{stack}")
+        if held is not None:
+            raise Failure("", held_line("import", *held, "not imported"))
+
     # -- the operations --
+    def _refuse_wrong_account(self) -> None:
+        if self.wrong_account:
+            raise OneLine(self.wrong_account)
+
+    def _checked(self, urn: str, passed: bool) -> None:
+        name = urn.rsplit("::", 1)[-1]
+        if name not in self.checked_first or self._checks_done is None:
+            return
+        if not passed:
+            self._refused = self._refused or name
+        else:
+            self._passed.add(name)
+        if not passed or self._passed >= self.checked_first:
+            self._checks_done.set()
+
+    async def _after_first_checks(self, urn: str) -> None:
+        """A write waits until the resources checked first have passed; after a refusal it writes nothing."""
+        if self._checks_done is not None and not self._checks_done.is_set():
+            try:
+                await asyncio.wait_for(self._checks_done.wait(), CHECKS_WAIT_SECONDS)
+            except TimeoutError:
+                # Not all of them were checked (e.g. `pulumi up --target`): the engine checked what it runs.
+                self._checks_done.set()
+        if self._refused is not None:
+            raise OneLine(
+                f"{urn.rsplit('::', 1)[-1]}: not written: {self._refused} was refused (its line says why); "
+                "nothing was written"
+            )
+
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
         kind = self.kind(request.urn)
+        if self.wrong_account:
+            failure = p.CheckFailure("", self.wrong_account)
+            return p.CheckResponse(inputs=request.new_inputs, failures=[failure])
         olds, news = plain_map(request.old_inputs), plain_map(request.new_inputs)
         if not olds and not self._prefetching:
             # The first resource this run creates (a new stack: its Flex keys are new too): fetch the Flex
@@ -328,17 +398,24 @@ class TwilioxProvider(p.Provider):
                 request.urn,
                 "check",
                 lambda: kind.check(self.context(request.urn), olds, news),
-                inline=not kind.check_calls_twilio,
+                inline=not kind.check_calls_twilio_for(olds, news),
             )
         except Failure as failure:
+            self._checked(request.urn, passed=False)
             return p.CheckResponse(
                 inputs=request.new_inputs, failures=[p.CheckFailure(failure.prop, failure.reason)]
             )
         except NotOurs as refusal:
+            self._checked(request.urn, passed=False)
             return p.CheckResponse(inputs=request.new_inputs, failures=[p.CheckFailure("", str(refusal))])
         except ExceptionGroup as group:
+            self._checked(request.urn, passed=False)
             failures = [p.CheckFailure(f.prop, f.reason) for f in group.exceptions if isinstance(f, Failure)]
             return p.CheckResponse(inputs=request.new_inputs, failures=failures)
+        except BaseException:
+            self._checked(request.urn, passed=False)
+            raise
+        self._checked(request.urn, passed=True)
         return p.CheckResponse(inputs=value_map(checked), failures=[])
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
@@ -365,6 +442,8 @@ class TwilioxProvider(p.Provider):
 
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
         kind = self.kind(request.urn)
+        self._refuse_wrong_account()
+        await self._after_first_checks(request.urn)
         inputs = plain_map(request.properties)
         sid, outputs = await self._run(
             request.urn, "create", lambda: kind.create(self.context(request.urn), inputs)
@@ -373,21 +452,33 @@ class TwilioxProvider(p.Provider):
 
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
         kind = self.kind(request.urn)
+        self._refuse_wrong_account()
         state = plain_map(request.properties)
         state = kind.upgrade_state(state) if legacy_keys(state) else state
+        def read() -> Any:
+            ctx = self.context(request.urn)
+            if not state:
+                self._refuse_claimed(ctx, kind, request.resource_id)
+            return kind.read(ctx, request.resource_id, state)
+
         try:
-            found = await self._run(
-                request.urn, "read", lambda: kind.read(self.context(request.urn), request.resource_id, state)
-            )
+            live = await self._run(request.urn, "read", read)
         except Failure as failure:
             raise OneLine(f"{kind.token} {request.urn.rsplit('::', 1)[-1]}: {failure.reason}") from None
-        if found is None:
+        if live is None:
             return p.ReadResponse(resource_id="", properties={}, inputs={})
-        sid, outputs, inputs = found
+        sid, outputs, inputs = live
+        if not state and kind.leaves_imports:
+            # An import: the stack did not create this object. What it holds now is what destroy puts back.
+            outputs = {**outputs, FOUND: kind.found_values(outputs, inputs)}
+        elif found(state) is not None:
+            outputs = {**outputs, FOUND: state[FOUND]}
         return p.ReadResponse(resource_id=sid, properties=value_map(outputs), inputs=value_map(inputs))
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         kind = self.kind(request.urn)
+        self._refuse_wrong_account()
+        await self._after_first_checks(request.urn)
         olds, news = plain_map(request.olds), plain_map(request.news)
         if legacy_keys(olds):
             olds = kind.upgrade_state(olds)
@@ -400,12 +491,17 @@ class TwilioxProvider(p.Provider):
             "update",
             lambda: kind.update(self.context(request.urn), request.resource_id, olds, news),
         )
+        if found(olds) is not None:
+            outputs = {**outputs, FOUND: olds[FOUND]}  # kept for the destroy that gives it back
         return p.UpdateResponse(properties=value_map(outputs))
 
     async def delete(self, request: p.DeleteRequest) -> None:
         kind = self.kind(request.urn)
+        self._refuse_wrong_account()
         state = plain_map(request.properties)
         state = kind.upgrade_state(state) if legacy_keys(state) else state
+        # An object the stack did not create is given back as it was found and left in place.
+        operation = kind.give_back if found(state) is not None else kind.delete
         await self._run(
-            request.urn, "delete", lambda: kind.delete(self.context(request.urn), request.resource_id, state)
+            request.urn, "delete", lambda: operation(self.context(request.urn), request.resource_id, state)
         )

@@ -26,9 +26,13 @@ class Provider(pulumi.ProviderResource):
         api_key: pulumi.Input[str] | None = None,
         api_secret: pulumi.Input[str] | None = None,
         concurrency: int | None = None,
+        pinned_account_sid: str | None = None,
+        checked_first: list[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
+            "pinnedAccountSid": pinned_account_sid,
+            "checkedFirst": checked_first,
             "accountSid": account_sid,
             "authToken": pulumi.Output.secret(auth_token) if auth_token else None,
             "apiKey": api_key,
@@ -49,7 +53,7 @@ class _Resource(pulumi.CustomResource):
 
 class Workflow(_Resource):
     TOKEN = f"{PACKAGE}:taskrouter:Workflow"
-    OUTPUTS = ("sid",)
+    OUTPUTS = ("sid", "found")
     sid: pulumi.Output[str]
     configuration: pulumi.Output[dict]
 
@@ -73,7 +77,7 @@ class Workflow(_Resource):
 
 class TaskQueue(_Resource):
     TOKEN = f"{PACKAGE}:taskrouter:TaskQueue"
-    OUTPUTS = ("sid",)
+    OUTPUTS = ("sid", "found")
     sid: pulumi.Output[str]
 
     def __init__(
@@ -98,8 +102,9 @@ class TaskQueue(_Resource):
 
 class Service(_Resource):
     TOKEN = f"{PACKAGE}:serverless:Service"
-    OUTPUTS = ("sid", "domain_base")
+    OUTPUTS = ("sid", "domain_base", "found")
     sid: pulumi.Output[str]
+    found: pulumi.Output[dict | None]
 
     def __init__(
         self,
@@ -121,7 +126,7 @@ class Service(_Resource):
 
 class Environment(_Resource):
     TOKEN = f"{PACKAGE}:serverless:Environment"
-    OUTPUTS = ("sid", "domain_name")
+    OUTPUTS = ("sid", "domain_name", "build_sid", "found")
     sid: pulumi.Output[str]
     domain_name: pulumi.Output[str]
 
@@ -139,7 +144,7 @@ class Environment(_Resource):
 
 class Function(_Resource):
     TOKEN = f"{PACKAGE}:serverless:Function"
-    OUTPUTS = ("sid", "version_sid", "content_hash")
+    OUTPUTS = ("sid", "version_sid", "content_hash", "found")
     sid: pulumi.Output[str]
     version_sid: pulumi.Output[str]
 
@@ -150,11 +155,18 @@ class Function(_Resource):
         path: str,
         visibility: str,
         content: str,
+        shared_service: pulumi.Input[bool] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         from infra.twiliox.function import content_hash
 
-        props = {"service_sid": service_sid, "path": path, "visibility": visibility, "content": content}
+        props = {
+            "service_sid": service_sid,
+            "path": path,
+            "visibility": visibility,
+            "content": content,
+            "shared_service": shared_service,
+        }
         super().__init__(name, props, opts)
         self._content_hash = content_hash(content)
 
@@ -172,6 +184,8 @@ class Build(_Resource):
         dependencies: dict[str, str],
         runtime: str,
         build_timeout: float | None = None,
+        shared_environment_sid: pulumi.Input[str] | None = None,
+        function_paths: list[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -180,6 +194,8 @@ class Build(_Resource):
             "dependencies": dependencies,
             "runtime": runtime,
             "build_timeout": build_timeout,
+            "shared_environment_sid": shared_environment_sid,
+            "function_paths": function_paths,
         }
         super().__init__(name, props, opts)
 
@@ -203,7 +219,7 @@ class Deployment(_Resource):
 
 class Variable(_Resource):
     TOKEN = f"{PACKAGE}:serverless:Variable"
-    OUTPUTS = ("sid",)
+    OUTPUTS = ("sid", "found")
     sid: pulumi.Output[str]
 
     def __init__(
@@ -214,6 +230,7 @@ class Variable(_Resource):
         key: str,
         value: pulumi.Input[str],
         secret: bool = False,
+        attached: pulumi.Input[bool | None] = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if secret:
@@ -221,7 +238,13 @@ class Variable(_Resource):
             opts = pulumi.ResourceOptions.merge(
                 opts, pulumi.ResourceOptions(additional_secret_outputs=["value"])
             )
-        props = {"service_sid": service_sid, "environment_sid": environment_sid, "key": key, "value": value}
+        props = {
+            "service_sid": service_sid,
+            "environment_sid": environment_sid,
+            "key": key,
+            "value": value,
+            "attached": attached,
+        }
         super().__init__(name, props, opts)
 
 

@@ -50,6 +50,15 @@ def schema(kinds: Iterable[Kind]) -> dict:
             "description": "API key secret; default TWILIO_API_SECRET.",
         },
         "concurrency": {"type": "integer", "description": "Twilio calls at once (default 10)."},
+        "checkedFirst": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Resources whose Checks must pass before the provider writes anything.",
+        },
+        "pinnedAccountSid": {
+            "type": "string",
+            "description": "The account the stack deployed into: credentials of another one are refused.",
+        },
     }
     return {
         "name": PACKAGE,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from infra.rest import SERVERLESS, TwilioApiError
-from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown
+from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, carried, found, is_unknown
 from infra.twiliox.ownership import refuse
 from workflow.twilio_limits import SERVICE_SID
 
@@ -32,10 +32,15 @@ class Service(Kind):
                 "include_credentials": ("boolean", "Functions get ACCOUNT_SID/AUTH_TOKEN in context."),
                 "ui_editable": ("boolean", "Whether the Console may edit the functions."),
             },
-            outputs={"sid": ("string", "The ZS… SID."), "domain_base": ("string", "The domain's base.")},
+            outputs={
+                "sid": ("string", "The ZS… SID."),
+                "domain_base": ("string", "The domain's base."),
+                "found": FOUND_SCHEMA,
+            },
             required=("unique_name", "friendly_name"),
             replace_on=("unique_name",),
             id_format="ZS…",
+            restorable=("friendly_name", "include_credentials", "ui_editable"),
         )
 
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
@@ -113,6 +118,15 @@ class Service(Kind):
             return None
         outs = self._outputs(live, bool(state.get("adopted")))
         return live["sid"], outs, {k: outs[k] for k in FIELDS}
+
+    def give_back(self, ctx: Context, id: str, state: dict) -> None:
+        live = ctx.rest().find(f"{SERVERLESS}/Services/{id}")
+        if live is None:
+            return
+        form = self._form({**state, **(found(state) or {})})
+        if form != self._form(live):
+            ctx.rest().post(f"{SERVERLESS}/Services/{id}", form)
+        ctx.log(f"service {id}: left in place with what it serves (not this stack's)")
 
     def delete(self, ctx: Context, id: str, state: dict) -> None:
         if state.get("adopted"):

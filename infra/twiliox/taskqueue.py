@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.rest import TASKROUTER
-from infra.twiliox.base import Context, Failure, Kind, is_unknown, whole_numbers
+from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, found, is_unknown, whole_numbers
 from infra.twiliox.ownership import refuse_if_taken, same_friendly_name
 from workflow.twilio_limits import QUEUE_SID, WORKSPACE_SID
 
@@ -91,10 +91,11 @@ class TaskQueue(Kind):
                 "max_reserved_workers": ("integer", "Workers offered a task at once (1..50, default 1)."),
                 "task_order": ("string", "FIFO (default) or LIFO."),
             },
-            outputs={"sid": ("string", "The WQ… SID.")},
+            outputs={"sid": ("string", "The WQ… SID."), "found": FOUND_SCHEMA},
             required=("workspace_sid", "friendly_name"),
             replace_on=("workspace_sid",),
             id_format="WS…/WQ…",
+            restorable=("friendly_name", "target_workers", "max_reserved_workers", "task_order"),
         )
 
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
@@ -156,6 +157,15 @@ class TaskQueue(Kind):
             return None
         outs = self._outputs(live)
         return id, outs, {key: outs[key] for key in FIELDS}
+
+    def give_back(self, ctx: Context, id: str, state: dict) -> None:
+        live = ctx.rest().find(_url(state["workspace_sid"], id))
+        if live is None:
+            return
+        form = self._form({**state, **(found(state) or {})})
+        if form != self._form(self._outputs(live)):
+            ctx.rest().post(_url(state["workspace_sid"], id), form)
+        ctx.log(f"task queue {id}: put back as imported; left in place (not this stack's)")
 
     def delete(self, ctx: Context, id: str, state: dict) -> None:
         ctx.rest().delete(_url(state["workspace_sid"], id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from infra.rest import SERVERLESS
-from infra.twiliox.base import Context, Failure, Kind, is_unknown
+from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, found, is_unknown
 
 TOKEN = "twiliox:serverless:Variable"
 MAX_VALUE_BYTES = 450
@@ -43,11 +43,18 @@ class Variable(Kind):
                 "environment_sid": ("string", "The environment (ZE…)."),
                 "key": ("string", "The variable's name."),
                 "value": ("string", "The value (≤450 bytes); pass a secret to keep it secret in state."),
+                "attached": (
+                    "boolean",
+                    "The environment is not this stack's (functions.attachTo): a variable already there "
+                    "with this key is set, its value kept in `found` and put back by destroy.",
+                ),
             },
-            outputs={"sid": ("string", "The ZV… SID.")},
+            outputs={"sid": ("string", "The ZV… SID."), "found": FOUND_SCHEMA},
             required=FIELDS,
             replace_on=("service_sid", "environment_sid", "key"),
             id_format="ZS…/ZE…/ZV…",
+            restorable=("value",),
+            not_diffed=("attached",),
         )
 
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
@@ -67,6 +74,14 @@ class Variable(Kind):
 
     def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
         rest = ctx.rest()
+        if inputs.get("attached") is True:
+            present = rest.list_all(_url(inputs), "variables")
+            there = next((v for v in present if v["key"] == inputs["key"]), None)
+            if there is not None:
+                if there["value"] != inputs["value"]:
+                    rest.post(_url(inputs, there["sid"]), {"Key": inputs["key"], "Value": inputs["value"]})
+                outs = {**{k: inputs[k] for k in FIELDS}, "sid": there["sid"]}
+                return there["sid"], {**outs, "attached": True, "found": {"value": there["value"]}}
         live = rest.create(
             _url(inputs),
             {"Key": inputs["key"], "Value": inputs["value"]},
@@ -95,6 +110,15 @@ class Variable(Kind):
             return None
         outs = {**props, "key": live["key"], "value": live["value"], "sid": id}
         return id, outs, {k: outs[k] for k in FIELDS}
+
+    def give_back(self, ctx: Context, id: str, state: dict) -> None:
+        before = (found(state) or {}).get("value")
+        live = ctx.rest().find(_url(state, id))
+        if live is None or before is None:
+            return
+        if live.get("value") != before:
+            ctx.rest().post(_url(state, id), {"Key": state["key"], "Value": before})
+        ctx.log(f"variable {state['key']}: value put back as found; left in place (not this stack's)")
 
     def delete(self, ctx: Context, id: str, state: dict) -> None:
         ctx.rest().delete(_url(state, id))

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from infra.rest import TASKROUTER
-from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown, whole_numbers
+from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, carried, found, is_unknown, whole_numbers
 from infra.twiliox.ownership import refuse_if_taken, same_friendly_name
 from workflow.twilio_limits import MAX_RESERVATION_TIMEOUT, WORKFLOW_SID, WORKSPACE_SID
 
@@ -37,10 +37,15 @@ class Workflow(Kind):
                 "configuration": ("object", "The workflow configuration document (task_routing…)."),
                 "task_reservation_timeout": ("integer", "Seconds a reservation waits (1..86400)."),
             },
-            outputs={"sid": ("string", "The WW… SID."), "adopted": ("boolean", "Legacy: never deleted.")},
+            outputs={
+                "sid": ("string", "The WW… SID."),
+                "adopted": ("boolean", "Legacy: never deleted."),
+                "found": FOUND_SCHEMA,
+            },
             required=("workspace_sid", "friendly_name", "configuration"),
             replace_on=("workspace_sid",),
             id_format="WS…/WW…",
+            restorable=("friendly_name", "configuration", "task_reservation_timeout"),
         )
 
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
@@ -149,6 +154,21 @@ class Workflow(Kind):
         elif outs.get("task_reservation_timeout") is not None:
             inputs["task_reservation_timeout"] = outs["task_reservation_timeout"]
         return id, outs, inputs
+
+    def give_back(self, ctx: Context, id: str, state: dict) -> None:
+        url = _url(state["workspace_sid"], id)
+        live = ctx.rest().find(url)
+        if live is None:
+            return
+        now = {
+            "friendly_name": live["friendly_name"],
+            "configuration": json.loads(live["configuration"]),
+            "task_reservation_timeout": live.get("task_reservation_timeout"),
+        }
+        before = found(state) or {}
+        if any(whole_numbers(now.get(k)) != whole_numbers(v) for k, v in before.items()):
+            ctx.rest().post(url, self._form({**now, **before}))
+        ctx.log(f"workflow {id}: name and routing put back as imported; left in place (not this stack's)")
 
     def delete(self, ctx: Context, id: str, state: dict) -> None:
         if state.get("adopted"):

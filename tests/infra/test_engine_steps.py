@@ -190,10 +190,10 @@ def test_1_up_on_empty_account_creates_everything(world):
 def test_2_second_up_is_a_true_no_op(world):
     _step("noop", "up")
     preview = world.runner.preview()
-    assert set(preview.change_summary) == {"same"}
+    assert set(preview.change_summary) - {"read"} == {"same"}
     mark = world.last_request_id()
     result = world.runner.up()
-    assert set(result.summary.resource_changes) == {"same"}
+    assert set(result.summary.resource_changes) - {"read"} == {"same"}
     assert world.writes_since(mark) == []
     STEPS["noop"] = True
 
@@ -206,7 +206,9 @@ def test_3_adding_a_transfer_queue_updates_only_the_workflow(world):
     preview = world.runner.preview(diff=True, on_event=events.append)
     # `default` is the engine's pulumi-python provider: it carries the stack config, so it "updates" with it
     # (no Twilio call). Every Twilio resource but the Workflow stays the same.
-    changed = {name: op for name, op in world.ops(events).items() if op != "same" and name != "default"}
+    # (`read` is the stack reading its own last outputs: the account it is pinned to.)
+    ops = world.ops(events).items()
+    changed = {name: op for name, op in ops if op not in ("same", "read") and name != "default"}
     assert changed == {"chat-transfer-workflow": "update"}
     # The diff is structural: the added filter shows with its name, not as a changed JSON string.
     assert re.search(rf'\+ .*filter_friendly_name\s*: "{QUEUE_FILTER_PREFIX}{second}"', preview.stdout), (
@@ -356,4 +358,7 @@ def test_7_destroy_removes_what_we_created_and_nothing_else(world):
     expected["custom_data"].pop("serverless_functions_domain")
     owners = expected["custom_data"].pop("chat_transfer_owners")
     assert {o for v in owners.values() for o in v} == {"chat-transfer/e2e"}
+    # And its claims on what it managed (infra/claims.py).
+    claims = expected["custom_data"].pop("chat_transfer_claims")
+    assert set(claims.values()) == {"chat-transfer/e2e"} and outputs["workflowSid"] in claims
     assert ui_after == expected

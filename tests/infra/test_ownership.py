@@ -5,90 +5,21 @@ deployed by the dynamic-provider version. Every claim is checked on a snapshot o
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from harness.automation import StackRunner, find_cli_root, write_scratch_project
-from infra.client import make_client
+from harness.automation import write_scratch_project
 from infra.component import ATTRIBUTE_VARIABLES, attribute_variables
-from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
+from tests.infra.engine_world import Account, _cli, _cli_up
 from workflow.spec import AttributeNames
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 DYNAMIC_VERSION = "dc6b287"  # the last commit with the dynamic providers
-
-
-class Account:
-    def __init__(self, tmp: Path, sandbox) -> None:
-        self.tmp, self.sandbox = tmp, sandbox
-        self.rest = Rest(make_client(sandbox.account_sid, sandbox.auth_token, sandbox_url=sandbox.url))
-        seed = sandbox.seed_info()
-        workspace = seed["workspace"]
-        self.workspace_sid = workspace if isinstance(workspace, str) else workspace["sid"]
-        queues = seed["queues"]
-        names = sorted(queues) if isinstance(queues, dict) else sorted(q["name"] for q in queues)
-        self.config = {
-            "twilio:accountSid": sandbox.account_sid,
-            "twilio:authToken": sandbox.auth_token,
-            "chat-transfer:transferQueues": [[n for n in names if n != "Everyone"][0]],
-            "chat-transfer:functions": {"buildTimeout": 60},
-        }
-
-    def runner(
-        self, stack: str, config: dict | None = None, project: Path | None = None, env: dict | None = None
-    ) -> StackRunner:
-        runner = StackRunner(
-            project or write_scratch_project(self.tmp / "project"),
-            stack,
-            self.tmp / "state",
-            env={"TWILIO_SANDBOX_URL": self.sandbox.url, **(env or {})},
-        )
-        runner.set_config(config or self.config, secret=("twilio:authToken",))
-        return runner
-
-    def mark(self) -> int:
-        entries = self.sandbox.requests()
-        return entries[-1]["id"] if entries else 0
-
-    def writes_since(self, mark: int) -> list[str]:
-        return [
-            f"{r['method']} {r['path']}"
-            for r in self.sandbox.requests(since=mark)
-            if r["method"] not in ("GET", "HEAD")
-        ]
-
-    def snapshot(self) -> dict:
-        """Every object a stack could touch: workflows, services with environments, functions and variables,
-        and the Flex configuration's ui_attributes."""
-        workflows = {
-            w["sid"]: (w["friendly_name"], json.loads(w["configuration"]))
-            for w in self.rest.list_all(
-                f"{TASKROUTER}/Workspaces/{self.workspace_sid}/Workflows", "workflows"
-            )
-        }
-        services = {}
-        for service in self.rest.list_all(f"{SERVERLESS}/Services", "services"):
-            url = f"{SERVERLESS}/Services/{service['sid']}"
-            environments = {}
-            for env in self.rest.list_all(f"{url}/Environments", "environments"):
-                variables = self.rest.list_all(f"{url}/Environments/{env['sid']}/Variables", "variables")
-                environments[env["sid"]] = (
-                    env["unique_name"],
-                    env.get("build_sid"),
-                    {v["key"]: v["value"] for v in variables},
-                )
-            functions = {
-                f["sid"]: f["friendly_name"] for f in self.rest.list_all(f"{url}/Functions", "functions")
-            }
-            services[service["sid"]] = (service["unique_name"], environments, functions)
-        ui = self.rest.get(f"{FLEX}/Configuration")["ui_attributes"]
-        return {"workflows": workflows, "services": services, "flex": ui}
 
 
 @pytest.fixture(scope="module")
@@ -188,23 +119,6 @@ def test_a_workflow_name_outside_any_stack_is_refused_and_left_as_it_was(account
     assert done.returncode != 0 and "Assign to Anyone" in done.stdout + done.stderr
     assert account.writes_since(mark) == []
     assert account.snapshot() == before
-
-
-def _cli(runner: StackRunner, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    cli_root = runner.cli_root or find_cli_root()
-    pulumi = str(cli_root / "bin" / "pulumi") if cli_root else "pulumi"
-    return subprocess.run(
-        [pulumi, *args, "--stack", runner.stack_name, "--non-interactive", "--color", "never"],
-        cwd=runner.project_dir,
-        env={**os.environ, **runner.environment(), **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def _cli_up(runner: StackRunner) -> subprocess.CompletedProcess:
-    return _cli(runner, "up", "--yes")
 
 
 def test_import_of_every_kind_then_preview_shows_no_replacement(account):
@@ -310,8 +224,9 @@ def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_repla
     changes = result.summary.resource_changes
     assert "replace" not in changes and "delete" not in changes, changes
     # The new provider is the old default provider, aliased; the only new objects are the four
-    # TRANSFER_ATTRIBUTE_* Variables and the domain key this version sets (the old one had neither).
-    assert changes.get("create", 0) == len(ATTRIBUTE_VARIABLES) + 1, changes
+    # TRANSFER_ATTRIBUTE_* Variables, the domain key and the stack's claims record (infra/claims.py) this
+    # version sets (the old one had none of them).
+    assert changes.get("create", 0) == len(ATTRIBUTE_VARIABLES) + 2, changes
     state = current.exported_state()
     assert "pulumi-python:dynamic:Resource" not in state
     writes = account.writes_since(mark)
@@ -320,7 +235,7 @@ def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_repla
     assert len(variable_writes) == len(ATTRIBUTE_VARIABLES), writes
     assert all(w.startswith("POST ") for w in variable_writes), writes
     assert sorted(set(writes) - set(variable_writes)) == ["POST /flex-api/v1/Configuration"], writes
-    assert len(writes) == len(ATTRIBUTE_VARIABLES) + 1, writes
+    assert len(writes) == len(ATTRIBUTE_VARIABLES) + 2, writes
     after = account.snapshot()
     service = next(sid for sid, (name, _, _) in after["services"].items() if name == "chat-transfer-upgrade")
     for environment, (name, build, variables) in after["services"][service][1].items():
@@ -332,9 +247,17 @@ def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_repla
     domain = after["flex"]["custom_data"].pop("upgrade_domain")
     recorded = after["flex"]["custom_data"]["chat_transfer_owners"]
     assert recorded.pop("ui_attributes.custom_data.upgrade_domain") == ["chat-transfer/upgrade"]
+    claims = after["flex"]["custom_data"]["chat_transfer_claims"]
+    outputs = current.outputs()
+    for sid in (outputs["workflowSid"], outputs["serviceSid"], outputs["environmentSid"]):
+        assert claims.pop(sid) == "chat-transfer/upgrade"
+        owner = recorded.pop(f"ui_attributes.custom_data.chat_transfer_claims.{sid}")
+        assert owner == ["chat-transfer/upgrade"]
+    if not claims:
+        after["flex"]["custom_data"].pop("chat_transfer_claims")
     if not recorded:  # the old version recorded no owners
         after["flex"]["custom_data"].pop("chat_transfer_owners")
     assert domain == current.outputs()["domainName"]
     assert after == before
     # And the upgraded stack is an ordinary one: the next preview has nothing to do.
-    assert set(current.preview().change_summary) == {"same"}
+    assert set(current.preview().change_summary) - {"read"} == {"same"}

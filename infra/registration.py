@@ -1,0 +1,59 @@
+"""The names the program gives its resources, and which of them the twiliox provider checks before it writes.
+
+`pulumi up --skip-preview` has no preview to stop a refused name before the first write: the engine checks
+each resource as the program registers it and starts creating the ones already checked. So the program tells
+the provider (its `checkedFirst` input) which resources it registers at once, with plain inputs: the provider
+makes no Create or Update until each of them has passed its Check, and none at all once one of them is
+refused. Resources registered later, when an output they need exists (an environment needs its service's SID),
+are checked after those writes; their refusals (a taken environment in an existing service) can follow them.
+
+This module is read before the program's heavy imports, from the raw stack config: it only names things.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+COMPONENT_NAME = "chat-transfer"
+
+
+def queue_resource_name(name: str, queue_name: str) -> str:
+    """The declared queue's resource name, from its friendly name: adding, removing or reordering declared
+    queues touches only those queues. (`renamedFrom` aliases the old name, so a rename is an update in place.)
+    Characters a URN cannot carry become `-`, with a digest of the name so two names never share one."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", queue_name)
+    if slug != queue_name:
+        slug = f"{slug}-{hashlib.sha256(queue_name.encode()).hexdigest()[:8]}"
+    return f"{name}-queue-{slug}"
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def checked_first(raw_config: Mapping[str, Any], name: str = COMPONENT_NAME) -> list[str]:
+    """The resources registered with plain inputs: the workflow, the Flex flags, the declared queues and
+    (unless attached) the Functions service. A config the loader will refuse yields what it can: the run
+    stops before any write anyway."""
+    names = [f"{name}-workflow", f"{name}-flex-flags"]
+    functions = _decoded(raw_config.get("chat-transfer:functions"))
+    if not (isinstance(functions, Mapping) and functions.get("attachTo") is not None):
+        names.append(f"{name}-service")
+    queues = _decoded(raw_config.get("chat-transfer:transferQueues"))
+    for queue in queues if isinstance(queues, list) else []:
+        if (
+            isinstance(queue, Mapping)
+            and queue.get("targetWorkers") is not None
+            and isinstance(queue.get("name"), str)
+        ):
+            names.append(queue_resource_name(name, queue["name"]))
+    return sorted(set(names))
