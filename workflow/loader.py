@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workflow.expressions import ExpressionError, parse
 from workflow.inputs import check_value, load_json, load_yaml, read_text
 from workflow.problems import Collector, Problem, ProblemsError, kind, shown
 from workflow.spec import (
@@ -172,6 +171,10 @@ def queue_name(check: Collector, value: Any, path: str) -> str | None:
 
 def expression(context: str) -> Reader:
     def read(check: Collector, value: Any, path: str) -> str | None:
+        # The expression parser (lark) loads only for a config that has an expression: the Pulumi program
+        # reads its config before it registers the provider, and the engine starts the plugin only then.
+        from workflow.expressions import ExpressionError, parse
+
         source = text("expression")(check, value, path)
         if source is None:
             return None
