@@ -16,8 +16,6 @@ What each is for:
   its text; the original is its `__context__`.
 - `exit_at_once(code)`: leave the process without the interpreter's shutdown (threads still waiting on
   Twilio or the engine would hold it).
-- `favour_answering_thread()`: a shorter GIL switch interval in the provider, so the thread answering the
-  engine is not held behind worker threads.
 - `stack_create_or_select()`: the automation API's init mode `Stack()` needs to create-or-select a stack
   (not re-exported by `pulumi.automation`).
 """
@@ -31,9 +29,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-
-# The interval `favour_answering_thread` sets (Python's default is 0.005 s).
-SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 def stack_config() -> dict[str, Any]:
@@ -69,10 +64,6 @@ def exit_at_once(code: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
-
-
-def favour_answering_thread() -> None:
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
 
 def stack_create_or_select() -> Any:

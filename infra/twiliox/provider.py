@@ -65,9 +65,10 @@ KINDS: dict[str, Kind] = {
         ConfigurationKeys(),
     )
 }
-# Threads answering engine calls: more than the call bound, so a Check or a build's wait never queues behind
-# calls that wait for a Twilio slot (the slots bound what reaches Twilio).
-WORKER_THREADS = 96
+# Threads answering engine calls: more than the highest call bound, so a Check or a build's wait never queues
+# behind calls that wait for a Twilio slot (the slots bound what reaches Twilio). A cap, not a cost: the pool
+# starts a thread only when a call finds none idle.
+WORKER_THREADS = MAX_CONCURRENCY + 32
 # The kinds on the way to the Functions build and its deployment (the long pole of a deploy): their calls
 # get Twilio slots first.
 URGENT_KINDS = frozenset(

@@ -105,9 +105,6 @@ def main(argv: list[str]) -> None:
     parser.add_argument("engine", nargs="?", default="", help="Pulumi engine address")
     known, _ = parser.parse_known_args(argv)
     provider = TwilioxProvider(known.engine or None)
-    # The engine waits for each Check before it looks at the next resource; the thread answering it must
-    # not wait a whole default switch interval for the GIL each time while worker threads make Twilio calls.
-    sdk_compat.favour_answering_thread()
 
     async def serve() -> None:
         grpc_server = grpc.aio.server(options=sdk_compat.grpc_server_options())

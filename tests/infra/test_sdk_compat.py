@@ -7,7 +7,6 @@ import asyncio
 import importlib.metadata
 import inspect
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -99,15 +98,6 @@ def test_create_or_select_is_an_init_mode_of_the_automation_stack():
     mode = sdk_compat.stack_create_or_select()
     assert "workspace" in inspect.signature(auto.Stack.__init__).parameters
     assert mode.name == "CREATE_OR_SELECT"
-
-
-def test_favour_answering_thread_sets_the_switch_interval():
-    before = sys.getswitchinterval()
-    try:
-        sdk_compat.favour_answering_thread()
-        assert sys.getswitchinterval() == pytest.approx(sdk_compat.SWITCH_INTERVAL_SECONDS)
-    finally:
-        sys.setswitchinterval(before)
 
 
 def test_no_module_outside_the_compat_module_reaches_an_sdk_internal():
