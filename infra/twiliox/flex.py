@@ -1,6 +1,5 @@
 """Keys of the account-wide Flex configuration (`twiliox:flex:ConfigurationKeys`). Import id: the object's
-path
-under the configuration, e.g. `ui_attributes.custom_data.features.conversation_transfer`.
+path under the configuration, e.g. `ui_attributes.custom_data.features.conversation_transfer`.
 
 Flex's `POST /Configuration` replaces top-level properties whole, so every write is read-modify-write of
 `ui_attributes` that keeps every other key. Ownership: each key this resource sets is recorded in
@@ -8,7 +7,8 @@ Flex's `POST /Configuration` replaces top-level properties whole, so every write
 value this stack did not set, recorded by another stack or by nobody (a hand edit, another tool), is refused
 (in Check, so preview stops) unless `take_over` is true; a value not known yet (preview of a new stack)
 counts as different. The same value joins its owners. What a key held before is kept in state (`previous`)
-and put back on delete, and only the keys this stack still owns are touched then.
+and put back on delete, and only the keys this stack still owns are touched then. The policy itself is
+`infra/ownership_policy.py`, shared with the program's pre-flight.
 
 Native messaging transfers (`ui_attributes.featureFlags.transfersConfig.enabled`) cannot run together with the
 feature: a write is refused while they are on.
