@@ -1,12 +1,9 @@
 """A small programmatic runner for a stack of this project over `pulumi.automation`, on the real engine.
 
-Used by the e2e tests, the benchmarks and the fault suite: a project directory (the repo root, or a
-scratch copy of
-Pulumi.yaml whose `main` points back at infra/ so stack files and state stay out of the checkout), a
-stack name, a
-file backend directory, a passphrase and extra environment (the sandbox's TWILIO_* variables). The CLI is
-taken from
-`PulumiCommand(root=<dir with bin/pulumi>)`; nothing is downloaded.
+Used by the e2e tests, the benchmarks and the fault suite: a project directory (the repo root, or a scratch
+copy of Pulumi.yaml whose `main` points back at infra/ so stack files and state stay out of the checkout), a
+stack name, a file backend directory, a passphrase and extra environment (the sandbox's TWILIO_* variables).
+The CLI is taken from `PulumiCommand(root=<dir with bin/pulumi>)`; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -22,12 +19,13 @@ from typing import Any
 
 import yaml
 from pulumi import automation as auto
-from pulumi.automation._stack import StackInitMode  # not re-exported; Stack() needs it to create-or-select
+
+from infra import sdk_compat
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "chat-transfer"
-# Where a CLI may live, in order: the project's own build, then the bootstrap build dir.
-CLI_ROOTS = (REPO_ROOT / ".tools", Path("/tmp/pb"))
+# Where `make setup` puts the CLI (scripts/ensure-pulumi.sh links .tools/bin to the per-machine build).
+CLI_ROOTS = (REPO_ROOT / ".tools",)
 
 
 def find_cli_root() -> Path | None:
@@ -79,7 +77,7 @@ class _LazyOutputs(Mapping):
 
 class QuickUpStack(auto.Stack):
     """`up` without the three CLI runs the automation API makes after it (`stack output` twice and
-    `stack history`, ~0.3 s each): the summary comes from the engine's own summary event, the outputs are
+    `stack history`, each a CLI start): the summary comes from the engine's own summary event, the outputs are
     read when first looked at. Only a succeeded update returns (a failed one raises), so `result` is
     "succeeded"; message, environment, config and version stay empty (`.info()` has them)."""
 
@@ -116,7 +114,13 @@ class QuickUpStack(auto.Stack):
             result.summary = self.info()
         else:
             result.summary = auto.UpdateSummary(
-                "update", started, "", {}, {}, "succeeded", end_time=datetime.now(),
+                "update",
+                started,
+                "",
+                {},
+                {},
+                "succeeded",
+                end_time=datetime.now(),
                 resource_changes=dict(summary.resource_changes or {}),
             )
         result.outputs = _LazyOutputs(self)
@@ -165,7 +169,7 @@ class StackRunner:
                 secrets_provider="passphrase",
             )
             workspace = auto.LocalWorkspace(**vars(options))
-            self._stack = QuickUpStack(self.stack_name, workspace, StackInitMode.CREATE_OR_SELECT)
+            self._stack = QuickUpStack(self.stack_name, workspace, sdk_compat.stack_create_or_select())
         return self._stack
 
     def set_config(self, values: Mapping[str, Any], secret: tuple[str, ...] = ()) -> None:

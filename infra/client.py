@@ -4,10 +4,8 @@
 nothing else about the client changes, so the same code runs against Twilio and the local sandbox.
 
 Also here: where credentials come from (stack config secrets, else `TWILIO_*` variables), retries (429
-honouring
-`Retry-After`, 503, dropped connections) and a per-process bound on concurrent requests, so many uploads
-cannot
-trip Twilio's account concurrency limit.
+honouring `Retry-After`, 503, dropped connections) and a per-process bound on concurrent requests, so many
+uploads cannot trip Twilio's account concurrency limit.
 """
 
 from __future__ import annotations
@@ -27,8 +25,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from infra import twilio_constants
 from infra.call_slots import current_priority, slots_for
-from infra.twiliox import CONFIG_KEYS, DEFAULT_CONCURRENCY
+from infra.twilio_constants import CONFIG_KEYS, DEFAULT_CONCURRENCY
 
 _TWILIO_HOST = re.compile(r"^(?P<product>[a-z-]+)(?:\.[a-z0-9-]+)*\.twilio\.com$")
 
@@ -222,12 +221,12 @@ def make_client(
 ) -> Client:
     """A twilio `Client`; `username`/`password` are an account SID + auth token or an API key pair.
     `http_options` go to SandboxAwareHttpClient (max_retries, backoff_base, concurrency, sleep)."""
-    sandbox_url = sandbox_url if sandbox_url is not None else os.environ.get("TWILIO_SANDBOX_URL")
+    sandbox = sandbox_url if sandbox_url is not None else twilio_constants.sandbox_url()
     return Client(
         username,
         password,
         account_sid=account_sid,
-        http_client=SandboxAwareHttpClient(sandbox_url=sandbox_url or None, **http_options),
+        http_client=SandboxAwareHttpClient(sandbox_url=sandbox or None, **http_options),
     )
 
 

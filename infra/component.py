@@ -18,9 +18,8 @@ import pulumi
 from infra.attach import PLUGIN_PATHS, Attached
 from infra.claims import CLAIMS_PATH
 from infra.functions_source import FunctionsProject
+from infra.ownership_policy import LEGACY_PATH
 from infra.registration import queue_resource_name
-from infra.settings import DEFAULT_FLEX_DOMAIN_KEY
-from infra.twiliox.flex import LEGACY_PATH
 from infra.twiliox.resources import (
     Build,
     ConfigurationKeys,
@@ -34,7 +33,7 @@ from infra.twiliox.resources import (
     alias_from_dynamic,
 )
 from workflow.render import fill_placeholders, render
-from workflow.spec import AttributeNames, ChatTransferSpec
+from workflow.spec import DEFAULT_FLEX_DOMAIN_KEY, AttributeNames, ChatTransferSpec
 
 COMPONENT_TYPE = "chat-transfer:index:ChatTransfer"
 # Where the Flex plugin's API helper reads its functions' domain from (the key itself is configurable).

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from infra.cache import cache_root, read_json, write_atomically
 from infra.client import CredentialsError
+from infra.ownership_policy import CONFIGURATION_URL, NATIVE_TRANSFERS_MESSAGE, native_transfers_enabled
 from infra.rest import TASKROUTER, Rest, TwilioApiError
-from infra.twiliox.flex import CONFIGURATION_URL, NATIVE_TRANSFERS_MESSAGE, native_transfers_enabled
 from workflow.twilio_limits import WORKSPACE_SID
 
 
@@ -65,14 +65,6 @@ def _find_workspace(rest: Rest, workspace: str) -> dict:
 MAX_LISTED_PROBLEMS = 20
 
 
-def resolve_queues(
-    rest: Rest, workspace_sid: str, names: Mapping[str, str] | Iterable[str]
-) -> dict[str, str]:
-    """Queue name → SID for every name; all problems reported at once, one line each (the first
-    MAX_LISTED_PROBLEMS, then how many more). `names` maps each name to the config key naming it."""
-    return match_queues(list_queues(rest, workspace_sid), workspace_sid, names)
-
-
 def list_queues(rest: Rest, workspace_sid: str) -> list[dict]:
     return rest.list_all(f"{TASKROUTER}/Workspaces/{workspace_sid}/TaskQueues", "task_queues")
 
@@ -80,6 +72,9 @@ def list_queues(rest: Rest, workspace_sid: str) -> list[dict]:
 def match_queues(
     queues: list[dict], workspace_sid: str, names: Mapping[str, str] | Iterable[str]
 ) -> dict[str, str]:
+    """Queue name → SID for every name among the workspace's `queues`; all problems reported at once, one
+    line each (the first MAX_LISTED_PROBLEMS, then how many more). `names` maps each name to the config key
+    naming it."""
     paths = dict(names) if isinstance(names, Mapping) else {name: "" for name in names}
     by_name: dict[str, list[str]] = {}
     for queue in queues:

@@ -1,5 +1,6 @@
-"""What the Pulumi program establishes before it registers any resource: the spec from stack config,
-credentials, the workspace and queue SIDs, the Flex configuration pre-flight and the functions pre-flight.
+"""What the Pulumi program establishes before it registers any resource: the stack's settings (read once by
+`workflow.loader.read_stack_config`), the workspace and queue SIDs, the Flex configuration pre-flight and the
+functions pre-flight.
 
 Every problem found here ends the run with one line, and nothing has been written by then (preview or up).
 `infra/__main__.py` runs it; the fault suite runs the very same function against the sandbox for its
@@ -20,7 +21,7 @@ import requests
 from twilio.rest import Client
 
 from infra.attach import Attached, AttachError, find_attached
-from infra.client import CONFIG_KEYS, CredentialsError, client_from_settings, credentials_source
+from infra.client import CredentialsError, client_from_settings, credentials_source
 from infra.component import FLEX_DOMAIN_PATH
 from infra.functions_source import FunctionsProject, PreflightError, load_project, preflight
 from infra.lookup import (
@@ -32,18 +33,16 @@ from infra.lookup import (
     remember_workspace,
     remembered_workspace,
 )
+from infra.ownership_policy import UNKNOWN, conflicts
 from infra.rest import SERVERLESS, Rest, TwilioApiError
-from infra.settings import DeploySettings, SettingsError, read_deploy_settings
-from infra.twiliox.base import UNKNOWN
-from infra.twiliox.flex import conflicts
-from workflow.loader import spec_from_config
+from infra.twilio_constants import sandbox_url
+from workflow.loader import read_stack_config
 from workflow.problems import ProblemsError
-from workflow.spec import ChatTransferSpec
+from workflow.spec import ChatTransferSpec, StackSettings
 from workflow.twilio_limits import WORKSPACE_SID
 
 # What `prepare` raises for a problem the user can fix; each `str()` is the one line to show.
 PROGRAM_ERRORS = (
-    SettingsError,
     ProblemsError,
     CredentialsError,
     ResolveError,
@@ -59,8 +58,7 @@ class Prepared:
     workspace_sid: str
     queue_sids: dict[str, str]
     functions: FunctionsProject | None  # None: attached to functions the stack does not deploy
-    settings: DeploySettings
-    credentials: dict[str, str]
+    settings: StackSettings
     # Who holds the functions' domain key in Flex configuration when it is not this stack's (else None).
     flex_domain_holder: str | None = None
     attached: Attached | None = None
@@ -78,6 +76,10 @@ class Prepared:
             return None
         return self.settings.flex_domain_key
 
+    @property
+    def credentials(self) -> dict[str, str]:
+        return self.settings.credentials
+
 
 def _checked_project(root: Path) -> FunctionsProject:
     functions = load_project(root)
@@ -94,10 +96,21 @@ def prepare(
 ) -> Prepared:
     """`raw_config` is the whole stack config (`chat-transfer:*`, `twilio:*` keys); `client_factory` makes a
     client from the `twilio:*` credential settings (the default resolves them, or `TWILIO_*` variables)."""
-    values, settings = read_deploy_settings(raw_config, stack)
+    return prepare_settings(
+        read_stack_config(raw_config, stack), stack, functions_dir, client_factory, project
+    )
+
+
+def prepare_settings(
+    settings: StackSettings,
+    stack: str,
+    functions_dir: Path,
+    client_factory: Callable[[Mapping[str, Any]], Client] = client_from_settings,
+    project: str = "chat-transfer",
+) -> Prepared:
+    """`prepare` for settings already read (the program reads them before it registers the provider)."""
     owner = f"{project}/{stack}"  # how the Flex owner records name this stack
-    spec = spec_from_config(values, stack)
-    credentials = {k: raw_config[k] for k in CONFIG_KEYS.values() if raw_config.get(k)}
+    spec, credentials = settings.spec, settings.credentials
     rest = Rest(client_factory(credentials))
     # The checks do not depend on each other: the Flex configuration and the functions pre-flight run beside
     # the workspace -> queues look-ups (each thread its own client); problems are still reported in the
@@ -139,7 +152,7 @@ def prepare(
         already = names_own_environment(rest, flex, settings.flex_domain_key, spec)
         holder = None if already else holder
     return Prepared(
-        spec, workspace["sid"], queue_sids, functions, settings, credentials, holder, attached, already
+        spec, workspace["sid"], queue_sids, functions, settings, holder, attached, already
     )
 
 
@@ -195,5 +208,5 @@ def workspace_memory_key(credentials: Mapping[str, str], workspace: str) -> str:
     account = credentials.get("twilio:accountSid") or os.environ.get("TWILIO_ACCOUNT_SID") or ""
     if not account:
         return ""
-    host = os.environ.get("TWILIO_SANDBOX_URL") or "twilio.com"
+    host = sandbox_url() or "twilio.com"
     return f"{account}|{host}|{workspace}"

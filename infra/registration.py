@@ -7,16 +7,14 @@ makes no Create or Update until each of them has passed its Check, and none at a
 refused. Resources registered later, when an output they need exists (an environment needs its service's SID),
 are checked after those writes; their refusals (a taken environment in an existing service) can follow them.
 
-This module is read before the program's heavy imports, from the raw stack config: it only names things.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from collections.abc import Mapping
-from typing import Any
+
+from workflow.spec import ChatTransferSpec
 
 COMPONENT_NAME = "chat-transfer"
 
@@ -31,29 +29,11 @@ def queue_resource_name(name: str, queue_name: str) -> str:
     return f"{name}-queue-{slug}"
 
 
-def _decoded(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value
-
-
-def checked_first(raw_config: Mapping[str, Any], name: str = COMPONENT_NAME) -> list[str]:
+def checked_first(spec: ChatTransferSpec, name: str = COMPONENT_NAME) -> list[str]:
     """The resources registered with plain inputs: the workflow, the Flex flags, the declared queues and
-    (unless attached) the Functions service. A config the loader will refuse yields what it can: the run
-    stops before any write anyway."""
+    (unless attached) the Functions service."""
     names = [f"{name}-workflow", f"{name}-flex-flags"]
-    functions = _decoded(raw_config.get("chat-transfer:functions"))
-    if not (isinstance(functions, Mapping) and functions.get("attachTo") is not None):
+    if spec.functions.attach_to is None:
         names.append(f"{name}-service")
-    queues = _decoded(raw_config.get("chat-transfer:transferQueues"))
-    for queue in queues if isinstance(queues, list) else []:
-        if (
-            isinstance(queue, Mapping)
-            and queue.get("targetWorkers") is not None
-            and isinstance(queue.get("name"), str)
-        ):
-            names.append(queue_resource_name(name, queue["name"]))
+    names += [queue_resource_name(name, queue.name) for queue in spec.declared_queues()]
     return sorted(set(names))

@@ -1,5 +1,6 @@
-"""Stack config (`chat-transfer:` keys) -> ChatTransferSpec. The one place config is checked, for
-`Pulumi.<stack>.yaml` files and for the values `pulumi.Config` hands the Pulumi program alike.
+"""Stack config -> StackSettings (the ChatTransferSpec and the deploy settings beside it). The one place
+config is checked, for `Pulumi.<stack>.yaml` files (the offline CLI) and for the values the engine hands the
+Pulumi program alike, with the same per-stack default names.
 
 Each key is a row of a table (config key, spec attribute, reader); readers record a problem and return
 None for a value they reject, so every problem is reported at once. Integers may be numbers or digit
@@ -17,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workflow.expressions import ExpressionError, parse
 from workflow.inputs import check_value, load_json, load_yaml, read_text
 from workflow.problems import Collector, Problem, ProblemsError, kind, shown
 from workflow.spec import (
     ATTRIBUTE_NAME_PATTERN,
+    DEFAULT_FLEX_DOMAIN_KEY,
     MAX_ATTRIBUTE_NAME_LENGTH,
     MAX_RESERVED_WORKERS,
     ORDER_BY_PATTERN,
@@ -32,10 +33,13 @@ from workflow.spec import (
     ChatTransferSpec,
     Features,
     FunctionsSettings,
+    StackSettings,
     TransferQueue,
     queue_name_problem,
 )
 from workflow.twilio_limits import (
+    FLEX_KEY_NAME,
+    MAX_CONCURRENCY,
     MAX_FRIENDLY_NAME,
     MAX_PRIORITY,
     MAX_RESERVATION_TIMEOUT,
@@ -168,6 +172,10 @@ def queue_name(check: Collector, value: Any, path: str) -> str | None:
 
 def expression(context: str) -> Reader:
     def read(check: Collector, value: Any, path: str) -> str | None:
+        # The expression parser (lark) loads only for a config that has an expression: the Pulumi program
+        # reads its config before it registers the provider, and the engine starts the plugin only then.
+        from workflow.expressions import ExpressionError, parse
+
         source = text("expression")(check, value, path)
         if source is None:
             return None
@@ -239,6 +247,8 @@ def task_order(check: Collector, value: Any, path: str) -> str | None:
         check.add(path, f"must be FIFO or LIFO, got {shown(value)}", "write FIFO (the default) or LIFO")
         return None
     return str(value)
+
+
 service_name = shaped(
     "service unique name",
     _SERVICE_NAME.match,
@@ -284,13 +294,11 @@ def read_fields(
     return out
 
 
-def section(
-    fields: tuple[Field, ...], ignored: tuple[str, ...] = ()
-) -> Callable[[Collector, Any, str], dict[str, Any]]:
+def section(fields: tuple[Field, ...]) -> Callable[[Collector, Any, str], dict[str, Any]]:
     """A reader of a nested mapping (attributes, features, functions) from its own table."""
 
     def read(check: Collector, value: Any, path: str) -> dict[str, Any]:
-        body = read_mapping(check, value, path, [*(row.key for row in fields), *ignored])
+        body = read_mapping(check, value, path, [row.key for row in fields])
         return {} if body is None else read_fields(check, body, f"{path}.", fields)
 
     return read
@@ -359,9 +367,90 @@ FUNCTIONS_FIELDS = (
     Field("environment", "environment", text("environment name", 100)),
     Field("attachTo", "attach_to", attach_to, skip_null=True),
 )
-# Known keys that are deploy settings, not spec: infra/settings.py reads and checks them.
-DEPLOY_ONLY_FUNCTIONS_KEYS = ("buildTimeout",)
-DEPLOY_ONLY_KEYS = ("flexTakeOver", "flex")
+
+
+# -- deploy settings: read in the same pass, kept out of the spec ---------------------------------------
+
+MAX_BUILD_TIMEOUT = 3600
+# custom_data members that are not a domain: our owner records, the feature flags' object, and the keys the
+# plugin reads beside the domain (the stack leaves those to the user: protocol defaults to https, no port).
+RESERVED_CUSTOM_DATA = (
+    "chat_transfer_owners",
+    "chat_transfer_claims",
+    "features",
+    "serverless_functions_protocol",
+    "serverless_functions_port",
+)
+
+
+def take_over(check: Collector, value: Any, path: str) -> bool | None:
+    if isinstance(value, str):
+        value = {"true": True, "false": False}.get(value.lower(), value)
+    if not isinstance(value, bool):
+        check.add(path, f"{value!r} is not true or false", "true or false")
+        return None
+    return value
+
+
+def build_timeout(check: Collector, value: Any, path: str) -> float | None:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if isinstance(value, bool) or not 0 < seconds <= MAX_BUILD_TIMEOUT:
+        check.add(path, f"{value!r} is not a number of seconds in 1..{MAX_BUILD_TIMEOUT}", "e.g. 300")
+        return None
+    return seconds
+
+
+def flex_domain_key(check: Collector, value: Any, path: str) -> str | None:
+    """`chat-transfer:flex` → the custom_data key the functions' domain is written to."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = None
+    if not isinstance(value, Mapping):
+        check.add(path, "not an object", "e.g. {domainKey: serverless_functions_domain}")
+        return None
+    unknown = sorted(set(value) - {"domainKey"})
+    if unknown:
+        check.add(f"{path}.{unknown[0]}", "unknown key", "remove it; known: domainKey")
+        return None
+    key = value.get("domainKey", DEFAULT_FLEX_DOMAIN_KEY)
+    if not isinstance(key, str) or not FLEX_KEY_NAME.match(key) or key in RESERVED_CUSTOM_DATA:
+        check.add(
+            f"{path}.domainKey",
+            f"{str(key)[:80]!r} is not a key name the stack may set under ui_attributes.custom_data",
+            f"letters, digits, _ and -, no dots, not one of {', '.join(RESERVED_CUSTOM_DATA)}; "
+            "e.g. serverless_functions_domain",
+        )
+        return None
+    return key
+
+
+def concurrency(check: Collector, value: Any, path: str) -> int | None:
+    try:
+        calls = int(value)
+    except (TypeError, ValueError):
+        calls = 0
+    if isinstance(value, bool) or not 1 <= calls <= MAX_CONCURRENCY:
+        check.add(path, f"{value!r} is not a number of calls in 1..{MAX_CONCURRENCY}", "e.g. 10")
+        return None
+    return calls
+
+
+# Known keys that are deploy settings, not spec: read with the spec, handed on in StackSettings.
+DEPLOY_FUNCTIONS_FIELDS = (Field("buildTimeout", "build_timeout", build_timeout),)
+DEPLOY_FIELDS = (
+    Field("flexTakeOver", "flex_take_over", take_over),
+    Field("flex", "flex_domain_key", flex_domain_key, skip_null=True),
+)
+DEPLOY_KEYS = tuple(row.key for row in DEPLOY_FIELDS)
+# The `twilio:` keys of the stack config the deploy reads (the provider's config namespace).
+TWILIO_NAMESPACE = "twilio"
+TWILIO_FIELDS = (Field("concurrency", "concurrency", concurrency),)  # twilio:concurrency: parsed here only
+CREDENTIAL_KEYS = ("accountSid", "authToken", "apiKey", "apiSecret")
 
 
 def transfer_queue(check: Collector, entry: Any, path: str) -> TransferQueue | None:
@@ -407,8 +496,7 @@ def transfer_queue(check: Collector, entry: Any, path: str) -> TransferQueue | N
                 check.add(
                     f"{path}.{key}",
                     f"only a queue this stack creates takes {key}; {name!r} is looked up as it is",
-                    "add targetWorkers: <expression> to create the queue from this stack, or remove "
-                    f"{key}",
+                    f"add targetWorkers: <expression> to create the queue from this stack, or remove {key}",
                 )
     if len(check) > before or name is None:
         return None
@@ -449,7 +537,7 @@ TOP_LEVEL_FIELDS = (
     Field("attributes", "attributes", section(ATTRIBUTE_FIELDS)),
     Field("defaultQueue", "default_queue", queue_name, skip_null=True),
     Field("features", "features", section(FEATURE_FIELDS)),
-    Field("functions", "functions", section(FUNCTIONS_FIELDS, DEPLOY_ONLY_FUNCTIONS_KEYS)),
+    Field("functions", "functions", section(FUNCTIONS_FIELDS + DEPLOY_FUNCTIONS_FIELDS)),
     Field(
         "taskReservationTimeout",
         "task_reservation_timeout",
@@ -463,7 +551,37 @@ _SECTION_TYPES: dict[str, Callable[..., Any]] = {"attributes": AttributeNames, "
 
 
 def spec_from_config(values: Mapping[str, Any], stack: str) -> ChatTransferSpec:
-    """Build the spec from the `chat-transfer:` keys (without the namespace). Raises ProblemsError."""
+    """Build the spec from the `chat-transfer:` keys (without the namespace), with the spec's own defaults
+    (no per-stack names: see `read_stack_config`). Raises ProblemsError."""
+    return read_config(values, stack).spec
+
+
+def read_stack_config(config: Mapping[str, Any], stack: str) -> StackSettings:
+    """The settings of a whole stack config (full keys: `chat-transfer:*`, `twilio:*`; other namespaces are
+    not ours). Names that must differ between two stacks of one account default per stack when the config
+    leaves them out: the workflow `Chat Transfer (<stack>)` and the Functions service `chat-transfer-<stack>`
+    (the environment already defaults to the stack name). Raises ProblemsError with every problem."""
+    own, twilio = f"{NAMESPACE}:", f"{TWILIO_NAMESPACE}:"
+    values = {k[len(own) :]: v for k, v in config.items() if isinstance(k, str) and k.startswith(own)}
+    twilio_values = {
+        k[len(twilio) :]: v for k, v in config.items() if isinstance(k, str) and k.startswith(twilio)
+    }
+    return read_config(values, stack, twilio_values, per_stack_names=True)
+
+
+def per_stack_names_of(stack: str) -> tuple[str, str]:
+    """(workflow name, Functions service unique name) a stack gets when its config names neither."""
+    slug = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-")
+    return f"Chat Transfer ({stack})", f"chat-transfer-{slug}"[:MAX_SERVICE_NAME].rstrip("-")
+
+
+def read_config(
+    values: Mapping[str, Any],
+    stack: str,
+    twilio_values: Mapping[str, Any] | None = None,
+    per_stack_names: bool = False,
+) -> StackSettings:
+    """One read of the `chat-transfer:` keys (without the namespace) and the deploy's `twilio:` keys."""
     if not isinstance(values, Mapping):
         raise ProblemsError(
             [
@@ -491,20 +609,36 @@ def spec_from_config(values: Mapping[str, Any], stack: str) -> ChatTransferSpec:
         )
     check = Collector(f"{NAMESPACE}:")
     for key in values:
-        if key not in TOP_LEVEL_KEYS and key not in DEPLOY_ONLY_KEYS:
+        if key not in TOP_LEVEL_KEYS and key not in DEPLOY_KEYS:
             unknown_key(check, str(key), str(key), TOP_LEVEL_KEYS)
-    fields = read_fields(check, values, "", TOP_LEVEL_FIELDS)
+    fields = read_fields(check, values, "", TOP_LEVEL_FIELDS + DEPLOY_FIELDS)
+    deploy = {row.attribute: fields.pop(row.attribute) for row in DEPLOY_FIELDS if row.attribute in fields}
     set_attributes = set(fields.get("attributes", {}))
     for key, make in _SECTION_TYPES.items():
         if key in fields:
             fields[key] = make(**fields[key])
     functions = fields.get("functions", {})
+    if "build_timeout" in functions:
+        deploy["build_timeout"] = functions.pop("build_timeout")
     functions.setdefault("environment", stack)
+    if per_stack_names:
+        workflow_name, service_name = per_stack_names_of(stack)
+        fields.setdefault("workflow_name", workflow_name)
+        functions.setdefault("service_name", service_name)
     fields["functions"] = FunctionsSettings(**functions)
     if "attributes" in fields:
         distinct_attributes(check, fields["attributes"], set_attributes)
+    twilio_check = Collector(f"{TWILIO_NAMESPACE}:")
+    twilio_values = twilio_values or {}
+    deploy.update(read_fields(twilio_check, twilio_values, "", TWILIO_FIELDS))
+    check.problems.extend(twilio_check.problems)
     check.raise_if_any()
-    return ChatTransferSpec(**fields)
+    credentials = {
+        f"{TWILIO_NAMESPACE}:{key}": value
+        for key in CREDENTIAL_KEYS
+        if isinstance(value := twilio_values.get(key), str) and value
+    }
+    return StackSettings(ChatTransferSpec(**fields), credentials=credentials, **deploy)
 
 
 def distinct_attributes(check: Collector, names: AttributeNames, set_here: set[str]) -> None:
@@ -531,9 +665,9 @@ def distinct_attributes(check: Collector, names: AttributeNames, set_here: set[s
 
 
 def load_stack_file(path: str | Path, stack: str | None = None) -> ChatTransferSpec:
-    """Read `Pulumi.<stack>.yaml` and build the spec from its `chat-transfer:` entries.
-    Other namespaces (`twilio:` ...) are ignored. Raises ProblemsError (one line for a file that cannot be
-    read, is too big or too deep, or is not YAML)."""
+    """Read `Pulumi.<stack>.yaml` and build the spec from its `chat-transfer:` entries, with the per-stack
+    default names the deploy uses (the `twilio:` deploy keys are checked too; other namespaces are ignored).
+    Raises ProblemsError (one line for a file that cannot be read, is too big or too deep, or is not YAML)."""
     path = Path(path)
     if stack is None:
         match = re.fullmatch(r"Pulumi\.(.+)\.ya?ml", path.name)
@@ -560,10 +694,4 @@ def spec_from_stack_text(text: str, where: str, stack: str) -> ChatTransferSpec:
                 )
             ]
         )
-    prefix = f"{NAMESPACE}:"
-    values = {
-        key[len(prefix) :]: value
-        for key, value in config.items()
-        if isinstance(key, str) and key.startswith(prefix)
-    }
-    return spec_from_config(values, stack)
+    return read_stack_config(config, stack).spec

@@ -167,7 +167,6 @@ class Router:
             self._by_sid.setdefault(worker.sid, worker)
             self._by_name.setdefault(worker.name, worker)
         self._members: dict[str | None, list[_WorkerEntry]] = {}  # per queue, computed on first use
-        self._available: dict[str | None, list[_WorkerEntry]] = {}
         self._queue_expressions = {
             queue.sid: self._expression(queue.target_workers, "queue", f"queues[{queue.sid}].target_workers")
             for queue in workspace.queues
@@ -321,13 +320,6 @@ class Router:
                 members = [worker for worker in self._workers if predicate(worker.attributes)]
             self._members[queue_sid] = members
         return members
-
-    def _available_members(self, queue_sid: str | None) -> list[_WorkerEntry]:
-        available = self._available.get(queue_sid)
-        if available is None:
-            available = [worker for worker in self._queue_members(queue_sid) if worker.available]
-            self._available[queue_sid] = available
-        return available
 
     def _eligible(
         self, target: _Target, task_attributes: Mapping[str, Any], bindings: Mapping[str, Any]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from workflow.twilio_limits import MAX_FRIENDLY_NAME
+from workflow.twilio_limits import DEFAULT_CONCURRENCY, MAX_FRIENDLY_NAME
 
 MAX_QUEUE_NAME_LENGTH = MAX_FRIENDLY_NAME  # TaskQueue FriendlyName
 MAX_RESERVED_WORKERS = 50  # TaskQueue MaxReservedWorkers (1..50)
@@ -91,11 +91,6 @@ class ChatTransferSpec:
         """The queues the stack creates and owns (a `targetWorkers` was given), in declared order."""
         return tuple(queue for queue in self.transfer_queues if queue.declared)
 
-    def looked_up_queue_names(self) -> list[str]:
-        """Every queue name the spec refers to that no declared queue provides: these must exist."""
-        declared = {queue.name for queue in self.declared_queues()}
-        return [name for name in self.queue_names() if name not in declared]
-
     def queue_names(self) -> list[str]:
         """Every queue name the spec refers to, de-duplicated, in first-use order."""
         names = [self.worker_transfer_queue]
@@ -166,3 +161,22 @@ RESERVED_ATTRIBUTE_NAMES = (
     "flexInteractionChannelSid",
     "flexChannelInviteSid",
 )
+
+
+DEFAULT_BUILD_TIMEOUT = 300.0
+# The Flex configuration key (under ui_attributes.custom_data) the plugin reads the functions' domain from.
+DEFAULT_FLEX_DOMAIN_KEY = "serverless_functions_domain"
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """Everything a stack's config sets, read once (`workflow.loader.read_stack_config`): the workflow spec,
+    and what the deploy needs beside it. `credentials` holds the `twilio:*` credential keys the config sets
+    (full keys, secrets in clear: never printed)."""
+
+    spec: ChatTransferSpec
+    build_timeout: float = DEFAULT_BUILD_TIMEOUT
+    flex_take_over: bool = False
+    flex_domain_key: str = DEFAULT_FLEX_DOMAIN_KEY
+    concurrency: int = DEFAULT_CONCURRENCY
+    credentials: dict[str, str] = field(default_factory=dict, repr=False, compare=False)

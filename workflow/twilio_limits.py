@@ -15,18 +15,23 @@ from typing import Final
 
 # -- numbers ----------------------------------------------------------------------------------------
 MAX_PRIORITY: Final = 2_147_483_647  # Task Priority (int32), also a workflow target's priority
-DEFAULT_TASK_TTL: Final = 86_400  # Task Timeout when none is given (seconds)
 MAX_TASK_TTL: Final = 1_209_600  # Task Timeout at most 14 days (seconds)
 # A target timeout counts from the task's age, so no step can outlast the longest TTL a task may have:
 # past it the task is canceled ("Task TTL Exceeded") and later targets are never reached.
 MAX_TARGET_TIMEOUT: Final = MAX_TASK_TTL
 MAX_RESERVATION_TIMEOUT: Final = 86_400  # Workflow TaskReservationTimeout (seconds)
-DEFAULT_RESERVATION_TIMEOUT: Final = 120
 # Documented as "1038576 bytes (1MB)" (sic); we hold to the smaller documented number.
 MAX_CONFIGURATION_BYTES: Final = 1_038_576
 MAX_FRIENDLY_NAME: Final = 64  # Workspace, TaskQueue, Worker, Activity FriendlyName
 MAX_ATTRIBUTES_CHARS: Final = 4_096  # Worker and Task Attributes (JSON text, whitespace counts)
 MAX_SERVICE_NAME: Final = 50  # Serverless Service UniqueName
+# Twilio calls one provider makes at once (stack config twilio:concurrency), like the peer's default; the
+# ceiling keeps one deploy well under an account's concurrency limit.
+DEFAULT_CONCURRENCY: Final = 10
+MAX_CONCURRENCY: Final = 64
+# A key a stack may set in the Flex configuration: one object member, so no dots (the owner records under
+# ui_attributes.custom_data.chat_transfer_owners are dotted paths).
+FLEX_KEY_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 
 # -- SIDs: two capital letters naming the resource, then 32 hex digits ------------------------------
 SID_PREFIXES: Final = {
@@ -49,7 +54,6 @@ WORKSPACE_SID: Final = sid_pattern("WS")
 QUEUE_SID: Final = sid_pattern("WQ")
 WORKER_SID: Final = sid_pattern("WK")
 WORKFLOW_SID: Final = sid_pattern("WW")
-ACTIVITY_SID: Final = sid_pattern("WA")
 SERVICE_SID: Final = sid_pattern("ZS")
 
 

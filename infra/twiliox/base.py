@@ -12,25 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# The kinds take UNKNOWN from here; what it means is the ownership policy's too (preview of a new stack).
+from infra.ownership_policy import UNKNOWN as UNKNOWN
+from infra.ownership_policy import is_unknown as is_unknown
 from infra.rest import Rest
-
-
-class _Unknown:
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN: Any = _Unknown()
-
-
-def is_unknown(value: Any) -> bool:
-    if value is UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(is_unknown(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(is_unknown(v) for v in value)
-    return False
 
 
 def whole_numbers(value: Any) -> Any:
@@ -60,8 +45,8 @@ class NotOurs(ValueError):
 @dataclass
 class Context:
     """What a kind's method may use: `rest()` (the thread's client for this provider's account), `log(line)`
-    (an info line on the resource being worked on), `read_once(url)` (a shared read for Checks), `urn` and
-    `stack`/`project` from the URN."""
+    (an info line on the resource being worked on), `read_once(url)` (a shared read for Checks) and the
+    `urn` of the resource (`name` is its last part)."""
 
     rest: Callable[[], Rest]
     log: Callable[[str], None]
@@ -69,7 +54,6 @@ class Context:
     # A GET answered once per provider process, for Checks: the engine runs them one after another, so a
     # read several Checks need (the Flex configuration) is fetched once and shared. Writes read fresh.
     read_once: Callable[[str], dict] = field(default=lambda url: {})
-    import_hint: Callable[[str, str, str], str] = field(default=lambda token, name, id: "")
 
     @property
     def name(self) -> str:
@@ -137,9 +121,6 @@ class Kind:
         ctx.log(f"leaving {id} in place: this stack imported it")
 
     # -- shared helpers --
-    def input_keys(self) -> tuple[str, ...]:
-        return tuple(self.inputs)
-
     def changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
         """Input keys whose value differs (an unknown new value counts as a change)."""
         return [

@@ -1,6 +1,5 @@
 """Keys of the account-wide Flex configuration (`twiliox:flex:ConfigurationKeys`). Import id: the object's
-path
-under the configuration, e.g. `ui_attributes.custom_data.features.conversation_transfer`.
+path under the configuration, e.g. `ui_attributes.custom_data.features.conversation_transfer`.
 
 Flex's `POST /Configuration` replaces top-level properties whole, so every write is read-modify-write of
 `ui_attributes` that keeps every other key. Ownership: each key this resource sets is recorded in
@@ -8,7 +7,8 @@ Flex's `POST /Configuration` replaces top-level properties whole, so every write
 value this stack did not set, recorded by another stack or by nobody (a hand edit, another tool), is refused
 (in Check, so preview stops) unless `take_over` is true; a value not known yet (preview of a new stack)
 counts as different. The same value joins its owners. What a key held before is kept in state (`previous`)
-and put back on delete, and only the keys this stack still owns are touched then.
+and put back on delete, and only the keys this stack still owns are touched then. The policy itself is
+`infra/ownership_policy.py`, shared with the program's pre-flight.
 
 Native messaging transfers (`ui_attributes.featureFlags.transfersConfig.enabled`) cannot run together with the
 feature: a write is refused while they are on.
@@ -16,96 +16,40 @@ feature: a write is refused while they are on.
 
 from __future__ import annotations
 
-import copy
-import re
 import threading
 from typing import Any
 
-from infra.rest import FLEX
+from infra.ownership_policy import (
+    CONFIGURATION_URL,
+    KEY_NAME,
+    LEGACY_PATH,
+    NATIVE_TRANSFERS_MESSAGE,
+    PathError,
+    applied,
+    conflicts,
+    native_transfers_enabled,
+    owners,
+    refusal,
+    restored,
+    split_path,
+)
+from infra.ownership_policy import node_at as _node
 from infra.twiliox.base import Context, Failure, Kind, is_unknown
 from infra.twiliox.ownership import parse_urn
 
-CONFIGURATION_URL = f"{FLEX}/Configuration"
-
 TOKEN = "twiliox:flex:ConfigurationKeys"
-OWNERS_PATH = ("custom_data", "chat_transfer_owners")
-NATIVE_TRANSFERS_MESSAGE = (
-    "flex configuration: native messaging transfers are on "
-    "(ui_attributes.featureFlags.transfersConfig.enabled) and cannot run together with the "
-    "chat-transfer feature (fix: turn off Transfers under Flex > Channel management, or do not "
-    "deploy this stack)"
-)
 _ABSENT = {"absent": True}
-LEGACY_PATH = "ui_attributes.custom_data.features.conversation_transfer"
 LEGACY_FLAGS = ("enabled", "cold_transfer", "multi_participant")
 # Flex replaces ui_attributes whole: two resources of one run (flags, domain, claims) writing at once would
 # each write back the other's old keys. Every read-modify-write of this process holds this lock.
 _READ_MODIFY_WRITE = threading.Lock()
-# A key this resource may set: one object member, so no dots (owner records are dotted paths).
-KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
-
-
-def native_transfers_enabled(ui_attributes: dict) -> bool:
-    transfers = (ui_attributes.get("featureFlags") or {}).get("transfersConfig") or {}
-    return transfers.get("enabled") is True
 
 
 def _split(path: str) -> tuple[str, ...]:
-    parts = tuple(path.split("."))
-    if len(parts) < 2 or parts[0] != "ui_attributes" or not all(parts):
-        raise Failure(
-            "path", f"{path!r} must be a dotted path under ui_attributes, e.g. ui_attributes.custom_data.x"
-        )
-    return parts[1:]
-
-
-def _node(tree: dict, keys: tuple[str, ...], create: bool = False) -> dict | None:
-    node = tree
-    for key in keys:
-        child = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(child, dict):
-            if not create:
-                return None
-            child = node[key] = {}
-        node = child
-    return node
-
-
-def owners(ui_attributes: dict) -> dict[str, list[str]]:
-    """`"<path>.<key>"` → the stacks that set it (a plain string from a hand edit counts as one owner)."""
-    recorded = _node(ui_attributes, OWNERS_PATH) or {}
-    return {k: ([v] if isinstance(v, str) else [str(x) for x in v or []]) for k, v in recorded.items()}
-
-
-def conflicts(ui_attributes: dict, path: str, values: dict, me: str) -> list[str]:
-    """Keys holding a different value this stack did not set, each as `<path>.<key> (<who set it>)`: set by
-    another stack (setting the same value joins its owners instead), or by no stack at all. A value not known
-    yet (`UNKNOWN`, preview of a new stack) is different from whatever is there."""
-    recorded = owners(ui_attributes)
-    node = _node(ui_attributes, _split(path)) or {}
-    out = []
-    for key, value in values.items():
-        full = f"{path}.{key}"
-        setters = recorded.get(full, [])
-        if key not in node or me in setters or (node[key] == value and not is_unknown(value)):
-            continue
-        others = [o for o in setters if o != me]
-        who = f"set by {', '.join(others)}" if others else f"holds {_shown(node[key])}, set by no stack"
-        out.append(f"{full} ({who})")
-    return out
-
-
-def _shown(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def refusal(taken: list[str]) -> str:
-    return (
-        f"flex configuration: {', '.join(taken)} is not this stack's to change; nothing was written "
-        "(fix: set chat-transfer:flexTakeOver to true to take it over (destroy puts the value back), "
-        "or destroy that stack first)"
-    )
+    try:
+        return split_path(path)
+    except PathError as error:
+        raise Failure("path", str(error)) from None
 
 
 def owner_of(urn: str, inputs: dict) -> str:
@@ -113,58 +57,6 @@ def owner_of(urn: str, inputs: dict) -> str:
         return str(inputs["owner"])
     stack, project, _ = parse_urn(urn)
     return f"{project}/{stack}"
-
-
-def applied(ui_attributes: dict, path: str, values: dict, me: str, take_over: bool = False) -> dict:
-    """A copy with our values set and us among their owners (the only one after a take-over)."""
-    merged = copy.deepcopy(ui_attributes)
-    node = _node(merged, _split(path), create=True)
-    recorded = _node(merged, OWNERS_PATH, create=True)
-    for key, value in values.items():
-        full = f"{path}.{key}"
-        before = owners(merged).get(full, [])
-        agreed = node.get(key) == value and not take_over
-        node[key] = value
-        recorded[full] = [*[o for o in before if o != me and agreed], me]
-    return merged
-
-
-def restored(ui_attributes: dict, path: str, previous: dict, me: str) -> dict:
-    """A copy without us among the owners of the keys in `previous`; a key nobody else owns gets its previous
-    value (and owners) back, or goes. A key we no longer own (taken over since) is not touched. Objects we
-    leave empty are removed."""
-    merged = copy.deepcopy(ui_attributes)
-    keys = _split(path)
-    recorded = _node(merged, OWNERS_PATH, create=True)
-    current = owners(merged)
-    node = _node(merged, keys)
-    for key, before in previous.items():
-        full = f"{path}.{key}"
-        if me not in current.get(full, []):
-            continue
-        others = [o for o in current[full] if o != me]
-        if others:
-            recorded[full] = others
-            continue
-        if node is not None:
-            if before.get("absent"):
-                node.pop(key, None)
-            else:
-                node[key] = before.get("value")
-        if before.get("owners"):
-            recorded[full] = list(before["owners"])
-        else:
-            recorded.pop(full, None)
-    _prune(merged, keys)
-    _prune(merged, OWNERS_PATH)
-    return merged
-
-
-def _prune(tree: dict, keys: tuple[str, ...]) -> None:
-    for depth in range(len(keys), 0, -1):
-        parent = _node(tree, keys[: depth - 1])
-        if parent is not None and parent.get(keys[depth - 1]) == {}:
-            parent.pop(keys[depth - 1])
 
 
 class ConfigurationKeys(Kind):

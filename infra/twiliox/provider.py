@@ -1,10 +1,9 @@
 """The twiliox provider: the engine's Configure/Check/Diff/Create/Read/Update/Delete dispatched to one kind
-module
-per Twilio resource, on a bounded thread pool (the Twilio client is synchronous).
+module per Twilio resource, on a bounded thread pool (the Twilio client is synchronous).
 
 Credentials come from the provider's configuration (`accountSid`, `authToken` or `apiKey`/`apiSecret`; the
-program
-fills them from the stack's `twilio:*` keys), else from `TWILIO_*` variables. They live only in this process.
+program fills them from the stack's `twilio:*` keys), else from `TWILIO_*` variables. They live only in this
+process.
 
 Every failure becomes one line naming the resource, the call and what Twilio said (or that it did not answer),
 and that re-running `pulumi up` resumes; the traceback goes to a log file whose path the line gives.
@@ -28,7 +27,8 @@ from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from infra.cache import cache_root
 from infra.call_slots import NORMAL, URGENT, call_priority
 from infra.rest import Rest, TwilioApiError
-from infra.twiliox import CONFIG_KEYS, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, PACKAGE
+from infra.twilio_constants import CONFIG_KEYS, DEFAULT_CONCURRENCY, MAX_CONCURRENCY
+from infra.twiliox import PACKAGE
 from infra.twiliox.base import (
     FOUND,
     UNKNOWN,
@@ -68,9 +68,10 @@ KINDS: dict[str, Kind] = {
         ConfigurationKeys(),
     )
 }
-# Threads answering engine calls: more than the call bound, so a Check or a build's wait never queues behind
-# calls that wait for a Twilio slot (the slots bound what reaches Twilio).
-WORKER_THREADS = 96
+# Threads answering engine calls: more than the highest call bound, so a Check or a build's wait never queues
+# behind calls that wait for a Twilio slot (the slots bound what reaches Twilio). A cap, not a cost: the pool
+# starts a thread only when a call finds none idle.
+WORKER_THREADS = MAX_CONCURRENCY + 32
 # The kinds on the way to the Functions build and its deployment (the long pole of a deploy): their calls
 # get Twilio slots first.
 URGENT_KINDS = frozenset(

@@ -1,23 +1,21 @@
 """Serves `TwilioxProvider` with the pinned SDK's provider server (`pulumi.provider.experimental.server`),
-with
-one change: its handlers append the Python traceback to every error message, and no traceback may reach a
-user.
-Each handler here answers a failure with the provider's one line (the traceback went to the log file)."""
+with one change: the SDK's handlers append the Python traceback to every error message, and no traceback may
+reach a user, so each handler here answers a failure with the provider's one line (the traceback went to the
+log file)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import sys
 
 import grpc
 import grpc.aio
 from pulumi.provider.experimental import server
-from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
+from infra import sdk_compat
 from infra.twiliox import VERSION
 from infra.twiliox.provider import OneLine, TwilioxProvider
 
@@ -37,8 +35,8 @@ WRAPPED = (
 
 class InFlight:
     """How many engine calls are being answered. The engine's stop signal exits at once when none is (a
-    graceful interpreter shutdown with grpc loaded takes ~0.2 s of every `pulumi up`); otherwise the process
-    exits shortly after the last call returned, once its answer is on the wire.
+    graceful interpreter shutdown with grpc loaded would add its wait to every `pulumi up`); otherwise the
+    process exits shortly after the last call returned, once its answer is on the wire.
 
     Everything here runs on the server's one thread (the handlers are coroutines on its event loop, and
     Python runs signal handlers on the main thread), so there is no lock: a handler interrupted by the signal
@@ -69,9 +67,7 @@ IN_FLIGHT = InFlight()
 
 
 def exit_now() -> None:
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    sdk_compat.exit_at_once(0)
 
 
 def _one_line(name: str):
@@ -82,12 +78,12 @@ def _one_line(name: str):
         try:
             return await handler(self, request, context)
         except Exception as wrapped:  # noqa: BLE001 - the SDK re-raises with the traceback appended
-            original = wrapped.__context__ or wrapped
+            original = sdk_compat.original_error(wrapped)
             if isinstance(original, OneLine):
                 message = str(original)
             else:
                 urn = getattr(request, "urn", "") or ""
-                message = self._provider.describe(urn, name.lower(), original)
+                message = sdk_compat.servicer_provider(self).describe(urn, name.lower(), original)
             await context.abort(grpc.StatusCode.UNKNOWN, message)
         finally:
             IN_FLIGHT.leave()
@@ -109,12 +105,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("engine", nargs="?", default="", help="Pulumi engine address")
     known, _ = parser.parse_known_args(argv)
     provider = TwilioxProvider(known.engine or None)
-    # The engine waits for each Check before it looks at the next resource; the thread answering it must
-    # not wait the default 5 ms for the GIL each time while worker threads make Twilio calls.
-    sys.setswitchinterval(0.0005)
 
     async def serve() -> None:
-        grpc_server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
+        grpc_server = grpc.aio.server(options=sdk_compat.grpc_server_options())
         servicer = OneLineServicer(argv, VERSION, provider, engine_address=known.engine)
         provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, grpc_server)
         port = grpc_server.add_insecure_port(address="127.0.0.1:0")

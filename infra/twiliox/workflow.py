@@ -1,8 +1,7 @@
 """TaskRouter Workflow (`twiliox:taskrouter:Workflow`). Import id: `WS…/WW…` (workspace SID / workflow SID).
 
-`configuration` is an object, so `pulumi preview --diff` shows the filter or target that changed. Check
-runs the
-workflow library's schema and expression validation."""
+`configuration` is an object, so `pulumi preview --diff` shows the filter or target that changed. Check runs
+the workflow library's schema and expression validation."""
 
 from __future__ import annotations
 

@@ -10,8 +10,6 @@ from sandbox.core.http import Ctx
 from sandbox.core.paging import paginate
 from sandbox.taskrouter.models import RESERVATION_TIMEOUT_MAX, TASK_TTL_MAX, TaskRouterBackend
 
-STATISTICS = ("statistics", "real_time_statistics", "cumulative_statistics")
-
 
 def _b(ctx: Ctx) -> TaskRouterBackend:
     return ctx.backend

@@ -55,8 +55,9 @@ def test_the_table_names_what_the_issue_found_missing():
     names = table_names()
     assert {"SANDBOX_PORT", "/_sandbox/*", "chat-transfer:functions.buildTimeout"} <= names
     readme = (ROOT / "README.md").read_text()
-    # The default the program really uses (wherever in infra/ it is defined), and what destroy removes.
-    defaults = {match for path in (ROOT / "infra").rglob("*.py")
+    # The default the program really uses (wherever in infra/ or workflow/ it is defined), and what destroy
+    # removes.
+    defaults = {match for root in ("infra", "workflow") for path in (ROOT / root).rglob("*.py")
                 for match in re.findall(r"^DEFAULT_BUILD_TIMEOUT\b.*= *(\d+)", path.read_text(), re.M)}
     assert len(defaults) == 1, defaults
     key = "| `chat-transfer:functions.buildTimeout`"

@@ -18,7 +18,7 @@ from fault_tally import writes
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
 from infra.client import make_client
 from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
-from infra.settings import per_stack_defaults
+from workflow.loader import per_stack_names_of
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = "faults"
@@ -40,7 +40,7 @@ class FaultWorld:
         self.runner = self._runner()
         self.seed = sandbox.seed_info()
         # The stack's names (its config leaves them out: the per-stack defaults).
-        self.names = per_stack_defaults({}, STACK)
+        self.workflow_name, self.service_name = per_stack_names_of(STACK)
         self.config: dict[str, Any] = {
             "twilio:accountSid": sandbox.account_sid,
             "twilio:authToken": sandbox.auth_token,
@@ -155,7 +155,7 @@ class FaultWorld:
         services = [
             s
             for s in rest.list_all(f"{SERVERLESS}/Services", "services")
-            if s["unique_name"] == self.names["functions"]["serviceName"]
+            if s["unique_name"] == self.service_name
         ]
         functions = environments = 0
         for service in services:
@@ -166,7 +166,7 @@ class FaultWorld:
         workflows = [
             w
             for w in rest.list_all(f"{TASKROUTER}/Workspaces/{self.workspace_sid}/Workflows", "workflows")
-            if w["friendly_name"] == self.names["workflowName"]
+            if w["friendly_name"] == self.workflow_name
         ]
         return {
             "services": len(services),

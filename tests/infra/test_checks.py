@@ -10,11 +10,12 @@ import pytest
 from pulumi.provider.experimental import provider as p
 
 from infra.functions_source import PreflightError, load_project, preflight
-from infra.lookup import ResolveError, find_workspace, resolve_queues
-from infra.settings import SettingsError, split_deploy_settings
+from infra.lookup import ResolveError, find_workspace, list_queues, match_queues
 from infra.twiliox.base import UNKNOWN, is_unknown
 from infra.twiliox.flex import applied, native_transfers_enabled, owners, restored
 from infra.twiliox.provider import TwilioxProvider, value_map
+from workflow.loader import read_stack_config
+from workflow.problems import ProblemsError
 from workflow.render import render
 from workflow.spec import ChatTransferSpec
 
@@ -96,11 +97,12 @@ def test_preflight_passes_clean_project(tmp_path):
 
 
 def test_build_timeout_is_split_off_and_checked():
-    values, timeout = split_deploy_settings({"functions": '{"runtime": "node22", "buildTimeout": 60}'})
-    assert values == {"functions": {"runtime": "node22"}} and timeout == 60.0
-    assert split_deploy_settings({"workspace": "X"}) == ({"workspace": "X"}, 300.0)
-    with pytest.raises(SettingsError, match=r"chat-transfer:functions.buildTimeout: 'soon'.*fix:"):
-        split_deploy_settings({"functions": {"buildTimeout": "soon"}})
+    functions = '{"runtime": "node22", "buildTimeout": 60}'
+    settings = read_stack_config({"chat-transfer:functions": functions}, "d")
+    assert settings.spec.functions.runtime == "node22" and settings.build_timeout == 60.0
+    assert read_stack_config({"chat-transfer:workspace": "X"}, "d").build_timeout == 300.0
+    with pytest.raises(ProblemsError, match=r"chat-transfer:functions.buildTimeout: 'soon'.*fix:"):
+        read_stack_config({"chat-transfer:functions": {"buildTimeout": "soon"}}, "d")
 
 
 class FakeRest:
@@ -133,9 +135,9 @@ def test_lookups_fail_early_naming_the_name():
         find_workspace(rest, "Nope")
     with pytest.raises(ResolveError, match="WS3{32} not found"):
         find_workspace(rest, "WS" + "3" * 32)
-    assert resolve_queues(rest, "WS1", ["Everyone"]) == {"Everyone": "WQ1"}
+    assert match_queues(list_queues(rest, "WS1"), "WS1", ["Everyone"]) == {"Everyone": "WQ1"}
     with pytest.raises(ResolveError) as error:
-        resolve_queues(rest, "WS1", ["Everyone", "Sales", "Support"])
+        match_queues(list_queues(rest, "WS1"), "WS1", ["Everyone", "Sales", "Support"])
     assert str(error.value).splitlines() == [
         "queue 'Sales': 2 queues have this name (WQ2, WQ3) (fix: rename the duplicates)",
         "queue 'Support': not found in workspace WS1 (fix: create the TaskQueue or correct the name in "

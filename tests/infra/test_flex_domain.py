@@ -14,10 +14,11 @@ from harness.automation import StackRunner, find_cli_root, write_scratch_project
 from infra.client import make_client
 from infra.lookup import flex_ui_major
 from infra.rest import FLEX, Rest
-from infra.settings import SettingsError, read_deploy_settings
 from infra.twiliox.base import UNKNOWN
 from infra.twiliox.flex import applied, conflicts, owners, restored
 from tests.infra.test_component import QUEUES, WS, Mocks, _functions
+from workflow.loader import read_stack_config
+from workflow.problems import ProblemsError
 from workflow.spec import ChatTransferSpec, FunctionsSettings
 
 PATH = "ui_attributes.custom_data"
@@ -72,11 +73,10 @@ def test_take_over_of_a_hand_set_value_puts_it_back_on_destroy_and_keeps_every_o
 
 
 def test_domain_key_defaults_to_the_plugins_key_and_takes_a_feature_specific_one():
-    assert read_deploy_settings({}, "dev")[1].flex_domain_key == KEY
+    assert read_stack_config({}, "dev").flex_domain_key == KEY
     raw = {"chat-transfer:flex": '{"domainKey": "serverless_functions_domain_conversation_transfer"}'}
-    values, settings = read_deploy_settings(raw, "dev")
+    settings = read_stack_config(raw, "dev")
     assert settings.flex_domain_key == "serverless_functions_domain_conversation_transfer"
-    assert "flex" not in values  # not passed on to the workflow loader
 
 
 @pytest.mark.parametrize(
@@ -92,8 +92,8 @@ def test_domain_key_defaults_to_the_plugins_key_and_takes_a_feature_specific_one
     ],
 )
 def test_a_bad_domain_key_is_one_line_naming_the_key(flex, where):
-    with pytest.raises(SettingsError) as error:
-        read_deploy_settings({"chat-transfer:flex": flex}, "dev")
+    with pytest.raises(ProblemsError) as error:
+        read_stack_config({"chat-transfer:flex": flex}, "dev")
     line = str(error.value)
     assert line.startswith(f"{where}:") and "(fix:" in line and "\n" not in line
 

@@ -368,7 +368,10 @@ def test_stack_file_not_yaml(tmp_path):
     assert problem.path == str(path) and problem.message.startswith("not valid YAML at line")
 
 
-def test_stack_file_without_config_gives_defaults(tmp_path):
+def test_stack_file_without_config_gives_the_deploys_per_stack_defaults(tmp_path):
     path = tmp_path / "Pulumi.empty.yaml"
     path.write_text("encryptionsalt: v1:abc\n")
-    assert load_stack_file(path) == ChatTransferSpec(functions=FunctionsSettings(environment="empty"))
+    assert load_stack_file(path) == ChatTransferSpec(
+        workflow_name="Chat Transfer (empty)",
+        functions=FunctionsSettings(service_name="chat-transfer-empty", environment="empty"),
+    )

@@ -32,7 +32,6 @@ def test_a_queue_with_target_workers_is_declared_and_one_by_name_is_looked_up():
     )
     assert [q.name for q in spec.declared_queues()] == ["VIP"]
     assert not spec.transfer_queues[0].declared
-    assert spec.looked_up_queue_names() == ["Everyone", "Sales"]  # VIP comes from the stack, not a look-up
 
 
 def test_target_workers_is_parsed_in_the_queue_context_with_path_and_column():

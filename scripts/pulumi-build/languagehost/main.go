@@ -9,8 +9,9 @@
 //   - startup: the engine runs `pulumi-language-python [flags] ENGINE_ADDRESS`; we print our gRPC port.
 //   - Run: start `<venv>/bin/python <dir of this binary>/pulumi-language-python-exec <args> PROGRAM` in the
 //     program's working directory, with the stack config as JSON in PULUMI_CONFIG.
-//   - GetRequiredPackages/GetRequiredPlugins: none (this project uses only Python dynamic providers, which
-//     the engine bundles), so the engine never tries to download a plugin.
+//   - GetRequiredPackages/GetRequiredPlugins: none. The one provider plugin the program uses is the
+//     project's own `twiliox`, which Pulumi.yaml's `plugins.providers` points at infra/twiliox/bin, so the
+//     engine never tries to download a plugin.
 //   - InstallDependencies: make sure the virtualenv exists.
 //   - GetPluginInfo, About, GetProgramDependencies, RuntimeOptionsPrompts: small answers.
 package main
