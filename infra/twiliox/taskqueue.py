@@ -95,9 +95,9 @@ def refuse_if_tasks_wait(ctx: Context, workspace_sid: str, queue_sid: str, name:
         tasks = "task" if count == 1 else "tasks"
         raise Failure(
             "",
-            f"task queue {name!r} ({queue_sid}) still holds {count} waiting {tasks}; deleting it would strand "
-            f"them (fix: let them be answered or move them to another queue, e.g. route them with the new "
-            f"workflow, then run `pulumi up` again)",
+            f"task queue {name!r} ({queue_sid}) still holds {count} waiting {tasks}; deleting it would "
+            "strand them (fix: let them be answered, or move them to another queue with their workflow, "
+            "then run `pulumi up` again)",
         )
 
 

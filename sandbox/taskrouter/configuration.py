@@ -18,6 +18,7 @@ is a positive whole number of seconds up to the task TTL maximum (1209600), numb
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -95,7 +96,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:
-            raise ConfigurationProblem(f"$..{key}", f"key {key} appears twice", "keep one")
+            raise ConfigurationProblem("$", f"key {key!r} appears twice in one object", "keep one")
         seen[key] = value
     return seen
 
@@ -120,17 +121,10 @@ def load_document(text: str) -> Any:
         return json.loads(
             text, object_pairs_hook=_no_duplicates, parse_float=_finite, parse_constant=_constant
         )
-    except ConfigurationProblem as problem:
-        if problem.path.startswith("$.."):
-            key = problem.path[3:]
-            raise ConfigurationProblem(
-                f"$.task_routing.{key}" if key in ("filters", "default_filter") else f"$ key {key}",
-                f"key {key} appears twice",
-                "keep one",
-            ) from None
-        raise
     except RecursionError:
-        raise ConfigurationProblem("$", "configuration is nested too deeply", "send a workflow document") from None
+        raise ConfigurationProblem(
+            "$", "configuration is nested too deeply", "send a workflow document"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ConfigurationProblem(
             "$", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", "send a JSON object"
@@ -139,17 +133,21 @@ def load_document(text: str) -> Any:
 
 def _expression(text: Any, context: str, path: str) -> Callable[[Mapping[str, Any]], bool]:
     if not isinstance(text, str):
-        raise ConfigurationProblem(path, "must be a string expression", "write e.g. \"1==1\"")
+        raise ConfigurationProblem(path, "must be a string expression", 'write e.g. "1==1"')
     try:
         return compile_expression(text, context)
     except ExpressionError as error:
-        raise ConfigurationProblem(path, f"does not parse: {error}", "see TaskRouter's expression syntax") from None
+        raise ConfigurationProblem(
+            path, f"does not parse: {error}", "see TaskRouter's expression syntax"
+        ) from None
 
 
 def _whole(value: Any, path: str, low: int, high: int) -> int:
     """An integer or a string of digits (Twilio's examples use both) within low..high."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ConfigurationProblem(path, f"must be a whole number, got {json.dumps(value)[:40]}", f"use {low}..{high}")
+        raise ConfigurationProblem(
+            path, f"must be a whole number, got {json.dumps(value)[:40]}", f"use {low}..{high}"
+        )
     if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,12}", value):
         raise ConfigurationProblem(path, f"must be a whole number, got {value[:40]!r}", f"use {low}..{high}")
     number = int(value)
@@ -160,19 +158,23 @@ def _whole(value: Any, path: str, low: int, high: int) -> int:
 
 def _order_by(text: Any, path: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
     if not isinstance(text, str) or not text.strip():
-        raise ConfigurationProblem(path, "must be clauses like \"worker.level DESC\"", "write worker.<attribute> ASC|DESC")
+        raise ConfigurationProblem(
+            path, 'must be clauses like "worker.level DESC"', "write worker.<attribute> ASC|DESC"
+        )
     clauses = []
     for clause in text.split(","):
         match = _ORDER_CLAUSE.match(clause)
         if match is None:
-            raise ConfigurationProblem(path, f"{clause.strip()!r} is not worker.<attribute> ASC|DESC", "fix the clause")
+            raise ConfigurationProblem(
+                path, f"{clause.strip()!r} is not worker.<attribute> ASC|DESC", "fix the clause"
+            )
         clauses.append((tuple(match.group(1).split(".")), match.group(2).upper() == "DESC"))
     return tuple(clauses)
 
 
 def _target(raw: Any, path: str, inherited: str | None, is_default: bool) -> Target:
     if not isinstance(raw, dict):
-        raise ConfigurationProblem(path, "must be an object", "write {\"queue\": \"WQ…\"}")
+        raise ConfigurationProblem(path, "must be an object", 'write {"queue": "WQ…"}')
     allowed = _TARGET_KEYS - {"timeout"} if is_default else _TARGET_KEYS
     for key in raw:
         if key not in allowed:
@@ -180,12 +182,16 @@ def _target(raw: Any, path: str, inherited: str | None, is_default: bool) -> Tar
             raise ConfigurationProblem(f"{path}.{key}", f"unknown key {key} ({where})", "remove it")
     queue = raw.get("queue", inherited)
     if queue is None:
-        raise ConfigurationProblem(f"{path}.queue", "the first target needs a queue", "add \"queue\": \"WQ…\"")
+        raise ConfigurationProblem(f"{path}.queue", "the first target needs a queue", 'add "queue": "WQ…"')
     if not isinstance(queue, str) or not _QUEUE_SID.match(queue):
-        raise ConfigurationProblem(f"{path}.queue", f"{str(queue)[:40]!r} is not a TaskQueue SID", "use the queue's WQ… SID")
+        raise ConfigurationProblem(
+            f"{path}.queue", f"{str(queue)[:40]!r} is not a TaskQueue SID", "use the queue's WQ… SID"
+        )
     if "known_worker_sid" in raw and "known_worker_friendly_name" in raw:
         raise ConfigurationProblem(
-            f"{path}.known_worker_friendly_name", "known_worker_sid and known_worker_friendly_name are exclusive", "keep one"
+            f"{path}.known_worker_friendly_name",
+            "known_worker_sid and known_worker_friendly_name are exclusive",
+            "keep one",
         )
     known = None
     for key, field in (("known_worker_sid", "sid"), ("known_worker_friendly_name", "friendly_name")):
@@ -193,14 +199,18 @@ def _target(raw: Any, path: str, inherited: str | None, is_default: bool) -> Tar
             reference = raw[key]
             match = _TASK_REFERENCE.match(reference) if isinstance(reference, str) else None
             if match is None:
-                raise ConfigurationProblem(f"{path}.{key}", "must name a task attribute", "write task.<attribute>")
+                raise ConfigurationProblem(
+                    f"{path}.{key}", "must name a task attribute", "write task.<attribute>"
+                )
             known = KnownWorker(field, tuple(match.group(1).split(".")), reference)
     return Target(
         queue_sid=queue,
         priority=_whole(raw["priority"], f"{path}.priority", 0, MAX_PRIORITY) if "priority" in raw else None,
         timeout=_whole(raw["timeout"], f"{path}.timeout", 1, MAX_TIMEOUT) if "timeout" in raw else None,
         leaves_at=None,
-        matches=_expression(raw["expression"], "target", f"{path}.expression") if "expression" in raw else None,
+        matches=_expression(raw["expression"], "target", f"{path}.expression")
+        if "expression" in raw
+        else None,
         order_by=_order_by(raw["order_by"], f"{path}.order_by") if "order_by" in raw else (),
         skip_if=_expression(raw["skip_if"], "skip_if", f"{path}.skip_if") if "skip_if" in raw else None,
         known_worker=known,
@@ -212,7 +222,7 @@ def read_configuration(text: str, queue_sids: set[str] | None = None) -> Configu
     `queue_sids`: the workspace's queues (None: any well-formed SID)."""
     document = load_document(text) if isinstance(text, str) else text
     if not isinstance(document, dict):
-        raise ConfigurationProblem("$", "must be a JSON object", "send {\"task_routing\": {…}}")
+        raise ConfigurationProblem("$", "must be a JSON object", 'send {"task_routing": {…}}')
     for key in document:
         if key != "task_routing":
             raise ConfigurationProblem(f"$.{key}", f"unknown key {key}", "remove it")
@@ -224,12 +234,12 @@ def read_configuration(text: str, queue_sids: set[str] | None = None) -> Configu
             raise ConfigurationProblem(f"$.task_routing.{key}", f"unknown key {key}", "remove it")
     raw_filters = routing.get("filters", [])
     if not isinstance(raw_filters, list):
-        raise ConfigurationProblem("$.task_routing.filters", "must be an array", "write \"filters\": [...]")
+        raise ConfigurationProblem("$.task_routing.filters", "must be an array", 'write "filters": [...]')
     filters, names = [], set()
     for index, raw in enumerate(raw_filters):
         path = f"$.task_routing.filters[{index}]"
         if not isinstance(raw, dict):
-            raise ConfigurationProblem(path, "must be an object", "write {\"expression\": …, \"targets\": […]}")
+            raise ConfigurationProblem(path, "must be an object", 'write {"expression": …, "targets": […]}')
         for key in raw:
             if key not in _FILTER_KEYS:
                 raise ConfigurationProblem(f"{path}.{key}", f"unknown key {key}", "remove it")
@@ -238,14 +248,18 @@ def read_configuration(text: str, queue_sids: set[str] | None = None) -> Configu
             if not isinstance(name, str):
                 raise ConfigurationProblem(f"{path}.filter_friendly_name", "must be a string", "name it")
             if name in names:
-                raise ConfigurationProblem(f"{path}.filter_friendly_name", f"{name!r} names two filters", "rename one")
+                raise ConfigurationProblem(
+                    f"{path}.filter_friendly_name", f"{name!r} names two filters", "rename one"
+                )
             names.add(name)
         if "expression" not in raw:
-            raise ConfigurationProblem(f"{path}.expression", "is required", "add e.g. \"1==1\"")
+            raise ConfigurationProblem(f"{path}.expression", "is required", 'add e.g. "1==1"')
         matches = _expression(raw["expression"], "filter", f"{path}.expression")
         raw_targets = raw.get("targets")
         if not isinstance(raw_targets, list) or not raw_targets:
-            raise ConfigurationProblem(f"{path}.targets", "must be a non-empty array", "add a target with a queue")
+            raise ConfigurationProblem(
+                f"{path}.targets", "must be a non-empty array", "add a target with a queue"
+            )
         targets: list[Target] = []
         inherited, elapsed = None, 0
         for step, raw_target in enumerate(raw_targets):
@@ -274,12 +288,14 @@ def read_configuration(text: str, queue_sids: set[str] | None = None) -> Configu
             placed.append(("$.task_routing.default_filter.queue", default.queue_sid))
         for path, queue in placed:
             if queue not in queue_sids:
-                raise ConfigurationProblem(path, f"{queue} is not a TaskQueue of this workspace", "use one of its queues")
+                raise ConfigurationProblem(
+                    path, f"{queue} is not a TaskQueue of this workspace", "use one of its queues"
+                )
     return Configuration(tuple(filters), default)
 
 
 def _replace_leaves_at(target: Target, leaves_at: int | None) -> Target:
-    return Target(**{**target.__dict__, "leaves_at": leaves_at})
+    return dataclasses.replace(target, leaves_at=leaves_at)
 
 
 _read: dict[tuple[str, frozenset[str] | None], Configuration] = {}

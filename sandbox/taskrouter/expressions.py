@@ -209,7 +209,9 @@ class _Parser:
                 if self.peek().text == ",":
                     self.take()
                 elif self.peek().text != "]":
-                    raise ExpressionError(f"expected ',' or ']', found {_shown(self.peek())}", self.peek().column)
+                    raise ExpressionError(
+                        f"expected ',' or ']', found {_shown(self.peek())}", self.peek().column
+                    )
             self.take()
             return Literal(values)
         if token.kind == "word":
@@ -228,7 +230,9 @@ class _Parser:
         if self.context == "skip_if" and head != "workers":
             raise ExpressionError(f"{token.text}: skip_if reads only workers.*", token.column)
         if self.context == "queue" and head in ("task", "taskrouter"):
-            raise ExpressionError(f"{token.text}: a TaskQueue expression reads worker attributes", token.column)
+            raise ExpressionError(
+                f"{token.text}: a TaskQueue expression reads worker attributes", token.column
+            )
         return Ref(tuple(path), token.column)
 
 

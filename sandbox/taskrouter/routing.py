@@ -4,11 +4,12 @@ offered, as a pending Reservation, to the first eligible available worker who ha
 other pending offer. Rejecting (or timing out) offers the next one; accepting assigns the task.
 
 Routing, as Twilio documents it (research/platform-notes.md §5, twilio-api.md §2.2-2.3, §3):
-- The first filter whose expression matches wins (https://www.twilio.com/docs/taskrouter/workflow-configuration).
-- Its targets are walked in order; a target's timeout is measured against the task's age, so a step ends at the
-  sum of the timeouts so far (https://www.twilio.com/docs/taskrouter/task-evaluation). After the last target's
-  timeout the task is canceled (WorkflowTimeout; lifecycle-task-workflows-and-assignment). A target without
-  timeout holds the task until its TTL.
+- The first filter whose expression matches wins
+  (https://www.twilio.com/docs/taskrouter/workflow-configuration).
+- Its targets are walked in order; a target's timeout is measured against the task's age, so a step ends
+  at the sum of the timeouts so far (https://www.twilio.com/docs/taskrouter/task-evaluation). After the
+  last target's timeout the task is canceled (WorkflowTimeout; lifecycle-task-workflows-and-assignment). A
+  target without timeout holds the task until its TTL.
 - `skip_if` is evaluated only on entering a step and only when nobody can take the task there at once; a task
   that skips a filter's last target is treated as not matching that filter, so the next matching filter, or
   `default_filter`, gets it (https://www.twilio.com/docs/taskrouter/worker-presence).
@@ -178,7 +179,11 @@ class Assigner:
                 return "timeout"
             # it skipped the filter's last target: as if the filter had not matched
         if configuration.default is not None:
-            return (DEFAULT_AT, 0), configuration.default, self.eligible(task, configuration.default, attributes)
+            return (
+                (DEFAULT_AT, 0),
+                configuration.default,
+                self.eligible(task, configuration.default, attributes),
+            )
         return None
 
     def route(self, task: dict[str, Any], fresh: bool = False) -> dict[str, Any]:
@@ -200,7 +205,12 @@ class Assigner:
                 self._rescind(task)
                 task = self.backend.tasks.update(
                     task["sid"],
-                    {"_at": None, "_leaves_at": None, "task_queue_sid": None, "task_queue_friendly_name": None},
+                    {
+                        "_at": None,
+                        "_leaves_at": None,
+                        "task_queue_sid": None,
+                        "task_queue_friendly_name": None,
+                    },
                 )
             return task
         at, target, eligible = placed

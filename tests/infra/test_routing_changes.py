@@ -26,7 +26,12 @@ from infra.twiliox.workflow import Workflow
 pytestmark = pytest.mark.e2e
 
 VIP = {"name": "VIP", "targetWorkers": "routing.skills HAS 'sales'"}
-GOLD = {"name": "Gold", "targetWorkers": "routing.skills HAS 'sales'", "maxReservedWorkers": 2, "taskOrder": "LIFO"}
+GOLD = {
+    "name": "Gold",
+    "targetWorkers": "routing.skills HAS 'sales'",
+    "maxReservedWorkers": 2,
+    "taskOrder": "LIFO",
+}
 CLOSED = {"name": "Closed", "targetWorkers": "1==2"}
 
 
@@ -37,7 +42,10 @@ class Account:
         self.seed = sandbox.seed_info()
         self.ws = self.seed["workspace"]["sid"]
         self.stack = StackRunner(
-            write_scratch_project(tmp / "project"), "rc", tmp / "state", env={"TWILIO_SANDBOX_URL": sandbox.url}
+            write_scratch_project(tmp / "project"),
+            "rc",
+            tmp / "state",
+            env={"TWILIO_SANDBOX_URL": sandbox.url},
         )
         self.stack.set_config(
             {
@@ -53,7 +61,9 @@ class Account:
         return f"{TASKROUTER}/Workspaces/{self.ws}/{path}"
 
     def queue(self, name: str) -> dict | None:
-        found = [q for q in self.rest.list_all(self.url("TaskQueues"), "task_queues") if q["friendly_name"] == name]
+        found = [
+            q for q in self.rest.list_all(self.url("TaskQueues"), "task_queues") if q["friendly_name"] == name
+        ]
         return found[0] if found else None
 
     def task(self, sid: str) -> dict:
@@ -74,7 +84,10 @@ def account(tmp_path_factory):
 
 def test_up_with_declared_queues_and_a_reservation_timeout(account):
     account.stack.set_config(
-        {"chat-transfer:transferQueues": ["Sales", VIP, GOLD, CLOSED], "chat-transfer:taskReservationTimeout": 100}
+        {
+            "chat-transfer:transferQueues": ["Sales", VIP, GOLD, CLOSED],
+            "chat-transfer:taskReservationTimeout": 100,
+        }
     )
     account.stack.up()
     assert account.workflow()["task_reservation_timeout"] == 100
@@ -88,7 +101,11 @@ def test_up_with_declared_queues_and_a_reservation_timeout(account):
             "WorkflowSid": account.stack.outputs()["workflowSid"],
             "TaskChannel": "chat",
             "Attributes": json.dumps(
-                {"transferTargetType": "queue", "transferQueueName": "VIP", "workerSidsInConversation": everyone}
+                {
+                    "transferTargetType": "queue",
+                    "transferQueueName": "VIP",
+                    "workerSidsInConversation": everyone,
+                }
             ),
         },
     )["sid"]
@@ -100,18 +117,28 @@ def test_up_with_declared_queues_and_a_reservation_timeout(account):
         {
             "FriendlyName": "Someone else's routing",
             "Configuration": json.dumps(
-                {"task_routing": {"filters": [{"expression": "1==1", "targets": [{"queue": account.queue("Closed")["sid"]}]}]}}
+                {
+                    "task_routing": {
+                        "filters": [
+                            {"expression": "1==1", "targets": [{"queue": account.queue("Closed")["sid"]}]}
+                        ]
+                    }
+                }
             ),
         },
     )
-    account.parked = account.rest.post(account.url("Tasks"), {"WorkflowSid": other["sid"], "Attributes": "{}"})["sid"]
+    account.parked = account.rest.post(
+        account.url("Tasks"), {"WorkflowSid": other["sid"], "Attributes": "{}"}
+    )["sid"]
     assert account.task(account.parked)["task_queue_friendly_name"] == "Closed"
 
 
 def test_removing_keys_and_queues_previews_the_reset_and_refuses_to_strand_the_parked_task(account):
     stack = account.stack
     stack.remove_config("chat-transfer:taskReservationTimeout")
-    stack.set_config({"chat-transfer:transferQueues": ["Sales", {k: GOLD[k] for k in ("name", "targetWorkers")}]})
+    stack.set_config(
+        {"chat-transfer:transferQueues": ["Sales", {k: GOLD[k] for k in ("name", "targetWorkers")}]}
+    )
     preview = stack.preview(diff=True)
     assert "task_reservation_timeout: 100 => 120" in preview.stdout, preview.stdout
     assert '"LIFO" => "FIFO"' in preview.stdout, preview.stdout
@@ -135,7 +162,8 @@ def test_removing_keys_and_queues_previews_the_reset_and_refuses_to_strand_the_p
 
 def test_once_the_parked_task_is_answered_the_queue_goes(account):
     account.rest.post(
-        account.url(f"Tasks/{account.parked}"), {"AssignmentStatus": "canceled", "Reason": "answered elsewhere"}
+        account.url(f"Tasks/{account.parked}"),
+        {"AssignmentStatus": "canceled", "Reason": "answered elsewhere"},
     )
     account.stack.up()
     assert account.queue("Closed") is None
@@ -153,7 +181,9 @@ def test_check_puts_twilios_defaults_back_for_removed_optional_inputs():
         "max_reserved_workers": 2,
         "task_order": "LIFO",
     }
-    queue_news = TaskQueue().check(ctx, queue_olds, {"workspace_sid": "WS" + "a" * 32, "friendly_name": "Gold"})
+    queue_news = TaskQueue().check(
+        ctx, queue_olds, {"workspace_sid": "WS" + "a" * 32, "friendly_name": "Gold"}
+    )
     assert {k: queue_news[k] for k in ("target_workers", "max_reserved_workers", "task_order")} == {
         "target_workers": "1==1",
         "max_reserved_workers": 1,

@@ -14,7 +14,19 @@ import pytest
 import yaml
 
 CASES_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "routing-oracle" / "cases.yaml"
-CASE_KEYS = {"id", "docs", "says", "silent", "queues", "workers", "before", "workflow", "task", "expect", "then"}
+CASE_KEYS = {
+    "id",
+    "docs",
+    "says",
+    "silent",
+    "queues",
+    "workers",
+    "before",
+    "workflow",
+    "task",
+    "expect",
+    "then",
+}
 EXPECT_KEYS = {"queue", "offered_to", "status", "priority", "reason", "http", "code"}
 ACTIONS = {"advance", "reject", "activity", "update_workflow"}
 
@@ -24,7 +36,9 @@ def load_cases() -> list[dict[str, Any]]:
     for case in cases:
         unknown = set(case) - CASE_KEYS
         assert not unknown, f"{case.get('id')}: unknown keys {sorted(unknown)}"
-        assert str(case.get("docs", "")).startswith("https://www.twilio.com/docs/"), f"{case['id']}: cite the docs"
+        assert str(case.get("docs", "")).startswith("https://www.twilio.com/docs/"), (
+            f"{case['id']}: cite the docs"
+        )
         assert case.get("says"), f"{case['id']}: say what the docs say"
         for step in [{"expect": case["expect"]}, *case.get("then", [])]:
             assert set(step["expect"]) <= EXPECT_KEYS, f"{case['id']}: unknown expectation"
@@ -117,7 +131,9 @@ def act(space: Workspace, sandbox: Any, step: dict[str, Any]) -> None:
     elif "reject" in step:
         reservation = space.observe()["reservation"]
         assert reservation, "nothing to reject"
-        space.post(f"{space.base}/Tasks/{space.task}/Reservations/{reservation}", ReservationStatus="rejected")
+        space.post(
+            f"{space.base}/Tasks/{space.task}/Reservations/{reservation}", ReservationStatus="rejected"
+        )
     elif "update_workflow" in step:
         change = step["update_workflow"]
         space.post(
@@ -139,9 +155,9 @@ def test_the_sandbox_routes_as_twilio_documents(sandbox, case):
 
 def run(space: Workspace, sandbox: Any, http: httpx.Client, case: dict[str, Any]) -> None:
     for name, target_workers in case["queues"].items():
-        space.queues[name] = space.post(f"{space.base}/TaskQueues", FriendlyName=name, TargetWorkers=target_workers)[
-            "sid"
-        ]
+        space.queues[name] = space.post(
+            f"{space.base}/TaskQueues", FriendlyName=name, TargetWorkers=target_workers
+        )["sid"]
     for worker in case["workers"]:
         space.workers[worker["name"]] = space.post(
             f"{space.base}/Workers",
