@@ -79,6 +79,28 @@ def _failures(news: dict) -> list[Failure]:
     return failures
 
 
+def waiting_tasks(rest, workspace_sid: str, queue_sid: str) -> int:
+    """Tasks still waiting in the queue for an agent (pending, or reserved and not yet accepted)."""
+    url = f"{TASKROUTER}/Workspaces/{workspace_sid}/Tasks"
+    query = {"TaskQueueSid": queue_sid, "AssignmentStatus": ["pending", "reserved"]}
+    return len(rest.list_all(url, "tasks", query))
+
+
+def refuse_if_tasks_wait(ctx: Context, workspace_sid: str, queue_sid: str, name: str) -> None:
+    """Deleting a queue strands the customers waiting in it: refused, naming how many. The workflow update of
+    the same `up` re-evaluates its own tasks first (ReEvaluateTasks), so what is left here came from elsewhere
+    (another workflow, or a task created after the update)."""
+    count = waiting_tasks(ctx.rest(), workspace_sid, queue_sid)
+    if count:
+        tasks = "task" if count == 1 else "tasks"
+        raise Failure(
+            "",
+            f"task queue {name!r} ({queue_sid}) still holds {count} waiting {tasks}; deleting it would "
+            "strand them (fix: let them be answered, or move them to another queue with their workflow, "
+            "then run `pulumi up` again)",
+        )
+
+
 class TaskQueue(Kind):
     def __init__(self) -> None:
         super().__init__(
@@ -168,4 +190,5 @@ class TaskQueue(Kind):
         ctx.log(f"task queue {id}: put back as imported; left in place (not this stack's)")
 
     def delete(self, ctx: Context, id: str, state: dict) -> None:
+        refuse_if_tasks_wait(ctx, state["workspace_sid"], id, state.get("friendly_name") or id)
         ctx.rest().delete(_url(state["workspace_sid"], id))

@@ -1,7 +1,13 @@
 """TaskRouter Workflow (`twiliox:taskrouter:Workflow`). Import id: `WS…/WW…` (workspace SID / workflow SID).
 
 `configuration` is an object, so `pulumi preview --diff` shows the filter or target that changed. Check runs
-the workflow library's schema and expression validation."""
+the workflow library's schema and expression validation.
+
+A key removed from config puts Twilio's default back on the live workflow (`DEFAULTS`: Check fills it in when
+the stack had set the key, so preview shows e.g. `task_reservation_timeout: 100 => 120`). An update that
+changes the configuration sends `ReEvaluateTasks=true`: tasks already waiting go through the new routing
+instead of staying in a queue it no longer uses (twilio-api.md §1 Workflow). An imported workflow keeps what
+it held at import (`found`); destroy puts that back and leaves it in place."""
 
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ from infra.twiliox.ownership import refuse_if_taken, same_friendly_name
 from workflow.twilio_limits import MAX_RESERVATION_TIMEOUT, WORKFLOW_SID, WORKSPACE_SID
 
 TOKEN = "twiliox:taskrouter:Workflow"
+# Twilio's defaults for the optional inputs (Workflow API: TaskReservationTimeout defaults to 120 s).
+DEFAULTS = {"task_reservation_timeout": 120}
 
 
 def _url(workspace_sid: str, sid: str | None = None) -> str:
@@ -23,6 +31,13 @@ def _url(workspace_sid: str, sid: str | None = None) -> str:
 
 def same_name(rest, workspace_sid: str, name: str) -> list[dict]:
     return same_friendly_name(rest, _url(workspace_sid), "workflows", name)
+
+
+def with_removed_defaults(olds: dict, news: dict) -> dict:
+    """`news` with Twilio's default for each optional input the stack had set and config no longer sets:
+    removing the key resets the live value, and the diff shows that change."""
+    filled = {k: v for k, v in DEFAULTS.items() if news.get(k) is None and olds.get(k) is not None}
+    return {**news, **filled} if filled else news
 
 
 class Workflow(Kind):
@@ -48,6 +63,7 @@ class Workflow(Kind):
         )
 
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
+        news = with_removed_defaults(olds, news)
         failures: list[Failure] = []
         workspace_sid = news.get("workspace_sid")
         if not is_unknown(workspace_sid) and not (
@@ -132,7 +148,10 @@ class Workflow(Kind):
         adopted = bool(olds.get("adopted"))
         if not self.changed(olds, news):  # state from the old dynamic provider: nothing to send
             return carried(id, news, adopted)
-        live = ctx.rest().post(_url(news["workspace_sid"], id), self._form(news))
+        form = self._form(news)
+        if whole_numbers(olds.get("configuration")) != whole_numbers(news.get("configuration")):
+            form["ReEvaluateTasks"] = "true"  # waiting tasks follow the new routing, none is stranded
+        live = ctx.rest().post(_url(news["workspace_sid"], id), form)
         return self._outputs(live, news, adopted)
 
     def read(self, ctx: Context, id: str, state: dict) -> tuple[str, dict, dict] | None:
@@ -166,7 +185,10 @@ class Workflow(Kind):
         }
         before = found(state) or {}
         if any(whole_numbers(now.get(k)) != whole_numbers(v) for k, v in before.items()):
-            ctx.rest().post(url, self._form({**now, **before}))
+            form = self._form({**now, **before})
+            if whole_numbers(now["configuration"]) != whole_numbers(before.get("configuration")):
+                form["ReEvaluateTasks"] = "true"  # waiting tasks follow the routing put back
+            ctx.rest().post(url, form)
         ctx.log(f"workflow {id}: name and routing put back as imported; left in place (not this stack's)")
 
     def delete(self, ctx: Context, id: str, state: dict) -> None:

@@ -7,8 +7,9 @@ Map of the package (sandbox/):
   `store.py` (SQLite documents, `ResourceTable`), `state.py` (SandboxState: settings, store, backends,
   request log, faults), `clock.py` (the one Clock every backend reads; tests advance it), `sids.py`,
   `middleware.py` (log, faults, auth), `openapi.py` (responses checked against Twilio's OAS), `coverage.py`.
-- `core/workflow_seam.py`: the ONE seam to the project's workflow library (expressions, configuration checks,
-  the router), imported at module top by TaskRouter. Nothing in sandbox/ imports infra/.
+- TaskRouter's routing is the sandbox's own (`taskrouter/expressions.py`, `taskrouter/configuration.py`,
+  `taskrouter/routing.py`, written from Twilio's docs): nothing in sandbox/ imports the project's `workflow`
+  package (the model the sandbox checks) nor infra/ (the code it is used to test).
 - One package per Twilio product, moto-style: `taskrouter/`, `serverless/`, `flex_api/`, `conversations/`,
   `iam/`, each `urls.py` (routes) -> `responses.py` (parse + format) -> `models.py` (`<Product>Backend`:
   state, rules, time). `control.py`: the `/_sandbox/` test API. `seeds/`: named starting states. `testing.py`:

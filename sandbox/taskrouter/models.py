@@ -18,7 +18,8 @@ from sandbox.core.errors import InvalidParameter, NotFound
 from sandbox.core.sids import is_sid
 from sandbox.core.state import SandboxState
 from sandbox.core.store import ResourceTable
-from sandbox.core.workflow_seam import check_configuration, check_expression, in_queue, matches_task
+from sandbox.taskrouter.configuration import check_configuration
+from sandbox.taskrouter.expressions import check_expression, in_queue, matches_task
 from sandbox.taskrouter.routing import LIVE, WORKFLOW_DELETED, Assigner
 
 # Every new workspace has these, as on Twilio (Offline is the default and timeout activity).
@@ -420,9 +421,7 @@ class TaskRouterBackend:
 
     def checked_configuration(self, ws: str, configuration: str) -> str:
         """400/20001 with the first problem's line when invalid; else the re-serialised configuration."""
-        check_configuration(
-            configuration, {q["friendly_name"]: q["sid"] for q in self.queues.list(parent=ws)}
-        )
+        check_configuration(configuration, {q["sid"] for q in self.queues.list(parent=ws)})
         # Twilio answers with its own serialisation, not the bytes sent (terraform-provider-twilio#120).
         return json.dumps(json.loads(configuration), separators=(",", ":"))
 
@@ -445,11 +444,19 @@ class TaskRouterBackend:
         )
 
     @catches_up
-    def update_workflow(self, ws: str, sid: str, fields: dict[str, Any]) -> dict[str, Any]:
+    def update_workflow(
+        self, ws: str, sid: str, fields: dict[str, Any], reevaluate_tasks: bool = False
+    ) -> dict[str, Any]:
+        """`reevaluate_tasks` (ReEvaluateTasks=true): the workflow's pending tasks are routed again through
+        the configuration it now has; without it they stay where they are (twilio-api.md §1 Workflow)."""
         self.workflow(ws, sid)
         if "configuration" in fields:
             fields["configuration"] = self.checked_configuration(ws, fields["configuration"])
-        return self.workflows.update(sid, fields)
+        with self.store.transaction():
+            workflow = self.workflows.update(sid, fields)
+            if reevaluate_tasks:
+                Assigner(self).reevaluate(ws, sid)
+        return workflow
 
     @catches_up
     def delete_workflow(self, ws: str, sid: str) -> None:

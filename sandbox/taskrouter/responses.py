@@ -412,11 +412,12 @@ def fetch_workflow(ctx: Ctx):
 
 
 def update_workflow(ctx: Ctx):
-    ctx.params.get_bool(
-        "ReEvaluateTasks"
-    )  # validated; pending tasks are re-routed on their next event anyway
+    reevaluate = bool(ctx.params.get_bool("ReEvaluateTasks"))
     return render_workflow(
-        ctx, _b(ctx).update_workflow(ctx.path["ws"], ctx.path["sid"], _workflow_fields(ctx.params))
+        ctx,
+        _b(ctx).update_workflow(
+            ctx.path["ws"], ctx.path["sid"], _workflow_fields(ctx.params), reevaluate_tasks=reevaluate
+        ),
     )
 
 
