@@ -146,15 +146,6 @@ class ChatTransfer(pulumi.ComponentResource):
             task_reservation_timeout=spec.task_reservation_timeout,
             opts=child(f"{name}-workflow"),
         )
-        environment_name = settings.environment or pulumi.get_stack()
-        self.environment = Environment(
-            f"{name}-environment",
-            service_sid=self.service.id,
-            unique_name=environment_name,
-            domain_suffix=domain_suffix(environment_name),
-            opts=child(f"{name}-environment"),
-        )
-
         self.functions = {
             file.path: Function(
                 f"{name}-fn{file.path}",
@@ -166,6 +157,16 @@ class ChatTransfer(pulumi.ComponentResource):
             )
             for file in functions.files
         }
+        environment_name = settings.environment or pulumi.get_stack()
+        # After the functions, so a destroy (reverse order) deletes the environment, and with it the deployment
+        # of their build, before them: Twilio refuses to delete a Function whose version a deployed build holds.
+        self.environment = Environment(
+            f"{name}-environment",
+            service_sid=self.service.id,
+            unique_name=environment_name,
+            domain_suffix=domain_suffix(environment_name),
+            opts=child(f"{name}-environment", depends_on=list(self.functions.values())),
+        )
         self.build = Build(
             f"{name}-build",
             service_sid=self.service.id,
