@@ -71,8 +71,9 @@ def _held_to_oas(item: pytest.Item) -> bool:
         return False
     if item.get_closest_marker("e2e") is not None:
         return True
-    parts = Path(str(item.path)).resolve().relative_to(Path(__file__).resolve().parent).parts
-    return len(parts) > 1 and parts[0] in HELD_TO_OAS
+    parts = Path(str(item.path)).resolve().parts
+    tests = Path(__file__).resolve().parent.parts
+    return parts[: len(tests)] == tests and len(parts) > len(tests) + 1 and parts[len(tests)] in HELD_TO_OAS
 
 
 @pytest.hookimpl(hookwrapper=True)

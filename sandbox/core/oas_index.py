@@ -57,6 +57,8 @@ class Operation:
                 content_type: str | None) -> list[str]:
         """Names the operation does not declare: query parameters, then body fields of `content_type`."""
         names = [f"query parameter {name}" for name in sorted(query) if name not in self.query]
+        if self.body and content_type not in self.body:
+            return names  # a body of another media type: that is the finding, not each of its names
         declared = self.body.get(content_type or "", frozenset()) if self.body else frozenset()
         if declared is not None:
             names += [f"field {name}" for name in sorted(body) if name not in declared]

@@ -176,14 +176,17 @@ def _request_error(error: Exception) -> str:
     while inner is not None and id(inner) not in seen:
         seen.add(id(inner))
         schema_errors = getattr(inner, "schema_errors", None)
-        if schema_errors:
+        if schema_errors:  # the precise line says it all: drop the wrappers' restatements of the value
             first = schema_errors[0]
             where = "/".join(str(p) for p in first.absolute_path)
-            lines.append(f"{where + ': ' if where else ''}{first.message}")
-            break
+            return f"{where + ': ' if where else ''}{first.message}"
         lines.append(str(inner))
         inner = inner.__cause__ or inner.__context__
-    return " | ".join(dict.fromkeys(line for line in lines if line))
+    kept: list[str] = []
+    for line in lines:  # each wrapper restates its cause: keep a line only when it says something new
+        if line and not any(line in earlier for earlier in kept):
+            kept.append(line)
+    return " | ".join(kept)
 
 
 def _upload_problems(method: str, path: str, content_type: str | None, body: Any) -> list[str]:
