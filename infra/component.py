@@ -158,8 +158,9 @@ class ChatTransfer(pulumi.ComponentResource):
             for file in functions.files
         }
         environment_name = settings.environment or pulumi.get_stack()
-        # After the functions, so a destroy (reverse order) deletes the environment, and with it the deployment
-        # of their build, before them: Twilio refuses to delete a Function whose version a deployed build holds.
+        # After the functions, so a destroy (reverse order) deletes the environment, and with it the
+        # deployment of their build, before them: Twilio refuses to delete a Function whose version a
+        # deployed build holds.
         self.environment = Environment(
             f"{name}-environment",
             service_sid=self.service.id,

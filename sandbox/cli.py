@@ -38,7 +38,8 @@ def serve(
     build_seconds: Annotated[float, typer.Option(min=0.0, help="Serverless build duration.")] = 1.0,
     env_file: Annotated[Path, typer.Option(help="Where to write the TWILIO_* lines.")] = Path(".sandbox/env"),
     strict: Annotated[
-        bool, typer.Option("--strict", help="Refuse query parameters and form fields Twilio's OAS does not name.")
+        bool,
+        typer.Option("--strict", help="Refuse query parameters and form fields Twilio's OAS does not name."),
     ] = False,
 ) -> None:
     """Serve until stopped; prints the TWILIO_* lines of the env file, then 'sandbox ready'."""

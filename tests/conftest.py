@@ -53,7 +53,8 @@ class RequestTally:
         unchecked = ", ".join(f"{product} {n}" for product, n in sorted(self.unchecked.items()))
         lost = f"; {self.lost} LOST (request log overflowed)" if self.lost else ""
         return (
-            f"OAS request check: {self.checked} requests checked, {self.invalid} invalid, in {self.tests} tests"
+            f"OAS request check: {self.checked} requests checked, {self.invalid} invalid,"
+            f" in {self.tests} tests"
             f" (not described by Twilio's OAS, not checked: {unchecked or 'none'}){lost}"
         )
 
@@ -116,7 +117,9 @@ def _request_problems(entries: list[dict[str, Any]]) -> list[str]:
     for entry in entries:
         if "lost" in entry:
             TALLY.lost += entry["lost"]
-            problems.append(f"{entry['lost']} requests of {entry['sandbox']} left its log before they were checked")
+            problems.append(
+                f"{entry['lost']} requests of {entry['sandbox']} left its log before they were checked"
+            )
             continue
         # A request refused for its credentials is a caller Twilio never heard out (the security suite's
         # hostile callers), not a contract call.

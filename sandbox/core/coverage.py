@@ -45,8 +45,8 @@ def implemented() -> dict[str, dict[str, frozenset[str]]]:
 RULES = (
     "## Rules beyond the OAS",
     "",
-    "- Serverless delete rules, answered 409 / 20409 (Twilio's \"Conflict: the resource is not in a state that "
-    "allows this modification\"): deleting a Function with a version in a build an environment serves "
+    "- Serverless delete rules, answered 409 / 20409 (Twilio's \"Conflict: the resource is not in a state "
+    "that allows this modification\"): deleting a Function with a version in a build an environment serves "
     "(a serverless-toolkit maintainer, twilio-labs/serverless-toolkit#148); deleting a Build that is an "
     "environment's active deployment; deploying a build to the environment it is already live on "
     "(twilio-run `promote` explains 20409 this way; twilio-labs/serverless-api#27). Twilio documents no "
@@ -56,8 +56,8 @@ RULES = (
     "- Requests: every request is logged with query, content type and body (`GET /_sandbox/requests`); the "
     "test suites hold each one an engine or e2e test caused to these OAS files (`sandbox/core/openapi.py`), "
     "and the upload host (`serverless-upload`, not in the OAS) to the deployer's multipart form (`Path`, "
-    "`Visibility`, a `Content` file). `twilio-sandbox serve --strict` refuses a query parameter or form field "
-    "the operation does not name (400 / 20001) where Twilio would ignore it.",
+    "`Visibility`, a `Content` file). `twilio-sandbox serve --strict` refuses a query parameter or form "
+    "field the operation does not name (400 / 20001) where Twilio would ignore it.",
 )
 
 

@@ -109,7 +109,8 @@ def refuse_unknown_names(request: Request, params: Params, product: str) -> None
     if isinstance(params.json_body, dict):
         body = set(params.json_body)
     else:
-        body = {name for name, _ in params.items[len(request.query_params.multi_items()):]} | set(params.files)
+        form = params.items[len(request.query_params.multi_items()) :]  # parse_request puts the query first
+        body = {name for name, _ in form} | set(params.files)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower() or None
     unknown = operation.unknown(query, body, content_type)
     if unknown:

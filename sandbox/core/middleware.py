@@ -42,7 +42,7 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
         message = await receive()
         if message["type"] != "http.request":
             # The client went away before the body was complete: pass that on as it came.
-            async def gone() -> Message:
+            async def gone(message: Message = message) -> Message:
                 return message
 
             return b"".join(chunks), gone

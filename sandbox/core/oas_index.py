@@ -74,7 +74,7 @@ class OasIndex:
         return (*SPEC_FILES, UPLOAD_PRODUCT)
 
     def operation(self, product: str, method: str, path: str) -> Operation | None:
-        """The operation `method path` (`/v1/…`, a concrete path) of `product`, or None when the OAS has none."""
+        """The operation `method path` (`/v1/…`, a concrete path) of `product`; None when the OAS has none."""
         for operations in self.path_operations(product, path):
             return operations.get(method.upper())
         return None
@@ -112,7 +112,8 @@ def _build_table(product: str) -> list[tuple[re.Pattern[str], int, str, dict[str
             params = [_resolve(spec, p) for p in [*shared, *op.get("parameters", [])]]
             query = frozenset(p["name"] for p in params if p.get("in") == "query")
             body: dict[str, frozenset[str] | None] = {}
-            for media_type, content in (_resolve(spec, op.get("requestBody", {})).get("content") or {}).items():
+            contents = _resolve(spec, op.get("requestBody", {})).get("content") or {}
+            for media_type, content in contents.items():
                 schema = _resolve(spec, content.get("schema") or {})
                 properties = schema.get("properties")
                 body[media_type] = frozenset(properties) if properties else None

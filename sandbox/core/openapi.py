@@ -1,10 +1,10 @@
-"""Hold sandbox traffic to Twilio's own OpenAPI descriptions (`sandbox/oas/`, carried by the project with their
-source and checksums in `sandbox/oas/SOURCE.md`; `$TWILIO_OAI_DIR` points elsewhere), both ways.
+"""Hold sandbox traffic to Twilio's own OpenAPI descriptions (`sandbox/oas/`, carried by the project with
+their source and checksums in `sandbox/oas/SOURCE.md`; `$TWILIO_OAI_DIR` points elsewhere), both ways.
 
     checker = OasChecker()
     checker.check("GET", "https://taskrouter.twilio.com/v1/Workspaces", 200, body)  # raises OasMismatch
     client = checker.client(account_sid, auth_token, sandbox_url)   # twilio Client checking every response
-    checker.check_request(entry)    # a GET /_sandbox/requests entry -> its problems ([] valid, None unchecked)
+    checker.check_request(entry)    # a /_sandbox/requests entry -> its problems ([] valid, None unchecked)
 
 A URL may be a twilio.com URL or a sandbox URL (`http://127.0.0.1:4010/taskrouter/v1/…`). Only 2xx JSON
 responses of products the OAS describes are checked (serverless-upload and iam are not in it). A request is
@@ -132,7 +132,8 @@ class OasChecker:
         request = MockRequest(
             f"https://{product}.twilio.com", method.lower(), path,
             args=ImmutableMultiDict(_pairs(query)),
-            headers={"Authorization": "Basic c2FuZGJveDpzYW5kYm94"},  # the OAS demands Basic auth; any will do
+            # The OAS demands Basic auth; any credentials will do.
+            headers={"Authorization": "Basic c2FuZGJveDpzYW5kYm94"},
             data=data, content_type=content_type or "",
         )
         try:

@@ -119,7 +119,8 @@ def read_body(content_type: str | None, body: bytes) -> tuple[str | None, Body]:
     if len(body) > MAX_BODY_BYTES:
         return media_type, f"<{len(body)} bytes, not logged>"
     if media_type == "application/x-www-form-urlencoded":
-        return media_type, _pairs_to_fields(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        return media_type, _pairs_to_fields(pairs)
     if media_type == "application/json":
         try:
             return media_type, _cut(json.loads(body))

@@ -24,7 +24,7 @@ class Settings:
     fail_rate: float = 0.0
     build_seconds: float = 1.0
     node: str = "node"
-    # Refuse form fields and query parameters Twilio's OAS does not name (400/20001), instead of ignoring them.
+    # Refuse form fields and query parameters Twilio's OAS does not name (400/20001) instead of ignoring them.
     strict: bool = False
 
 

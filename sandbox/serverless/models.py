@@ -237,8 +237,8 @@ class ServerlessBackend:
             if any(v["function_sid"] == function["sid"] for v in functions):
                 raise Conflict(
                     f"Function {function['sid']} has a version in build {build['sid']}, which environment "
-                    f"{environment['unique_name']} ({environment['sid']}) serves (fix: deploy a build without "
-                    "it, or delete that environment, before deleting the function)"
+                    f"{environment['unique_name']} ({environment['sid']}) serves (fix: deploy a build "
+                    "without it, or delete that environment, before deleting the function)"
                 )
 
     def list_versions(self, kind: str, service_ref: str, container_sid: str) -> list[dict[str, Any]]:

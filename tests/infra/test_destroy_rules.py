@@ -1,7 +1,7 @@
-"""Destroy on the real engine against a sandbox that keeps Twilio's delete rules (a Function with a version in a
-deployed build, a Build that is an environment's active deployment: 409/20409) and refuses any field Twilio's
-OAS does not name (`--strict`): the stack deploys, then destroys in an order Twilio accepts, leaving nothing
-behind, with no refused request and no warning."""
+"""Destroy on the real engine against a sandbox that keeps Twilio's delete rules (a Function with a version
+in a deployed build, a Build that is an environment's active deployment: 409/20409) and refuses any field
+Twilio's OAS does not name (`--strict`): the stack deploys, then destroys in an order Twilio accepts, leaving
+nothing behind, with no refused request and no warning."""
 
 from __future__ import annotations
 
@@ -79,7 +79,8 @@ def test_destroy_keeps_twilios_delete_rules_and_leaves_nothing(strict_sandbox, t
     # The rule is on: while the build is live, its functions cannot go.
     mark = strict_sandbox.summary()["total"]
     with strict_sandbox.http() as http:
-        refused = http.delete(f"/serverless/v1/Services/{outputs['serviceSid']}/Functions/{functions[0]['sid']}")
+        path = f"/serverless/v1/Services/{outputs['serviceSid']}/Functions/{functions[0]['sid']}"
+        refused = http.delete(path)
     assert (refused.status_code, refused.json()["code"]) == (409, 20409)
 
     mark = strict_sandbox.summary()["total"]
@@ -90,7 +91,9 @@ def test_destroy_keeps_twilios_delete_rules_and_leaves_nothing(strict_sandbox, t
         if r["status"] >= 400 and r["status"] != 404
     ]
     assert refusals == [], refusals
-    warnings = [line for line in result.stdout.splitlines() if "warning" in line.lower() or "not deleted" in line]
+    warnings = [
+        line for line in result.stdout.splitlines() if "warning" in line.lower() or "not deleted" in line
+    ]
     assert warnings == [], result.stdout
     after = _snapshot(rest, workspace)
     assert after == before

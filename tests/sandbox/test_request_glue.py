@@ -25,12 +25,14 @@ def world(tmp_path_factory):
 
 def test_valid(world):
     with world.http() as http:
-        assert http.post("/serverless/v1/Services", data={"UniqueName": "ok", "FriendlyName": "Ok"}).status_code == 201
+        created = http.post("/serverless/v1/Services", data={"UniqueName": "ok", "FriendlyName": "Ok"})
+        assert created.status_code == 201
 
 
 def test_typo(world):
     with world.http() as http:
-        http.post("/serverless/v1/Services", data={"UniqueName": "t", "FriendlyName": "T", "IncludeCredential": "true"})
+        typo = {"UniqueName": "t", "FriendlyName": "T", "IncludeCredential": "true"}
+        http.post("/serverless/v1/Services", data=typo)
 
 
 @pytest.mark.sends_invalid_requests("checks the sandbox's own refusal")
@@ -49,6 +51,7 @@ def test_an_invalid_request_fails_its_test_and_the_session_counts_the_checks(pyt
     result.stdout.fnmatch_lines([
         "*test_typo*",
         "*1 request(s) do not hold to Twilio's OAS*",
-        "*POST /serverless/v1/Services -> 201: field IncludeCredential is not in Twilio's OAS for POST /v1/Services*",
+        "*POST /serverless/v1/Services -> 201: "
+        "field IncludeCredential is not in Twilio's OAS for POST /v1/Services*",
         "OAS request check: 2 requests checked, 1 invalid, in 2 tests*",
     ])

@@ -309,7 +309,8 @@ def test_build_is_building_then_completed_and_a_deployment_switches_the_environm
     assert [b.sid for b in sdk.services(service.sid).builds.list()] == [build.sid]
     with pytest.raises(TwilioRestException) as in_use:
         sdk.services(service.sid).builds(build.sid).delete()
-    assert (in_use.value.status, in_use.value.code) == (409, 20409) and "active deployment" in in_use.value.msg
+    assert (in_use.value.status, in_use.value.code) == (409, 20409)
+    assert "active deployment" in in_use.value.msg
 
 
 def test_build_takes_the_toolkits_extra_quoted_dependencies(sdk, http):
