@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 MAX_ENTRIES = 10_000
 MAX_STRING = 2_000
-# Request bodies above this are logged as their size only (uploads are the only large ones).
+# Form and JSON bodies above this are logged as their size only (multipart keeps its text fields).
 MAX_BODY_BYTES = 1_000_000
 REDACTED = "***"
 
@@ -89,10 +89,14 @@ class RequestLog:
         body: bytes = b"",
     ) -> None:
         query = redact(_pairs_to_fields(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)))
-        media_type, parsed = read_body(content_type, body)
-        if isinstance(parsed, dict) and product == "serverless" and _VARIABLE_PATH.search(path):
-            parsed = {k: REDACTED if k == "Value" else v for k, v in parsed.items()}
-        parsed = redact(parsed)
+        media_type = content_type.split(";", 1)[0].strip().lower() if content_type else None
+        try:
+            media_type, parsed = read_body(content_type, body)
+            if isinstance(parsed, dict) and product == "serverless" and _VARIABLE_PATH.search(path):
+                parsed = {k: REDACTED if k == "Value" else v for k, v in parsed.items()}
+            parsed = redact(parsed)
+        except Exception:  # a hostile body (too deep, broken multipart) is still logged, as its size
+            parsed = f"<{len(body)} bytes that could not be read>"
         key = f"{product} {method}"
         with self._lock:
             self._total += 1
@@ -116,6 +120,8 @@ def read_body(content_type: str | None, body: bytes) -> tuple[str | None, Body]:
     media_type = content_type.split(";", 1)[0].strip().lower() if content_type else None
     if not body:
         return media_type, None
+    if media_type == "multipart/form-data" and content_type:
+        return media_type, _multipart(content_type, body)  # files are kept as their size: any size will do
     if len(body) > MAX_BODY_BYTES:
         return media_type, f"<{len(body)} bytes, not logged>"
     if media_type == "application/x-www-form-urlencoded":
@@ -126,8 +132,6 @@ def read_body(content_type: str | None, body: bytes) -> tuple[str | None, Body]:
             return media_type, _cut(json.loads(body))
         except (ValueError, RecursionError):
             return media_type, _cut(body.decode("utf-8", "replace"))
-    if media_type == "multipart/form-data" and content_type:
-        return media_type, _multipart(content_type, body)
     return media_type, f"<{len(body)} bytes of {media_type or 'unknown type'}>"
 
 

@@ -171,3 +171,14 @@ def test_without_strict_mode_unknown_fields_are_ignored_as_twilio_does(client):
                                   "queue": client.get("/_sandbox/seed").json()["queues"]["Everyone"]}}}),
                                 "Bogus": "1"})
     assert created.status_code == 201, created.text
+
+
+def test_a_body_nested_past_the_recursion_limit_is_refused_in_one_line_and_logged_as_text(client):
+    deep = ("[" * 5000 + "]" * 5000).encode()
+    answer = client.post(
+        "/flex-api/v1/Configuration", content=deep, headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 400 and "nested too deeply" in answer.json()["message"]
+    entry = _last(client)
+    assert entry["path"] == "/flex-api/v1/Configuration" and entry["status"] == 400
+    assert isinstance(entry["body"], str) and entry["body"].endswith("[8000 more characters]")
