@@ -37,10 +37,15 @@ def serve(
     fail_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share answered 429.")] = 0.0,
     build_seconds: Annotated[float, typer.Option(min=0.0, help="Serverless build duration.")] = 1.0,
     env_file: Annotated[Path, typer.Option(help="Where to write the TWILIO_* lines.")] = Path(".sandbox/env"),
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Refuse query parameters and form fields Twilio's OAS does not name."),
+    ] = False,
 ) -> None:
     """Serve until stopped; prints the TWILIO_* lines of the env file, then 'sandbox ready'."""
     settings = Settings(
-        db=db, seed=seed, latency_ms=latency_ms, fail_rate=fail_rate, build_seconds=build_seconds
+        db=db, seed=seed, latency_ms=latency_ms, fail_rate=fail_rate, build_seconds=build_seconds,
+        strict=strict,
     )
     try:
         run(settings, host, port, env_file)

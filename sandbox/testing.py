@@ -72,6 +72,11 @@ def twilio_client(
 
 
 class SandboxProcess:
+    # Every started, not yet stopped SandboxProcess of this Python process, for RequestWatch.
+    _running: list[SandboxProcess] = []
+    _watches: list[RequestWatch] = []
+    _registry_lock = threading.Lock()
+
     def __init__(self, workdir: Path | str, seed: str = "flex-demo", **serve_options: Any) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -96,12 +101,18 @@ class SandboxProcess:
         args = [sys.executable, "-c", "from sandbox.cli import main; main()", "serve", "--port", "0",
                 "--db", str(self.db), "--seed", self.seed, "--env-file", str(self.env_file)]
         for name, value in self.serve_options.items():
-            args += [f"--{name.replace('_', '-')}", str(value)]
+            flag = f"--{name.replace('_', '-')}"
+            if isinstance(value, bool):  # a switch (strict=True -> --strict)
+                args += [flag] if value else []
+            else:
+                args += [flag, str(value)]
         log = open(self.workdir / "sandbox.log", "a")  # noqa: SIM115 - kept open for the process's lifetime
         self._process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True,
                                          cwd=str(Path(__file__).resolve().parent.parent))
         log.close()
         self._env = self._read_env(self._process)
+        with SandboxProcess._registry_lock:
+            SandboxProcess._running.append(self)
 
     def _read_env(self, process: subprocess.Popen[str]) -> dict[str, str]:
         lines: list[str] = []
@@ -124,9 +135,15 @@ class SandboxProcess:
         return dict(line.split("=", 1) for line in lines if "=" in line)
 
     def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
+        if self._process is None:
             return
+        with SandboxProcess._registry_lock:
+            watches = list(SandboxProcess._watches)
+            if self in SandboxProcess._running:
+                SandboxProcess._running.remove(self)
+        for watch in watches:  # the log lives in the process: keep what a watch still needs before it goes
+            watch.harvest(self)
+        process, self._process = self._process, None
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=15)
@@ -137,6 +154,9 @@ class SandboxProcess:
             process.stdout.close()
 
     def _kill(self) -> None:
+        with SandboxProcess._registry_lock:
+            if self in SandboxProcess._running:
+                SandboxProcess._running.remove(self)
         if self._process is not None:
             self._process.kill()
             self._process.wait()
@@ -212,4 +232,66 @@ class SandboxProcess:
         return self._control("POST", "flex-tokens", json=body)["token"]
 
 
-__all__ = ["SandboxHttpClient", "SandboxProcess", "sandbox_url_for", "twilio_client"]
+class RequestWatch:
+    """The requests every SandboxProcess of this Python process logged while the watch was open, including
+    sandboxes started, restarted or stopped meanwhile (a stopping sandbox hands its log over first).
+
+        with RequestWatch() as watch:
+            ...                                  # drive the engine, call functions
+        for entry in watch.requests(): ...       # GET /_sandbox/requests entries, each with "sandbox": url
+
+    `requests()` may be called while the watch is open (what has been logged so far, each entry once).
+    """
+
+    def __init__(self) -> None:
+        self._marks: dict[int, int] = {}  # id(SandboxProcess) -> last log id already taken
+        self._taken: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> RequestWatch:
+        with SandboxProcess._registry_lock:
+            running = list(SandboxProcess._running)
+            SandboxProcess._watches.append(self)
+        for sandbox in running:
+            try:
+                self._marks[id(sandbox)] = sandbox.summary()["total"]
+            except (httpx.HTTPError, RuntimeError, KeyError):
+                self._marks[id(sandbox)] = 0  # not answering: if it comes back, its log starts again
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with SandboxProcess._registry_lock:
+            if self in SandboxProcess._watches:
+                SandboxProcess._watches.remove(self)
+
+    def harvest(self, sandbox: SandboxProcess) -> None:
+        """Take `sandbox`'s new entries now (it is about to stop; a restarted one counts from 1 again)."""
+        self._take(sandbox)
+        with self._lock:
+            self._marks[id(sandbox)] = 0
+
+    def requests(self) -> list[dict[str, Any]]:
+        with SandboxProcess._registry_lock:
+            running = list(SandboxProcess._running)
+        for sandbox in running:
+            self._take(sandbox)
+        with self._lock:
+            return list(self._taken)
+
+    def _take(self, sandbox: SandboxProcess) -> None:
+        with self._lock:
+            mark = self._marks.get(id(sandbox), 0)
+        try:
+            entries = sandbox.requests(since=mark)
+        except (httpx.HTTPError, RuntimeError, KeyError):
+            return  # a sandbox that died has nothing more to give; its death fails its own test
+        with self._lock:
+            if entries and entries[0]["id"] > mark + 1:
+                self._taken.append({"lost": entries[0]["id"] - mark - 1, "sandbox": sandbox.url})
+            for entry in entries:
+                self._taken.append({**entry, "sandbox": sandbox.url})
+            if entries:
+                self._marks[id(sandbox)] = entries[-1]["id"]
+
+
+__all__ = ["RequestWatch", "SandboxHttpClient", "SandboxProcess", "sandbox_url_for", "twilio_client"]

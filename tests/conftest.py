@@ -9,6 +9,15 @@ beyond it. A suite's own conftest or module may define a fixture of the same nam
 
 Time: tests never sleep; they advance the sandbox's clock (`sandbox.advance_clock(seconds)`, i.e.
 `POST /_sandbox/clock {"advance": seconds}`) and the next request sees what fell due.
+
+Requests held to Twilio's contract: every test marked `e2e`, and every test under tests/infra, tests/faults,
+tests/engine and tests/e2e, ends by checking each request it caused on any SandboxProcess (fixtures'
+included: a module's world deployed in the first test's setup counts for that test) against Twilio's OAS
+(`OasChecker.check_request`; the upload host against the deployer's form; requests answered 401, refused
+before Twilio reads them, are not checked). An invalid request fails the
+test (or, when caused in teardown, errors it) with one line per request. The session ends with one line:
+`OAS request check: N requests checked, 0 invalid …`. A test that sends invalid requests on purpose says so
+with `@pytest.mark.sends_invalid_requests("why")`.
 """
 
 from __future__ import annotations
@@ -20,10 +29,129 @@ from typing import Any
 
 import pytest
 
-from sandbox.testing import SandboxProcess
+from sandbox.testing import RequestWatch, SandboxProcess
 
 # Short enough that suites waiting on real builds stay fast; tests of build timing advance the clock.
 SESSION_BUILD_SECONDS = 0.2
+
+# Suites whose every test drives the engine or deployed functions: their requests are held to the OAS.
+HELD_TO_OAS = ("infra", "faults", "engine", "e2e")
+EXEMPT = "sends_invalid_requests"
+
+
+class RequestTally:
+    """What the session's request checks saw, for the closing summary line."""
+
+    def __init__(self) -> None:
+        self.checked = 0
+        self.invalid = 0
+        self.tests = 0
+        self.unchecked: dict[str, int] = {}
+        self.lost = 0
+
+    def line(self) -> str:
+        unchecked = ", ".join(f"{product} {n}" for product, n in sorted(self.unchecked.items()))
+        lost = f"; {self.lost} LOST (request log overflowed)" if self.lost else ""
+        return (
+            f"OAS request check: {self.checked} requests checked, {self.invalid} invalid,"
+            f" in {self.tests} tests"
+            f" (not described by Twilio's OAS, not checked: {unchecked or 'none'}){lost}"
+        )
+
+
+TALLY = RequestTally()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{EXEMPT}(reason): the test sends requests Twilio's OAS refuses, on purpose"
+    )
+
+
+def _held_to_oas(item: pytest.Item) -> bool:
+    if item.get_closest_marker(EXEMPT) is not None:
+        return False
+    if item.get_closest_marker("e2e") is not None:
+        return True
+    parts = Path(str(item.path)).resolve().parts
+    tests = Path(__file__).resolve().parent.parts
+    return parts[: len(tests)] == tests and len(parts) > len(tests) + 1 and parts[len(tests)] in HELD_TO_OAS
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    if _held_to_oas(item):
+        item.stash[_WATCH] = RequestWatch().__enter__()
+        item.stash[_SEEN] = 0
+        TALLY.tests += 1
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    watch = item.stash.get(_WATCH, None)
+    if watch is None or call.when == "setup":
+        return
+    if call.when == "teardown":
+        watch.__exit__(None, None, None)
+    entries = watch.requests()
+    fresh, item.stash[_SEEN] = entries[item.stash[_SEEN]:], len(entries)
+    problems = _request_problems(fresh)
+    if not problems:
+        return
+    report = outcome.get_result()
+    text = f"{len(problems)} request(s) do not hold to Twilio's OAS:\n" + "\n".join(problems)
+    if report.passed:
+        report.outcome = "failed"
+        report.longrepr = text
+    else:
+        report.sections.append(("requests held to Twilio's OAS", text))
+
+
+def _request_problems(entries: list[dict[str, Any]]) -> list[str]:
+    from sandbox.core.openapi import OasChecker
+
+    checker = _checker(OasChecker)
+    problems = []
+    for entry in entries:
+        if "lost" in entry:
+            TALLY.lost += entry["lost"]
+            problems.append(
+                f"{entry['lost']} requests of {entry['sandbox']} left its log before they were checked"
+            )
+            continue
+        # A request refused for its credentials is a caller Twilio never heard out (the security suite's
+        # hostile callers), not a contract call.
+        found = None if entry["status"] == 401 else checker.check_request(entry)
+        if found is None:
+            label = "answered 401" if entry["status"] == 401 else entry["product"]
+            TALLY.unchecked[label] = TALLY.unchecked.get(label, 0) + 1
+            continue
+        TALLY.checked += 1
+        if found:
+            TALLY.invalid += 1
+            problems.append(f"#{entry['id']} {entry['method']} {entry['path']} -> {entry['status']}: "
+                            + "; ".join(found))
+    return problems
+
+
+_CHECKER: list[Any] = []
+
+
+def _checker(make):
+    if not _CHECKER:
+        _CHECKER.append(make())
+    return _CHECKER[0]
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if TALLY.tests:
+        terminalreporter.write_line(TALLY.line())
+
+
+_WATCH = pytest.StashKey[RequestWatch]()
+_SEEN = pytest.StashKey[int]()
 
 
 @pytest.fixture(scope="session")

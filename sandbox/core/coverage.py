@@ -40,6 +40,27 @@ def implemented() -> dict[str, dict[str, frozenset[str]]]:
     return table
 
 
+# Behaviour the OAS does not describe that the sandbox models, with where it comes from. Kept here so the
+# generated page says it next to the operations.
+RULES = (
+    "## Rules beyond the OAS",
+    "",
+    "- Serverless delete rules, answered 409 / 20409 (Twilio's \"Conflict: the resource is not in a state "
+    "that allows this modification\"): deleting a Function with a version in a build an environment serves "
+    "(a serverless-toolkit maintainer, twilio-labs/serverless-toolkit#148); deleting a Build that is an "
+    "environment's active deployment; deploying a build to the environment it is already live on "
+    "(twilio-run `promote` explains 20409 this way; twilio-labs/serverless-api#27). Twilio documents no "
+    "error code for the two deletes: 20409 is the code Serverless uses for the same kind of conflict. "
+    "Deleting an environment takes its deployments and variables; deleting a service takes everything in "
+    "it. Assets: no rule is documented, none is modelled.",
+    "- Requests: every request is logged with query, content type and body (`GET /_sandbox/requests`); the "
+    "test suites hold each one an engine or e2e test caused to these OAS files (`sandbox/core/openapi.py`), "
+    "and the upload host (`serverless-upload`, not in the OAS) to the deployer's multipart form (`Path`, "
+    "`Visibility`, a `Content` file). `twilio-sandbox serve --strict` refuses a query parameter or form "
+    "field the operation does not name (400 / 20001) where Twilio would ignore it.",
+)
+
+
 def report() -> str:
     table = implemented()
     rows, done, total = [], 0, 0
@@ -56,7 +77,7 @@ def report() -> str:
         "| product | method | path | sandbox |",
         "|---|---|---|---|",
     ]
-    return "\n".join(head + rows) + "\n"
+    return "\n".join([*head, *rows, "", *RULES]) + "\n"
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
     ├── Authenticate          20003  401  missing or wrong HTTP Basic credentials
     ├── MethodNotAllowed      20004  405  known path, unsupported method
     ├── NotFound              20404  404  unknown resource (message names the path without /v1)
+    ├── Conflict              20409  409  the resource's state forbids it (Serverless: a deployed build or
+    │                                     function deleted, a build deployed twice to one environment)
     ├── TooManyRequests       20429  429  injected concurrency fault (never processed; safe to retry)
     ├── InternalError         20500  500  a bug in the sandbox (traceback on the server's stderr)
     ├── ServiceUnavailable    20503  503  injected outage
@@ -53,6 +55,10 @@ class MethodNotAllowed(TwilioError):
 
 class NotFound(TwilioError):
     code, status, template = 20404, 404, "The requested resource {detail} was not found"
+
+
+class Conflict(TwilioError):
+    code, status, template = 20409, 409, "{detail}"
 
 
 class TooManyRequests(TwilioError):

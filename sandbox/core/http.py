@@ -21,7 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sandbox.core.errors import InternalError, MethodNotAllowed, TwilioError
+from sandbox.core.errors import InternalError, InvalidParameter, MethodNotAllowed, TwilioError
+from sandbox.core.oas_index import OasIndex
 from sandbox.core.params import Params, parse_request
 
 if TYPE_CHECKING:
@@ -91,6 +92,34 @@ def to_response(result: Any) -> Response:
     return JSONResponse(result)
 
 
+# Read once per process, and only by a strict sandbox (`twilio-sandbox serve --strict`).
+OAS_INDEX = OasIndex()
+
+
+def refuse_unknown_names(request: Request, params: Params, product: str) -> None:
+    """Strict mode: a query parameter or form field the OAS operation does not name is a 400/20001, where
+    Twilio would silently ignore it (and so would hide a client's typo)."""
+    if product not in OAS_INDEX.products():
+        return
+    path = request.url.path.removeprefix(f"/{product}")
+    operation = OAS_INDEX.operation(product, request.method, path)
+    if operation is None:
+        return  # an operation Twilio's OAS lacks is the handler's to answer (404/405)
+    query = {name for name, _ in request.query_params.multi_items()}
+    if isinstance(params.json_body, dict):
+        body = set(params.json_body)
+    else:
+        form = params.items[len(request.query_params.multi_items()) :]  # parse_request puts the query first
+        body = {name for name, _ in form} | set(params.files)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower() or None
+    unknown = operation.unknown(query, body, content_type)
+    if unknown:
+        raise InvalidParameter(
+            f"Unknown {', '.join(unknown)} for {request.method} {operation.template}; "
+            "Twilio's API does not take it (fix: remove it, or check its spelling against the API reference)"
+        )
+
+
 def route(path: str, product: str, **handlers: Handler) -> Route:
     """A route answering the given methods (GET=…, POST=…, DELETE=…); other methods get 405/20004."""
 
@@ -100,6 +129,8 @@ def route(path: str, product: str, **handlers: Handler) -> Route:
             if handler is None:
                 raise MethodNotAllowed()
             params = await parse_request(request)
+            if request.app.state.sandbox.settings.strict:
+                refuse_unknown_names(request, params, product)
             ctx = Ctx(request, params, dict(request.path_params), product, request.app.state.sandbox)
             return to_response(await run_in_threadpool(handler, ctx))
         except TwilioError as error:

@@ -1,4 +1,5 @@
-"""ASGI middleware in front of every product: request log, injected faults, then HTTP Basic auth.
+"""ASGI middleware in front of every product: request log (with query and body, core/request_log.py),
+injected faults, then HTTP Basic auth.
 
 Control calls (`/_sandbox/…`) are authenticated but neither logged nor faulted; deployed functions
 (`/_runtime/…`) are logged and faulted but do their own auth, as on Twilio's domains.
@@ -33,6 +34,34 @@ def credentials_ok(header: str | None, state: SandboxState) -> bool:
     return hmac.compare_digest(user, state.account_sid) and hmac.compare_digest(password, state.auth_token)
 
 
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole request body (the log keeps it even when a fault answers first) and a `receive` that
+    hands it to the app as if it were read for the first time."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            # The client went away before the body was complete: pass that on as it came.
+            async def gone(message: Message = message) -> Message:
+                return message
+
+            return b"".join(chunks), gone
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
 class SandboxMiddleware:
     def __init__(self, app: ASGIApp, state: SandboxState) -> None:
         self.app, self.state = app, state
@@ -51,12 +80,20 @@ class SandboxMiddleware:
                 status["code"] = message["status"]
             await send(message)
 
+        if product == CONTROL:
+            await self._handle(scope, receive, send_logged, path, product)
+            return
+        body, receive = await _buffered(receive)
         try:
             await self._handle(scope, receive, send_logged, path, product)
         finally:
-            if product != CONTROL:
-                ms = (time.perf_counter() - started) * 1000
-                self.state.log.add(scope["method"], product, path, status["code"], ms)
+            ms = (time.perf_counter() - started) * 1000
+            headers = dict(scope["headers"])
+            content_type = headers.get(b"content-type")
+            self.state.log.add(
+                scope["method"], product, path, status["code"], ms, scope.get("query_string", b""),
+                content_type.decode("latin-1") if content_type else None, body,
+            )
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, path: str, product: str) -> None:
         if product != CONTROL:

@@ -98,6 +98,10 @@ async def parse_request(request) -> Params:
             raise InvalidParameter(
                 f"request body is not valid JSON ({exc.msg} at column {exc.colno})"
             ) from None
+        except RecursionError:
+            raise InvalidParameter(
+                "request body is nested too deeply to read (fix: send a flatter JSON document)"
+            ) from None
         return Params(items=items, json_body=body)
     form = await request.form()
     files: dict[str, Upload] = {}

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.core.clock import Clock
+from sandbox.core.request_log import RequestLog
 from sandbox.core.sids import mint_sid
 from sandbox.core.store import Store
 
@@ -23,53 +24,8 @@ class Settings:
     fail_rate: float = 0.0
     build_seconds: float = 1.0
     node: str = "node"
-
-
-@dataclass
-class LoggedRequest:
-    id: int
-    method: str
-    product: str
-    path: str
-    status: int
-    ms: float
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "method": self.method,
-            "product": self.product,
-            "path": self.path,
-            "status": self.status,
-            "ms": round(self.ms, 2),
-        }
-
-
-# Products whose non-GET requests count as writes in the summary.
-TWILIO_PRODUCTS = ("taskrouter", "serverless", "serverless-upload", "flex-api", "conversations", "iam")
-
-
-class RequestLog:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: list[LoggedRequest] = []
-
-    def add(self, method: str, product: str, path: str, status: int, ms: float) -> None:
-        with self._lock:
-            self._entries.append(LoggedRequest(len(self._entries) + 1, method, product, path, status, ms))
-
-    def since(self, after: int | None = None) -> list[LoggedRequest]:
-        with self._lock:
-            return [e for e in self._entries if after is None or e.id > after]
-
-    def summary(self) -> dict[str, Any]:
-        by: dict[str, int] = {}
-        writes = 0
-        entries = self.since()
-        for e in entries:
-            by[f"{e.product} {e.method}"] = by.get(f"{e.product} {e.method}", 0) + 1
-            writes += e.product in TWILIO_PRODUCTS and e.method not in ("GET", "HEAD")
-        return {"total": len(entries), "writes": writes, "by": by}
+    # Refuse form fields and query parameters Twilio's OAS does not name (400/20001) instead of ignoring them.
+    strict: bool = False
 
 
 # Faults the middleware answers instead of the handler (the request never reaches the product).

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sandbox.core.errors import InvalidParameter, NotFound, UnsupportedRuntime
+from sandbox.core.errors import Conflict, InvalidParameter, NotFound, UnsupportedRuntime
 from sandbox.core.sids import is_sid
 from sandbox.core.store import ResourceTable, Store
 from sandbox.serverless import builds as build_checks
@@ -214,8 +214,32 @@ class ServerlessBackend:
 
     def delete_container(self, kind: str, service_ref: str, sid: str) -> None:
         doc = self.container(kind, service_ref, sid)
+        if kind == "function":
+            self._refuse_if_deployed(doc)
         table, _, _ = self._container(kind)
         table.delete(doc["sid"])
+
+    def _deployed_builds(self, service_sid: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(environment, build) for every environment of the service that serves a build."""
+        pairs = []
+        for environment in self.environments.list(parent=service_sid):
+            build = self.builds.get(environment["build_sid"]) if environment["build_sid"] else None
+            if build is not None:
+                pairs.append((environment, build))
+        return pairs
+
+    def _refuse_if_deployed(self, function: dict[str, Any]) -> None:
+        """Twilio refuses to delete a Function while a version of it is in a build an environment serves
+        (serverless-toolkit#148, a maintainer); deploying a build without it, or deleting the environment,
+        comes first."""
+        for environment, build in self._deployed_builds(function["service_sid"]):
+            functions, _ = self.build_versions(build)
+            if any(v["function_sid"] == function["sid"] for v in functions):
+                raise Conflict(
+                    f"Function {function['sid']} has a version in build {build['sid']}, which environment "
+                    f"{environment['unique_name']} ({environment['sid']}) serves (fix: deploy a build "
+                    "without it, or delete that environment, before deleting the function)"
+                )
 
     def list_versions(self, kind: str, service_ref: str, container_sid: str) -> list[dict[str, Any]]:
         parent = self.container(kind, service_ref, container_sid)
@@ -407,8 +431,9 @@ class ServerlessBackend:
             if e["build_sid"] == sid
         ]
         if in_use:
-            raise InvalidParameter(
-                f"Build {sid} is deployed to environment {in_use[0]}; deploy another build before deleting it"
+            raise Conflict(
+                f"Build {sid} is the active deployment of environment {in_use[0]} (fix: deploy another build "
+                "there, or delete the environment, before deleting the build)"
             )
         self.builds.delete(sid)
 
@@ -427,6 +452,12 @@ class ServerlessBackend:
                 raise InvalidParameter(
                     f"Build {build_sid} is {status}; only a completed build can be deployed "
                     "(fix: poll /Status until completed, or fix the build)"
+                )
+            if environment["build_sid"] == build_sid:
+                # Twilio answers 409/20409 (twilio-run's promote explains that code this way).
+                raise Conflict(
+                    f"Build {build_sid} is already live on environment {environment['unique_name']} "
+                    "(fix: deploy it to another environment, or deploy another build here)"
                 )
         with self.store.transaction():
             self.environments.update(environment["sid"], {"build_sid": build_sid or None})

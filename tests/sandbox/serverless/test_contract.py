@@ -309,7 +309,8 @@ def test_build_is_building_then_completed_and_a_deployment_switches_the_environm
     assert [b.sid for b in sdk.services(service.sid).builds.list()] == [build.sid]
     with pytest.raises(TwilioRestException) as in_use:
         sdk.services(service.sid).builds(build.sid).delete()
-    assert in_use.value.status == 400 and "deployed" in in_use.value.msg
+    assert (in_use.value.status, in_use.value.code) == (409, 20409)
+    assert "active deployment" in in_use.value.msg
 
 
 def test_build_takes_the_toolkits_extra_quoted_dependencies(sdk, http):
@@ -580,12 +581,56 @@ def test_deployed_functions_survive_a_restart_on_the_same_db(sandbox_factory):
     assert service.builds(build.sid).build_status().fetch().status == "completed"
 
 
-def test_a_build_keeps_its_versions_when_the_function_is_deleted_later(sdk, http, address):
+def test_a_function_in_a_deployed_build_cannot_be_deleted_until_nothing_serves_it(sdk, http, address):
+    """Twilio's delete rule (serverless-toolkit#148): a Function with a version in a build an environment
+    serves is refused with 409/20409; once another build is live, it can go, and the old build keeps it."""
     service, environment, build = deployed_function(sdk, http, HELLO)
-    for function in sdk.services(service.sid).functions.list():
-        sdk.services(service.sid).functions(function.sid).delete()
+    functions = sdk.services(service.sid).functions
+    hello = functions.list()[0]
+    with pytest.raises(TwilioRestException) as refused:
+        functions(hello.sid).delete()
+    assert (refused.value.status, refused.value.code) == (409, 20409)
+    assert build.sid in refused.value.msg and "dev-environment" in refused.value.msg
+    answer = httpx.get(f"{address['url']}/_runtime/{environment.domain_name}/hello", timeout=30)
+    assert answer.status_code == 200  # still served: nothing was deleted
+
+    other = functions.create(friendly_name="/other")
+    version = upload(http, service.sid, other.sid, "/other", HELLO)
+    without_hello = sdk.services(service.sid).builds.create(function_versions=[version["sid"]])
+    assert wait_for_build(sdk, http, service.sid, without_hello.sid) == "completed"
+    sdk.services(service.sid).environments(environment.sid).deployments.create(build_sid=without_hello.sid)
+    functions(hello.sid).delete()
+    assert [f.friendly_name for f in functions.list()] == ["/other"]
     assert [v["path"] for v in sdk.services(service.sid).builds(build.sid).fetch().function_versions] == [
         "/hello"
     ]
-    answer = httpx.get(f"{address['url']}/_runtime/{environment.domain_name}/hello", timeout=30)
-    assert answer.status_code == 200
+
+
+def test_deleting_the_environment_frees_its_build_and_functions(sdk, http):
+    """The order a destroy must take: the environment (and with it its deployment) first, then functions and
+    builds delete without a conflict."""
+    service, environment, build = deployed_function(sdk, http, HELLO)
+    sdk.services(service.sid).environments(environment.sid).delete()
+    for function in sdk.services(service.sid).functions.list():
+        sdk.services(service.sid).functions(function.sid).delete()
+    sdk.services(service.sid).builds(build.sid).delete()
+    assert sdk.services(service.sid).functions.list() == []
+    assert sdk.services(service.sid).builds.list() == []
+
+
+def test_a_build_deployed_twice_to_one_environment_is_a_conflict(sdk, http):
+    """Twilio answers 409/20409 when the build is already live there (twilio-run's promote says so)."""
+    service, environment, build = deployed_function(sdk, http, HELLO)
+    deployments = sdk.services(service.sid).environments(environment.sid).deployments
+    with pytest.raises(TwilioRestException) as twice:
+        deployments.create(build_sid=build.sid)
+    assert (twice.value.status, twice.value.code) == (409, 20409) and "already live" in twice.value.msg
+    assert len(deployments.list()) == 1
+
+
+def test_a_service_is_deleted_with_everything_deployed_in_it(sdk, http):
+    service, environment, build = deployed_function(sdk, http, HELLO)
+    sdk.services(service.sid).delete()
+    with pytest.raises(TwilioRestException) as gone:
+        sdk.services(service.sid).fetch()
+    assert gone.value.status == 404
