@@ -8,9 +8,13 @@ depends on it is not touched and the environment keeps serving its previous buil
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
+from collections.abc import Callable, Iterator
+from itertools import count
 
+from infra.cache import cache_root, read_json, write_atomically
 from infra.rest import SERVERLESS
 from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown
 
@@ -20,18 +24,85 @@ DEFAULT_TIMEOUT = 300.0
 PAIR = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZB[0-9a-fA-F]{32})$")
 
 
+# The status poll schedule. A finished build is noticed at most MAX_GAP late (reads are never further apart);
+# the first read comes FIRST_READ after the create (a build of a few files in the sandbox is done by then).
+# Where the service's last build ended is known (a window: its last read still `building`, its first
+# `completed`), reads come FINE_GAP apart across that window, so a build that takes as long as the last one
+# is noticed within FINE_GAP. That is about one read a second: 16 for a 15 s build, the peer's 15.
+FIRST_READ = 0.25
+MAX_GAP = 1.0
+FINE_GAP = 0.25
+# How many services' last build windows are remembered (the least recently built go first).
+REMEMBERED_BUILDS = 64
+# A window outside this is damage, not a build time.
+LONGEST_BUILD = 3600.0
+
+Window = tuple[float, float]
+
+
+def poll_offsets(last: Window | None) -> Iterator[float]:
+    """Seconds after the build's create at which to read its status, ascending, without end. `last` is
+    (last read still building, first read completed) of the service's previous build, or None."""
+    if last is None:
+        yield FIRST_READ
+        yield from (MAX_GAP * n for n in count(1))
+        return
+    low, high = last
+    low = max(low, high - MAX_GAP)  # a window widened by a slow read is narrowed to one gap
+    # Whole gaps back from the window's start to the earliest at or after FIRST_READ (and a read at
+    # FIRST_READ before it when that one would leave more than MAX_GAP unread).
+    steps_before = max(0, math.floor((low - FIRST_READ) / MAX_GAP + 1e-9))
+    if low - steps_before * MAX_GAP > MAX_GAP:
+        yield FIRST_READ
+    yield from (low - MAX_GAP * n for n in range(steps_before, 0, -1))
+    fine = max(1, math.ceil((high - low) / FINE_GAP - 1e-9))
+    yield from (low + (high - low) * n / fine for n in range(0 if low >= FIRST_READ else 1, fine + 1))
+    yield from (high + MAX_GAP * n for n in count(1))
+
+
+def _memory_file():
+    return cache_root() / "build-windows.json"
+
+
+def _memory() -> dict[str, Window]:
+    """service SID -> its last build's window; entries that are not a sane window are left out."""
+    data = read_json(_memory_file())
+    if not isinstance(data, dict):
+        return {}
+    windows = {}
+    for sid, window in data.items():
+        if (
+            isinstance(window, list)
+            and len(window) == 2
+            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in window)
+            and 0 <= window[0] < window[1] <= LONGEST_BUILD
+        ):
+            windows[sid] = (float(window[0]), float(window[1]))
+    return windows
+
+
+def last_build_window(service_sid: str) -> Window | None:
+    return _memory().get(service_sid)
+
+
+def remember_build_window(service_sid: str, window: Window) -> None:
+    memory = _memory()
+    memory.pop(service_sid, None)
+    memory[service_sid] = window
+    kept = list(memory.items())[-REMEMBERED_BUILDS:]
+    write_atomically(_memory_file(), json.dumps({sid: [round(w[0], 3), round(w[1], 3)] for sid, w in kept}))
+
+
 class BuildFailed(RuntimeError):
     pass
 
 
 class Build(Kind):
-    # Small services build in seconds: for the first 10 s a finished build is noticed ~0.1 s later (a GET
-    # about every 0.2 s); longer builds are polled every half second (the peer polls every second).
-    poll_interval = 0.1
-    slow_poll_interval = 0.5
-    fast_poll_seconds = 10.0
-
-    def __init__(self) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        # The wait's time source: a test drives the sandbox's build clock through these instead of sleeping.
+        self.clock, self.sleep = clock, sleep
         super().__init__(
             check_calls_twilio=False,
             token=TOKEN,
@@ -79,11 +150,21 @@ class Build(Kind):
 
     def _wait(self, ctx: Context, service_sid: str, build_sid: str, timeout: float) -> str:
         rest = ctx.rest()
-        started = time.monotonic()
+        started = self.clock()
+        building_at = 0.0  # the offset of the last read that answered `building`
+        offsets = poll_offsets(last_build_window(service_sid))
         while True:
+            offset = next(offsets)
+            elapsed = self.clock() - started
+            if offset <= elapsed:  # a slow read ran past this one
+                continue
+            self.sleep(offset - elapsed)
+            read_at = self.clock() - started
             status = rest.get(f"{SERVERLESS}/Services/{service_sid}/Builds/{build_sid}/Status")["status"]
-            elapsed = time.monotonic() - started
+            elapsed = self.clock() - started
             if status == "completed":
+                if read_at > building_at:
+                    remember_build_window(service_sid, (building_at, read_at))
                 ctx.log(f"build {build_sid} completed after {elapsed:.1f}s")
                 return status
             if status == "failed":
@@ -97,7 +178,7 @@ class Build(Kind):
                     f"build {build_sid} still {status} after {timeout:.0f}s (the environment keeps its "
                     "previous build; fix: raise chat-transfer:functions.buildTimeout or retry)"
                 )
-            time.sleep(self.poll_interval if elapsed < self.fast_poll_seconds else self.slow_poll_interval)
+            building_at = read_at
 
     def update(self, ctx: Context, id: str, olds: dict, news: dict) -> dict:
         # Only build_timeout (or legacy state) can change without a replacement: nothing to do on Twilio.
