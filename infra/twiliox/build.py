@@ -1,9 +1,10 @@
 """Serverless Build (`twiliox:serverless:Build`). Import id: `ZS…/ZB…`.
 
 Made only when the set of function versions, the dependencies or the runtime changes (any change replaces:
-builds are immutable). Polls `/Status` until `completed`, `failed` or `build_timeout`; one line on the build
-resource says how it ended and after how long. A failed build fails this resource, so the Deployment that
-depends on it is not touched and the environment keeps serving its previous build."""
+builds are immutable). Reads `/Status` about once a second (`poll_offsets`) until `completed`, `failed` or
+`build_timeout`; one line on the build resource says how it ended and after how long. A failed build fails
+this resource, so the Deployment that depends on it is not touched and the environment keeps serving its
+previous build."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from itertools import count
+from pathlib import Path
 
 from infra.cache import cache_root, read_json, write_atomically
 from infra.rest import SERVERLESS
@@ -24,11 +26,13 @@ DEFAULT_TIMEOUT = 300.0
 PAIR = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZB[0-9a-fA-F]{32})$")
 
 
-# The status poll schedule. A finished build is noticed at most MAX_GAP late (reads are never further apart);
-# the first read comes FIRST_READ after the create (a build of a few files in the sandbox is done by then).
-# Where the service's last build ended is known (a window: its last read still `building`, its first
-# `completed`), reads come FINE_GAP apart across that window, so a build that takes as long as the last one
-# is noticed within FINE_GAP. That is about one read a second: 16 for a 15 s build, the peer's 15.
+# The status read schedule. Twilio's builds take 10-30 s and every read counts against the account's API
+# limits, so reads come about once a second, as the peer's (serverless-toolkit) do, and never further apart
+# than MAX_GAP, so a finished build is noticed at most that late. The first read comes FIRST_READ after the
+# create: the sandbox's builds of a few files are done by then. Where the service's last build ended is known
+# (a window: its last read still `building`, its first `completed`), the reads are shifted to fall FINE_GAP
+# apart across that window, so a build that takes as long as the last one is noticed within FINE_GAP at no
+# more reads.
 FIRST_READ = 0.25
 MAX_GAP = 1.0
 FINE_GAP = 0.25
@@ -57,10 +61,11 @@ def poll_offsets(last: Window | None) -> Iterator[float]:
     yield from (low - MAX_GAP * n for n in range(steps_before, 0, -1))
     fine = max(1, math.ceil((high - low) / FINE_GAP - 1e-9))
     yield from (low + (high - low) * n / fine for n in range(0 if low >= FIRST_READ else 1, fine + 1))
-    yield from (high + MAX_GAP * n for n in count(1))
+    # One more fine read past the window: a build a little slower than the last is not a second late.
+    yield from (high + FINE_GAP + MAX_GAP * n for n in count(0))
 
 
-def _memory_file():
+def _memory_file() -> Path:
     return cache_root() / "build-windows.json"
 
 
@@ -82,10 +87,13 @@ def _memory() -> dict[str, Window]:
 
 
 def last_build_window(service_sid: str) -> Window | None:
+    """Where the service's last build ended, if this machine's project cache remembers it."""
     return _memory().get(service_sid)
 
 
 def remember_build_window(service_sid: str, window: Window) -> None:
+    """Keeps `window` for the service's next build (a service's SID is its identity: a new service starts
+    with nothing remembered)."""
     memory = _memory()
     memory.pop(service_sid, None)
     memory[service_sid] = window
