@@ -73,8 +73,13 @@ def targets(results: dict[str, Any]) -> list[Target]:
         if deploy.get("many_functions"):
             steps.append(("many_functions", deploy["many_functions"]["ours"]))
         worst_key, worst = max(((key, polls_per_build(step)) for key, step in steps), key=lambda kv: kv[1])
-        found.append(Target(f"status reads per build, ours (most in any deploy), {at}", f"{worst:g}",
-                            f"<= {POLLS_PER_BUILD_LIMIT}", worst <= POLLS_PER_BUILD_LIMIT, worst_key))
+        peer_steps = [peer["cold"], peer["redeploy"]]
+        if deploy.get("many_functions"):
+            peer_steps.append(deploy["many_functions"]["peer"])
+        peer_worst = max(polls_per_build(step) for step in peer_steps)
+        found.append(Target(f"status reads per build, ours (most in any deploy), {at}",
+                            f"{worst:g} (the peer: {peer_worst:g})", f"<= {POLLS_PER_BUILD_LIMIT}",
+                            worst <= POLLS_PER_BUILD_LIMIT, worst_key))
         # Every round must meet a write target; the worst round is the one shown.
         noop_writes = max(ours["noop"].get("samples_writes") or [ours["noop"]["writes"]])
         found.append(Target("writes, our no-op (every round)", str(noop_writes), "0", noop_writes == 0,

@@ -9,7 +9,6 @@ previous build."""
 from __future__ import annotations
 
 import json
-import math
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -30,9 +29,10 @@ PAIR = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZB[0-9a-fA-F]{32})$")
 # limits, so reads come about once a second, as the peer's (serverless-toolkit) do, and never further apart
 # than MAX_GAP, so a finished build is noticed at most that late. The first read comes FIRST_READ after the
 # create: the sandbox's builds of a few files are done by then. Where the service's last build ended is known
-# (a window: its last read still `building`, its first `completed`), the reads are shifted to fall FINE_GAP
-# apart across that window, so a build that takes as long as the last one is noticed within FINE_GAP at no
-# more reads.
+# (a window: its last read still `building`, its first `completed`), the whole-second reads are shifted to
+# end on the window's end, with a read at its start and one in its middle: the window halves with each build
+# down to FINE_GAP, so a build that takes as long as the last one is noticed within that, for one or two
+# reads more than the unshifted schedule.
 FIRST_READ = 0.25
 MAX_GAP = 1.0
 FINE_GAP = 0.25
@@ -53,16 +53,19 @@ def poll_offsets(last: Window | None) -> Iterator[float]:
         return
     low, high = last
     low = max(low, high - MAX_GAP)  # a window widened by a slow read is narrowed to one gap
-    # Whole gaps back from the window's start to the earliest at or after FIRST_READ (and a read at
-    # FIRST_READ before it when that one would leave more than MAX_GAP unread).
-    steps_before = max(0, math.floor((low - FIRST_READ) / MAX_GAP + 1e-9))
-    if low - steps_before * MAX_GAP > MAX_GAP:
-        yield FIRST_READ
-    yield from (low - MAX_GAP * n for n in range(steps_before, 0, -1))
-    fine = max(1, math.ceil((high - low) / FINE_GAP - 1e-9))
-    yield from (low + (high - low) * n / fine for n in range(0 if low >= FIRST_READ else 1, fine + 1))
-    # One more fine read past the window: a build a little slower than the last is not a second late.
-    yield from (high + FINE_GAP + MAX_GAP * n for n in count(0))
+    whole_gaps = [high - MAX_GAP * n for n in range(int((high - FIRST_READ) // MAX_GAP), 0, -1)]
+    head = [FIRST_READ] if not whole_gaps or whole_gaps[0] > MAX_GAP else []
+    head += [*whole_gaps, low]
+    if high - low > FINE_GAP:
+        head.append((low + high) / 2)
+    # One more read just past the window: a build a little slower than the last is not a second late.
+    head += [high, high + FINE_GAP]
+    previous = 0.0
+    for offset in head:
+        if offset > previous + 1e-6:
+            yield offset
+            previous = offset
+    yield from (previous + MAX_GAP * n for n in count(1))
 
 
 def _memory_file() -> Path:

@@ -60,8 +60,8 @@ def test_reads_are_never_more_than_a_second_apart_and_come_about_once_a_second(l
     for ends_at in ENDS:
         reads, _ = simulate(ends_at, last)
         assert reads[-1] - ends_at <= MAX_GAP + 1e-9  # noticed within a second, whatever was expected
-        # About once a second: one a second, plus the first read and the fine reads of one window.
-        assert len(reads) <= ends_at + 1 + 1 / FINE_GAP + 1, (ends_at, reads)
+        # About once a second: one a second, plus at most four (first, window start, middle, past it).
+        assert len(reads) <= ends_at + 4, (ends_at, reads)
 
 
 def test_a_15_second_build_takes_at_most_20_reads_and_the_next_one_is_noticed_within_a_quarter_second():
@@ -73,6 +73,16 @@ def test_a_15_second_build_takes_at_most_20_reads_and_the_next_one_is_noticed_wi
         assert window[0] < 14.9 <= window[1]
     assert reads[-1] - 14.9 <= FINE_GAP + 1e-9
     assert len(reads) <= 16
+
+
+def test_short_builds_are_read_about_as_often_as_the_peer_reads_them():
+    """3 s builds: the peer reads 4 times (at once, then every second after each answer)."""
+    reads, window = simulate(2.9, None)
+    assert len(reads) == 4
+    for _ in range(4):
+        reads, window = simulate(2.9, window)
+        assert len(reads) <= 5 and reads[-1] - 2.9 <= 0.5
+    assert reads[-1] - 2.9 <= FINE_GAP and len(reads) == 4
     # The peer (serverless-toolkit) reads at once and then every second after each answer: 15 reads.
 
 
@@ -82,7 +92,7 @@ def test_a_build_slower_or_faster_than_the_last_one_is_still_noticed_within_a_se
     slower, _ = simulate(22.0, window)
     faster, _ = simulate(6.0, window)
     assert slower[-1] - 22.0 <= MAX_GAP and faster[-1] - 6.0 <= MAX_GAP
-    assert len(slower) <= 22 + 6 and len(faster) <= 6 + 1
+    assert len(slower) <= 22 + 3 and len(faster) <= 6 + 1
 
 
 def test_remembered_windows_are_bounded_and_damage_reads_as_nothing_remembered(tmp_path):
