@@ -25,14 +25,14 @@ DEFAULT_TIMEOUT = 300.0
 PAIR = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZB[0-9a-fA-F]{32})$")
 
 
-# The status read schedule. Twilio's builds take 10-30 s and every read counts against the account's API
-# limits, so reads come about once a second, as the peer's (serverless-toolkit) do, and never further apart
-# than MAX_GAP, so a finished build is noticed at most that late. The first read comes FIRST_READ after the
-# create: the sandbox's builds of a few files are done by then. Where the service's last build ended is known
-# (a window: its last read still `building`, its first `completed`), the whole-second reads are shifted to
-# end on the window's end, with a read at its start and one in its middle: the window halves with each build
-# down to FINE_GAP, so a build that takes as long as the last one is noticed within that, for one or two
-# reads more than the unshifted schedule.
+# The status read schedule. Twilio's builds take many seconds and every read counts against the account's
+# API limits, so reads come about once a second, as the peer's (serverless-toolkit) do, and never further
+# apart than MAX_GAP, so a finished build is noticed at most that late. The first read comes FIRST_READ after
+# the create: the test suites' 0.2 s sandbox builds are done by then. Where the service's last build ended is
+# known (a window: its last read still `building`, its first `completed`), the whole-second reads are shifted
+# to end on the window's end, with a read at its start and one in its middle: the window halves with each
+# build down to FINE_GAP, so a build that takes as long as the last one is noticed within that, for one or
+# two reads more than the unshifted schedule.
 FIRST_READ = 0.25
 MAX_GAP = 1.0
 FINE_GAP = 0.25
