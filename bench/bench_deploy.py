@@ -1,5 +1,5 @@
 """Deploy cost against the peer, side by side in one sandbox (100 ms per call), at 15 s builds (the headline:
-about what Twilio takes) and at 3 s builds (beside it).
+a realistic Twilio build, issue 26) and at 3 s builds (beside it).
 
 Ours: the `local` stack (Pulumi.local.yaml), `pulumi up --yes --skip-preview` run as a command (the stack is
 made with harness/automation.py beforehand), in a scratch project with a file backend and an empty project
