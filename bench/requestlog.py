@@ -1,5 +1,6 @@
 """Reads a slice of the sandbox request log (DESIGN.md "Sandbox control"): calls by product and method,
-writes by kind, and a per-endpoint profile (count and time) for when a target is missed."""
+writes by kind, build status reads and builds made, the Serverless calls the peer's work also needs, and a
+per-endpoint profile (count and time) for when a target is missed."""
 
 from __future__ import annotations
 
@@ -32,6 +33,16 @@ def write_kind(method: str, path: str) -> str | None:
     return {"Builds": "build", "Deployments": "deployment"}.get(last, last)
 
 
+def is_status_read(entry: Mapping[str, Any]) -> bool:
+    return entry["method"] == "GET" and endpoint(entry["path"]).endswith("/Builds/{ZB}/Status")
+
+
+def is_serverless_but_variables(entry: Mapping[str, Any]) -> bool:
+    """A call for the work both we and the peer do (service, environment, functions, uploads, build, status,
+    deployment): everything Serverless except environment Variables, which only we declare."""
+    return entry["product"] in ("serverless", "serverless-upload") and "/Variables" not in entry["path"]
+
+
 def summarize(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     entries = list(entries)
     by = Counter(f"{e['product']} {e['method']}" for e in entries)
@@ -46,6 +57,9 @@ def summarize(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "by": dict(sorted(by.items())),
         "write_kinds": dict(sorted(kinds.items())),
         "api_ms": round(sum(float(e["ms"]) for e in entries), 1),
+        "status_reads": sum(1 for e in entries if is_status_read(e)),
+        "builds": kinds.get("build", 0),
+        "serverless_but_variables": sum(1 for e in entries if is_serverless_but_variables(e)),
     }
 
 

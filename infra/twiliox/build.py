@@ -1,17 +1,22 @@
 """Serverless Build (`twiliox:serverless:Build`). Import id: `ZS…/ZB…`.
 
 Made only when the set of function versions, the dependencies or the runtime changes (any change replaces:
-builds are immutable). Polls `/Status` until `completed`, `failed` or `build_timeout`; one line on the build
-resource says how it ended and after how long. A failed build fails this resource, so the Deployment that
-depends on it is not touched and the environment keeps serving its previous build."""
+builds are immutable). Reads `/Status` about once a second (`poll_offsets`) until `completed`, `failed` or
+`build_timeout`; one line on the build resource says how it ended and after how long. A failed build fails
+this resource, so the Deployment that depends on it is not touched and the environment keeps serving its
+previous build."""
 
 from __future__ import annotations
 
 import json
 import re
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import count
+from pathlib import Path
 
+from infra.cache import cache_root, read_json, write_atomically
 from infra.rest import SERVERLESS
 from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown
 
@@ -19,6 +24,85 @@ TOKEN = "twiliox:serverless:Build"
 TRIGGERS = ("service_sid", "function_versions", "dependencies", "runtime")
 DEFAULT_TIMEOUT = 300.0
 PAIR = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZB[0-9a-fA-F]{32})$")
+
+
+# The status read schedule. Twilio's builds take many seconds and every read counts against the account's
+# API limits, so reads come about once a second, as the peer's (serverless-toolkit) do, and never further
+# apart than MAX_GAP, so a finished build is noticed at most that late. The first read comes FIRST_READ after
+# the create: the test suites' 0.2 s sandbox builds are done by then. Where the service's last build ended is
+# known (a window: its last read still `building`, its first `completed`), the whole-second reads are shifted
+# to end on the window's end, with a read at its start and one in its middle: the window halves with each
+# build down to FINE_GAP, so a build that takes as long as the last one is noticed within that, for one or
+# two reads more than the unshifted schedule.
+FIRST_READ = 0.25
+MAX_GAP = 1.0
+FINE_GAP = 0.25
+# How many services' last build windows are remembered (the least recently built go first).
+REMEMBERED_BUILDS = 64
+# A window outside this is damage, not a build time.
+LONGEST_BUILD = 3600.0
+
+Window = tuple[float, float]
+
+
+def poll_offsets(last: Window | None) -> Iterator[float]:
+    """Seconds after the build's create at which to read its status, ascending, without end. `last` is
+    (last read still building, first read completed) of the service's previous build, or None."""
+    if last is None:
+        yield FIRST_READ
+        yield from (MAX_GAP * n for n in count(1))
+        return
+    low, high = last
+    low = max(low, high - MAX_GAP)  # a window widened by a slow read is narrowed to one gap
+    whole_gaps = [high - MAX_GAP * n for n in range(int((high - FIRST_READ) // MAX_GAP), 0, -1)]
+    head = [FIRST_READ] if not whole_gaps or whole_gaps[0] > MAX_GAP else []
+    head += [*whole_gaps, low]
+    if high - low > FINE_GAP:
+        head.append((low + high) / 2)
+    # One more read just past the window: a build a little slower than the last is not a second late.
+    head += [high, high + FINE_GAP]
+    previous = 0.0
+    for offset in head:
+        if offset > previous + 1e-6:
+            yield offset
+            previous = offset
+    yield from (previous + MAX_GAP * n for n in count(1))
+
+
+def _memory_file() -> Path:
+    return cache_root() / "build-windows.json"
+
+
+def _memory() -> dict[str, Window]:
+    """service SID -> its last build's window; entries that are not a sane window are left out."""
+    data = read_json(_memory_file())
+    if not isinstance(data, dict):
+        return {}
+    windows = {}
+    for sid, window in data.items():
+        if (
+            isinstance(window, list)
+            and len(window) == 2
+            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in window)
+            and 0 <= window[0] < window[1] <= LONGEST_BUILD
+        ):
+            windows[sid] = (float(window[0]), float(window[1]))
+    return windows
+
+
+def last_build_window(service_sid: str) -> Window | None:
+    """Where the service's last build ended, if this machine's project cache remembers it."""
+    return _memory().get(service_sid)
+
+
+def remember_build_window(service_sid: str, window: Window) -> None:
+    """Keeps `window` for the service's next build (a service's SID is its identity: a new service starts
+    with nothing remembered)."""
+    memory = _memory()
+    memory.pop(service_sid, None)
+    memory[service_sid] = window
+    kept = list(memory.items())[-REMEMBERED_BUILDS:]
+    write_atomically(_memory_file(), json.dumps({sid: [round(w[0], 3), round(w[1], 3)] for sid, w in kept}))
 
 
 class BuildFailed(RuntimeError):
@@ -73,13 +157,11 @@ def served_beside(ctx: Context, service_sid: str, environment_sid: str, inputs: 
 
 
 class Build(Kind):
-    # Small services build in seconds: for the first 10 s a finished build is noticed ~0.1 s later (a GET
-    # about every 0.2 s); longer builds are polled every half second (the peer polls every second).
-    poll_interval = 0.1
-    slow_poll_interval = 0.5
-    fast_poll_seconds = 10.0
-
-    def __init__(self) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        # The wait's time source: a test drives the sandbox's build clock through these instead of sleeping.
+        self.clock, self.sleep = clock, sleep
         super().__init__(
             check_calls_twilio=False,
             token=TOKEN,
@@ -145,11 +227,21 @@ class Build(Kind):
 
     def _wait(self, ctx: Context, service_sid: str, build_sid: str, timeout: float) -> str:
         rest = ctx.rest()
-        started = time.monotonic()
+        started = self.clock()
+        building_at = 0.0  # the offset of the last read that answered `building`
+        offsets = poll_offsets(last_build_window(service_sid))
         while True:
+            offset = next(offsets)
+            elapsed = self.clock() - started
+            if offset <= elapsed:  # a slow read ran past this one
+                continue
+            self.sleep(offset - elapsed)
+            read_at = self.clock() - started
             status = rest.get(f"{SERVERLESS}/Services/{service_sid}/Builds/{build_sid}/Status")["status"]
-            elapsed = time.monotonic() - started
+            elapsed = self.clock() - started
             if status == "completed":
+                if read_at > building_at:
+                    remember_build_window(service_sid, (building_at, read_at))
                 ctx.log(f"build {build_sid} completed after {elapsed:.1f}s")
                 return status
             if status == "failed":
@@ -163,7 +255,7 @@ class Build(Kind):
                     f"build {build_sid} still {status} after {timeout:.0f}s (the environment keeps its "
                     "previous build; fix: raise chat-transfer:functions.buildTimeout or retry)"
                 )
-            time.sleep(self.poll_interval if elapsed < self.fast_poll_seconds else self.slow_poll_interval)
+            building_at = read_at
 
     def update(self, ctx: Context, id: str, olds: dict, news: dict) -> dict:
         # Only build_timeout (or legacy state) can change without a replacement: nothing to do on Twilio.
