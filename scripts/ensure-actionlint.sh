@@ -3,7 +3,8 @@
 # .github/workflows beside GitHub's workflow schema. Built from the Go module proxy ONCE per machine into
 #   ${FLEX_CHAT_TRANSFER_CACHE:-${XDG_CACHE_HOME:-~/.cache}/flex-chat-transfer}/actionlint-v<version>/actionlint
 # (the per-machine cache the Pulumi CLI build uses too), then linked as .tools/actionlint. Go's own module and
-# build caches go under the same cache folder, so nothing is written to ~/go or ~/.cache/go-build.
+# build caches are the user's when set, else a temporary folder removed on exit: nothing is written to ~/go
+# or ~/.cache/go-build.
 set -euo pipefail
 
 ACTIONLINT_VERSION=1.7.12
@@ -24,13 +25,12 @@ if [ ! -x "$binary" ] || ! "$binary" -version 2>/dev/null | head -n1 | grep -qx 
     if [ ! -x "$binary" ]; then
         echo "building actionlint v$ACTIONLINT_VERSION from Go modules, first time only (cache: $cache_dir)"
         work=$(mktemp -d)
-        trap 'rm -rf "$work"' EXIT
-        if ! out=$(GOBIN="$work" GOFLAGS=-modcacherw GOMODCACHE="$cache_root/go-mod" \
-                GOCACHE="$cache_root/go-build" CGO_ENABLED=0 \
-                go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" 2>&1); then
+        trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+        if ! out=$(GOBIN="$work/bin" GOMODCACHE="${GOMODCACHE:-$work/mod}" GOCACHE="${GOCACHE:-$work/build}" \
+                CGO_ENABLED=0 go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" 2>&1); then
             die "go install github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION failed: $(printf '%s' "$out" | tail -n1)"
         fi
-        mv -f "$work/actionlint" "$binary"
+        mv -f "$work/bin/actionlint" "$binary"
     fi
 fi
 

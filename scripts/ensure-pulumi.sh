@@ -93,6 +93,15 @@ fi
 # --- 2. the pinned build, cached per machine ---------------------------------------------------------
 command -v go >/dev/null || die "Go is not installed (needed once to build Pulumi CLI v$PULUMI_VERSION); install Go >= $(sed -n 's/^go //p' "$build_src/go.mod") or put pulumi >= v$PULUMI_VERSION on PATH"
 
+# Go's module and build caches: the user's own when set, else a temporary folder removed on exit, so a build
+# writes nothing in the home folder (Go's defaults: ~/go/pkg/mod, ~/.cache/go-build) and the machine cache
+# keeps only the binaries.
+if [ -z "${GOMODCACHE:-}" ] || [ -z "${GOCACHE:-}" ]; then
+    go_tmp=$(mktemp -d)
+    trap 'chmod -R u+w "$go_tmp" 2>/dev/null; rm -rf "$go_tmp"' EXIT
+    export GOMODCACHE=${GOMODCACHE:-$go_tmp/mod} GOCACHE=${GOCACHE:-$go_tmp/build}
+fi
+
 mkdir -p "$cache_bin"
 exec 9>"$cache_root/pulumi-v$PULUMI_VERSION/.lock"
 flock 9 # another clone may be building right now: wait for it instead of building twice
