@@ -30,6 +30,7 @@ help:
 	@echo "make bench       benchmarks (python -m bench)"
 	@echo "make setup       only the set-up: .venv, npm ci, Pulumi CLI"
 	@echo "make pulumi      only the Pulumi CLI (.tools/bin)"
+	@echo "make actionlint  only actionlint (.tools/actionlint), the CI templates' linter make test runs"
 
 setup: venv npm pulumi
 
