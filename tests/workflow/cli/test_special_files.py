@@ -31,35 +31,41 @@ def short_dir() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def fifo(folder: Path) -> tuple[Path, str]:
+@pytest.fixture
+def listeners() -> Iterator[list[socket.socket]]:
+    """Sockets a test keeps listening while it runs; closed after."""
+    opened: list[socket.socket] = []
+    yield opened
+    for listener in opened:
+        listener.close()
+
+
+def fifo(folder: Path, _: list[socket.socket]) -> tuple[Path, str]:
     path = folder / "pipe.json"
     os.mkfifo(path)  # nobody ever opens it for writing
     return path, "named pipe (FIFO)"
 
 
-def directory(folder: Path) -> tuple[Path, str]:
+def directory(folder: Path, _: list[socket.socket]) -> tuple[Path, str]:
     path = folder / "folder.json"
     path.mkdir()
     return path, "directory"
 
 
-def unix_socket(folder: Path) -> tuple[Path, str]:
+def unix_socket(folder: Path, keep: list[socket.socket]) -> tuple[Path, str]:
     path = folder / "s.json"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    keep.append(listener)
     listener.bind(str(path))
-    listener.listen(1)  # a live socket: kept open until the folder is removed
-    unix_socket.keep.append(listener)  # type: ignore[attr-defined]
+    listener.listen(1)  # a live socket, listening while the commands run
     return path, "socket"
 
 
-unix_socket.keep = []  # type: ignore[attr-defined]
-
-
-def char_device(_: Path) -> tuple[Path, str]:
+def char_device(_: Path, __: list[socket.socket]) -> tuple[Path, str]:
     return Path("/dev/zero"), "character device"  # endless bytes: the size bound would read 8 MB first
 
 
-SPECIAL: dict[str, Callable[[Path], tuple[Path, str]]] = {
+SPECIAL: dict[str, Callable[[Path, list[socket.socket]], tuple[Path, str]]] = {
     "fifo": fifo, "directory": directory, "socket": unix_socket, "device": char_device,
 }
 
@@ -88,21 +94,18 @@ def commands(special: Path, folder: Path) -> dict[str, tuple[list[str], Path | N
 
 
 @pytest.mark.parametrize("kind", sorted(SPECIAL))
-def test_a_special_file_is_one_line_and_exit_2_at_once(kind: str, short_dir: Path):
+def test_a_special_file_is_one_line_and_exit_2_at_once(
+    kind: str, short_dir: Path, listeners: list[socket.socket]
+):
     if kind == "device" and not Path("/dev/zero").exists():
         pytest.skip("no /dev/zero on this system")
-    special, named = SPECIAL[kind](short_dir)
-    try:
-        for label, (argv, cwd) in commands(special, short_dir).items():
-            result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=DEADLINE,
-                                    stdin=subprocess.DEVNULL)
-            assert result.returncode == 2, (label, result.returncode, result.stderr)
-            errors = [line for line in result.stderr.splitlines() if "(fix: " in line]
-            assert len(errors) == 1, (label, result.stderr)
-            assert named in errors[0] and "regular file" in errors[0], (label, errors[0])
-            assert "Traceback" not in result.stderr, label
-            assert result.stdout == "", label
-    finally:
-        for listener in unix_socket.keep:  # type: ignore[attr-defined]
-            listener.close()
-        unix_socket.keep.clear()  # type: ignore[attr-defined]
+    special, named = SPECIAL[kind](short_dir, listeners)
+    for label, (argv, cwd) in commands(special, short_dir).items():
+        result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=DEADLINE,
+                                stdin=subprocess.DEVNULL)
+        assert result.returncode == 2, (label, result.returncode, result.stderr)
+        errors = [line for line in result.stderr.splitlines() if "(fix: " in line]
+        assert len(errors) == 1, (label, result.stderr)
+        assert named in errors[0] and "regular file" in errors[0], (label, errors[0])
+        assert "Traceback" not in result.stderr, label
+        assert result.stdout == "", label
