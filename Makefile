@@ -20,7 +20,7 @@ export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK := true
 
-.PHONY: help setup venv npm pulumi test local-up local-down bench lint
+.PHONY: help setup venv npm pulumi actionlint test local-up local-down bench lint
 
 help:
 	@echo "make local-up    sandbox (port SANDBOX_PORT, default 4010) + pulumi up of the local stack"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench       benchmarks (python -m bench)"
 	@echo "make setup       only the set-up: .venv, npm ci, Pulumi CLI"
 	@echo "make pulumi      only the Pulumi CLI (.tools/bin)"
+	@echo "make actionlint  only actionlint (.tools/actionlint), the CI templates' linter make test runs"
 
 setup: venv npm pulumi
 
@@ -42,8 +43,12 @@ npm:
 pulumi:
 	@scripts/ensure-pulumi.sh
 
+# The workflow linter tests/ci runs over .github/workflows (built once per machine, like the Pulumi CLI).
+actionlint:
+	@scripts/ensure-actionlint.sh
+
 test: export PULUMI_CONFIG_PASSPHRASE = $(LOCAL_STACK_PASSPHRASE)
-test: setup
+test: setup actionlint
 	@scripts/run-tests.sh
 
 local-up: export PULUMI_CONFIG_PASSPHRASE = $(LOCAL_STACK_PASSPHRASE)

@@ -206,7 +206,7 @@ class ChatTransfer(pulumi.ComponentResource):
             f"{name}-flex-flags",
             path=LEGACY_PATH,
             values={
-                "enabled": True,
+                "enabled": spec.features.enabled,
                 "cold_transfer": spec.features.cold_transfer,
                 "multi_participant": spec.features.multi_participant,
             },

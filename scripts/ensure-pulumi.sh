@@ -93,6 +93,17 @@ fi
 # --- 2. the pinned build, cached per machine ---------------------------------------------------------
 command -v go >/dev/null || die "Go is not installed (needed once to build Pulumi CLI v$PULUMI_VERSION); install Go >= $(sed -n 's/^go //p' "$build_src/go.mod") or put pulumi >= v$PULUMI_VERSION on PATH"
 
+# Go's module and build caches, set just before Go runs: the user's own when set, else a temporary folder
+# removed on exit, so a build writes nothing in the home folder (Go's defaults: ~/go/pkg/mod,
+# ~/.cache/go-build) and the machine cache keeps only the binaries.
+go_caches() {
+    if [ -z "${go_tmp:-}" ] && { [ -z "${GOMODCACHE:-}" ] || [ -z "${GOCACHE:-}" ]; }; then
+        go_tmp=$(mktemp -d)
+        trap 'chmod -R u+w "$go_tmp" 2>/dev/null; rm -rf "$go_tmp"' EXIT
+        export GOMODCACHE=${GOMODCACHE:-$go_tmp/mod} GOCACHE=${GOCACHE:-$go_tmp/build}
+    fi
+}
+
 mkdir -p "$cache_bin"
 exec 9>"$cache_root/pulumi-v$PULUMI_VERSION/.lock"
 flock 9 # another clone may be building right now: wait for it instead of building twice
@@ -115,6 +126,7 @@ download_or_die() { # MODULE@VERSION...
 
 if [ ! -x "$cache_bin/pulumi" ] || [ "$("$cache_bin/pulumi" version 2>/dev/null)" != "v$PULUMI_VERSION" ]; then
     echo "building Pulumi CLI v$PULUMI_VERSION from Go modules, first time only, ~4 min on 2 cores (cache: $cache_bin)"
+    go_caches
     start=$(date +%s)
     download_or_die "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
     (cd "$build_src" && go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" \
@@ -128,6 +140,7 @@ fi
 host_hash=$(cat "$build_src/go.mod" "$build_src/go.sum" "$build_src"/languagehost/*.go | sha256sum | cut -c1-16)
 if [ ! -x "$cache_bin/pulumi-language-python" ] || [ "$(cat "$cache_bin/.languagehost-hash" 2>/dev/null)" != "$host_hash" ]; then
     echo "building the Python language host (scripts/pulumi-build/languagehost)"
+    go_caches
     (cd "$build_src" && go build -trimpath -ldflags "$ldflags" -o "$cache_bin/pulumi-language-python.tmp.$$" ./languagehost) \
         || die "go build of scripts/pulumi-build/languagehost failed (output above)"
     mv -f "$cache_bin/pulumi-language-python.tmp.$$" "$cache_bin/pulumi-language-python"

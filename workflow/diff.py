@@ -7,6 +7,10 @@ unnamed filters), so a rename of the JSON around them, or a move, is not a remov
 
 With a scenario file, `routing_outcomes` routes each scenario's task through both documents with the
 simulator (workflow.simulate), and the renderings add a before/after table, changed rows first.
+
+Reviewing two versions of a stack (`diff --stack`), `diff_stack_settings` adds what the workflow document
+does not show: the queues the stack declares (creates and owns: added, removed, renamed, changed) and the
+Flex feature flags it writes.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any, Literal
 from workflow.problems import Problem, ProblemsError
 from workflow.scenarios import ScenarioFile
 from workflow.simulate import ConfigurationError, Router, Routing
+from workflow.spec import ChatTransferSpec, Features, TransferQueue
 
 
 class _Missing:
@@ -92,12 +97,25 @@ class RoutingOutcome:
 
 
 @dataclass(frozen=True)
+class SettingChange:
+    """A stack setting the workflow document does not carry: a queue the stack declares, or a Flex flag.
+    `changes` uses the config's key names (`targetWorkers`, `enabled`); a renamed queue has `old_name`."""
+
+    subject: Literal["queue", "flag"]
+    name: str
+    kind: Literal["added", "removed", "renamed", "changed"]
+    old_name: str | None = None
+    changes: tuple[ValueChange, ...] = ()
+
+
+@dataclass(frozen=True)
 class WorkflowDiff:
     filters: tuple[FilterChange, ...] = ()
     default_filter: TargetChange | None = None
     other: tuple[ValueChange, ...] = ()  # anything outside filters / default_filter, by JSON path
     queue_names: Mapping[str, str] = field(default_factory=dict)
     routing: tuple[RoutingOutcome, ...] | None = None
+    settings: tuple[SettingChange, ...] = ()  # declared queues and Flex flags (`diff --stack` only)
 
     @property
     def has_changes(self) -> bool:
@@ -109,6 +127,9 @@ class WorkflowDiff:
 
     def with_routing(self, outcomes: Sequence[RoutingOutcome]) -> WorkflowDiff:
         return replace(self, routing=tuple(outcomes))
+
+    def with_settings(self, changes: Sequence[SettingChange]) -> WorkflowDiff:
+        return replace(self, settings=tuple(changes))
 
 
 # --- comparing -------------------------------------------------------------------------------------
@@ -310,6 +331,64 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
+# Declared-queue settings a review shows (config key, spec attribute, default); the workflow-side keys
+# (timeout, priority, ...) already show as filter changes.
+_QUEUE_SETTINGS = (
+    ("targetWorkers", "target_workers", None),
+    ("maxReservedWorkers", "max_reserved_workers", 1),
+    ("taskOrder", "task_order", "FIFO"),
+)
+_FLAGS = ("enabled", "cold_transfer", "multi_participant")
+
+
+def _queue_values(queue: TransferQueue) -> dict[str, Any]:
+    values = {}
+    for key, attribute, default in _QUEUE_SETTINGS:
+        value = getattr(queue, attribute)
+        values[key] = default if value is None else value
+    return values
+
+
+def _value_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[ValueChange, ...]:
+    keys = dict.fromkeys([*old, *new])
+    pairs = ((key, old.get(key, MISSING), new.get(key, MISSING)) for key in keys)
+    return tuple(ValueChange(key, before, after) for key, before, after in pairs if not _same(before, after))
+
+
+def diff_stack_settings(old: ChatTransferSpec | None, new: ChatTransferSpec | None) -> list[SettingChange]:
+    """Declared queues (paired by name, or by `renamedFrom` for a rename) and Flex flags of two versions of
+    a stack; a side that has no stack file (None) declares no queue and writes the default flags."""
+    before = {queue.name: queue for queue in (old.declared_queues() if old else ())}
+    after = {queue.name: queue for queue in (new.declared_queues() if new else ())}
+    changes: list[SettingChange] = []
+    paired: set[str] = set()
+    for name, queue in after.items():
+        if name in before:
+            paired.add(name)
+            values = _value_changes(_queue_values(before[name]), _queue_values(queue))
+            if values:
+                changes.append(SettingChange("queue", name, "changed", changes=values))
+        elif queue.renamed_from in before and queue.renamed_from not in after:
+            old_name = queue.renamed_from
+            paired.add(old_name)
+            values = _value_changes(_queue_values(before[old_name]), _queue_values(queue))
+            changes.append(SettingChange("queue", name, "renamed", old_name, values))
+        else:
+            added = _value_changes({}, _queue_values(queue))
+            changes.append(SettingChange("queue", name, "added", changes=added))
+    for name, queue in before.items():
+        if name not in paired:
+            removed = _value_changes(_queue_values(queue), {})
+            changes.append(SettingChange("queue", name, "removed", changes=removed))
+    old_flags = old.features if old else Features()
+    new_flags = new.features if new else Features()
+    for flag in _FLAGS:
+        if getattr(old_flags, flag) != getattr(new_flags, flag):
+            change = ValueChange(flag, getattr(old_flags, flag), getattr(new_flags, flag))
+            changes.append(SettingChange("flag", flag, "changed", changes=(change,)))
+    return changes
+
+
 def routing_outcomes(
     old: Mapping[str, Any],
     new: Mapping[str, Any],
@@ -485,11 +564,35 @@ def _routing_heading(outcomes: Sequence[RoutingOutcome]) -> str:
     return f"Routing outcomes: {changed} of {len(outcomes)} scenarios route differently"
 
 
+def _setting_label(change: SettingChange, style: _Style) -> str:
+    return f"{'queue' if change.subject == 'queue' else 'Flex flag'} {style.code(change.name)}"
+
+
+def _setting_word(change: SettingChange, style: _Style) -> str:
+    return f"renamed from {style.code(change.old_name or '')}" if change.kind == "renamed" else change.kind
+
+
+def _setting_details(change: SettingChange, style: _Style) -> list[str]:
+    if change.subject == "flag":
+        return [f"{style.value(item.old)} → {style.value(item.new)}" for item in change.changes]
+    if change.kind == "renamed":
+        same = "the same queue (same SID), renamed in place"
+        return [same] + [_change_line(style.plain(item.key), item, style) for item in change.changes]
+    if change.kind in ("added", "removed"):
+        side = "new" if change.kind == "added" else "old"
+        return [
+            f"{style.plain(item.key)} {style.value(getattr(item, side), item.key)}" for item in change.changes
+        ]
+    return [_change_line(style.plain(item.key), item, style) for item in change.changes]
+
+
 def format_text(diff: WorkflowDiff) -> str:
     style = _Style(diff.queue_names)
     lines: list[str] = []
-    if not diff.has_changes:
+    if not diff.has_changes and not diff.settings:
         lines.append("no changes")
+    elif not diff.has_changes:
+        lines.append("Workflow changes: none")
     else:
         lines.append(f"Workflow changes: {_summary_counts(diff)}")
         for change in diff.filters:
@@ -500,6 +603,12 @@ def format_text(diff: WorkflowDiff) -> str:
             lines.append(f"~ default_filter: {diff.default_filter.kind}")
             lines.extend(f"    {line}" for line in _target_lines(diff.default_filter, "", style))
         lines.extend(f"~ {_change_line(item.key, item, style)}" for item in diff.other)
+    if diff.settings:
+        lines += ["", f"Declared queues and Flex flags: {len(diff.settings)} changed"]
+        for setting in diff.settings:
+            marker = {"added": "+", "removed": "-", "renamed": "~", "changed": "~"}[setting.kind]
+            lines.append(f"{marker} {_setting_label(setting, style)}: {_setting_word(setting, style)}")
+            lines.extend(f"    {line}" for line in _setting_details(setting, style))
     if diff.routing is not None:
         lines += ["", _routing_heading(diff.routing)]
         for outcome in _ordered_outcomes(diff.routing):
@@ -529,6 +638,13 @@ def format_markdown(diff: WorkflowDiff) -> str:
             lines.append(f"| default_filter | {diff.default_filter.kind} | {details} |")
         for item in diff.other:
             lines.append(f"| {style.code(item.key)} | changed | {_change_line('value', item, style)} |")
+    if diff.settings:
+        lines += ["", "### Declared queues and Flex flags", ""]
+        lines += ["| Setting | Change | Details |", "|---|---|---|"]
+        for setting in diff.settings:
+            details = "<br>".join(_setting_details(setting, style))
+            label, word = _setting_label(setting, style), _setting_word(setting, style)
+            lines.append(f"| {label} | {word} | {details} |")
     if diff.routing is not None:
         lines += ["", f"#### {_routing_heading(diff.routing)}", ""]
         lines += ["| Scenario | Before | After |", "|---|---|---|"]

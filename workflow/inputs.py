@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -46,7 +48,13 @@ def read_text(
     """The UTF-8 text of a file, or one Problem: missing, unreadable, too big, not UTF-8."""
     where = str(path)
     try:
-        with open(path, "rb") as handle:
+        # A FIFO, device or socket would make open() or read() wait for a writer that may never come (a
+        # CI step hanging with no output): only a regular file is read. The file is opened without
+        # blocking and checked again, so a path swapped after the stat cannot make it wait either.
+        _require_regular(os.stat(path).st_mode, where, what)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with open(descriptor, "rb") as handle:
+            _require_regular(os.fstat(handle.fileno()).st_mode, where, what)
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise _fail(where, f"cannot read the {what}: no such file", missing_hint) from None
@@ -66,6 +74,21 @@ def read_text(
         raise _fail(
             where, f"the {what} is not UTF-8 text (bad byte at offset {error.start})", "save it as UTF-8"
         ) from None
+
+
+def _require_regular(mode: int, where: str, what: str) -> None:
+    """One Problem unless `mode` is a regular file's: what it is instead, and to give a file."""
+    if stat.S_ISREG(mode):
+        return
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    )
+    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+    raise _fail(where, f"is {kind}, not a {what}", "give the path of a regular file")
 
 
 # Pulumi stack names: letters, digits, `-`, `_` and `.` (an organisation/project prefix is not a file).

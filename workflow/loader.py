@@ -333,6 +333,7 @@ ATTRIBUTE_FIELDS = (
     Field("workersInConversation", "workers_in_conversation", attribute_name),
 )
 FEATURE_FIELDS = (
+    Field("enabled", "enabled", boolean),
     Field("cold_transfer", "cold_transfer", boolean),
     Field("multi_participant", "multi_participant", boolean),
 )

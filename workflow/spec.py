@@ -54,6 +54,9 @@ class AttributeNames:
 
 @dataclass(frozen=True)
 class Features:
+    # The feature's own switch (Flex `features.conversation_transfer.enabled`); false turns the plugin's
+    # transfer UI off while the workflow and functions stay deployed.
+    enabled: bool = True
     cold_transfer: bool = True
     multi_participant: bool = True
 

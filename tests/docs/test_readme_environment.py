@@ -1,5 +1,6 @@
 """README "Environment variables and secrets": every variable the Makefile, the set-up and run scripts and
-`.ci/run` read, and every secret and setting the GitHub Actions templates read, has a row in the table."""
+`.ci/run` read, and every secret, variable and setting the GitHub Actions templates read, has a row in the
+table."""
 
 import re
 from pathlib import Path
@@ -33,7 +34,7 @@ def template_secrets() -> set[str]:
     names = set()
     for path in (ROOT / ".github" / "workflows").glob("*.yml"):
         text = path.read_text()
-        names |= set(re.findall(r"secrets\.([A-Z][A-Z0-9_]*)", text))
+        names |= set(re.findall(r"(?:secrets|vars)\.([A-Z][A-Z0-9_]*)", text))
         names |= {f"{name}_<STACK>" for name in re.findall(r"format\('([A-Z][A-Z0-9_]*)_\{0\}'", text)}
     return names
 
@@ -48,7 +49,11 @@ def test_every_secret_the_templates_read_is_in_the_table():
     found = template_secrets()
     assert {"TWILIO_AUTH_TOKEN_<STACK>", "PULUMI_BACKEND_URL"} <= found
     assert found - table_names() == set()
-    assert "STACKS" in table_names()
+    assert {"AWS_ROLE_ARN", "AZURE_STORAGE_ACCOUNT"} <= found  # the OIDC logins' variables are read too
+    stacks = (ROOT / ".github" / "workflows" / "stacks.yml").read_text()
+    lists = set(re.findall(r"^ {6}([A-Z][A-Z0-9_]*): ", stacks, re.M))
+    assert lists == {"DEV_STACKS", "STAGE_STACKS", "PRODUCTION_STACKS", "PRODUCTION_MAX_PARALLEL"}
+    assert lists <= table_names()
 
 
 def test_the_table_names_what_the_issue_found_missing():

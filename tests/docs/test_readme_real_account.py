@@ -4,7 +4,9 @@ run as written by bash in a scratch clone of this checkout, against the sandbox:
 `pulumi destroy` removes what the README says it removes.
 
 What the test supplies is what a user brings, never a changed command: the answers to the block's `read`
-prompts on stdin (passphrase, account SID, auth token), HOME (so `~/…` and `~/.pulumi` are scratch), the
+prompts on stdin (passphrase, account SID, auth token), HOME (so `~/…` is scratch) and PULUMI_HOME (so the
+`pulumi login` lands in a scratch `.pulumi`: the Pulumi CLI finds its home through the password database,
+not HOME, so HOME alone would rewrite the real user's ~/.pulumi/credentials.json), the
 sandbox's URL in TWILIO_SANDBOX_URL, and PULUMI_SKIP_CONFIRMATIONS=true, Pulumi's own switch for the answer
 "yes" to `pulumi up`'s prompt when no terminal is attached. Offline here: no update check, no plugin
 download. The clone reuses this checkout's .venv and node_modules (symlinks) and the per-machine Pulumi CLI
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -110,6 +113,7 @@ def _user_environment(home: Path, sandbox: SandboxProcess) -> dict[str, str]:
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     env.update({
         "HOME": str(home),
+        "PULUMI_HOME": str(home / ".pulumi"),  # the CLI's home is not HOME's: see the module docstring
         "XDG_CACHE_HOME": cache,  # the per-machine Pulumi CLI cache, as on the user's machine
         "TWILIO_SANDBOX_URL": sandbox.url,
         "PULUMI_SKIP_CONFIRMATIONS": "true",
@@ -138,6 +142,15 @@ def _account(sandbox: SandboxProcess) -> dict[str, Any]:
         "services": {service.sid for service in client.serverless.v1.services.list()},
         "flex": client.flex_api.v1.configuration().fetch().ui_attributes,
     }
+
+
+def _credentials_of_the_real_user() -> str:
+    """The Pulumi login file of the account's own home (the password database's, whatever HOME says)."""
+    credentials = Path(pwd.getpwuid(os.getuid()).pw_dir) / ".pulumi" / "credentials.json"
+    try:
+        return credentials.read_text()
+    except OSError:
+        return ""
 
 
 @pytest.mark.e2e
@@ -181,6 +194,9 @@ def test_the_readme_commands_deploy_a_new_stack_against_the_sandbox(tmp_path: Pa
 
     state = home / ".flex-chat-transfer-state"
     assert any(state.rglob("dev.json")), "the stack's state is not in the file backend the README logs in to"
+    # The login went to the scratch PULUMI_HOME, and nowhere else.
+    assert str(state) in (home / ".pulumi" / "credentials.json").read_text()
+    assert str(state) not in _credentials_of_the_real_user()
     assert "encryptionsalt:" in (clone / "Pulumi.dev.yaml").read_text()
     # Nothing in the repository's own state or sandbox folders: the block ran in the clone only.
     assert not (clone / ".state").exists()

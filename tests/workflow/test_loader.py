@@ -276,8 +276,8 @@ BAD = [
     (
         "features not a mapping",
         {"features": ["cold_transfer"]},
-        "chat-transfer:features: must be an object, got a list (fix: write keys among: cold_transfer, "
-        "multi_participant)",
+        "chat-transfer:features: must be an object, got a list (fix: write keys among: enabled, "
+        "cold_transfer, multi_participant)",
     ),
     (
         "retired runtime node18",

@@ -14,12 +14,13 @@ import typer
 from workflow.cli import app
 from workflow.cli.common import read_json_file
 from workflow.cli.render import replace_placeholders
-from workflow.diff import diff_workflows, format_markdown, format_text, routing_outcomes
+from workflow.diff import diff_stack_settings, diff_workflows, format_markdown, format_text, routing_outcomes
 from workflow.inputs import MAX_FILE_BYTES, check_stack_name, read_text, write_text
 from workflow.loader import spec_from_stack_text
 from workflow.problems import InputError, Problem, ProblemsError, summarize
 from workflow.render import render
 from workflow.scenarios import ScenarioFile, load_scenarios
+from workflow.spec import ChatTransferSpec
 from workflow.validate import validate_configuration
 
 EXIT_OK = 0
@@ -87,6 +88,7 @@ def diff_command(
 ) -> None:
     """Review a workflow change (the help text is in HELP)."""
     scenario_sids = False  # True when the stack is rendered with the scenario workspace's SIDs
+    specs: tuple[ChatTransferSpec | None, ChatTransferSpec | None] | None = None  # --stack: both sides
     try:
         sids = _read_queue_sids(queue_sids) if queue_sids else None
         scenario_file = load_scenarios(scenarios) if scenarios is not None else None
@@ -122,8 +124,9 @@ def diff_command(
                     f"{'the working tree' if head is None else head}",
                     "check the stack name (Pulumi.<stack>.yaml) and the revisions",
                 )
-            old_document = _render_side(stack, old_text, old_label, sids, "old")
-            new_document = _render_side(stack, new_text, new_label, sids, "new")
+            specs = (_spec_side(stack, old_text, old_label), _spec_side(stack, new_text, new_label))
+            old_document = _render_side(specs[0], old_label, sids, "old")
+            new_document = _render_side(specs[1], new_label, sids, "new")
         else:
             if old is None or new is None:
                 raise _usage(
@@ -143,6 +146,9 @@ def diff_command(
         if scenario_file is not None:
             queue_names.update({queue.sid: queue.name for queue in scenario_file.workspace.queues})
         result = diff_workflows(old_document, new_document, queue_names)
+        if specs is not None:
+            # What the workflow JSON does not carry: the queues the stack declares, and its Flex flags.
+            result = result.with_settings(diff_stack_settings(*specs))
         if scenario_file is not None:
             _warn_unknown_queues(old_document, new_document, scenario_file, str(scenarios))
             outcomes = routing_outcomes(old_document, new_document, scenario_file, (old_label, new_label))
@@ -249,16 +255,28 @@ def _stack_text_at(stack: str, revision: str | None, option: str) -> str | None:
     return read_text(file_name, "stack config")
 
 
-def _render_side(
-    stack: str, text: str | None, where: str, queue_sids: dict[str, str] | None, side: str
-) -> dict[str, Any]:
-    """Render the workflow one side's stack file describes. A file missing on one side is an empty
-    workflow, so a new stack diffs as all-added. Problems name the side: `REV:Pulumi.dev.yaml: ...`."""
+def _spec_side(stack: str, text: str | None, where: str) -> ChatTransferSpec | None:
+    """The spec one side's stack file describes; None when the file is absent on that side. Problems name
+    the side: `REV:Pulumi.dev.yaml: ...`."""
     if text is None:
+        return None
+    try:
+        return spec_from_stack_text(text, where, stack)
+    except ProblemsError as error:
+        problems = [_on_side(problem, where) for problem in error.problems]
+        raise (InputError if isinstance(error, InputError) else ProblemsError)(problems) from None
+
+
+def _render_side(
+    spec: ChatTransferSpec | None, where: str, queue_sids: dict[str, str] | None, side: str
+) -> dict[str, Any]:
+    """Render one side's workflow. A file missing on one side is an empty workflow, so a new stack diffs
+    as all-added."""
+    if spec is None:
         typer.echo(f"{where}: no such file; treating the {side} side as an empty workflow", err=True)
         return {"task_routing": {"filters": []}}
     try:
-        return render(spec_from_stack_text(text, where, stack), queue_sids)
+        return render(spec, queue_sids)
     except ProblemsError as error:
         problems = [_on_side(problem, where) for problem in error.problems]
         raise (InputError if isinstance(error, InputError) else ProblemsError)(problems) from None
