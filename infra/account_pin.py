@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from infra.client import ENV_KEYS, credentials_source
-from infra.twiliox import CONFIG_KEYS
+from infra.twilio_constants import CONFIG_KEYS
 
 OUTPUT = "accountSid"
 

@@ -17,8 +17,7 @@ import pytest
 import yaml
 
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
-from infra.settings import per_stack_defaults
-from workflow.loader import load_stack_file, spec_from_config
+from workflow.loader import load_stack_file, read_stack_config, spec_from_config
 from workflow.problems import ProblemsError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +53,8 @@ def test_names_that_must_differ_between_stacks_are_left_to_the_per_stack_default
     values = example_values()
     assert "workflowName" not in values
     assert set(values["functions"]) == {"runtime"}
-    specs = {stack: spec_from_config(per_stack_defaults(values, stack), stack) for stack in ("dev", "prod")}
+    config = {PREFIX + key: value for key, value in values.items()}
+    specs = {stack: read_stack_config(config, stack).spec for stack in ("dev", "prod")}
     assert (specs["dev"].workflow_name, specs["prod"].workflow_name) == (
         "Chat Transfer (dev)", "Chat Transfer (prod)")
     assert (specs["dev"].functions.service_name, specs["prod"].functions.service_name) == (
