@@ -11,6 +11,7 @@ new stack) counts as different. The same value joins its owners.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import Any
 
 from infra.rest import FLEX
@@ -39,6 +40,10 @@ def is_unknown(value: Any) -> bool:
 CONFIGURATION_URL = f"{FLEX}/Configuration"
 
 OWNERS_PATH = ("custom_data", "chat_transfer_owners")
+# What a key held before a stack set it, per stack (`"<path>.<key>": {"<project>/<stack>": {"value": …} |
+# {"absent": true}}`), written in the same Flex write as the value: a run killed after that write, whose state
+# never learned it, still gives the key back right (the stack's state holds the same as `previous`).
+FOUND_PATH = ("custom_data", "chat_transfer_found")
 NATIVE_TRANSFERS_MESSAGE = (
     "flex configuration: native messaging transfers are on "
     "(ui_attributes.featureFlags.transfersConfig.enabled) and cannot run together with the "
@@ -131,6 +136,57 @@ def applied(ui_attributes: dict, path: str, values: dict, me: str, take_over: bo
     return merged
 
 
+def found_before(ui_attributes: dict, full: str, me: str) -> dict | None:
+    """What `full` held before `me` set it, as recorded in the document (None when not recorded)."""
+    record = (node_at(ui_attributes, FOUND_PATH) or {}).get(full)
+    before = record.get(me) if isinstance(record, dict) else None
+    return dict(before) if isinstance(before, dict) else None
+
+
+def with_found(ui_attributes: dict, path: str, previous: dict, me: str) -> dict:
+    """A copy recording, for each key of `previous`, what it held before `me` set it (see FOUND_PATH)."""
+    merged = copy.deepcopy(ui_attributes)
+    record = node_at(merged, FOUND_PATH, create=True)
+    for key, before in previous.items():
+        entry = record.get(f"{path}.{key}")
+        entry = record[f"{path}.{key}"] = entry if isinstance(entry, dict) else {}
+        entry[me] = before
+    return merged
+
+
+def _forget_found(tree: dict, full: str, me: str) -> None:
+    record = node_at(tree, FOUND_PATH)
+    entry = record.get(full) if record is not None else None
+    if isinstance(entry, dict):
+        entry.pop(me, None)
+        if not entry:
+            record.pop(full)
+
+
+def swept(ui_attributes: dict, path: str, me: str, done: Iterable[str]) -> dict:
+    """A copy where no key directly under `path` (other than `done`) is still owned by `me`: left over by a
+    run killed after its write. A key with a recorded previous value gets it back (as `restored`); without one,
+    only `me` leaves its owners."""
+    merged = copy.deepcopy(ui_attributes)
+    leftovers = {}
+    for full, setters in owners(merged).items():
+        parent, _, key = full.rpartition(".")
+        if parent == path and key not in done and me in setters:
+            leftovers[key] = found_before(merged, full, me)
+    known = {key: before for key, before in leftovers.items() if before is not None}
+    merged = restored(merged, path, known, me) if known else merged
+    recorded = node_at(merged, OWNERS_PATH)
+    for key in (k for k, before in leftovers.items() if before is None):
+        full = f"{path}.{key}"
+        others = [o for o in (recorded or {}).get(full, []) if o != me]
+        if recorded is not None and others:
+            recorded[full] = others
+        elif recorded is not None:
+            recorded.pop(full, None)
+    prune(merged, OWNERS_PATH)
+    return merged
+
+
 def restored(ui_attributes: dict, path: str, previous: dict, me: str) -> dict:
     """A copy without us among the owners of the keys in `previous`; a key nobody else owns gets its previous
     value (and owners) back, or goes. A key we no longer own (taken over since) is not touched. Objects we
@@ -144,6 +200,7 @@ def restored(ui_attributes: dict, path: str, previous: dict, me: str) -> dict:
         full = f"{path}.{key}"
         if me not in current.get(full, []):
             continue
+        _forget_found(merged, full, me)
         others = [o for o in current[full] if o != me]
         if others:
             recorded[full] = others
@@ -159,6 +216,7 @@ def restored(ui_attributes: dict, path: str, previous: dict, me: str) -> dict:
             recorded.pop(full, None)
     prune(merged, keys)
     prune(merged, OWNERS_PATH)
+    prune(merged, FOUND_PATH)
     return merged
 
 

@@ -27,11 +27,14 @@ from infra.ownership_policy import (
     PathError,
     applied,
     conflicts,
+    found_before,
     native_transfers_enabled,
     owners,
     refusal,
     restored,
     split_path,
+    swept,
+    with_found,
 )
 from infra.ownership_policy import node_at as _node
 from infra.twiliox.base import Context, Failure, Kind, is_unknown
@@ -126,11 +129,16 @@ class ConfigurationKeys(Kind):
         previous = dict(previous)
         for key in values:
             if key not in previous:
+                full = f"{path}.{key}"
+                # Set by this stack in a run whose state never learned it (killed after the write): what
+                # the key held before that run is in the document's record.
+                leftover = found_before(ui, full, me) if me in recorded.get(full, []) else None
                 before: dict[str, Any] = {"value": node[key]} if key in node else dict(_ABSENT)
-                if recorded.get(f"{path}.{key}"):
-                    before["owners"] = [o for o in recorded[f"{path}.{key}"] if o != me]
-                previous[key] = before
+                if recorded.get(full):
+                    before["owners"] = [o for o in recorded[full] if o != me]
+                previous[key] = leftover or before
         new = applied(ui, path, values, me, take_over=bool(inputs.get("take_over")))
+        new = with_found(new, path, {key: previous[key] for key in values}, me)
         if new != ui:
             self._post(ctx, config, new)
         return {**inputs, "previous": previous}
@@ -170,7 +178,8 @@ class ConfigurationKeys(Kind):
     def delete(self, ctx: Context, id: str, state: dict) -> None:
         with _READ_MODIFY_WRITE:
             config, ui = self._configuration(ctx)
-            new = restored(ui, id, state.get("previous") or {}, owner_of(ctx.urn, state))
+            me, previous = owner_of(ctx.urn, state), state.get("previous") or {}
+            new = swept(restored(ui, id, previous, me), id, me, done=previous)
             if new != ui:
                 self._post(ctx, config, new)
 

@@ -311,3 +311,35 @@ def test_a_taken_workflow_name_refused_by_up_skip_preview_writes_nothing(account
     assert "workflow 'Assign to Anyone'" in output and "pulumi import --stack delta" in output
     assert account.writes_since(mark) == []
     assert account.snapshot() == before
+
+
+def test_flex_owner_records_stay_true_when_a_run_lost_what_it_wrote(account):
+    """A run killed after its Flex write never records it in state; the next `up` creates the key again. What
+    the key held before must still be what destroy puts back, and no record may name the stack after."""
+    flags = "ui_attributes.custom_data.features.conversation_transfer"
+    configuration = account.rest.get(f"{FLEX}/Configuration")
+    ui = configuration["ui_attributes"]
+    feature = (
+        ui.setdefault("custom_data", {}).setdefault("features", {}).setdefault("conversation_transfer", {})
+    )
+    feature["cold_transfer"] = "set by hand"
+    account.rest.call(
+        "POST",
+        f"{FLEX}/Configuration",
+        json_body=True,
+        data={"account_sid": configuration["account_sid"], "ui_attributes": ui},
+    )
+    before = account.snapshot()
+    stack = account.runner("dev", {**account.config, "chat-transfer:flexTakeOver": "true"})
+    stack.up()
+    urn = "urn:pulumi:dev::chat-transfer::twiliox:flex:ConfigurationKeys::chat-transfer-flex-flags"
+    done = _cli(stack, "state", "delete", urn, "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    stack.up()  # the flags again, over this stack's own leftover value
+    flex = account.rest.get(f"{FLEX}/Configuration")["ui_attributes"]["custom_data"]
+    assert flex["features"]["conversation_transfer"]["cold_transfer"] is True
+    assert flex["chat_transfer_found"][f"{flags}.cold_transfer"] == {
+        "chat-transfer/dev": {"value": "set by hand"}
+    }
+    stack.destroy()
+    assert account.snapshot() == before

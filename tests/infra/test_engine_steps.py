@@ -359,6 +359,8 @@ def test_7_destroy_removes_what_we_created_and_nothing_else(world):
     owners = expected["custom_data"].pop("chat_transfer_owners")
     assert {o for v in owners.values() for o in v} == {"chat-transfer/e2e"}
     # And its claims on what it managed (infra/claims.py).
+    found = expected["custom_data"].pop("chat_transfer_found")
+    assert {o for v in found.values() for o in v} == {"chat-transfer/e2e"} and set(found) == set(owners)
     claims = expected["custom_data"].pop("chat_transfer_claims")
     assert set(claims.values()) == {"chat-transfer/e2e"} and outputs["workflowSid"] in claims
     assert ui_after == expected
