@@ -5,6 +5,7 @@
     ├── Authenticate          20003  401  missing or wrong HTTP Basic credentials
     ├── MethodNotAllowed      20004  405  known path, unsupported method
     ├── NotFound              20404  404  unknown resource (message names the path without /v1)
+    ├── PreconditionFailed    20412  412  If-Match names another version of a Task (its ETag)
     ├── TooManyRequests       20429  429  injected concurrency fault (never processed; safe to retry)
     ├── InternalError         20500  500  a bug in the sandbox (traceback on the server's stderr)
     ├── ServiceUnavailable    20503  503  injected outage
@@ -53,6 +54,10 @@ class MethodNotAllowed(TwilioError):
 
 class NotFound(TwilioError):
     code, status, template = 20404, 404, "The requested resource {detail} was not found"
+
+
+class PreconditionFailed(TwilioError):
+    code, status, template = 20412, 412, "Precondition Failed: {detail}"
 
 
 class TooManyRequests(TwilioError):
