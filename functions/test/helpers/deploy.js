@@ -63,12 +63,17 @@ async function deployFunctions(sandbox, variables, uniqueName = 'chat-transfer')
   return environment.domainName;
 }
 
-/** POST a form to a deployed function the way the Flex plugin does. */
-async function callDeployed(sandbox, domain, functionPath, form) {
-  const response = await fetch(`${sandbox.url}/_runtime/${domain}${functionPath}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
+/**
+ * POST a form to a deployed function the way the Flex plugin does; `method` another method (its form then
+ * goes nowhere for GET), `query` fields for the URL's query string.
+ */
+async function callDeployed(sandbox, domain, functionPath, form, { method = 'POST', query } = {}) {
+  const url = `${sandbox.url}/_runtime/${domain}${functionPath}${query ? `?${new URLSearchParams(query)}` : ''}`;
+  const withBody = !['GET', 'HEAD', 'OPTIONS'].includes(method);
+  const response = await fetch(url, {
+    method,
+    headers: withBody ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {},
+    body: withBody ? new URLSearchParams(form).toString() : undefined,
   });
   const body = await response.text();
   let json;
