@@ -197,10 +197,15 @@ test('429s on the way are retried with backoff', async () => {
   assert.equal(inviteCalls.length, 3);
 });
 
-test('5 identical warm invites at once (a double-click): one transfer task, every answer the same', async () => {
+test('5 identical warm invites at once (a double-click): one transfer task, every answer the same', async (t) => {
   const workspace = client.taskrouter.v1.workspaces(chat.workspaceSid);
   const form = inviteForm(chat, token);
+  const mark = await sandbox.lastRequestId();
   const answers = await Promise.all(Array.from({ length: 5 }, () => sandbox.invoke(INVITE, form, variables)));
+  const writesToTask = (await sandbox.requests(mark)).filter((entry) => entry.method === 'POST' && entry.path.endsWith(`/Tasks/${chat.taskSid}`));
+  t.diagnostic(`writes to the transferred task: ${writesToTask.map((entry) => entry.status).join(' ')}`);
+  assert.equal(writesToTask.filter((entry) => entry.status === 200).length, 2, 'one claim and one answer were written; every other write was refused (412)');
+  assert.ok(writesToTask.every((entry) => [200, 412].includes(entry.status)));
   for (const answer of answers) assert.equal(answer.status, 200, answer.body);
   assert.equal(new Set(answers.map((answer) => answer.body)).size, 1, answers.map((answer) => answer.body).join('\n'));
   const transfers = await transferTasks();

@@ -83,7 +83,7 @@ async function checkToken(context, event) {
 function tokenRefused(reason) {
   const response = new Twilio.Response();
   response.appendHeader('Access-Control-Allow-Origin', '*');
-  response.appendHeader('Access-Control-Allow-Methods', 'OPTIONS, POST, GET');
+  response.appendHeader('Access-Control-Allow-Methods', 'OPTIONS, POST');
   response.appendHeader('Access-Control-Allow-Headers', 'Content-Type');
   response.appendHeader('Content-Type', 'text/plain');
   response.setStatusCode(403);
