@@ -55,11 +55,13 @@ def attributes_json(value: str | None, name: str = "Attributes") -> str:
 
 
 class VersionedTasks(ResourceTable):
-    """Tasks carry a version, the ETag Twilio returns on create, fetch and update: 0 when created, one more on
-    every change, whoever makes it (a request, routing, Flex) (twilio.com/docs/usage/mutation-and-conflict-resolution).
-    The version lives in `_version`, which the renderer does not show."""
+    """Tasks carry a version, the ETag Twilio returns on create, fetch and update: 0 when created, one more
+    on every change, whoever makes it (a request, routing, Flex); Twilio's "REST API: Mutation and Conflict
+    Resolution". The version lives in `_version`, which the renderer does not show."""
 
-    def create(self, fields: dict[str, Any], parent: str | None = None, sid: str | None = None) -> dict[str, Any]:
+    def create(
+        self, fields: dict[str, Any], parent: str | None = None, sid: str | None = None
+    ) -> dict[str, Any]:
         return super().create({**fields, "_version": 0}, parent, sid)
 
     def update(self, sid: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +80,7 @@ def etag(task: dict[str, Any]) -> str:
 
 
 def check_if_match(task: dict[str, Any], if_match: str | None) -> None:
-    """Twilio's If-Match on a Task: the change applies only when the task is still at that version (412/20412)."""
+    """Twilio's If-Match on a Task: the change applies only at that version of the task (412/20412)."""
     if if_match is None:
         return
     wanted = if_match.strip()

@@ -498,7 +498,9 @@ def test_valid_transfers_still_work_warm_and_cold(deployed, alice, other_chat, t
 
 
 # ---- issue 26: a token only in a POST body, identical invites once -----------------------------------------
-def test_a_token_in_a_url_or_another_method_than_post_is_refused_before_the_token_check(deployed, alice, tally):
+def test_a_token_in_a_url_or_another_method_than_post_is_refused_before_the_token_check(
+    deployed, alice, tally
+):
     """A GET carrying the token in its query string is 405 (Allow: POST), a POST whose URL carries it is 400,
     PUT/DELETE/PATCH never reach a function (the gateway's 405); none asks IAM and none writes."""
     mark, before = deployed.mark(), summary_writes(deployed)
@@ -509,7 +511,8 @@ def test_a_token_in_a_url_or_another_method_than_post_is_refused_before_the_toke
     tally.bad_input("transport: GET with the token in the URL", got.json()["message"], "method", hostile=True)
     in_url = httpx.post(url, params={"Token": alice}, data={"taskSid": form["taskSid"]}, timeout=60)
     assert in_url.status_code == 400, in_url.text[:300]
-    tally.bad_input("transport: POST with the token in the URL", in_url.json()["message"], "query string", hostile=True)
+    message = in_url.json()["message"]
+    tally.bad_input("transport: POST with the token in the URL", message, "query string", hostile=True)
     for method in ("PUT", "DELETE", "PATCH"):
         answer = httpx.request(method, url, data=form, timeout=60)
         assert answer.status_code == 405 and "POST" in answer.headers["allow"], (method, answer.text[:300])

@@ -198,7 +198,9 @@ def test_task_versions_are_etags_and_if_match_makes_a_change_conditional(ws, san
     with pytest.raises(TwilioRestException) as refused:
         task.update(attributes='{"b": 1}', if_match="1")
     assert refused.value.status == 412 and refused.value.code == 20412
-    assert task.update(assignment_status="canceled", reason="test", if_match="2").assignment_status == "canceled"
+    assert (
+        task.update(assignment_status="canceled", reason="test", if_match="2").assignment_status == "canceled"
+    )
     assert httpx.get(task_url, auth=auth).headers["ETag"] == "3"
     assert httpx.delete(task_url, headers={"If-Match": "2"}, auth=auth).status_code == 412
     assert httpx.delete(task_url, headers={"If-Match": '"3"'}, auth=auth).status_code == 204
