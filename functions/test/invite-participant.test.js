@@ -235,6 +235,22 @@ test('5 identical cold invites at once: one transfer task, every answer the same
   assert.equal(other.status, 403, other.body);
 });
 
+test('an answer too large to keep on the transferred task still answers the invite (the claim stays, the log says why)', async () => {
+  const tasks = client.taskrouter.v1.workspaces(chat.workspaceSid).tasks;
+  const attributes = JSON.parse((await tasks(chat.taskSid).fetch()).attributes);
+  const key = `warm:${chat.queue('Sales')}`;
+  const claim = { [key]: { claim: '00000000-0000-4000-8000-000000000000', by: chat.worker('alice'), at: Date.now() } };
+  const withClaim = JSON.stringify({ ...attributes, notes: '', chatTransferInvites: claim }).length;
+  // Room for the claim (and 30 characters to spare), none for the answer.
+  await tasks(chat.taskSid).update({ attributes: JSON.stringify({ ...attributes, notes: 'x'.repeat(4096 - 30 - withClaim) }) });
+  const answer = await sandbox.invoke(INVITE, inviteForm(chat, token), variables);
+  assert.equal(answer.status, 200, answer.body);
+  assert.match(answer.stderr, /invite-once: the answer for warm:WQ[0-9a-f]{32} on task WT[0-9a-f]{32} was not recorded: taskSid: the attributes of task WT[0-9a-f]{32} would be \d+ characters/);
+  const entry = JSON.parse((await tasks(chat.taskSid).fetch()).attributes).chatTransferInvites[key];
+  assert.ok(entry.claim && !entry.answer);
+  assert.ok((await conversationAttributes()).invites[answer.json.invitesTaskSid]);
+});
+
 test('once the transfer task is answered, the same invite again is a new transfer; another target is another invite', async () => {
   const workspace = client.taskrouter.v1.workspaces(chat.workspaceSid);
   const first = await sandbox.invoke(INVITE, inviteForm(chat, token), variables);

@@ -128,13 +128,17 @@ function storable(answer) {
 }
 
 async function recordAnswer(client, workspaceSid, taskSid, key, entry, options) {
-  for (let write = 0; write < options.maxWrites; write += 1) {
-    const current = await readVersioned(client, workspaceSid, taskSid);
-    if (await writeAtVersion(client, workspaceSid, taskSid, current, { ...entriesOf(current.attributes), [key]: entry })) return true;
+  try {
+    for (let write = 0; write < options.maxWrites; write += 1) {
+      const current = await readVersioned(client, workspaceSid, taskSid);
+      if (await writeAtVersion(client, workspaceSid, taskSid, current, { ...entriesOf(current.attributes), [key]: entry })) return true;
+    }
+    console.error(`invite-once: the answer for ${key} on task ${taskSid} was not recorded after ${options.maxWrites} writes (concurrent updates)`);
+  } catch (error) {
+    console.error(`invite-once: the answer for ${key} on task ${taskSid} was not recorded: ${error.message}`);
   }
-  // The invite is made; copies waiting for this answer time out with 409 and the next identical call after
-  // CLAIM_LIFE_MS may make another. Said in the log for the operator.
-  console.error(`invite-once: could not record the answer for ${key} on task ${taskSid} after ${options.maxWrites} writes (concurrent updates)`);
+  // The invite is made and this call answers it all the same; copies waiting for the answer time out with
+  // 409, and an identical call after CLAIM_LIFE_MS may make another invite. The log says so for the operator.
   return false;
 }
 
