@@ -235,6 +235,50 @@ test('5 identical cold invites at once: one transfer task, every answer the same
   assert.equal(other.status, 403, other.body);
 });
 
+/** Write `entry` as the transferred task's record for an invite to Sales (what another call would have written). */
+async function plantEntry(entry) {
+  const tasks = client.taskrouter.v1.workspaces(chat.workspaceSid).tasks;
+  const attributes = JSON.parse((await tasks(chat.taskSid).fetch()).attributes);
+  const key = `warm:${chat.queue('Sales')}`;
+  await tasks(chat.taskSid).update({ attributes: JSON.stringify({ ...attributes, chatTransferInvites: { [key]: entry } }) });
+  return key;
+}
+
+test('a copy waits for the call making the invite and answers with its answer', async () => {
+  const planted = { claim: 'c0ffee00-0000-4000-8000-000000000000', by: chat.worker('alice'), at: Date.now() };
+  const key = await plantEntry(planted);
+  const mark = await sandbox.lastRequestId();
+  const copy = sandbox.invoke(INVITE, inviteForm(chat, token), variables);
+  // Once the copy has read the claim, the first call (played by the test) finishes and writes its answer.
+  await waitFor('the copy reading the claimed task', async () => (await sandbox.requests(mark))
+    .filter((entry) => entry.method === 'GET' && entry.path.endsWith(`/Tasks/${chat.taskSid}`)).length >= 2);
+  const first = { status: 200, body: { success: true, message: 'Participant invite KG0', participantInviteSid: 'KG0', invitesTaskSid: 'WT0' } };
+  const tasks = client.taskrouter.v1.workspaces(chat.workspaceSid).tasks;
+  const attributes = JSON.parse((await tasks(chat.taskSid).fetch()).attributes);
+  await tasks(chat.taskSid).update({ attributes: JSON.stringify({ ...attributes, chatTransferInvites: { [key]: { ...planted, answer: first } } }) });
+  const answer = await copy;
+  assert.equal(answer.status, 200);
+  assert.deepEqual(answer.json, first.body);
+  assert.equal((await channelInvites()).length, 0, 'the copy made no invite');
+});
+
+test('a claim nobody answered for longer than a function may run is taken over: the invite is made', async () => {
+  await plantEntry({ claim: 'dead0000-0000-4000-8000-000000000000', by: chat.worker('alice'), at: Date.now() - 60000 });
+  const answer = await sandbox.invoke(INVITE, inviteForm(chat, token), variables);
+  assert.equal(answer.status, 200, answer.body);
+  assert.equal((await channelInvites()).length, 1);
+});
+
+test('a claim still at work past the wait is 409 "still being made", nothing written', async () => {
+  await plantEntry({ claim: 'busy0000-0000-4000-8000-000000000000', by: chat.worker('alice'), at: Date.now() });
+  const before = await sandbox.writeCount();
+  const answer = await sandbox.invoke(INVITE, inviteForm(chat, token), variables);
+  assert.equal(answer.status, 409, answer.body);
+  assert.match(answer.json.message, /^taskSid: an identical invite of task WT[0-9a-f]{32} to WQ[0-9a-f]{32} is still being made by another request \(fix: /);
+  assert.equal(await sandbox.writeCount(), before);
+  assert.equal((await channelInvites()).length, 0);
+});
+
 test('an answer too large to keep on the transferred task still answers the invite (the claim stays, the log says why)', async () => {
   const tasks = client.taskrouter.v1.workspaces(chat.workspaceSid).tasks;
   const attributes = JSON.parse((await tasks(chat.taskSid).fetch()).attributes);
