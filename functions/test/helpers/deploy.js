@@ -6,6 +6,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { FUNCTIONS_PROJECT } = require('./sandbox');
+const { waitFor } = require('./wait');
 
 function localFunctions() {
   const root = path.join(FUNCTIONS_PROJECT, 'functions');
@@ -50,12 +51,11 @@ async function deployFunctions(sandbox, variables, uniqueName = 'chat-transfer')
     dependencies: JSON.stringify(Object.entries(dependencies).map(([name, version]) => ({ name, version }))),
     runtime: 'node22',
   });
-  for (let waited = 0; ; waited += 200) {
-    const status = await client.serverless.v1.services(service.sid).builds(build.sid).buildStatus().fetch();
-    if (status.status === 'completed') break;
-    if (status.status === 'failed' || waited > 30000) throw new Error(`build ${build.sid} ${status.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitFor(`build ${build.sid} to complete`, async () => {
+    const { status } = await client.serverless.v1.services(service.sid).builds(build.sid).buildStatus().fetch();
+    if (status === 'failed') throw new Error(`build ${build.sid} failed`);
+    return status === 'completed';
+  }, { deadlineMs: 30000, everyMs: 200 });
   for (const [key, value] of Object.entries(variables)) {
     await client.serverless.v1.services(service.sid).environments(environment.sid).variables.create({ key, value });
   }
