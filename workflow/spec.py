@@ -156,13 +156,16 @@ ORDER_BY_PATTERN = rf"^{_ORDER_CLAUSE}(,{_ORDER_CLAUSE})*$"
 # A task attribute name used unquoted in expressions (TaskRouter does not support hyphens there).
 ATTRIBUTE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 MAX_ATTRIBUTE_NAME_LENGTH = 128  # what the functions accept (functions/README.md "Task attribute names")
-# Task attributes the invite or Flex writes itself; the functions refuse a transfer attribute named so.
+# Task attributes the invite or Flex writes itself (chatTransferInvites: the invite's record on the
+# transferred task, functions/README.md "Identical invites"); the functions refuse a transfer attribute
+# named so.
 RESERVED_ATTRIBUTE_NAMES = (
     "conversations",
     "conversationSid",
     "flexInteractionSid",
     "flexInteractionChannelSid",
     "flexChannelInviteSid",
+    "chatTransferInvites",
 )
 
 

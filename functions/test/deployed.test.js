@@ -32,6 +32,17 @@ after(async () => {
   if (sandbox) await sandbox.stop();
 });
 
+/**
+ * The suite shares one chat, and an invite identical to one still waiting (same task, same target) is
+ * answered with that one (functions/README.md "Identical invites"): end the earlier transfers first.
+ */
+async function endWaitingTransfers() {
+  const tasks = client.taskrouter.v1.workspaces(chat.workspaceSid).tasks;
+  for (const task of await tasks.list({ assignmentStatus: ['pending', 'reserved'] })) {
+    if (task.sid !== chat.taskSid) await tasks(task.sid).update({ assignmentStatus: 'canceled', reason: 'next test' });
+  }
+}
+
 test('the layout gives each file its public path and visibility', () => {
   const byPath = Object.fromEntries(localFunctions().map((fn) => [fn.path, fn.visibility]));
   assert.equal(byPath[INVITE], 'public');
@@ -56,6 +67,7 @@ test('deployed: no token is 403, private helpers are not served', async () => {
 });
 
 test('warm to Sales skipping alice: a Sales agent other than alice gets it, accepting adds them, the plugin clears the entry', async () => {
+  await endWaitingTransfers();
   const answer = await callDeployed(sandbox, domain, INVITE, inviteForm(chat, token, {
     workersToIgnore: JSON.stringify({ workerSidsInConversation: [chat.worker('alice')] }),
   }));
@@ -82,6 +94,7 @@ test('warm to Sales skipping alice: a Sales agent other than alice gets it, acce
 });
 
 test('deployed with TRANSFER_ATTRIBUTE_* Variables: the invite writes the renamed attributes and the renamed workflow routes it', async () => {
+  await endWaitingTransfers();
   const renamedDomain = await deployFunctions(sandbox, {
     TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid,
     TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID: renamedWorkflowSid,
@@ -115,4 +128,40 @@ test('deployed with a bad TRANSFER_ATTRIBUTE_* Variable: 500, one line naming it
   assert.equal(answer.json.success, false);
   assert.match(answer.json.message, /^TRANSFER_ATTRIBUTE_QUEUE_NAME: "transfer queue" is not a task attribute name the workflow can read unquoted .* \(fix: /);
   assert.equal(await sandbox.writeCount(), before);
+});
+
+test('deployed: a GET with the token in its query string is 405 (Allow: POST) before the token is looked at; nothing written', async () => {
+  const before = await sandbox.control('GET', '/requests/summary');
+  const mark = await sandbox.lastRequestId();
+  const answer = await callDeployed(sandbox, domain, INVITE, {}, { method: 'GET', query: inviteForm(chat, token) });
+  assert.equal(answer.status, 405, answer.body);
+  assert.equal(answer.headers.allow, 'POST');
+  assert.match(answer.json.message, /^method: this function answers a POST with a form body only \(this request had no body; a GET puts the Flex token in the URL\) \(fix: /);
+  const after = await sandbox.control('GET', '/requests/summary');
+  assert.equal(after.writes, before.writes, 'no write, not even the token check (IAM)');
+  assert.deepEqual((await sandbox.requests(mark)).map((entry) => `${entry.method} ${entry.product}`), ['GET _runtime']);
+});
+
+test('deployed: a POST whose query string carries the token is 400 before the token is looked at; nothing written', async () => {
+  const before = await sandbox.control('GET', '/requests/summary');
+  const { Token, ...rest } = inviteForm(chat, token);
+  const answer = await callDeployed(sandbox, domain, INVITE, { taskSid: rest.taskSid }, { query: { Token } });
+  assert.equal(answer.status, 400, answer.body);
+  assert.match(answer.json.message, /^query string: the request body \(\d+ bytes\) cannot hold the fields this request carries \(at least \d+ bytes\)/);
+  assert.equal((await sandbox.control('GET', '/requests/summary')).writes, before.writes);
+});
+
+test('deployed: PUT, DELETE and PATCH are 405 from the gateway and reach no function; OPTIONS is the preflight', async () => {
+  const before = await sandbox.control('GET', '/requests/summary');
+  for (const path of [INVITE, UPDATE_ATTRIBUTES]) {
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      const answer = await callDeployed(sandbox, domain, path, inviteForm(chat, token), { method });
+      assert.equal(answer.status, 405, `${method} ${path}: ${answer.body}`);
+      assert.equal(answer.headers.allow, 'GET, POST, OPTIONS');
+    }
+    const preflight = await callDeployed(sandbox, domain, path, {}, { method: 'OPTIONS' });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers['access-control-allow-origin'], '*');
+  }
+  assert.equal((await sandbox.control('GET', '/requests/summary')).writes, before.writes);
 });

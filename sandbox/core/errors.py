@@ -7,6 +7,7 @@
     ├── NotFound              20404  404  unknown resource (message names the path without /v1)
     ├── Conflict              20409  409  the resource's state forbids it (Serverless: a deployed build or
     │                                     function deleted, a build deployed twice to one environment)
+    ├── PreconditionFailed    20412  412  If-Match names another version of a Task (its ETag)
     ├── TooManyRequests       20429  429  injected concurrency fault (never processed; safe to retry)
     ├── InternalError         20500  500  a bug in the sandbox (traceback on the server's stderr)
     ├── ServiceUnavailable    20503  503  injected outage
@@ -59,6 +60,10 @@ class NotFound(TwilioError):
 
 class Conflict(TwilioError):
     code, status, template = 20409, 409, "{detail}"
+
+
+class PreconditionFailed(TwilioError):
+    code, status, template = 20412, 412, "Precondition Failed: {detail}"
 
 
 class TooManyRequests(TwilioError):

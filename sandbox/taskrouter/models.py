@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sandbox.core.errors import InvalidParameter, NotFound
+from sandbox.core.errors import InvalidParameter, NotFound, PreconditionFailed
 from sandbox.core.sids import is_sid
 from sandbox.core.state import SandboxState
 from sandbox.core.store import ResourceTable
@@ -55,6 +55,45 @@ def attributes_json(value: str | None, name: str = "Attributes") -> str:
     return value
 
 
+class VersionedTasks(ResourceTable):
+    """Tasks carry a version, the ETag Twilio returns on create, fetch and update: 0 when created, one more
+    on every change, whoever makes it (a request, routing, Flex); Twilio's "REST API: Mutation and Conflict
+    Resolution". The version lives in `_version`, which the renderer does not show."""
+
+    def create(
+        self, fields: dict[str, Any], parent: str | None = None, sid: str | None = None
+    ) -> dict[str, Any]:
+        return super().create({**fields, "_version": 0}, parent, sid)
+
+    def update(self, sid: str, changes: dict[str, Any]) -> dict[str, Any]:
+        with self.store.transaction():  # re-entrant: the read and the write are one step for other requests
+            current = self.get(sid)
+            version = (current or {}).get("_version", 0) + 1
+            return super().update(sid, {**changes, "_version": version})
+
+    def created(self, sid: str) -> dict[str, Any]:
+        """The task as its create request leaves it (routed, maybe reserved): version 0, as Twilio answers."""
+        return super().update(sid, {"_version": 0})
+
+
+def etag(task: dict[str, Any]) -> str:
+    return str(task.get("_version", 0))
+
+
+def check_if_match(task: dict[str, Any], if_match: str | None) -> None:
+    """Twilio's If-Match on a Task: the change applies only at that version of the task (412/20412)."""
+    if if_match is None:
+        return
+    wanted = if_match.strip()
+    if wanted.startswith("W/"):
+        wanted = wanted[2:]
+    wanted = wanted.strip('"')
+    if wanted != "*" and wanted != etag(task):
+        raise PreconditionFailed(
+            f"task {task['sid']} is at version {etag(task)}, the If-Match header named {if_match!r}"
+        )
+
+
 def _duplicate_queue(name: str, ws: str, account: str) -> str:
     # The wording Twilio uses (nash-md/twilio-contact-center#23).
     return f"Queue named {name} already exists for workspace {ws} for account {account}"
@@ -92,7 +131,7 @@ class TaskRouterBackend:
         self.queues = ResourceTable(store, "taskrouter.task_queue", "WQ")
         self.workers = ResourceTable(store, "taskrouter.worker", "WK")
         self.workflows = ResourceTable(store, "taskrouter.workflow", "WW")
-        self.tasks = ResourceTable(store, "taskrouter.task", "WT")
+        self.tasks = VersionedTasks(store, "taskrouter.task", "WT")
         self.reservations = ResourceTable(store, "taskrouter.reservation", "WR")
         # Twilio's debugger alerts (Monitor API shape) raised while routing, e.g. 40152/40155.
         self.alerts = ResourceTable(store, "monitor.alert", "NO")
@@ -537,10 +576,13 @@ class TaskRouterBackend:
             )
             task["virtual_start_time"] = task["date_created"]
             task = self.tasks.update(task["sid"], {"virtual_start_time": task["date_created"]})
-            return Assigner(self).route(task)
+            Assigner(self).route(task)
+            return self.tasks.created(task["sid"])
 
     @catches_up
-    def update_task(self, ws: str, sid: str, changes: dict[str, Any]) -> dict[str, Any]:
+    def update_task(
+        self, ws: str, sid: str, changes: dict[str, Any], if_match: str | None = None
+    ) -> dict[str, Any]:
         task = self.task(ws, sid)
         status = changes.get("assignment_status")
         if status in ("canceled", "completed") and not changes.get("reason"):
@@ -548,6 +590,7 @@ class TaskRouterBackend:
         if "attributes" in changes:
             changes["attributes"] = attributes_json(changes["attributes"])
         with self.store.transaction():
+            check_if_match(self.task(ws, sid), if_match)  # inside the transaction: no change slips between
             if status in ("canceled", "completed"):
                 for res in self.reservations.list(parent=sid, reservation_status="pending"):
                     self.reservations.update(res["sid"], {"reservation_status": "canceled"})
@@ -555,9 +598,10 @@ class TaskRouterBackend:
             return self.tasks.update(task["sid"], changes)
 
     @catches_up
-    def delete_task(self, ws: str, sid: str) -> None:
-        self.task(ws, sid)
-        self.tasks.delete(sid)
+    def delete_task(self, ws: str, sid: str, if_match: str | None = None) -> None:
+        with self.store.transaction():
+            check_if_match(self.task(ws, sid), if_match)
+            self.tasks.delete(sid)
 
     @catches_up
     def list_tasks(

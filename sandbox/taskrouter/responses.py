@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.responses import JSONResponse
+
 from sandbox.core.errors import InvalidParameter
 from sandbox.core.http import Ctx
 from sandbox.core.paging import paginate
-from sandbox.taskrouter.models import RESERVATION_TIMEOUT_MAX, TASK_TTL_MAX, TaskRouterBackend
+from sandbox.taskrouter.models import RESERVATION_TIMEOUT_MAX, TASK_TTL_MAX, TaskRouterBackend, etag
 
 
 def _b(ctx: Ctx) -> TaskRouterBackend:
@@ -469,11 +471,16 @@ def create_task(ctx: Ctx):
         p.get_int("Priority", minimum=0, maximum=2_147_483_647),
         p.get_int("Timeout", minimum=1, maximum=TASK_TTL_MAX),
     )
-    return 201, render_task(ctx, doc)
+    return _versioned(ctx, doc, 201)
+
+
+def _versioned(ctx: Ctx, task: dict[str, Any], status: int = 200) -> JSONResponse:
+    """A task with its version in the ETag header, as Twilio answers create, fetch and update."""
+    return JSONResponse(render_task(ctx, task), status_code=status, headers={"ETag": etag(task)})
 
 
 def fetch_task(ctx: Ctx):
-    return render_task(ctx, _b(ctx).task(ctx.path["ws"], ctx.path["sid"]))
+    return _versioned(ctx, _b(ctx).task(ctx.path["ws"], ctx.path["sid"]))
 
 
 def update_task(ctx: Ctx):
@@ -484,11 +491,12 @@ def update_task(ctx: Ctx):
     status = changes.get("assignment_status")
     if status not in (None, "pending", "reserved", "assigned", "canceled", "completed", "wrapping"):
         raise InvalidParameter(f"AssignmentStatus {status!r} is not a task status")
-    return render_task(ctx, _b(ctx).update_task(ctx.path["ws"], ctx.path["sid"], changes))
+    task = _b(ctx).update_task(ctx.path["ws"], ctx.path["sid"], changes, ctx.request.headers.get("if-match"))
+    return _versioned(ctx, task)
 
 
 def delete_task(ctx: Ctx):
-    _b(ctx).delete_task(ctx.path["ws"], ctx.path["sid"])
+    _b(ctx).delete_task(ctx.path["ws"], ctx.path["sid"], ctx.request.headers.get("if-match"))
 
 
 # ---- reservations --------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 from fault_world import INVITE, REMOVE, UPDATE_ATTRIBUTES, invite_form
 
@@ -494,6 +495,48 @@ def test_valid_transfers_still_work_warm_and_cold(deployed, alice, other_chat, t
         ).json()
     assert after["assignment_status"] == "wrapping"  # the transferring agent left
     assert summary_writes(deployed) > before
+
+
+# ---- issue 26: a token only in a POST body, identical invites once -----------------------------------------
+def test_a_token_in_a_url_or_another_method_than_post_is_refused_before_the_token_check(
+    deployed, alice, tally
+):
+    """A GET carrying the token in its query string is 405 (Allow: POST), a POST whose URL carries it is 400,
+    PUT/DELETE/PATCH never reach a function (the gateway's 405); none asks IAM and none writes."""
+    mark, before = deployed.mark(), summary_writes(deployed)
+    url = deployed.function_url(INVITE)
+    form = invite_form(deployed, alice)
+    got = httpx.get(url, params=form, timeout=60)
+    assert got.status_code == 405 and got.headers["allow"] == "POST", (got.status_code, got.text[:300])
+    tally.bad_input("transport: GET with the token in the URL", got.json()["message"], "method", hostile=True)
+    in_url = httpx.post(url, params={"Token": alice}, data={"taskSid": form["taskSid"]}, timeout=60)
+    assert in_url.status_code == 400, in_url.text[:300]
+    message = in_url.json()["message"]
+    tally.bad_input("transport: POST with the token in the URL", message, "query string", hostile=True)
+    for method in ("PUT", "DELETE", "PATCH"):
+        answer = httpx.request(method, url, data=form, timeout=60)
+        assert answer.status_code == 405 and "POST" in answer.headers["allow"], (method, answer.text[:300])
+    assert [e for e in deployed.sandbox.requests(since=mark) if e["product"] == "iam"] == []
+    assert deployed.writes_since(mark) == []
+    assert summary_writes(deployed) == before
+
+
+def test_five_identical_invites_at_once_make_one_transfer_task_and_one_answer(deployed, alice):
+    """A double-click on the deployed stack: same task, same target (a worker no other test invites)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bob = deployed.worker_sid("bob")
+    form = invite_form(deployed, alice, transferTargetSid=bob, transferQueueName="", transferWorkerName="bob")
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        answers = list(pool.map(lambda _: deployed.call(INVITE, form), range(5)))
+    assert [a.status_code for a in answers] == [200] * 5, [a.text[:200] for a in answers]
+    assert len({a.text for a in answers}) == 1
+    base = f"/taskrouter/v1/Workspaces/{deployed.workspace_sid}/Tasks"
+    with deployed.sandbox.http() as http:
+        listed = http.get(base, params={"PageSize": 1000}).json()["tasks"]  # lists leave attributes out
+        tasks = [http.get(f"{base}/{t['sid']}").json() for t in listed]
+    to_bob = [t for t in tasks if json.loads(t["attributes"]).get("transferTargetSid") == bob]
+    assert [t["sid"] for t in to_bob] == [answers[0].json()["invitesTaskSid"]]
 
 
 # ---- hostile input (issue 15): size and depth bounds, duplicate keys ---------------------------------------

@@ -6,6 +6,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { FUNCTIONS_PROJECT } = require('./sandbox');
+const { waitFor } = require('./wait');
 
 function localFunctions() {
   const root = path.join(FUNCTIONS_PROJECT, 'functions');
@@ -50,12 +51,11 @@ async function deployFunctions(sandbox, variables, uniqueName = 'chat-transfer')
     dependencies: JSON.stringify(Object.entries(dependencies).map(([name, version]) => ({ name, version }))),
     runtime: 'node22',
   });
-  for (let waited = 0; ; waited += 200) {
-    const status = await client.serverless.v1.services(service.sid).builds(build.sid).buildStatus().fetch();
-    if (status.status === 'completed') break;
-    if (status.status === 'failed' || waited > 30000) throw new Error(`build ${build.sid} ${status.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitFor(`build ${build.sid} to complete`, async () => {
+    const { status } = await client.serverless.v1.services(service.sid).builds(build.sid).buildStatus().fetch();
+    if (status === 'failed') throw new Error(`build ${build.sid} failed`);
+    return status === 'completed';
+  }, { deadlineMs: 30000, everyMs: 200 });
   for (const [key, value] of Object.entries(variables)) {
     await client.serverless.v1.services(service.sid).environments(environment.sid).variables.create({ key, value });
   }
@@ -63,12 +63,17 @@ async function deployFunctions(sandbox, variables, uniqueName = 'chat-transfer')
   return environment.domainName;
 }
 
-/** POST a form to a deployed function the way the Flex plugin does. */
-async function callDeployed(sandbox, domain, functionPath, form) {
-  const response = await fetch(`${sandbox.url}/_runtime/${domain}${functionPath}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
+/**
+ * POST a form to a deployed function the way the Flex plugin does; `method` another method (its form then
+ * goes nowhere for GET), `query` fields for the URL's query string.
+ */
+async function callDeployed(sandbox, domain, functionPath, form, { method = 'POST', query } = {}) {
+  const url = `${sandbox.url}/_runtime/${domain}${functionPath}${query ? `?${new URLSearchParams(query)}` : ''}`;
+  const withBody = !['GET', 'HEAD', 'OPTIONS'].includes(method);
+  const response = await fetch(url, {
+    method,
+    headers: withBody ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {},
+    body: withBody ? new URLSearchParams(form).toString() : undefined,
   });
   const body = await response.text();
   let json;

@@ -28,6 +28,21 @@ class SandboxClient extends twilio.RequestClient {
   }
 }
 
+/**
+ * A form body as a browser's URLSearchParams writes it: a list repeats its field, an object nests as
+ * `name[key]` (what the runtime's body parser reads back as a structure).
+ */
+function formBody(form) {
+  const params = new URLSearchParams();
+  const add = (name, value) => {
+    if (Array.isArray(value)) value.forEach((item) => add(name, item));
+    else if (value && typeof value === 'object') Object.entries(value).forEach(([key, item]) => add(`${name}[${key}]`, item));
+    else params.append(name, value === undefined || value === null ? '' : String(value));
+  };
+  Object.entries(form || {}).forEach(([name, value]) => add(name, value));
+  return params.toString();
+}
+
 class Sandbox {
   constructor(child, dir, env) {
     this.child = child;
@@ -84,10 +99,16 @@ class Sandbox {
   clearFaults() { return this.control('DELETE', '/faults'); }
 
   /**
-   * Call a function of functions/ through sandbox/runtime/invoke.js, as the sandbox's /_runtime route does.
-   * `variables` are the environment's Variables; the account credentials are added like IncludeCredentials.
+   * Call a function of functions/ through sandbox/runtime/invoke.js, as the sandbox's /_runtime route does:
+   * `form` is POSTed as a form body (its Content-Type and Content-Length as a client sends them) and `query`
+   * goes in the URL; `event` is both merged, the way Twilio hands them to a function. `method: 'GET'` sends no
+   * body (the form's fields then travel in the URL). `variables` are the environment's Variables; the account
+   * credentials are added like IncludeCredentials.
    */
-  invoke(functionPath, event, variables = {}) {
+  invoke(functionPath, form, variables = {}, { method = 'POST', query = {} } = {}) {
+    const withBody = !['GET', 'HEAD', 'OPTIONS'].includes(method);
+    const body = withBody ? formBody(form) : '';
+    const headers = withBody ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } : {};
     const input = {
       build_dir: FUNCTIONS_PROJECT,
       function_path: functionPath,
@@ -98,9 +119,9 @@ class Sandbox {
         PATH: functionPath,
         ...variables,
       },
-      event,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      method: 'POST',
+      event: { ...query, ...form },
+      headers,
+      method,
       sandbox_url: this.url,
     };
     return new Promise((resolve, reject) => {
@@ -168,4 +189,4 @@ async function startSandbox(extraArgs = []) {
   return new Sandbox(child, dir, env);
 }
 
-module.exports = { startSandbox, SandboxClient, REPO, FUNCTIONS_PROJECT };
+module.exports = { startSandbox, SandboxClient, formBody, REPO, FUNCTIONS_PROJECT };

@@ -16,9 +16,25 @@ const httpsRedirect = require('./https-redirect');
 
 const HOST_NODE_MODULES = path.resolve(__dirname, '..', 'node_modules');
 const VISIBILITY_SUFFIXES = [['.protected', 'protected'], ['.private', 'private'], ['', 'public']];
-// Headers Twilio's runtime does not pass on to functions (hop-by-hop and Twilio-internal ones).
-const RESTRICTED_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authorization', 'te', 'trailer',
-  'transfer-encoding', 'upgrade', 'x-forwarded-for', 'x-forwarded-proto', 'x-real-ip']);
+// Headers a function never sees: the pinned @twilio/runtime-handler's own list (what its constructEvent drops),
+// plus Host, which Twilio's "Headers and cookies: Limitations" page adds for deployed Functions.
+const { restrictedHeaderExactMatches, restrictedHeaderPrefixes } = require(
+  path.join(HOST_NODE_MODULES, '@twilio', 'runtime-handler', 'dist', 'dev-runtime', 'checks', 'restricted-headers'),
+);
+const RESTRICTED_HEADERS = new Set([...restrictedHeaderExactMatches, 'host']);
+// What Twilio's Functions gateway answers itself, before any function runs ("Function Request Flow": only GET,
+// POST and OPTIONS are served, PUT and DELETE are not supported, a GET with a body is 403; OPTIONS is the
+// CORS preflight the runtime answers, with the pinned runtime-handler's headers).
+const SERVED_METHODS = ['GET', 'HEAD', 'POST'];
+const PREFLIGHT_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'Accept, Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, User-Agent',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-expose-headers': 'ETag',
+  'access-control-max-age': '86400',
+  'access-control-allow-credentials': 'true',
+  'content-type': 'text/plain; charset=UTF-8',
+};
 // Just under Twilio Functions' 10 s limit, so the sandbox (which kills the host at 10 s) gets this answer first.
 const DEFAULT_TIMEOUT_MS = 9500;
 
@@ -97,13 +113,40 @@ function parseCookies(header) {
   return cookies;
 }
 
-function eventOf(input) {
+function headersOf(input) {
   const headers = {};
   for (const [name, value] of Object.entries(input.headers || {})) {
     const lower = name.toLowerCase();
-    if (!RESTRICTED_HEADERS.has(lower) && !lower.startsWith('x-twilio-')) headers[lower] = value;
+    if (!RESTRICTED_HEADERS.has(lower) && !restrictedHeaderPrefixes.some((prefix) => lower.startsWith(prefix))) headers[lower] = value;
   }
-  return { ...(input.event || {}), request: { headers, cookies: parseCookies(headers.cookie) } };
+  return headers;
+}
+
+/** As runtime-handler's constructEvent: `request` first, then the query and body fields (which may replace it). */
+function eventOf(input) {
+  const headers = headersOf(input);
+  return { request: { headers, cookies: parseCookies(headers.cookie) }, ...(input.event || {}) };
+}
+
+/**
+ * The gateway's own answer for a request no function sees (unsupported method, preflight, a GET with a
+ * body), or null. No method given: a POST, as before the host was told.
+ */
+function gatewayAnswer(input) {
+  const method = String(input.method || 'POST').toUpperCase();
+  if (method === 'OPTIONS') return { status: 204, headers: { ...PREFLIGHT_HEADERS }, body: '' };
+  if (!SERVED_METHODS.includes(method)) {
+    return {
+      status: 405,
+      headers: { Allow: 'GET, POST, OPTIONS', 'Content-Type': 'text/plain; charset=utf-8' },
+      body: `${method} is not supported by Twilio Functions: they answer GET, POST and OPTIONS`,
+    };
+  }
+  const length = Number(headersOf({ headers: input.headers })['content-length']);
+  if (method !== 'POST' && length > 0) {
+    return { status: 403, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: `Forbidden: a ${method} request with a body` };
+  }
+  return null;
 }
 
 function sandboxHttpClient(twilio, sandboxUrl) {
@@ -202,6 +245,8 @@ async function runFunction(input, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
   if (!input.build_dir) throw new InvocationError('build_dir: missing (fix: pass the build directory)');
   const buildDir = path.resolve(input.build_dir);
   const file = functionFile(buildDir, input.function_path);
+  const gateway = gatewayAnswer(input);
+  if (gateway) return gateway;
   useHostModules();
   if (input.sandbox_url) httpsRedirect.install(input.sandbox_url);
   const twilio = requireFromBuild(buildDir, 'twilio');

@@ -138,6 +138,40 @@ test('callback(null, object) answers 200 JSON with context variables and the eve
   assert.equal(body.event.request.headers.connection, undefined, 'hop-by-hop headers are not passed on');
 });
 
+test('the function sees what Twilio passes: no method, no URL, headers less the restricted ones; a field may replace request', async () => {
+  const { answer } = await invoke('/echo', {
+    event: { taskSid: 'WT1' },
+    headers: {
+      Host: 'svc-1234-dev.twil.io', 'X-Forwarded-For': '10.0.0.1', Referer: 'https://flex.twilio.com/', Via: '1.1 proxy',
+      'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': '11', 'X-Twilio-Signature': 'sig',
+    },
+  });
+  const { event } = JSON.parse(answer.body);
+  assert.deepEqual(Object.keys(event).sort(), ['request', 'taskSid']);
+  assert.deepEqual(event.request.headers, {
+    'content-type': 'application/x-www-form-urlencoded', 'content-length': '11', 'x-twilio-signature': 'sig',
+  }, 'Host, X-Forwarded-*, Referer and Via are restricted (Twilio "Headers and cookies: Limitations")');
+  const replaced = await invoke('/echo', { event: { request: 'a form field' } });
+  assert.equal(JSON.parse(replaced.answer.body).event.request, 'a form field', 'query and body fields come after request, as in constructEvent');
+});
+
+test('the gateway answers itself: OPTIONS preflight 204, PUT/DELETE/PATCH 405, a GET with a body 403; the function never runs', async () => {
+  const preflight = await invoke('/echo', { method: 'OPTIONS' });
+  assert.equal(preflight.answer.status, 204);
+  assert.equal(preflight.answer.headers['access-control-allow-methods'], 'GET, POST, OPTIONS');
+  assert.equal(preflight.answer.body, '');
+  for (const method of ['PUT', 'DELETE', 'PATCH']) {
+    const { answer } = await invoke('/echo', { method, event: { Token: 'x' } });
+    assert.equal(answer.status, 405, method);
+    assert.equal(answer.headers.Allow, 'GET, POST, OPTIONS');
+    assert.match(answer.body, new RegExp(`^${method} is not supported by Twilio Functions`));
+  }
+  const withBody = await invoke('/echo', { method: 'GET', headers: { 'Content-Length': '5' } });
+  assert.equal(withBody.answer.status, 403);
+  const plainGet = await invoke('/echo', { method: 'GET', event: { a: '1' } });
+  assert.equal(plainGet.answer.status, 200, 'a GET reaches the function');
+});
+
 test('a string result is text/plain and console output never reaches stdout', async () => {
   const { answer, stderr } = await invoke('text');
   assert.equal(answer.status, 200);

@@ -165,3 +165,42 @@ def test_tasks_and_reservations_through_the_sdk(ws):
     done = ws.tasks(task.sid).update(assignment_status="completed", reason="done")
     assert done.assignment_status == "completed" and done.reason == "done"
     assert ws.tasks(task.sid).delete() is True
+
+
+def test_task_versions_are_etags_and_if_match_makes_a_change_conditional(ws, sandbox):
+    """Twilio's "Mutation and Conflict Resolution": a task's version is its ETag (0 when created, one more on
+    every change, routing's too); an update or delete with If-Match applies only at that version, else
+    412/20412 and nothing changes."""
+    import httpx
+
+    auth = (sandbox.account_sid, sandbox.auth_token)
+    queue = ws.task_queues.create(friendly_name="Versions", target_workers="1==1")
+    workflow = ws.workflows.create(
+        friendly_name="Versions",
+        configuration=json.dumps({"task_routing": {"filters": [], "default_filter": {"queue": queue.sid}}}),
+    )
+    url = f"{sandbox.url}/taskrouter/v1/Workspaces/{ws._solution['sid']}/Tasks"
+    created = httpx.post(url, data={"WorkflowSid": workflow.sid, "Attributes": "{}"}, auth=auth)
+    assert created.status_code == 201 and created.headers["ETag"] == "0"
+    task_url = f"{url}/{created.json()['sid']}"
+    assert httpx.get(task_url, auth=auth).headers["ETag"] == "0"
+
+    updated = httpx.post(task_url, data={"Attributes": '{"a": 1}'}, headers={"If-Match": "0"}, auth=auth)
+    assert updated.status_code == 200 and updated.headers["ETag"] == "1"
+    stale = httpx.post(task_url, data={"Attributes": '{"a": 2}'}, headers={"If-Match": "0"}, auth=auth)
+    assert stale.status_code == 412 and stale.json()["code"] == 20412
+    assert httpx.get(task_url, auth=auth).json()["attributes"] == '{"a": 1}'
+    unconditional = httpx.post(task_url, data={"Attributes": '{"a": 3}'}, auth=auth)
+    assert unconditional.status_code == 200 and unconditional.headers["ETag"] == "2"
+
+    # The SDK's if_match sends the header; a status change made by anyone moves the version on.
+    task = ws.tasks(created.json()["sid"])
+    with pytest.raises(TwilioRestException) as refused:
+        task.update(attributes='{"b": 1}', if_match="1")
+    assert refused.value.status == 412 and refused.value.code == 20412
+    assert (
+        task.update(assignment_status="canceled", reason="test", if_match="2").assignment_status == "canceled"
+    )
+    assert httpx.get(task_url, auth=auth).headers["ETag"] == "3"
+    assert httpx.delete(task_url, headers={"If-Match": "2"}, auth=auth).status_code == 412
+    assert httpx.delete(task_url, headers={"If-Match": '"3"'}, auth=auth).status_code == 204

@@ -1,13 +1,14 @@
 'use strict';
-// Every function needs a valid Flex user token in the form field `Token`: twilio-flex-token-validator asks
-// Twilio's IAM service; a missing, expired or forged token is a 403 saying why and what to send instead.
-// Behind it, a Refusal (bad input 400, not allowed 403) is answered with its one line, a Misconfiguration
-// (an environment variable set wrong) with a 500 and its one line, and any other failure is 500, so a
-// function body only throws.
+// Every function needs a form POST (form-post: 405 for anything else, 400 for fields in the URL) and a valid
+// Flex user token in its form field `Token`: twilio-flex-token-validator asks Twilio's IAM service; a missing,
+// expired or forged token is a 403 saying why and what to send instead. Behind it, a Refusal (bad input 400,
+// not allowed 403, a lost race 409) is answered with its one line, a Misconfiguration (an environment variable
+// set wrong) with a 500 and its one line, and any other failure is 500, so a function body only throws.
 
 const { validator } = require('twilio-flex-token-validator');
 const { Refusal, Misconfiguration } = require(Runtime.getFunctions()['common/helpers/parameters'].path);
-const { refused, failure } = require(Runtime.getFunctions()['common/helpers/responses'].path);
+const { jsonResponse } = require(Runtime.getFunctions()['common/helpers/responses'].path);
+const { formPostRefusal } = require(Runtime.getFunctions()['common/helpers/form-post'].path);
 
 const TOKEN_MAX = 16384; // characters; a Flex token is a few KB, nothing longer is sent on to Twilio
 
@@ -19,11 +20,39 @@ function twilioMessage(error) {
 }
 
 /**
- * `passTwilioStatus`: answer a failed Twilio call with Twilio's own status (update-attributes does, like the
- * seed); otherwise failures are 500.
+ * The answer to a failure thrown by a function body, as {status, body} (the JSON the caller gets): a Refusal
+ * (bad input 400, not allowed 403, lost race 409) with its one line, a Misconfiguration (an environment
+ * variable set wrong) 500 with its one line, anything else 500 with what Twilio said and what was already done
+ * (`error.partial`). `passTwilioStatus`: a failed Twilio call answers with Twilio's own status instead of 500.
+ * Logs what the operator needs to see.
  */
-function withFlexToken(handler, { passTwilioStatus = false } = {}) {
+function errorAnswer(context, error, { passTwilioStatus = false } = {}) {
+  if (error instanceof Refusal) return { status: error.status, body: { data: null, message: error.message } };
+  if (error instanceof Misconfiguration) {
+    console.error(`${context.PATH}: ${error.message}`); // the operator reads the Functions log
+    return { status: 500, body: { success: false, message: error.message } };
+  }
+  console.error(`${context.PATH}: ${twilioMessage(error)}`);
+  const details = { ...(error && error.partial ? error.partial : {}) };
+  if (error && error.code) Object.assign(details, { twilioErrorCode: error.code, twilioDocPage: error.moreInfo });
+  const status = passTwilioStatus && error && Number(error.status) >= 400 ? Number(error.status) : 500;
+  return { status, body: { success: false, message: twilioMessage(error), ...details } };
+}
+
+/**
+ * A function body behind the transport and token checks: a request that is not a form POST (405) or carries
+ * fields in its URL (400) is refused before the token is looked at, so a token sent in a URL is never used;
+ * then the token (403). The body returns a Twilio.Response or throws (see errorAnswer).
+ */
+function withFlexToken(handler, options = {}) {
   return async (context, event, callback) => {
+    const transport = formPostRefusal(event);
+    if (transport) {
+      const response = jsonResponse(transport.status, { data: null, message: transport.message });
+      for (const [name, value] of Object.entries(transport.headers)) response.appendHeader(name, value);
+      callback(null, response);
+      return;
+    }
     try {
       event.TokenResult = await checkToken(context, event);
     } catch (reason) {
@@ -33,21 +62,8 @@ function withFlexToken(handler, { passTwilioStatus = false } = {}) {
     try {
       callback(null, await handler(context, event));
     } catch (error) {
-      if (error instanceof Refusal) {
-        callback(null, refused(error.status, error.message));
-        return;
-      }
-      if (error instanceof Misconfiguration) {
-        console.error(`${context.PATH}: ${error.message}`); // the operator reads the Functions log
-        callback(null, failure(error.message));
-        return;
-      }
-      console.error(`${context.PATH}: ${twilioMessage(error)}`);
-      const details = { ...(error && error.partial ? error.partial : {}) };
-      if (error && error.code) Object.assign(details, { twilioErrorCode: error.code, twilioDocPage: error.moreInfo });
-      const response = failure(twilioMessage(error), details);
-      if (passTwilioStatus && error && Number(error.status) >= 400) response.setStatusCode(Number(error.status));
-      callback(null, response);
+      const answer = errorAnswer(context, error, options);
+      callback(null, jsonResponse(answer.status, answer.body));
     }
   };
 }
@@ -67,7 +83,7 @@ async function checkToken(context, event) {
 function tokenRefused(reason) {
   const response = new Twilio.Response();
   response.appendHeader('Access-Control-Allow-Origin', '*');
-  response.appendHeader('Access-Control-Allow-Methods', 'OPTIONS, POST, GET');
+  response.appendHeader('Access-Control-Allow-Methods', 'OPTIONS, POST');
   response.appendHeader('Access-Control-Allow-Headers', 'Content-Type');
   response.appendHeader('Content-Type', 'text/plain');
   response.setStatusCode(403);
@@ -75,4 +91,4 @@ function tokenRefused(reason) {
   return response;
 }
 
-module.exports = { withFlexToken, twilioMessage };
+module.exports = { withFlexToken, errorAnswer, twilioMessage };

@@ -31,6 +31,13 @@ class NotAllowed extends Refusal {
   }
 }
 
+/** The request lost a race with another change of the same chat (e.g. the chat was closed meanwhile): 409. */
+class Conflict extends Refusal {
+  constructor(message) {
+    super(message, 409);
+  }
+}
+
 /**
  * The Functions environment is set wrong (an environment variable): the operator's to fix, not the caller's,
  * so a 500 `{success: false, message}` with its one line, thrown before any write.
@@ -109,5 +116,5 @@ function environment(context, names) {
 }
 
 module.exports = {
-  Refusal, ParameterError, NotAllowed, Misconfiguration, required, optional, text, sid, jsonObject, environment, problem, TEXT_MAX, JSON_DEPTH_MAX,
+  Refusal, ParameterError, NotAllowed, Conflict, Misconfiguration, required, optional, text, sid, jsonObject, environment, problem, TEXT_MAX, JSON_DEPTH_MAX,
 };

@@ -2,16 +2,18 @@
 // POST /features/conversation-transfer/flex/invite-participant (called by the Flex plugin).
 // Creates an Interactions invite that routes a new task through the Chat Transfer workflow, then either
 // closes the transferring agent (cold) or records the pending invite in the conversation (warm).
-// Checks come first and writes last, so a refused request changes nothing.
+// Checks come first and writes last, so a refused request changes nothing. Identical invites (a double-click)
+// make one invite and get one answer (invite-once).
 
 const fns = Runtime.getFunctions();
-const { withFlexToken } = require(fns['common/helpers/flex-token'].path);
-const { environment, ParameterError, NotAllowed, problem } = require(fns['common/helpers/parameters'].path);
-const { success } = require(fns['common/helpers/responses'].path);
+const { withFlexToken, errorAnswer } = require(fns['common/helpers/flex-token'].path);
+const { environment, ParameterError, NotAllowed, Conflict, problem } = require(fns['common/helpers/parameters'].path);
+const { jsonResponse } = require(fns['common/helpers/responses'].path);
 const { withRetry, orNotFound } = require(fns['common/helpers/twilio-retry'].path);
 const { callerOf, agentInChannel, checkConversationOfChannel, taskAttributes } = require(fns['common/helpers/chat-access'].path);
 const { parseInviteRequest, transferAttributes, inviteEntry } = require(fns['features/conversation-transfer/helpers/transfer-request'].path);
-const { recordInvite, parseAttributes } = require(fns['features/conversation-transfer/helpers/invite-tracker'].path);
+const { recordInvite, forgetInvite, parseAttributes } = require(fns['features/conversation-transfer/helpers/invite-tracker'].path);
+const { inviteOnce } = require(fns['features/conversation-transfer/helpers/invite-once'].path);
 const { attributeNames } = require(fns['features/conversation-transfer/helpers/attribute-names'].path);
 
 function refuseClosed(request) {
@@ -64,6 +66,13 @@ async function checkTask(workspace, request, access) {
   }
 }
 
+/** True when taskSid is a task of the request's interaction channel (a read; no refusal). */
+async function taskOfChannel(client, workspaceSid, request) {
+  const task = await client.taskrouter.v1.workspaces(workspaceSid).tasks(request.taskSid).fetch().catch(() => null);
+  const attributes = task ? taskAttributes(task) : {};
+  return attributes.flexInteractionSid === request.interactionSid && attributes.flexInteractionChannelSid === request.channelSid;
+}
+
 /** The target exists in the workspace; a queue's SID and transferQueueName name the same queue. */
 async function checkTarget(workspace, request) {
   if (request.targetType === 'worker') {
@@ -110,14 +119,20 @@ async function checkBeforeInvite(client, workspaceSid, request, caller) {
   if (failed) throw failed.reason;
 }
 
-exports.handler = withFlexToken(async (context, event) => {
-  const env = environment(context, ['TWILIO_FLEX_WORKSPACE_SID', 'TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID']);
-  const names = attributeNames(context); // the names the workflow reads; a bad one is a 500 before any write
-  const caller = callerOf(event.TokenResult);
-  const request = parseInviteRequest(event, names);
-  const client = context.getTwilioClient();
-  await checkBeforeInvite(client, env.TWILIO_FLEX_WORKSPACE_SID, request, caller); // refuse before the invite
+/**
+ * Make the invite, then close the transferring agent (cold) or record the invite in the conversation (warm).
+ * Resolves to the answer {status, body}; a failure is an answer too (errorAnswer), so identical calls can be
+ * given the same one.
+ */
+async function transfer(context, client, env, request) {
+  try {
+    return { status: 200, body: await inviteAndFollowUp(client, env, request) };
+  } catch (error) {
+    return errorAnswer(context, error);
+  }
+}
 
+async function inviteAndFollowUp(client, env, request) {
   const invite = await withRetry(() => client.flexApi.v1.interaction(request.interactionSid)
     .channels(request.channelSid).invites.create({
       routing: {
@@ -134,6 +149,7 @@ exports.handler = withFlexToken(async (context, event) => {
   if (!/^WT/.test(invitesTaskSid || '')) {
     throw Object.assign(new Error(`invite ${invite.sid} was created but Twilio's answer names no task (routing.properties.sid)`), { partial: created });
   }
+  const tasks = client.taskrouter.v1.workspaces(env.TWILIO_FLEX_WORKSPACE_SID).tasks;
 
   try {
     if (request.cold) {
@@ -142,15 +158,49 @@ exports.handler = withFlexToken(async (context, event) => {
     } else {
       await recordInvite(client, request.conversationSid, invitesTaskSid, inviteEntry(request, invitesTaskSid), {
         stillPending: async () => {
-          const task = await client.taskrouter.v1.workspaces(env.TWILIO_FLEX_WORKSPACE_SID).tasks(invitesTaskSid).fetch()
-            .catch(() => null);
+          const task = await tasks(invitesTaskSid).fetch().catch(() => null);
           return !task || ['pending', 'reserved'].includes(task.assignmentStatus);
         },
       });
     }
+    // A remove-participant that read no pending invite before the entry was written closes the channel, and
+    // closing it cancels the invite's task. Then the transfer is gone: say so (409) instead of 200, and take
+    // the entry back out, so an answer of 200 always means an invite recorded and still alive when answered.
+    const settled = await withRetry(() => tasks(invitesTaskSid).fetch());
+    if (settled.assignmentStatus === 'canceled') {
+      if (!request.cold) {
+        await forgetInvite(client, request.conversationSid, invitesTaskSid)
+          .catch((error) => console.error(`invites.${invitesTaskSid}: not taken out of conversation ${request.conversationSid}: ${error.message}`));
+      }
+      throw new Conflict(problem('flexInteractionChannelSid',
+        `the chat was closed while the invite was being made: its transfer task ${invitesTaskSid} was canceled (${settled.reason || 'no reason given'}), so no transfer is pending`,
+        'start the transfer again from a chat that is still active'));
+    }
   } catch (error) {
-    error.partial = created; // the invite exists: say so, so the caller can see what was done
+    if (!(error instanceof Conflict)) error.partial = created; // the invite exists: say so, so the caller can see what was done
     throw error;
   }
-  return success({ message: `Participant invite ${invite.sid}`, ...created });
+  return { success: true, message: `Participant invite ${invite.sid}`, ...created };
+}
+
+exports.handler = withFlexToken(async (context, event) => {
+  const env = environment(context, ['TWILIO_FLEX_WORKSPACE_SID', 'TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID']);
+  const names = attributeNames(context); // the names the workflow reads; a bad one is a 500 before any write
+  const caller = callerOf(event.TokenResult);
+  const request = parseInviteRequest(event, names);
+  const client = context.getTwilioClient();
+  const workspaceSid = env.TWILIO_FLEX_WORKSPACE_SID;
+  try {
+    await checkBeforeInvite(client, workspaceSid, request, caller); // refuse before the invite
+  } catch (error) {
+    // A copy of a cold transfer that arrives after the first one took the agent out of the chat: the first
+    // one's answer, when this same agent made it and it is still waiting (invite-once), else the refusal.
+    if (error instanceof NotAllowed && request.cold && (await taskOfChannel(client, workspaceSid, request))) {
+      const earlier = await inviteOnce({ client, workspaceSid, request, caller, mayClaim: false });
+      if (earlier) return jsonResponse(earlier.status, earlier.body);
+    }
+    throw error;
+  }
+  const answer = await inviteOnce({ client, workspaceSid, request, caller, transfer: () => transfer(context, client, env, request) });
+  return jsonResponse(answer.status, answer.body);
 });

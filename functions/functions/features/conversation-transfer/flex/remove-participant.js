@@ -1,7 +1,8 @@
 'use strict';
 // POST /features/conversation-transfer/flex/remove-participant (called by the Flex plugin).
-// Closes an agent's interaction participant; when no agent is left in the chat and no invite is pending,
-// closes the interaction channel too so the customer's next message starts a new one. "No agent left", not
+// Closes an agent's interaction participant; when no agent is left in the chat and no invite is pending (none
+// in the conversation's attributes, none being made from an agent's task right now), closes the interaction
+// channel too so the customer's next message starts a new one. "No agent left", not
 // the seed's "at most one conversation participant": an email has a participant per recipient, so a count
 // would never reach one and the customer's next email would go to a chat nobody is in.
 // Who may: an agent in the chat, for their own participant (leave) or another agent's (the participants tab's
@@ -14,6 +15,19 @@ const { success } = require(fns['common/helpers/responses'].path);
 const { withRetry } = require(fns['common/helpers/twilio-retry'].path);
 const { callerOf, agentInChannel, agentsInChat, checkConversationOfChannel } = require(fns['common/helpers/chat-access'].path);
 const { readAttributes, hasNoPendingInvites } = require(fns['features/conversation-transfer/helpers/invite-tracker'].path);
+const { inviteInProgress } = require(fns['features/conversation-transfer/helpers/invite-once'].path);
+
+/**
+ * True when an invite is being made from a task of one of the chat's agents right now (its claim is written
+ * before the invite and its conversation entry after, invite-once): closing the channel then would cancel it.
+ */
+async function invitesBeingMade(client, workspaceSid, participants) {
+  const tasks = client.taskrouter.v1.workspaces(workspaceSid).tasks;
+  const taskSids = participants.filter((participant) => participant.type === 'agent' && participant.routingProperties && participant.routingProperties.task_sid)
+    .map((participant) => participant.routingProperties.task_sid);
+  const found = await Promise.all(taskSids.map((taskSid) => withRetry(() => tasks(taskSid).fetch()).catch(() => null)));
+  return found.some((task) => task && inviteInProgress(task));
+}
 
 function targetOf(access, participantSid, channelSid) {
   const target = access.participants.find((participant) => participant.sid === participantSid);
@@ -52,7 +66,7 @@ exports.handler = withFlexToken(async (context, event) => {
       readAttributes(client, conversationSid),
     ]);
     const [agentLeft] = await agentsInChat(client, env.TWILIO_FLEX_WORKSPACE_SID, participants, (participant) => participant.sid !== participantSid, 1);
-    if (!agentLeft && hasNoPendingInvites(attributes)) {
+    if (!agentLeft && hasNoPendingInvites(attributes) && !(await invitesBeingMade(client, env.TWILIO_FLEX_WORKSPACE_SID, participants))) {
       await withRetry(() => channel.update({ status: 'closed' }));
       channelClosed = true;
     }

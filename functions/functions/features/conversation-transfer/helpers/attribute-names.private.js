@@ -18,8 +18,9 @@ const DEFAULT_NAMES = Object.fromEntries(Object.entries(VARIABLES).map(([role, [
 // Used unquoted in TaskRouter expressions (`task.<name>`), so the same rule as the workflow spec's.
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NAME_MAX = 128; // characters
-// Written on the new task by the invite itself (reporting link) or by Flex; a rename onto one would clobber it.
-const RESERVED = ['conversations', 'conversationSid', 'flexInteractionSid', 'flexInteractionChannelSid', 'flexChannelInviteSid'];
+// Written on the new task by the invite itself (reporting link) or by Flex, or on the transferred task by the
+// invite (invite-once's chatTransferInvites); a rename onto one would clobber it.
+const RESERVED = ['conversations', 'conversationSid', 'flexInteractionSid', 'flexInteractionChannelSid', 'flexChannelInviteSid', 'chatTransferInvites'];
 
 const FIX = 'set it to the same name as chat-transfer:attributes in the stack config, or leave it unset for the default';
 

@@ -89,9 +89,23 @@ async function recordInvite(client, conversationSid, taskSid, entry, options = {
   }
 }
 
+/**
+ * Take attributes.invites[taskSid] out again (an invite whose task was canceled before it was answered).
+ * One read and one write: a concurrent writer's entries are kept as read, like every merge here.
+ */
+async function forgetInvite(client, conversationSid, taskSid) {
+  const attributes = await readAttributes(client, conversationSid, { forMerge: true });
+  const invites = pendingInvites(attributes);
+  if (!invites[taskSid]) return false;
+  const rest = { ...invites };
+  delete rest[taskSid];
+  await withRetry(() => client.conversations.v1.conversations(conversationSid).update({ attributes: JSON.stringify({ ...attributes, invites: rest }) }));
+  return true;
+}
+
 /** True when the conversation's attributes list no pending invite. */
 function hasNoPendingInvites(attributes) {
   return Object.keys(pendingInvites(attributes)).length === 0;
 }
 
-module.exports = { recordInvite, readAttributes, parseAttributes, pendingInvites, hasNoPendingInvites };
+module.exports = { recordInvite, forgetInvite, readAttributes, parseAttributes, pendingInvites, hasNoPendingInvites };

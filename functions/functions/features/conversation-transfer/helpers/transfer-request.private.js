@@ -4,6 +4,7 @@
 
 const { ParameterError, required, optional, sid, jsonObject, problem } = require(Runtime.getFunctions()['common/helpers/parameters'].path);
 const { DEFAULT_NAMES } = require(Runtime.getFunctions()['features/conversation-transfer/helpers/attribute-names'].path);
+const { MARKER } = require(Runtime.getFunctions()['features/conversation-transfer/helpers/invite-once'].path);
 
 // The plugin's workersToIgnore key: the plugin always sends its default name, whatever the workflow reads.
 const PLUGIN_WORKERS_KEY = DEFAULT_NAMES.workersInConversation;
@@ -92,12 +93,14 @@ const isPlainObject = (value) => Boolean(value) && typeof value === 'object' && 
 /**
  * The new task's attributes: the original ones, the skip lists, the target (under the configured names), and
  * the reporting link. A default name that is renamed is dropped from the copied original: there it can only
- * be a stale value of an earlier transfer, which the workflow no longer reads.
+ * be a stale value of an earlier transfer, which the workflow no longer reads. So is the original's record of
+ * its own invites (invite-once): it belongs to that task, not to the new one.
  */
 function transferAttributes(request) {
   const { names } = request;
   const conversations = isPlainObject(request.original.conversations) ? request.original.conversations : {};
   const attributes = { ...request.original };
+  delete attributes[MARKER];
   const configured = new Set(Object.values(names));
   for (const name of Object.values(DEFAULT_NAMES)) {
     if (!configured.has(name)) delete attributes[name];
