@@ -165,8 +165,8 @@ def _forget_found(tree: dict, full: str, me: str) -> None:
 
 def swept(ui_attributes: dict, path: str, me: str, done: Iterable[str]) -> dict:
     """A copy where no key directly under `path` (other than `done`) is still owned by `me`: left over by a
-    run killed after its write. A key with a recorded previous value gets it back (as `restored`); without one,
-    only `me` leaves its owners."""
+    run killed after its write. A key with a recorded previous value gets it back (as `restored`); without
+    one, only `me` leaves its owners."""
     merged = copy.deepcopy(ui_attributes)
     leftovers = {}
     for full, setters in owners(merged).items():
