@@ -18,12 +18,11 @@ from pathlib import Path
 
 from infra.cache import cache_root, read_json, write_atomically
 from infra.rest import SERVERLESS
-from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown
+from infra.twiliox.base import Context, Failure, Kind, carried, import_sids, is_unknown
 
 TOKEN = "twiliox:serverless:Build"
 TRIGGERS = ("service_sid", "function_versions", "dependencies", "runtime")
 DEFAULT_TIMEOUT = 300.0
-PAIR = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZB[0-9a-fA-F]{32})$")
 
 
 # The status read schedule. Twilio's builds take many seconds and every read counts against the account's
@@ -264,10 +263,7 @@ class Build(Kind):
     def read(self, ctx: Context, id: str, state: dict) -> tuple[str, dict, dict] | None:
         service_sid = state.get("service_sid")
         if not state:
-            match = PAIR.match(id)
-            if not match:
-                raise Failure("", f"import id {id!r}: expected ZS…/ZB… (service SID / build SID)")
-            service_sid, id = match.groups()
+            service_sid, id = import_sids(id, ("ZS", "ZB"), "service SID / build SID")
         live = ctx.rest().find(f"{SERVERLESS}/Services/{service_sid}/Builds/{id}")
         if live is None:
             return None
