@@ -19,10 +19,10 @@ from pathlib import Path
 from infra.cache import cache_root, read_json, write_atomically
 from infra.rest import SERVERLESS
 from infra.twiliox.base import Context, Failure, Kind, carried, import_sids, is_unknown
+from workflow.spec import DEFAULT_BUILD_TIMEOUT
 
 TOKEN = "twiliox:serverless:Build"
 TRIGGERS = ("service_sid", "function_versions", "dependencies", "runtime")
-DEFAULT_TIMEOUT = 300.0
 
 
 # The status read schedule. Twilio's builds take many seconds and every read counts against the account's
@@ -220,7 +220,7 @@ class Build(Kind):
             f"{SERVERLESS}/Services/{service_sid}/Builds", form
         )  # a lost duplicate is harmless
         status = self._wait(
-            ctx, service_sid, build["sid"], float(inputs.get("build_timeout") or DEFAULT_TIMEOUT)
+            ctx, service_sid, build["sid"], float(inputs.get("build_timeout") or DEFAULT_BUILD_TIMEOUT)
         )
         return build["sid"], {**inputs, "sid": build["sid"], "status": status}
 
