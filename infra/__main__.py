@@ -12,6 +12,7 @@ from pathlib import Path
 import pulumi
 
 from infra import sdk_compat
+from infra.parent_watch import exit_with_parent
 from infra.registration import checked_first
 from infra.twilio_constants import sandbox_url
 from infra.twiliox import PROVIDER_NAME
@@ -84,6 +85,9 @@ def pinned_account(settings: StackSettings) -> str:
 
 def main() -> None:
     signal.signal(signal.SIGINT, stopped_by_engine)
+    # The language host that started the program ends when the engine does (a killed `pulumi up`): the
+    # program must not outlive it.
+    exit_with_parent(lambda: sdk_compat.exit_at_once(EXIT_ALREADY_REPORTED))
     stack = pulumi.get_stack()  # here: the SDK's settings are not visible from another thread
     project = pulumi.get_project()
     try:

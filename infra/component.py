@@ -294,9 +294,7 @@ class ChatTransfer(pulumi.ComponentResource):
             shared_environment_sid=pulumi.Output.all(shared, self.environment.id).apply(
                 lambda pair: pair[1] if pair[0] else None
             ),
-            function_paths=shared.apply(
-                lambda yes: sorted(f.path for f in functions.files) if yes else None
-            ),
+            function_paths=shared.apply(lambda yes: sorted(f.path for f in functions.files) if yes else None),
             opts=child(f"{name}-build"),
         )
         # Variables first, so the first build an environment serves already has them.

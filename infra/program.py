@@ -151,9 +151,7 @@ def prepare_settings(
         # An imported environment (adopting flex-project-template's service): the key may already name it.
         already = names_own_environment(rest, flex, settings.flex_domain_key, spec)
         holder = None if already else holder
-    return Prepared(
-        spec, workspace["sid"], queue_sids, functions, settings, holder, attached, already
-    )
+    return Prepared(spec, workspace["sid"], queue_sids, functions, settings, holder, attached, already)
 
 
 def domain_key_holder(configuration: Mapping[str, Any], key: str, owner: str) -> str | None:

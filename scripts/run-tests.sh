@@ -11,8 +11,15 @@ trap 'rm -rf "$logdir"' EXIT
 failed=0
 summaries=()
 
+# Two worker processes (pytest-xdist), one test file at a time each: most of the time goes to waiting on the
+# engine and sandbox subprocesses, so a second file runs while the first waits. Whole files keep a module's
+# deployed world (module-scoped fixtures) in one worker; every sandbox takes a free port and every test its
+# own temporary folder. PYTEST_WORKERS=0 runs in this one process.
+workers=${PYTEST_WORKERS:-2}
+parallel=()
+[ "$workers" != 0 ] && parallel=(-n "$workers" --dist loadfile)
 echo "== pytest tests/"
-.venv/bin/pytest tests "$@" 2>&1 | tee "$logdir/pytest.log"
+.venv/bin/pytest tests "${parallel[@]}" "$@" 2>&1 | tee "$logdir/pytest.log"
 rc=${PIPESTATUS[0]}
 line=$(grep -E '^=+ .*(passed|failed|error|no tests ran|skipped|deselected).* =+$' "$logdir/pytest.log" | tail -n1)
 case $rc in

@@ -150,6 +150,25 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_line(TALLY.line())
 
 
+# Under pytest-xdist each worker checks its own tests' requests: it hands its tally to the controller, which
+# prints the one line for the whole session.
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["oas_tally"] = {**vars(TALLY), "unchecked": dict(TALLY.unchecked)}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    tally = getattr(node, "workeroutput", {}).get("oas_tally")
+    if not tally:
+        return
+    for field in ("checked", "invalid", "tests", "lost"):
+        setattr(TALLY, field, getattr(TALLY, field) + tally[field])
+    for label, count in tally["unchecked"].items():
+        TALLY.unchecked[label] = TALLY.unchecked.get(label, 0) + count
+
+
 _WATCH = pytest.StashKey[RequestWatch]()
 _SEEN = pytest.StashKey[int]()
 

@@ -16,17 +16,8 @@ from typing import Any
 from infra.ownership_policy import UNKNOWN as UNKNOWN
 from infra.ownership_policy import is_unknown as is_unknown
 from infra.rest import Rest
-
-
-def whole_numbers(value: Any) -> Any:
-    """The wire carries every number as a double; a whole one goes back to int (Twilio's integer fields)."""
-    if isinstance(value, dict):
-        return {key: whole_numbers(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [whole_numbers(item) for item in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+from infra.twiliox.urns import resource_name
+from workflow.twilio_limits import sid_pattern
 
 
 class Failure(ValueError):
@@ -35,6 +26,19 @@ class Failure(ValueError):
     def __init__(self, prop: str, reason: str) -> None:
         super().__init__(reason)
         self.prop, self.reason = prop, reason
+
+
+def import_sids(id: str, prefixes: tuple[str, ...], names: str) -> tuple[str, ...]:
+    """The SIDs of a composite `pulumi import` id (`ZS…/ZE…` for prefixes ("ZS", "ZE")), in order; a Failure
+    naming the expected form (`names` says what each SID is) for any other id."""
+    parts = tuple(id.split("/"))
+    well_formed = len(parts) == len(prefixes) and all(
+        sid_pattern(prefix).match(sid) for prefix, sid in zip(prefixes, parts, strict=True)
+    )
+    if not well_formed:
+        expected = "/".join(f"{prefix}…" for prefix in prefixes)
+        raise Failure("", f"import id {id!r}: expected {expected} ({names})")
+    return parts
 
 
 class NotOurs(ValueError):
@@ -57,7 +61,7 @@ class Context:
 
     @property
     def name(self) -> str:
-        return self.urn.rsplit("::", 1)[-1]
+        return resource_name(self.urn)
 
 
 @dataclass
@@ -126,8 +130,7 @@ class Kind:
         return [
             key
             for key in self.inputs
-            if key not in self.not_diffed
-            and (is_unknown(news.get(key)) or whole_numbers(olds.get(key)) != whole_numbers(news.get(key)))
+            if key not in self.not_diffed and (is_unknown(news.get(key)) or olds.get(key) != news.get(key))
         ]
 
 

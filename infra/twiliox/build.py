@@ -18,12 +18,11 @@ from pathlib import Path
 
 from infra.cache import cache_root, read_json, write_atomically
 from infra.rest import SERVERLESS
-from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown
+from infra.twiliox.base import Context, Failure, Kind, carried, import_sids, is_unknown
+from workflow.spec import DEFAULT_BUILD_TIMEOUT
 
 TOKEN = "twiliox:serverless:Build"
 TRIGGERS = ("service_sid", "function_versions", "dependencies", "runtime")
-DEFAULT_TIMEOUT = 300.0
-PAIR = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZB[0-9a-fA-F]{32})$")
 
 
 # The status read schedule. Twilio's builds take many seconds and every read counts against the account's
@@ -221,7 +220,7 @@ class Build(Kind):
             f"{SERVERLESS}/Services/{service_sid}/Builds", form
         )  # a lost duplicate is harmless
         status = self._wait(
-            ctx, service_sid, build["sid"], float(inputs.get("build_timeout") or DEFAULT_TIMEOUT)
+            ctx, service_sid, build["sid"], float(inputs.get("build_timeout") or DEFAULT_BUILD_TIMEOUT)
         )
         return build["sid"], {**inputs, "sid": build["sid"], "status": status}
 
@@ -264,10 +263,7 @@ class Build(Kind):
     def read(self, ctx: Context, id: str, state: dict) -> tuple[str, dict, dict] | None:
         service_sid = state.get("service_sid")
         if not state:
-            match = PAIR.match(id)
-            if not match:
-                raise Failure("", f"import id {id!r}: expected ZS…/ZB… (service SID / build SID)")
-            service_sid, id = match.groups()
+            service_sid, id = import_sids(id, ("ZS", "ZB"), "service SID / build SID")
         live = ctx.rest().find(f"{SERVERLESS}/Services/{service_sid}/Builds/{id}")
         if live is None:
             return None

@@ -6,14 +6,11 @@ deleting this resource leaves the environment as is (the Environment's deletion 
 
 from __future__ import annotations
 
-import re
-
 from infra.rest import SERVERLESS
-from infra.twiliox.base import Context, Failure, Kind, carried
+from infra.twiliox.base import Context, Kind, carried, import_sids
 
 TOKEN = "twiliox:serverless:Deployment"
 FIELDS = ("service_sid", "environment_sid", "build_sid")
-TRIPLE = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZE[0-9a-fA-F]{32})/(ZD[0-9a-fA-F]{32})$")
 
 
 def _url(props: dict) -> str:
@@ -53,12 +50,8 @@ class Deployment(Kind):
     def read(self, ctx: Context, id: str, state: dict) -> tuple[str, dict, dict] | None:
         props = dict(state)
         if not state:
-            match = TRIPLE.match(id)
-            if not match:
-                raise Failure(
-                    "", f"import id {id!r}: expected ZS…/ZE…/ZD… (service / environment / deployment)"
-                )
-            props["service_sid"], props["environment_sid"], id = match.groups()
+            sids = import_sids(id, ("ZS", "ZE", "ZD"), "service / environment / deployment")
+            props["service_sid"], props["environment_sid"], id = sids
         environment = ctx.rest().find(_url(props))
         if environment is None:
             return None

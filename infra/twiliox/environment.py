@@ -3,15 +3,12 @@ input change replaces it. A same-name environment in the service that this stack
 
 from __future__ import annotations
 
-import re
-
 from infra.rest import SERVERLESS
-from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, carried, found, is_unknown
+from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, carried, found, import_sids, is_unknown
 from infra.twiliox.ownership import refuse
 
 TOKEN = "twiliox:serverless:Environment"
 FIELDS = ("service_sid", "unique_name", "domain_suffix")
-PAIR = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZE[0-9a-fA-F]{32})$")
 
 
 def _url(service_sid: str, sid: str | None = None) -> str:
@@ -116,10 +113,7 @@ class Environment(Kind):
     def read(self, ctx: Context, id: str, state: dict) -> tuple[str, dict, dict] | None:
         service_sid = state.get("service_sid")
         if not state:
-            match = PAIR.match(id)
-            if not match:
-                raise Failure("", f"import id {id!r}: expected ZS…/ZE… (service SID / environment SID)")
-            service_sid, id = match.groups()
+            service_sid, id = import_sids(id, ("ZS", "ZE"), "service SID / environment SID")
         live = ctx.rest().find(_url(service_sid, id))
         if live is None:
             return None

@@ -38,7 +38,7 @@ from infra.ownership_policy import (
 )
 from infra.ownership_policy import node_at as _node
 from infra.twiliox.base import Context, Failure, Kind, is_unknown
-from infra.twiliox.ownership import parse_urn
+from infra.twiliox.urns import parse_urn
 
 TOKEN = "twiliox:flex:ConfigurationKeys"
 _ABSENT = {"absent": True}

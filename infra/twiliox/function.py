@@ -6,16 +6,14 @@ SID is kept, so the Build sees the same set and no build happens."""
 from __future__ import annotations
 
 import hashlib
-import re
 
 from infra.rest import SERVERLESS, SERVERLESS_UPLOAD, TwilioApiError
-from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, is_unknown
+from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, import_sids, is_unknown
 from infra.twiliox.ownership import refuse
 from infra.twiliox.service import CREATED_HERE
 
 TOKEN = "twiliox:serverless:Function"
 VISIBILITIES = ("public", "protected", "private")
-PAIR = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZH[0-9a-fA-F]{32})$")
 VERSION_KEYS = ("path", "visibility", "content_hash")
 
 
@@ -144,10 +142,7 @@ class Function(Kind):
     def read(self, ctx: Context, id: str, state: dict) -> tuple[str, dict, dict] | None:
         service_sid = state.get("service_sid")
         if not state:
-            match = PAIR.match(id)
-            if not match:
-                raise Failure("", f"import id {id!r}: expected ZS…/ZH… (service SID / function SID)")
-            service_sid, id = match.groups()
+            service_sid, id = import_sids(id, ("ZS", "ZH"), "service SID / function SID")
         rest = ctx.rest()
         live = rest.find(_url(service_sid, id))
         if live is None:

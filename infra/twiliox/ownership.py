@@ -7,14 +7,7 @@ from __future__ import annotations
 from infra.rest import Rest
 from infra.twiliox import PACKAGE, PROVIDER_NAME
 from infra.twiliox.base import Context, NotOurs
-
-
-def parse_urn(urn: str) -> tuple[str, str, str]:
-    """(stack, project, resource name) of `urn:pulumi:<stack>::<project>::<type>::<name>`."""
-    parts = urn.split("::")
-    stack = parts[0].removeprefix("urn:pulumi:") if parts else ""
-    project = parts[1] if len(parts) > 1 else ""
-    return stack, project, parts[-1] if parts else ""
+from infra.twiliox.urns import parse_urn
 
 
 def import_command(urn: str, token: str, import_id: str) -> str:

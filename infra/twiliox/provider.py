@@ -39,35 +39,13 @@ from infra.twiliox.base import (
     found,
     is_unknown,
     legacy_keys,
-    whole_numbers,
 )
-from infra.twiliox.build import Build
-from infra.twiliox.deployment import Deployment
-from infra.twiliox.environment import Environment
-from infra.twiliox.flex import CONFIGURATION_URL, ConfigurationKeys
-from infra.twiliox.function import Function
-from infra.twiliox.ownership import parse_urn
+from infra.twiliox.flex import CONFIGURATION_URL
+from infra.twiliox.kinds import KINDS
 from infra.twiliox.schema import schema_json
-from infra.twiliox.service import Service
-from infra.twiliox.taskqueue import TaskQueue
+from infra.twiliox.urns import parse_urn, resource_name, resource_type
 from infra.twiliox.variable import TOKEN as VARIABLE_TOKEN
-from infra.twiliox.variable import Variable
-from infra.twiliox.workflow import Workflow
 
-KINDS: dict[str, Kind] = {
-    kind.token: kind
-    for kind in (
-        Workflow(),
-        TaskQueue(),
-        Service(),
-        Environment(),
-        Function(),
-        Build(),
-        Deployment(),
-        Variable(),
-        ConfigurationKeys(),
-    )
-}
 # Threads answering engine calls: more than the highest call bound, so a Check or a build's wait never queues
 # behind calls that wait for a Twilio slot (the slots bound what reaches Twilio). A cap, not a cost: the pool
 # starts a thread only when a call finds none idle.
@@ -118,9 +96,13 @@ UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 # -- PropertyValue <-> plain values --
 def to_plain(value: PropertyValue) -> Any:
+    """The plain value a kind works on. The wire carries every number as a double: a whole one becomes an int
+    here, the one place values come off the wire, so kinds see the integers Twilio's fields hold."""
     inner = value.value
     if isinstance(inner, Computed) or inner == UNKNOWN_STRING:
         return UNKNOWN
+    if isinstance(inner, float) and inner.is_integer():
+        return int(inner)
     if isinstance(inner, Mapping):
         return {k: to_plain(v) for k, v in inner.items()}
     if isinstance(inner, tuple | list):
@@ -162,13 +144,13 @@ def detailed_diff(key: str, old: Any, new: Any, replace: bool) -> dict[str, p.Pr
     if isinstance(old, dict) and isinstance(new, dict) and not is_unknown(new):
         out: dict[str, p.PropertyDiff] = {}
         for sub in sorted(set(old) | set(new)):
-            if whole_numbers(old.get(sub)) != whole_numbers(new.get(sub)):
+            if old.get(sub) != new.get(sub):
                 out.update(detailed_diff(f"{key}.{sub}", old.get(sub), new.get(sub), replace))
         return out
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and not is_unknown(new):
         out = {}
         for index, (a, b) in enumerate(zip(old, new, strict=True)):
-            if whole_numbers(a) != whole_numbers(b):
+            if a != b:
                 out.update(detailed_diff(f"{key}[{index}]", a, b, replace))
         return out
     return {key: p.PropertyDiff(kinds.UPDATE_REPLACE if replace else kinds.UPDATE, True)}
@@ -290,7 +272,7 @@ class TwilioxProvider(p.Provider):
         reaches Twilio right here (the engine waits for each Check before it looks at the next resource, so
         a thread hop per Check adds up over 50 functions)."""
         loop = asyncio.get_running_loop()
-        priority = URGENT if urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1] in URGENT_KINDS else NORMAL
+        priority = URGENT if resource_type(urn) in URGENT_KINDS else NORMAL
 
         def prioritized() -> Any:
             with call_priority(priority):
@@ -310,8 +292,8 @@ class TwilioxProvider(p.Provider):
 
         from infra.client import CredentialsError, credentials_source
 
-        name = urn.rsplit("::", 1)[-1]
-        kind = urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1] if "::" in urn else PACKAGE
+        name = resource_name(urn)
+        kind = resource_type(urn) or PACKAGE
         if isinstance(error, CredentialsError):
             return str(error)
         if isinstance(error, TwilioApiError) and error.status in (401, 403):
@@ -331,7 +313,7 @@ class TwilioxProvider(p.Provider):
 
     @staticmethod
     def kind(urn: str) -> Kind:
-        token = urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1]
+        token = resource_type(urn)
         if token not in KINDS:
             raise OneLine(f"{PACKAGE}: unknown resource type {token!r} (known: {', '.join(KINDS)})")
         return KINDS[token]
@@ -355,7 +337,7 @@ class TwilioxProvider(p.Provider):
             raise OneLine(self.wrong_account)
 
     def _checked(self, urn: str, passed: bool) -> None:
-        name = urn.rsplit("::", 1)[-1]
+        name = resource_name(urn)
         if name not in self.checked_first or self._checks_done is None:
             return
         if not passed:
@@ -375,7 +357,7 @@ class TwilioxProvider(p.Provider):
                 self._checks_done.set()
         if self._refused is not None:
             raise OneLine(
-                f"{urn.rsplit('::', 1)[-1]}: not written: {self._refused} was refused (its line says why); "
+                f"{resource_name(urn)}: not written: {self._refused} was refused (its line says why); "
                 "nothing was written"
             )
 
@@ -456,6 +438,7 @@ class TwilioxProvider(p.Provider):
         self._refuse_wrong_account()
         state = plain_map(request.properties)
         state = kind.upgrade_state(state) if legacy_keys(state) else state
+
         def read() -> Any:
             ctx = self.context(request.urn)
             if not state:
@@ -465,7 +448,7 @@ class TwilioxProvider(p.Provider):
         try:
             live = await self._run(request.urn, "read", read)
         except Failure as failure:
-            raise OneLine(f"{kind.token} {request.urn.rsplit('::', 1)[-1]}: {failure.reason}") from None
+            raise OneLine(f"{kind.token} {resource_name(request.urn)}: {failure.reason}") from None
         if live is None:
             return p.ReadResponse(resource_id="", properties={}, inputs={})
         sid, outputs, inputs = live

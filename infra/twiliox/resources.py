@@ -1,17 +1,21 @@
-"""The program's side of twiliox: typed resource classes (`pulumi.CustomResource` with the provider's type
-tokens)
-and the provider resource. Keyword arguments are the provider's property names (Twilio's JSON field names).
+"""The program's side of twiliox: the provider resource and one `pulumi.CustomResource` class per resource
+kind. Each class takes its type token, keyword arguments and outputs from its kind's own declaration
+(`infra.twiliox.kinds`), so a property is declared once; keyword arguments are the provider's property names
+(Twilio's JSON field names).
 
 `aliases_from_dynamic` gives each resource the URN it had under the old dynamic provider, so a stack deployed
 by that version upgrades in place (the engine maps the old state entry onto the new resource)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import pulumi
 
 from infra.twiliox import PACKAGE
+from infra.twiliox.base import Kind
+from infra.twiliox.kinds import KINDS
 
 
 class Provider(pulumi.ProviderResource):
@@ -43,224 +47,86 @@ class Provider(pulumi.ProviderResource):
 
 
 class _Resource(pulumi.CustomResource):
-    TOKEN = ""
-    OUTPUTS: tuple[str, ...] = ()
+    """A resource of one kind (`KIND`, from `infra.twiliox.kinds`): its keyword arguments are the kind's
+    inputs and its attributes the kind's outputs, so a property declared in the kind is a property here
+    too. An input the kind does not declare, or a required one left out, is a TypeError, as a wrong argument
+    to a written-out signature would be. `DEFAULTS` are values the program sends when it gives none."""
 
-    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None) -> None:
+    KIND: ClassVar[Kind]
+    DEFAULTS: ClassVar[Mapping[str, Any]] = {}
+
+    def __init_subclass__(cls, token: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if token:
+            cls.KIND = KINDS[token]
+
+    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None, **inputs: Any) -> None:
+        kind = self.KIND
+        unknown = sorted(set(inputs) - set(kind.inputs))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got inputs {kind.token} does not declare: {unknown}")
+        missing = [key for key in kind.required if key not in inputs and key not in self.DEFAULTS]
+        if missing:
+            raise TypeError(f"{type(self).__name__}() is missing required inputs: {missing}")
+        props = {key: inputs.get(key, self.DEFAULTS.get(key)) for key in kind.inputs}
         # Output-only properties are declared as None so they become attributes of the object.
-        super().__init__(self.TOKEN, name, {**props, **{k: None for k in self.OUTPUTS}}, opts)
+        super().__init__(kind.token, name, {**props, **dict.fromkeys(kind.outputs)}, opts)
 
 
-class Workflow(_Resource):
-    TOKEN = f"{PACKAGE}:taskrouter:Workflow"
-    OUTPUTS = ("sid", "found")
+class Workflow(_Resource, token="twiliox:taskrouter:Workflow"):
     sid: pulumi.Output[str]
     configuration: pulumi.Output[dict]
-
-    def __init__(
-        self,
-        name: str,
-        workspace_sid: pulumi.Input[str],
-        friendly_name: pulumi.Input[str],
-        configuration: pulumi.Input[dict],
-        task_reservation_timeout: pulumi.Input[int] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {
-            "workspace_sid": workspace_sid,
-            "friendly_name": friendly_name,
-            "configuration": configuration,
-            "task_reservation_timeout": task_reservation_timeout,
-        }
-        super().__init__(name, props, opts)
+    found: pulumi.Output[dict | None]
 
 
-class TaskQueue(_Resource):
-    TOKEN = f"{PACKAGE}:taskrouter:TaskQueue"
-    OUTPUTS = ("sid", "found")
-    sid: pulumi.Output[str]
-
-    def __init__(
-        self,
-        name: str,
-        workspace_sid: pulumi.Input[str],
-        friendly_name: pulumi.Input[str],
-        target_workers: pulumi.Input[str],
-        max_reserved_workers: pulumi.Input[int] | None = None,
-        task_order: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {
-            "workspace_sid": workspace_sid,
-            "friendly_name": friendly_name,
-            "target_workers": target_workers,
-            "max_reserved_workers": max_reserved_workers,
-            "task_order": task_order,
-        }
-        super().__init__(name, props, opts)
-
-
-class Service(_Resource):
-    TOKEN = f"{PACKAGE}:serverless:Service"
-    OUTPUTS = ("sid", "domain_base", "found")
+class TaskQueue(_Resource, token="twiliox:taskrouter:TaskQueue"):
     sid: pulumi.Output[str]
     found: pulumi.Output[dict | None]
 
-    def __init__(
-        self,
-        name: str,
-        unique_name: pulumi.Input[str],
-        friendly_name: pulumi.Input[str],
-        include_credentials: bool = True,
-        ui_editable: bool = False,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {
-            "unique_name": unique_name,
-            "friendly_name": friendly_name,
-            "include_credentials": include_credentials,
-            "ui_editable": ui_editable,
-        }
-        super().__init__(name, props, opts)
+
+class Service(_Resource, token="twiliox:serverless:Service"):
+    DEFAULTS = {"include_credentials": True, "ui_editable": False}
+    sid: pulumi.Output[str]
+    found: pulumi.Output[dict | None]
 
 
-class Environment(_Resource):
-    TOKEN = f"{PACKAGE}:serverless:Environment"
-    OUTPUTS = ("sid", "domain_name", "build_sid", "found")
+class Environment(_Resource, token="twiliox:serverless:Environment"):
     sid: pulumi.Output[str]
     domain_name: pulumi.Output[str]
-
-    def __init__(
-        self,
-        name: str,
-        service_sid: pulumi.Input[str],
-        unique_name: pulumi.Input[str],
-        domain_suffix: pulumi.Input[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {"service_sid": service_sid, "unique_name": unique_name, "domain_suffix": domain_suffix}
-        super().__init__(name, props, opts)
+    found: pulumi.Output[dict | None]
 
 
-class Function(_Resource):
-    TOKEN = f"{PACKAGE}:serverless:Function"
-    OUTPUTS = ("sid", "version_sid", "content_hash", "found")
+class Function(_Resource, token="twiliox:serverless:Function"):
     sid: pulumi.Output[str]
     version_sid: pulumi.Output[str]
 
-    def __init__(
-        self,
-        name: str,
-        service_sid: pulumi.Input[str],
-        path: str,
-        visibility: str,
-        content: str,
-        shared_service: pulumi.Input[bool] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        from infra.twiliox.function import content_hash
 
-        props = {
-            "service_sid": service_sid,
-            "path": path,
-            "visibility": visibility,
-            "content": content,
-            "shared_service": shared_service,
-        }
-        super().__init__(name, props, opts)
-        self._content_hash = content_hash(content)
+class Build(_Resource, token="twiliox:serverless:Build"):
+    sid: pulumi.Output[str]
 
 
-class Build(_Resource):
-    TOKEN = f"{PACKAGE}:serverless:Build"
-    OUTPUTS = ("sid", "status")
+class Deployment(_Resource, token="twiliox:serverless:Deployment"):
+    sid: pulumi.Output[str]
+
+
+class Variable(_Resource, token="twiliox:serverless:Variable"):
+    """`secret=True` keeps the value encrypted in state and hidden in the engine's output."""
+
     sid: pulumi.Output[str]
 
     def __init__(
-        self,
-        name: str,
-        service_sid: pulumi.Input[str],
-        function_versions: pulumi.Input[list],
-        dependencies: dict[str, str],
-        runtime: str,
-        build_timeout: float | None = None,
-        shared_environment_sid: pulumi.Input[str] | None = None,
-        function_paths: list[str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {
-            "service_sid": service_sid,
-            "function_versions": function_versions,
-            "dependencies": dependencies,
-            "runtime": runtime,
-            "build_timeout": build_timeout,
-            "shared_environment_sid": shared_environment_sid,
-            "function_paths": function_paths,
-        }
-        super().__init__(name, props, opts)
-
-
-class Deployment(_Resource):
-    TOKEN = f"{PACKAGE}:serverless:Deployment"
-    OUTPUTS = ("sid",)
-    sid: pulumi.Output[str]
-
-    def __init__(
-        self,
-        name: str,
-        service_sid: pulumi.Input[str],
-        environment_sid: pulumi.Input[str],
-        build_sid: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {"service_sid": service_sid, "environment_sid": environment_sid, "build_sid": build_sid}
-        super().__init__(name, props, opts)
-
-
-class Variable(_Resource):
-    TOKEN = f"{PACKAGE}:serverless:Variable"
-    OUTPUTS = ("sid", "found")
-    sid: pulumi.Output[str]
-
-    def __init__(
-        self,
-        name: str,
-        service_sid: pulumi.Input[str],
-        environment_sid: pulumi.Input[str],
-        key: str,
-        value: pulumi.Input[str],
-        secret: bool = False,
-        attached: pulumi.Input[bool | None] = None,
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, opts: pulumi.ResourceOptions | None = None, secret: bool = False, **inputs: Any
     ) -> None:
         if secret:
-            value = pulumi.Output.secret(value)
-            opts = pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(additional_secret_outputs=["value"])
-            )
-        props = {
-            "service_sid": service_sid,
-            "environment_sid": environment_sid,
-            "key": key,
-            "value": value,
-            "attached": attached,
-        }
-        super().__init__(name, props, opts)
+            inputs["value"] = pulumi.Output.secret(inputs.get("value"))
+            secret_value = pulumi.ResourceOptions(additional_secret_outputs=["value"])
+            opts = pulumi.ResourceOptions.merge(opts, secret_value)
+        super().__init__(name, opts, **inputs)
 
 
-class ConfigurationKeys(_Resource):
-    TOKEN = f"{PACKAGE}:flex:ConfigurationKeys"
-    OUTPUTS = ("previous",)
-
-    def __init__(
-        self,
-        name: str,
-        path: str,
-        values: pulumi.Input[dict],
-        take_over: bool = False,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__(name, {"path": path, "values": values, "take_over": take_over}, opts)
+class ConfigurationKeys(_Resource, token="twiliox:flex:ConfigurationKeys"):
+    DEFAULTS = {"take_over": False}
+    previous: pulumi.Output[dict]
 
 
 def alias_from_dynamic(stack: str, project: str, parent_type: str | None, name: str) -> str:

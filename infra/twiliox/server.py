@@ -16,6 +16,7 @@ from pulumi.provider.experimental import server
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from infra import sdk_compat
+from infra.parent_watch import exit_with_parent
 from infra.twiliox import VERSION
 from infra.twiliox.provider import OneLine, TwilioxProvider
 
@@ -120,6 +121,8 @@ def main(argv: list[str]) -> None:
     # reached the process group) lets them finish and record their result first.
     signal.signal(signal.SIGINT, IN_FLIGHT.stop)
     signal.signal(signal.SIGTERM, IN_FLIGHT.stop)
+    # A killed engine sends no signal at all: its plugin must not outlive it.
+    exit_with_parent(exit_now)
 
     try:
         asyncio.run(serve())

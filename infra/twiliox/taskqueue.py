@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.rest import TASKROUTER
-from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, found, is_unknown, whole_numbers
+from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, found, is_unknown
 from infra.twiliox.ownership import refuse_if_taken, same_friendly_name
 from workflow.twilio_limits import QUEUE_SID, WORKSPACE_SID
 
@@ -121,7 +121,7 @@ class TaskQueue(Kind):
         )
 
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
-        news = whole_numbers({**DEFAULTS, **{k: v for k, v in news.items() if v is not None}})
+        news = {**DEFAULTS, **{k: v for k, v in news.items() if v is not None}}
         failures = _failures(news)
         if failures:
             raise ExceptionGroup("check", failures)

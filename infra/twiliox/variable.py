@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from infra.rest import SERVERLESS
-from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, found, is_unknown
+from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, found, import_sids, is_unknown
 
 TOKEN = "twiliox:serverless:Variable"
 MAX_VALUE_BYTES = 450
@@ -17,7 +17,6 @@ MAX_KEY_CHARS = 128
 KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FIELDS = ("service_sid", "environment_sid", "key", "value")
 RESERVED = {"ACCOUNT_SID", "AUTH_TOKEN"}  # Twilio injects these itself
-TRIPLE = re.compile(r"^(ZS[0-9a-fA-F]{32})/(ZE[0-9a-fA-F]{32})/(ZV[0-9a-fA-F]{32})$")
 
 
 def _url(props: dict, sid: str | None = None) -> str:
@@ -99,12 +98,8 @@ class Variable(Kind):
     def read(self, ctx: Context, id: str, state: dict) -> tuple[str, dict, dict] | None:
         props = dict(state)
         if not state:
-            match = TRIPLE.match(id)
-            if not match:
-                raise Failure(
-                    "", f"import id {id!r}: expected ZS…/ZE…/ZV… (service / environment / variable)"
-                )
-            props["service_sid"], props["environment_sid"], id = match.groups()
+            sids = import_sids(id, ("ZS", "ZE", "ZV"), "service / environment / variable")
+            props["service_sid"], props["environment_sid"], id = sids
         live = ctx.rest().find(_url(props, id))
         if live is None:
             return None

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from infra.rest import TASKROUTER
-from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, carried, found, is_unknown, whole_numbers
+from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, carried, found, is_unknown
 from infra.twiliox.ownership import refuse_if_taken, same_friendly_name
 from workflow.twilio_limits import MAX_RESERVATION_TIMEOUT, WORKFLOW_SID, WORKSPACE_SID
 
@@ -88,17 +88,13 @@ class Workflow(Kind):
         configuration = news.get("configuration")
         if not isinstance(configuration, dict):
             failures.append(Failure("configuration", "must be an object"))
-        elif not is_unknown(configuration) and whole_numbers(configuration) != whole_numbers(
-            olds.get("configuration")
-        ):
+        elif not is_unknown(configuration) and configuration != olds.get("configuration"):
             # Validated when it was stored; only a new or changed configuration needs the parser again.
             from workflow.validate import validate_configuration
 
             failures += [Failure("configuration", str(p)) for p in validate_configuration(configuration)]
         if failures:
             raise ExceptionGroup("check", failures)
-        if isinstance(configuration, dict):
-            news = {**news, "configuration": whole_numbers(configuration)}
         if olds.get("friendly_name") != name and not is_unknown(workspace_sid) and not is_unknown(name):
             self._refuse_taken(ctx, workspace_sid, name)
         return news
@@ -112,7 +108,7 @@ class Workflow(Kind):
     def _form(props: dict) -> dict[str, Any]:
         form: dict[str, Any] = {
             "FriendlyName": props["friendly_name"],
-            "Configuration": json.dumps(whole_numbers(props["configuration"]), separators=(",", ":")),
+            "Configuration": json.dumps(props["configuration"], separators=(",", ":")),
         }
         if props.get("task_reservation_timeout") is not None:
             form["TaskReservationTimeout"] = int(props["task_reservation_timeout"])
@@ -149,7 +145,7 @@ class Workflow(Kind):
         if not self.changed(olds, news):  # state from the old dynamic provider: nothing to send
             return carried(id, news, adopted)
         form = self._form(news)
-        if whole_numbers(olds.get("configuration")) != whole_numbers(news.get("configuration")):
+        if olds.get("configuration") != news.get("configuration"):
             form["ReEvaluateTasks"] = "true"  # waiting tasks follow the new routing, none is stranded
         live = ctx.rest().post(_url(news["workspace_sid"], id), form)
         return self._outputs(live, news, adopted)
@@ -184,9 +180,9 @@ class Workflow(Kind):
             "task_reservation_timeout": live.get("task_reservation_timeout"),
         }
         before = found(state) or {}
-        if any(whole_numbers(now.get(k)) != whole_numbers(v) for k, v in before.items()):
+        if any(now.get(k) != v for k, v in before.items()):
             form = self._form({**now, **before})
-            if whole_numbers(now["configuration"]) != whole_numbers(before.get("configuration")):
+            if now["configuration"] != before.get("configuration"):
                 form["ReEvaluateTasks"] = "true"  # waiting tasks follow the routing put back
             ctx.rest().post(url, form)
         ctx.log(f"workflow {id}: name and routing put back as imported; left in place (not this stack's)")

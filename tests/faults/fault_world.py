@@ -8,7 +8,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import httpx
 from fault_tally import writes
 
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
+from harness.polling import wait_until
 from infra.client import make_client
 from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
 from workflow.loader import per_stack_names_of
@@ -245,12 +245,7 @@ def invite_form(world: FaultWorld, token: str | None, **overrides: Any) -> dict:
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
+    return wait_until(predicate, timeout, interval)
 
 
 def _descendants(pid: int) -> list[int]:

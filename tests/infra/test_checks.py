@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 
 import pytest
 from pulumi.provider.experimental import provider as p
@@ -221,30 +220,47 @@ def test_build_is_replaced_only_when_versions_deps_or_runtime_change():
     assert _diff("serverless:Build", olds, olds).changes is False
 
 
-class _CountingRest:
-    """Stands in for the Twilio client: answers a Flex configuration and counts the reads."""
+class _HeldRest:
+    """Stands in for the Twilio client: counts the reads of the Flex configuration and answers them only once
+    the test lets go, so a read is still out while the other Check asks for it."""
 
     def __init__(self) -> None:
         self.reads: list[str] = []
         self.lock = threading.Lock()
+        self.released = threading.Event()
 
     def get(self, url: str) -> dict:
         with self.lock:
             self.reads.append(url)
-        time.sleep(0.05)  # long enough for the second Check to arrive while the first read is out
+        if not self.released.wait(timeout=30):
+            raise TimeoutError("the second Check never asked for the configuration")
         return {"account_sid": "AC1", "ui_attributes": {}}
 
 
 def test_flex_key_checks_share_one_read_of_the_configuration():
     provider = TwilioxProvider()
-    rest = _CountingRest()
+    rest = _HeldRest()
     provider.rest = lambda: rest  # type: ignore[method-assign]
+    # The read is answered only after both Checks asked for it: a second read (no sharing), or a second
+    # Check that waits for the first to finish (no overlap), fails this test.
+    asked: list[str] = []
+    shared_read = provider.read_once
+
+    def asking(url: str) -> dict:
+        with rest.lock:
+            asked.append(url)
+            if len(asked) == 2:
+                rest.released.set()
+        return shared_read(url)
+
+    provider.read_once = asking  # type: ignore[method-assign]
 
     async def both() -> list[p.CheckResponse]:
+        # Updates (old inputs given), so no Check starts the new-stack prefetch of the configuration.
         requests = [
             p.CheckRequest(
                 f"urn:pulumi:t::chat-transfer::twiliox:flex:ConfigurationKeys::{name}",
-                {},
+                value_map({"path": "ui_attributes.custom_data", "values": {name: False}}),
                 value_map({"path": "ui_attributes.custom_data", "values": {name: True}}),
                 b"",
             )
@@ -254,6 +270,7 @@ def test_flex_key_checks_share_one_read_of_the_configuration():
 
     answers = _run(both())
     assert [answer.failures for answer in answers] == [[], []]
+    assert len(asked) == 2
     assert len(rest.reads) == 1 and rest.reads[0].endswith("/Configuration")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from harness.polling import wait_until
 from infra.call_slots import NORMAL, URGENT, CallSlots, call_priority, current_priority
 from infra.client import CredentialsError, make_client, resolve_credentials, retry_delay
 from infra.rest import TASKROUTER, Rest, TwilioApiError
@@ -26,6 +26,7 @@ class Script:
         self.active = 0
         self.max_active = 0
         self.lock = threading.Lock()
+        self.released = threading.Event()
 
 
 def _server(script: Script):
@@ -48,8 +49,9 @@ def _server(script: Script):
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
-                if status == "slow":
-                    time.sleep(0.05)
+                if status == "held":
+                    # Held open until the test lets go: the requests it holds are in flight together.
+                    assert script.released.wait(timeout=30), "the test never released the held requests"
                     status = 200
                 data = json.dumps(payload).encode()
                 # Done before the answer leaves: a client that got it may send its next request at once,
@@ -130,17 +132,20 @@ def test_client_errors_are_not_retried(served):
 
 
 def test_concurrency_is_bounded(served):
-    script, url = served([("slow", {}, {})] * 12)
+    script, url = served([("held", {}, {})] * 12)
     client = _client(url, [], concurrency=3)
     threads = [
         threading.Thread(target=Rest(client).get, args=(f"{TASKROUTER}/Workspaces",)) for _ in range(12)
     ]
     for t in threads:
         t.start()
+    # Twelve callers at once, every answer held: as many requests as the bound allow are out together.
+    assert wait_until(lambda: script.active >= 3, timeout=30), script.active
+    script.released.set()
     for t in threads:
         t.join()
     assert len(script.seen) == 12
-    assert script.max_active <= 3
+    assert script.max_active == 3
 
 
 def test_upload_goes_through_the_same_rewrite_auth_and_retries(served):
@@ -220,8 +225,7 @@ def test_a_freed_slot_goes_to_the_most_urgent_waiting_call_first():
         normal.start()
         urgent.start()
         started.wait()
-        while len(slots.waiting) < 2:
-            time.sleep(0.001)
+        assert wait_until(lambda: len(slots.waiting) == 2, timeout=30)
     normal.join()
     urgent.join()
     assert order == ["urgent", "normal"]

@@ -17,24 +17,31 @@ def test_an_idle_plugin_exits_at_once_on_the_stop_signal(monkeypatch):
 
 
 def test_a_busy_plugin_exits_only_after_the_last_answer_had_time_to_leave(monkeypatch):
-    exits: list[float] = []
-    monkeypatch.setattr(server.InFlight, "ANSWER_GRACE_SECONDS", 0.05)
+    exits: list[str] = []
 
     async def scenario() -> None:
         loop = asyncio.get_running_loop()
-        monkeypatch.setattr(server, "exit_now", lambda: exits.append(loop.time()))
+        exited = asyncio.Event()
+        scheduled: list[float] = []
+        schedule = loop.call_later
+
+        def recorded(delay, callback, *args):
+            scheduled.append(delay)
+            return schedule(delay, callback, *args)
+
+        monkeypatch.setattr(loop, "call_later", recorded)
+        monkeypatch.setattr(server, "exit_now", lambda: (exits.append("exit"), exited.set()))
         in_flight = server.InFlight()
         in_flight.enter()
         in_flight.enter()
         in_flight.stop()  # a stop while two calls run: nothing yet
         in_flight.leave()
-        await asyncio.sleep(0.1)
-        assert exits == []  # one call still runs
-        left = loop.time()
+        assert exits == [] and scheduled == []  # one call still runs: no exit, none planned
         in_flight.leave()
-        assert exits == []  # its answer is still to be sent
-        await asyncio.sleep(0.1)
-        assert len(exits) == 1 and exits[0] - left >= 0.05
+        # The last answer is still to be sent: the exit waits the grace time after it.
+        assert exits == [] and scheduled == [server.InFlight.ANSWER_GRACE_SECONDS]
+        await asyncio.wait_for(exited.wait(), timeout=30)
+        assert exits == ["exit"]
 
     loop = asyncio.new_event_loop()
     try:

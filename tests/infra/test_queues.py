@@ -147,11 +147,13 @@ def test_a_target_workers_change_updates_the_queue_in_place_and_leaves_the_workf
 
 def test_renaming_a_declared_queue_keeps_its_sid_and_moves_the_filter_in_the_same_up(account):
     stack = account.stack
+    # The state it starts from, whatever ran before (nothing, when run alone): VIP deployed under its name.
+    support = {**VIP, "targetWorkers": "routing.skills HAS 'support'"}
+    stack.set_config({"chat-transfer:transferQueues": ["Sales", support]})
+    stack.up()
     sid, _ = account.queue_named("VIP")
     workflow_sid = stack.outputs()["workflowSid"]
-    renamed = {
-        **VIP, "name": "VIP Gold", "renamedFrom": "VIP", "targetWorkers": "routing.skills HAS 'support'"
-    }
+    renamed = {**support, "name": "VIP Gold", "renamedFrom": "VIP"}
     stack.set_config({"chat-transfer:transferQueues": ["Sales", renamed]})
     result = stack.up()
     changes = result.summary.resource_changes or {}

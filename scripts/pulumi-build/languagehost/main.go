@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
@@ -78,9 +79,23 @@ func main() {
 	}
 	// The engine reads the port from our first line of stdout.
 	fmt.Printf("%d\n", handle.Port)
+	go exitWithParent(os.Getppid())
 	if err := <-handle.Done; err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-language-python: %v\n", err)
 		os.Exit(1)
+	}
+}
+
+// exitWithParent ends the host once the engine that started it is gone. The engine stops its language host
+// itself; a killed engine (SIGKILL of `pulumi up`) stops nothing, and the host and the program it runs would
+// live on as orphans. An orphan is handed to init or a subreaper, so its parent PID changes. The program
+// watches its own parent (this host) the same way (infra/parent_watch.py) and ends in turn.
+func exitWithParent(parent int) {
+	for range time.Tick(500 * time.Millisecond) {
+		if os.Getppid() != parent {
+			fmt.Fprintln(os.Stderr, "pulumi-language-python: the engine is gone; exiting")
+			os.Exit(1)
+		}
 	}
 }
 
