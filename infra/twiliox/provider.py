@@ -47,6 +47,7 @@ from infra.twiliox.environment import Environment
 from infra.twiliox.flex import CONFIGURATION_URL, ConfigurationKeys
 from infra.twiliox.function import Function
 from infra.twiliox.ownership import parse_urn
+from infra.twiliox.plugin_kinds import PLUGIN_KINDS
 from infra.twiliox.schema import schema_json
 from infra.twiliox.service import Service
 from infra.twiliox.taskqueue import TaskQueue
@@ -66,6 +67,7 @@ KINDS: dict[str, Kind] = {
         Deployment(),
         Variable(),
         ConfigurationKeys(),
+        *PLUGIN_KINDS,
     )
 }
 # Threads answering engine calls: more than the highest call bound, so a Check or a build's wait never queues

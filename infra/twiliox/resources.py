@@ -186,11 +186,13 @@ class Build(_Resource):
         build_timeout: float | None = None,
         shared_environment_sid: pulumi.Input[str] | None = None,
         function_paths: list[str] | None = None,
+        asset_versions: pulumi.Input[list] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
             "service_sid": service_sid,
             "function_versions": function_versions,
+            "asset_versions": asset_versions,
             "dependencies": dependencies,
             "runtime": runtime,
             "build_timeout": build_timeout,
