@@ -20,6 +20,7 @@ from infra.plugin_preflight import PluginError, prepare_plugin
 from infra.rest import FLEX, SERVERLESS, SERVERLESS_UPLOAD, Rest
 from sandbox.testing import SandboxProcess
 from tests.infra.engine_world import Account
+from tests.infra.template_account import ENVIRONMENT, SERVICE, build_template_account
 from workflow.flex_plugin import ASSET_MAX_BYTES, PluginSettings
 
 pytestmark = pytest.mark.e2e
@@ -223,6 +224,33 @@ def test_released_beside_another_plugin_merged_never_clobbered_and_given_back(ac
     ui = flex_ui(sandbox)
     assert set(ui) == {OTHER, "plugin-hand"} and all(p["loaded"] for p in ui.values()), ui
     assert rest.get(f"{PLUGINS}/Plugins/{OURS}")["archived"] is False
+
+
+def test_attached_stack_hosts_its_bundle_in_a_service_of_its_own(account, bundle):
+    """Attached to the template's functions (functions.attachTo), the stack deploys no build there: its bundle
+    goes to a small service and environment of its own; destroy gives back the active release without ours."""
+    template = build_template_account(account.sandbox, account.rest, account.workspace_sid)
+    builds_before = template.builds()
+    config = {
+        **account.config,
+        "chat-transfer:functions": {"attachTo": {"service": SERVICE, "environment": ENVIRONMENT}},
+        "chat-transfer:plugin": {"name": OURS, "bundle": str(bundle), "version": "2.0.0"},
+    }
+    stack = account.runner("dev", config)
+    stack.up()
+    assert template.builds() == builds_before
+    ours = next(p for p in active(account.rest) if p["unique_name"] == OURS)
+    assert ours["version"] == "2.0.0" and template.domain_name not in ours["plugin_url"]
+    services = {s["unique_name"] for s in account.rest.list_all(f"{SERVERLESS}/Services", "services")}
+    assert "chat-transfer-dev-plugin" in services
+    assert fetch_signed(account.sandbox, ours["plugin_url"]).content == bundle.read_bytes()
+    assert flex_ui(account.sandbox)[OURS]["loaded"]
+    mark = account.mark()
+    stack.up()
+    assert account.writes_since(mark) == []
+    stack.destroy()
+    assert OURS not in versions_in_active(account.rest)
+    assert template.builds() == builds_before
 
 
 def test_preview_shows_the_plugin_change_in_one_line(account, bundle):
