@@ -309,6 +309,7 @@ class ChatTransfer(pulumi.ComponentResource):
             path=bundle_path(plugin.name, plugin.version),
             content_hash=plugin.content_hash,
             source=plugin.bundle_path,
+            map_source=plugin.map_path,
             opts=pulumi.ResourceOptions(provider=provider),
         )
 

@@ -40,6 +40,7 @@ class PreparedPlugin:
     changelog: str
     # The one readable line of what this up changes in the active release, or None when nothing.
     change: str | None
+    map_path: str | None = None  # the source map beside the bundle (`<bundle>.map`), if there is one
 
 
 def changelog_for(owner: str, content_hash: str) -> str:
@@ -117,4 +118,20 @@ def prepare_plugin(rest: Rest, settings: PluginSettings, project_dir: Path, owne
             f"plugin {settings.name}: {before} → {version} (bundle {content_hash[:19]}…); "
             f"other plugins kept: {', '.join(kept) if kept else 'none'}"
         )
-    return PreparedPlugin(settings.name, str(path), content_hash, version, changelog, change)
+    return PreparedPlugin(
+        settings.name, str(path), content_hash, version, changelog, change, source_map(path)
+    )
+
+
+def source_map(bundle: Path) -> str | None:
+    """The source map the build wrote beside the bundle, when it is one Twilio can host."""
+    candidate = bundle.with_name(bundle.name + ".map")
+    try:
+        content = candidate.read_bytes() if candidate.is_file() else None
+    except OSError:
+        return None
+    if content is None:
+        return None
+    if problem := bundle_problem(str(candidate), content):
+        raise PluginError(f"{KEY}.bundle: source map {problem}")
+    return str(candidate)

@@ -4,8 +4,9 @@ signature), in a service the stack owns.
 
 Like the Plugins CLI, each version is a new asset: a changed bundle (content hash) or version uploads one
 more, and `served_versions` keeps every asset version made so far, so the build that serves the new one
-still serves the old ones a release may name. Destroy deletes nothing (the service's own deletion takes
-its assets)."""
+still serves the old ones a release may name. A source map beside the bundle goes with it, at
+`…/bundle.js.map`, as the CLI hosts it. Destroy deletes nothing (the service's own deletion takes its
+assets)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ class PluginBundle(Kind):
                 "visibility": ("string", "protected (default) or public."),
                 "content_hash": ("string", "sha256 of the bundle file: a new hash uploads a new version."),
                 "source": ("string", "The bundle file's absolute path (read when a version is uploaded)."),
+                "map_source": (
+                    "string",
+                    "Its source map's absolute path, uploaded beside it as bundle.js.map.",
+                ),
             },
             outputs={
                 "sid": ("string", "The ZH… SID of the first asset."),
@@ -44,7 +49,7 @@ class PluginBundle(Kind):
             },
             required=("service_sid", "path", "content_hash", "source"),
             id_format="ZH…",
-            not_diffed=("source",),
+            not_diffed=("source", "map_source"),
         )
 
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
@@ -55,8 +60,9 @@ class PluginBundle(Kind):
             raise Failure("visibility", f"{news.get('visibility')!r} is not protected or public")
         return {"visibility": "protected", **news}
 
-    def _upload(self, ctx: Context, props: dict) -> tuple[str, str]:
-        """A new asset and its version; (asset SID, version SID)."""
+    def _upload(self, ctx: Context, props: dict) -> tuple[str, str, list[str]]:
+        """A new asset and its version, and the source map's beside it; (asset SID, version SID, every
+        version SID made)."""
         source = Path(props["source"])
         content = source.read_bytes() if source.is_file() else None
         if problem := bundle_problem(str(source), content):
@@ -64,22 +70,35 @@ class PluginBundle(Kind):
         assert content is not None
         if bundle_hash(content) != props["content_hash"]:
             raise RuntimeError(f"{source} changed during this up (fix: run `pulumi up` again)")
+        asset, version = self._upload_one(ctx, props, props["path"], content, "application/javascript")
+        made = [version]
+        if props.get("map_source"):
+            source_map = Path(props["map_source"]).read_bytes()
+            made.append(
+                self._upload_one(ctx, props, props["path"] + ".map", source_map, "application/json")[1]
+            )
+        return asset, version, made
+
+    @staticmethod
+    def _upload_one(
+        ctx: Context, props: dict, path: str, content: bytes, content_type: str
+    ) -> tuple[str, str]:
         rest = ctx.rest()
         service = props["service_sid"]
-        asset = rest.create(f"{SERVERLESS}/Services/{service}/Assets", {"FriendlyName": props["path"]})
+        asset = rest.create(f"{SERVERLESS}/Services/{service}/Assets", {"FriendlyName": path})
         version = rest.upload(
             f"{SERVERLESS_UPLOAD}/Services/{service}/Assets/{asset['sid']}/Versions",
-            {"Path": props["path"], "Visibility": props["visibility"]},
-            filename="bundle.js",
+            {"Path": path, "Visibility": props["visibility"]},
+            filename=path.rsplit("/", 1)[-1],
             content=content,
-            content_type="application/javascript",
+            content_type=content_type,
         )
         return asset["sid"], version["sid"]
 
     @staticmethod
     def _outputs(props: dict, first: str, asset: str, version: str, served: list[str]) -> dict:
         return {
-            **{k: props[k] for k in (*VERSION_KEYS, "source") if k in props},
+            **{k: props[k] for k in (*VERSION_KEYS, "source", "map_source") if k in props},
             "sid": first,
             "asset_sid": asset,
             "version_sid": version,
@@ -87,8 +106,8 @@ class PluginBundle(Kind):
         }
 
     def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
-        asset, version = self._upload(ctx, inputs)
-        return asset, self._outputs(inputs, asset, asset, version, [version])
+        asset, version, made = self._upload(ctx, inputs)
+        return asset, self._outputs(inputs, asset, asset, version, made)
 
     def update(self, ctx: Context, id: str, olds: dict, news: dict) -> dict:
         served = list(olds.get("served_versions") or [])
@@ -96,8 +115,8 @@ class PluginBundle(Kind):
             return self._outputs(news, id, olds.get("asset_sid") or id, olds["version_sid"], served)
         if olds.get("service_sid") != news.get("service_sid"):
             served = []  # versions of another service cannot be in this one's build
-        asset, version = self._upload(ctx, news)
-        return self._outputs(news, id, asset, version, [*served, version])
+        asset, version, made = self._upload(ctx, news)
+        return self._outputs(news, id, asset, version, [*served, *made])
 
     def read(self, ctx: Context, id: str, state: dict) -> tuple[str, dict, dict] | None:
         if not state:

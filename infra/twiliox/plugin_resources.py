@@ -23,9 +23,11 @@ class PluginBundle(_Resource):
         content_hash: str,
         source: str,
         visibility: str = "protected",
+        map_source: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
+            "map_source": map_source,
             "service_sid": service_sid,
             "path": path,
             "content_hash": content_hash,

@@ -231,6 +231,8 @@ def test_attached_stack_hosts_its_bundle_in_a_service_of_its_own(account, bundle
     goes to a small service and environment of its own; destroy gives back the active release without ours."""
     template = build_template_account(account.sandbox, account.rest, account.workspace_sid)
     builds_before = template.builds()
+    source_map = bundle.with_name(bundle.name + ".map")
+    source_map.write_text('{"version": 3, "sources": ["index.ts"], "mappings": ""}')
     config = {
         **account.config,
         "chat-transfer:functions": {"attachTo": {"service": SERVICE, "environment": ENVIRONMENT}},
@@ -244,6 +246,8 @@ def test_attached_stack_hosts_its_bundle_in_a_service_of_its_own(account, bundle
     services = {s["unique_name"] for s in account.rest.list_all(f"{SERVERLESS}/Services", "services")}
     assert "chat-transfer-dev-plugin" in services
     assert fetch_signed(account.sandbox, ours["plugin_url"]).content == bundle.read_bytes()
+    # The source map the build wrote beside the bundle is hosted beside it, as the CLI hosts it.
+    assert fetch_signed(account.sandbox, ours["plugin_url"] + ".map").content == source_map.read_bytes()
     assert flex_ui(account.sandbox)[OURS]["loaded"]
     mark = account.mark()
     stack.up()
