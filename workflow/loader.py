@@ -715,6 +715,11 @@ def load_stack_file(path: str | Path, stack: str | None = None) -> ChatTransferS
 
 def spec_from_stack_text(text: str, where: str, stack: str) -> ChatTransferSpec:
     """The spec of a stack file's text (`where` names it in problems: a path, or `REV:Pulumi.dev.yaml`)."""
+    return settings_from_stack_text(text, where, stack).spec
+
+
+def settings_from_stack_text(text: str, where: str, stack: str) -> StackSettings:
+    """All the settings of a stack file's text (the spec and the deploy settings, e.g. the Flex plugin)."""
     document = load_yaml(text, where)
     if document is None:
         document = {}
@@ -731,4 +736,4 @@ def spec_from_stack_text(text: str, where: str, stack: str) -> ChatTransferSpec:
                 )
             ]
         )
-    return read_stack_config(config, stack).spec
+    return read_stack_config(config, stack)
