@@ -187,6 +187,11 @@ def test_released_beside_another_plugin_merged_never_clobbered_and_given_back(ac
     hand_domain = deploy_asset(sandbox, rest, "hand-plugins", hand_path, OTHER_JS)
     release_by_hand(rest, "plugin-hand", f"https://{hand_domain}{hand_path}")
     bundle.write_bytes(bundle.read_bytes().replace(b'"Transfer"', b'"Transfer!"'))
+    preview = stack.preview()  # the change in one line: plugin, old version → new, the others kept
+    line = f"plugin {OURS}: 0.0.1 → 0.0.2 (bundle sha256:"
+    assert line in preview.stdout, preview.stdout
+    kept = preview.stdout.split("other plugins kept: ", 1)[1].splitlines()[0]
+    assert sorted(kept.split(", ")) == sorted([f"{OTHER}@0.1.0", "plugin-hand@0.1.0"]), kept
     mark = account.mark()
     stack.up()
     changed = account.writes_since(mark)
