@@ -186,4 +186,10 @@ def test_flex_ui_loads_the_active_release_from_deployed_assets(twilio, seeded, h
     # The served bytes are the uploaded ones, for a caller holding Twilio's signature only.
     served = httpx.get(f"{sandbox.url}/_runtime/{domain}/plugins/plugin-open/1.0.0/bundle.js", timeout=30)
     assert served.status_code == 200 and served.content == GOOD_JS
+    # A protected bundle: with the account's credentials, never without, nor with wrong ones.
+    protected = f"{sandbox.url}/_runtime/{domain}/plugins/plugin-good/1.0.0/bundle.js"
+    account = (sandbox.account_sid, sandbox.auth_token)
+    assert httpx.get(protected, auth=account, timeout=30).content == GOOD_JS
+    assert httpx.get(protected, auth=(sandbox.account_sid, "wrong"), timeout=30).status_code == 401
+    assert httpx.get(protected, timeout=30).status_code == 401
     assert json.loads(json.dumps(ui)) == ui
