@@ -60,12 +60,14 @@ def stopped_by_engine(*_: object) -> None:
     sdk_compat.exit_at_once(EXIT_ALREADY_REPORTED)
 
 
-def prepare_for(settings: StackSettings, stack: str, project: str):  # -> infra.program.Prepared
+def prepare_for(
+    settings: StackSettings, stack: str, project: str, project_dir: Path
+):  # -> infra.program.Prepared
     """The look-ups and pre-flight, with the imports they need: run beside the engine, so the stack's and the
     provider's registrations go out first and the plugin starts meanwhile."""
     from infra.program import prepare_settings
 
-    return prepare_settings(settings, stack, FUNCTIONS_DIR, project=project)
+    return prepare_settings(settings, stack, FUNCTIONS_DIR, project=project, project_dir=project_dir)
 
 
 def pinned_account(settings: StackSettings) -> str:
@@ -90,6 +92,8 @@ def main() -> None:
     exit_with_parent(lambda: sdk_compat.exit_at_once(EXIT_ALREADY_REPORTED))
     stack = pulumi.get_stack()  # here: the SDK's settings are not visible from another thread
     project = pulumi.get_project()
+    # Where Pulumi.yaml is: chat-transfer:plugin.bundle is relative to it.
+    project_dir = Path(pulumi.get_root_directory() or os.getcwd())
     try:
         settings = read_stack_config(sdk_compat.stack_config(), stack)
     except ProblemsError as error:
@@ -97,7 +101,7 @@ def main() -> None:
     pinned = pinned_account(settings)
     provider = account_provider(settings, pinned)
     try:
-        prepared = sdk_compat.wait_beside_loop(lambda: prepare_for(settings, stack, project))
+        prepared = sdk_compat.wait_beside_loop(lambda: prepare_for(settings, stack, project, project_dir))
     except Exception as error:
         import requests
 
@@ -117,6 +121,8 @@ def main() -> None:
 
     if prepared.flex_domain_holder is not None:
         pulumi.log.warn(domain_left_line(prepared.flex_domain_holder))
+    if prepared.plugin is not None and prepared.plugin.change is not None:
+        pulumi.log.info(prepared.plugin.change)  # the plugin change in one line, in preview as in up
     chat_transfer = ChatTransfer(
         "chat-transfer",
         prepared.spec,
@@ -128,6 +134,7 @@ def main() -> None:
         flex_take_over=settings.flex_take_over,
         flex_domain_key=prepared.flex_domain_key,
         attached=prepared.attached,
+        plugin=prepared.plugin,
     )
     from infra.account_pin import OUTPUT
 

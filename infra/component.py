@@ -19,7 +19,10 @@ from infra.attach import PLUGIN_PATHS, Attached
 from infra.claims import CLAIMS_PATH
 from infra.functions_source import FunctionsProject
 from infra.ownership_policy import LEGACY_PATH
+from infra.plugin_preflight import PreparedPlugin
 from infra.registration import queue_resource_name
+from infra.twiliox.plugin_bundle import bundle_path
+from infra.twiliox.plugin_resources import Plugin, PluginBundle, PluginRelease, PluginVersion
 from infra.twiliox.resources import (
     Build,
     ConfigurationKeys,
@@ -73,6 +76,11 @@ def context_problem(variables: Mapping[str, str]) -> str | None:
     return None
 
 
+def plugin_service_name(functions_service_name: str) -> str:
+    """The attached stack's own service for its plugin bundle: named after the stack's service name."""
+    return f"{functions_service_name[:43].rstrip('-')}-plugin"
+
+
 class ChatTransfer(pulumi.ComponentResource):
     """The feature in one account. With `attached` (functions.attachTo) the functions are someone else's: the
     stack sets only its variables in that environment (each recorded as found and put back by destroy) and
@@ -92,6 +100,7 @@ class ChatTransfer(pulumi.ComponentResource):
         flex_take_over: bool = False,
         flex_domain_key: str | None = DEFAULT_FLEX_DOMAIN_KEY,
         attached: Attached | None = None,
+        plugin: PreparedPlugin | None = None,
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
         stack, project = pulumi.get_stack(), pulumi.get_project()
@@ -196,11 +205,24 @@ class ChatTransfer(pulumi.ComponentResource):
 
         self.build: Build | None = None
         self.deployment: Deployment | None = None
+        self.plugin_bundle: PluginBundle | None = None
         if self.service is not None and self.environment is not None and functions is not None:
-            self._build_and_deploy(name, functions, settings.runtime, build_timeout, child)
+            if plugin is not None:
+                # The bundle is one more asset of the functions' own build (a build is a whole snapshot).
+                self.plugin_bundle = self._bundle(name, plugin, self.service.id, provider)
+            self._build_and_deploy(
+                name,
+                functions,
+                settings.runtime,
+                build_timeout,
+                child,
+                asset_versions=self.plugin_bundle.served_versions if self.plugin_bundle else None,
+            )
             paths = [f.path for f in functions.files if f.visibility != "private"]
         else:
             paths = list(PLUGIN_PATHS)
+        if plugin is not None:
+            self._release_plugin(name, plugin, settings, provider, f"{project}/{stack}")
 
         self.flags = ConfigurationKeys(
             f"{name}-flex-flags",
@@ -279,7 +301,80 @@ class ChatTransfer(pulumi.ComponentResource):
             for file in functions.files
         }
 
-    def _build_and_deploy(self, name, functions: FunctionsProject, runtime, build_timeout, child) -> None:
+    @staticmethod
+    def _bundle(name: str, plugin: PreparedPlugin, service_sid, provider) -> PluginBundle:
+        return PluginBundle(
+            f"{name}-plugin-bundle",
+            service_sid=service_sid,
+            path=bundle_path(plugin.name, plugin.version),
+            content_hash=plugin.content_hash,
+            source=plugin.bundle_path,
+            map_source=plugin.map_path,
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
+
+    def _release_plugin(self, name: str, plugin: PreparedPlugin, settings, provider, owner: str) -> None:
+        """The plugin, its version and its release beside the account's other plugins. Attached to functions
+        the stack does not deploy, the bundle gets a small service and environment of the stack's own."""
+        on = pulumi.ResourceOptions(provider=provider)
+        if self.plugin_bundle is None:
+            service = Service(
+                f"{name}-plugin-service",
+                unique_name=plugin_service_name(settings.service_name),
+                friendly_name=f"Flex plugin {plugin.name} ({owner})",
+                include_credentials=False,
+                opts=on,
+            )
+            environment = Environment(
+                f"{name}-plugin-environment",
+                service_sid=service.id,
+                unique_name="plugins",
+                domain_suffix=None,
+                opts=on,
+            )
+            self.plugin_bundle = self._bundle(name, plugin, service.id, provider)
+            build = Build(
+                f"{name}-plugin-build",
+                service_sid=service.id,
+                function_versions=[],
+                asset_versions=self.plugin_bundle.served_versions,
+                dependencies={},
+                runtime=settings.runtime,
+                opts=on,
+            )
+            deployment = Deployment(
+                f"{name}-plugin-deployment",
+                service_sid=service.id,
+                environment_sid=environment.id,
+                build_sid=build.id,
+                opts=on,
+            )
+            domain: pulumi.Output[str] = environment.domain_name
+        else:
+            assert self.deployment is not None
+            deployment, domain = self.deployment, self.domain_name
+        path = bundle_path(plugin.name, plugin.version)
+        self.plugin = Plugin(f"{name}-plugin", unique_name=plugin.name, opts=on)
+        # Released only once the URL serves the bundle: Flex loads it on every agent's next page load.
+        self.plugin_version = PluginVersion(
+            f"{name}-plugin-version",
+            plugin_sid=self.plugin.id,
+            version=plugin.version,
+            plugin_url=domain.apply(lambda domain_name: f"https://{domain_name}{path}"),
+            changelog=plugin.changelog,
+            opts=pulumi.ResourceOptions(provider=provider, depends_on=[deployment]),
+        )
+        self.plugin_release = PluginRelease(
+            f"{name}-plugin-release",
+            plugin_sid=self.plugin.id,
+            plugin_version_sid=self.plugin_version.id,
+            label=f"{owner}: {plugin.name}@{plugin.version}",
+            opts=pulumi.ResourceOptions(provider=provider, depends_on=[deployment]),
+        )
+
+    def _build_and_deploy(
+        self, name, functions: FunctionsProject, runtime, build_timeout, child, asset_versions=None
+    ) -> None:
         """The build and its deployment. In a shared service each build also carries what the environment
         serves besides our functions, so theirs keep answering."""
         assert self.service is not None and self.environment is not None
@@ -288,6 +383,7 @@ class ChatTransfer(pulumi.ComponentResource):
             f"{name}-build",
             service_sid=self.service.id,
             function_versions=pulumi.Output.all(*[f.version_sid for f in self.functions.values()]),
+            asset_versions=asset_versions,
             dependencies=functions.dependencies,
             runtime=runtime,
             build_timeout=build_timeout,

@@ -34,6 +34,7 @@ from infra.lookup import (
     remembered_workspace,
 )
 from infra.ownership_policy import UNKNOWN, conflicts
+from infra.plugin_preflight import PluginError, PreparedPlugin, prepare_plugin
 from infra.rest import SERVERLESS, Rest, TwilioApiError
 from infra.twilio_constants import sandbox_url
 from workflow.loader import read_stack_config
@@ -49,6 +50,7 @@ PROGRAM_ERRORS = (
     PreflightError,
     TwilioApiError,
     AttachError,
+    PluginError,
 )
 
 
@@ -64,6 +66,7 @@ class Prepared:
     attached: Attached | None = None
     # The key already names the attached environment's domain: left as it is.
     domain_already_set: bool = False
+    plugin: PreparedPlugin | None = None  # chat-transfer:plugin, its version decided
 
     @property
     def build_timeout(self) -> float:
@@ -107,6 +110,7 @@ def prepare_settings(
     functions_dir: Path,
     client_factory: Callable[[Mapping[str, Any]], Client] = client_from_settings,
     project: str = "chat-transfer",
+    project_dir: Path | None = None,
 ) -> Prepared:
     """`prepare` for settings already read (the program reads them before it registers the provider)."""
     owner = f"{project}/{stack}"  # how the Flex owner records name this stack
@@ -151,7 +155,12 @@ def prepare_settings(
         # An imported environment (adopting flex-project-template's service): the key may already name it.
         already = names_own_environment(rest, flex, settings.flex_domain_key, spec)
         holder = None if already else holder
-    return Prepared(spec, workspace["sid"], queue_sids, functions, settings, holder, attached, already)
+    plugin = None
+    if settings.plugin is not None:
+        plugin = prepare_plugin(rest, settings.plugin, project_dir or Path.cwd(), owner)
+    return Prepared(
+        spec, workspace["sid"], queue_sids, functions, settings, holder, attached, already, plugin
+    )
 
 
 def domain_key_holder(configuration: Mapping[str, Any], key: str, owner: str) -> str | None:

@@ -10,6 +10,7 @@ from typing import Any
 from sandbox.core.errors import InvalidParameter
 from sandbox.core.http import Ctx, Product, route
 from sandbox.core.state import BUILD_FAILED, DEFAULT_BUILD_FAILURE_REASON, HTTP_FAULT_KINDS, Fault
+from sandbox.flex_api.flex_ui import flex_ui
 from sandbox.seeds import apply_seed, seed_info
 
 FAULT_KINDS = (*HTTP_FAULT_KINDS, BUILD_FAILED)
@@ -160,6 +161,7 @@ PRODUCTS = [
             route("/seed", _P, GET=seed),
             route("/clock", _P, GET=clock, POST=advance_clock),
             route("/alerts", _P, GET=alerts),
+            route("/flex-ui", _P, GET=flex_ui),
         ],
     )
 ]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from workflow.flex_plugin import PluginSettings
 from workflow.problems import Problem, ProblemsError
 from workflow.scenarios import ScenarioFile
 from workflow.simulate import ConfigurationError, Router, Routing
@@ -101,7 +102,7 @@ class SettingChange:
     """A stack setting the workflow document does not carry: a queue the stack declares, or a Flex flag.
     `changes` uses the config's key names (`targetWorkers`, `enabled`); a renamed queue has `old_name`."""
 
-    subject: Literal["queue", "flag"]
+    subject: Literal["queue", "flag", "plugin"]
     name: str
     kind: Literal["added", "removed", "renamed", "changed"]
     old_name: str | None = None
@@ -389,6 +390,37 @@ def diff_stack_settings(old: ChatTransferSpec | None, new: ChatTransferSpec | No
     return changes
 
 
+def diff_plugin_settings(
+    old: PluginSettings | None, new: PluginSettings | None, new_bundle_hash: str | None = None
+) -> list[SettingChange]:
+    """`chat-transfer:plugin` of two versions of a stack: the plugin added, removed or changed (name, bundle
+    path, version; a version left out is derived at deploy time). `new_bundle_hash`: the content hash of the
+    new side's bundle file when it is at hand (the working tree), shown so a reviewer sees which build goes
+    out."""
+
+    def values(settings: PluginSettings) -> dict[str, Any]:
+        return {
+            "name": settings.name,
+            "bundle": settings.bundle,
+            "version": settings.version or "derived (the patch after the latest)",
+        }
+
+    if old is None and new is None:
+        return []
+    before = values(old) if old else {}
+    after = values(new) if new else {}
+    changes = _value_changes(before, after)
+    if not changes:
+        return []
+    if new_bundle_hash is not None and new is not None:
+        changes += (ValueChange("bundle hash", MISSING, new_bundle_hash),)
+    kind: Literal["added", "removed", "changed"] = (
+        "added" if old is None else "removed" if new is None else "changed"
+    )
+    name = (new or old).name  # type: ignore[union-attr]
+    return [SettingChange("plugin", name, kind, changes=changes)]
+
+
 def routing_outcomes(
     old: Mapping[str, Any],
     new: Mapping[str, Any],
@@ -565,7 +597,8 @@ def _routing_heading(outcomes: Sequence[RoutingOutcome]) -> str:
 
 
 def _setting_label(change: SettingChange, style: _Style) -> str:
-    return f"{'queue' if change.subject == 'queue' else 'Flex flag'} {style.code(change.name)}"
+    subject = {"queue": "queue", "flag": "Flex flag", "plugin": "Flex plugin"}[change.subject]
+    return f"{subject} {style.code(change.name)}"
 
 
 def _setting_word(change: SettingChange, style: _Style) -> str:
@@ -575,6 +608,13 @@ def _setting_word(change: SettingChange, style: _Style) -> str:
 def _setting_details(change: SettingChange, style: _Style) -> list[str]:
     if change.subject == "flag":
         return [f"{style.value(item.old)} → {style.value(item.new)}" for item in change.changes]
+    if change.subject == "plugin":
+        return [
+            f"{style.plain(item.key)} {style.value(item.new if item.old is MISSING else item.old)}"
+            if item.old is MISSING or item.new is MISSING
+            else _change_line(style.plain(item.key), item, style)
+            for item in change.changes
+        ]
     if change.kind == "renamed":
         same = "the same queue (same SID), renamed in place"
         return [same] + [_change_line(style.plain(item.key), item, style) for item in change.changes]
@@ -584,6 +624,12 @@ def _setting_details(change: SettingChange, style: _Style) -> list[str]:
             f"{style.plain(item.key)} {style.value(getattr(item, side), item.key)}" for item in change.changes
         ]
     return [_change_line(style.plain(item.key), item, style) for item in change.changes]
+
+
+def _settings_heading(settings: Sequence[SettingChange]) -> str:
+    if any(setting.subject == "plugin" for setting in settings):
+        return "Declared queues, Flex flags and the Flex plugin"
+    return "Declared queues and Flex flags"
 
 
 def format_text(diff: WorkflowDiff) -> str:
@@ -604,7 +650,7 @@ def format_text(diff: WorkflowDiff) -> str:
             lines.extend(f"    {line}" for line in _target_lines(diff.default_filter, "", style))
         lines.extend(f"~ {_change_line(item.key, item, style)}" for item in diff.other)
     if diff.settings:
-        lines += ["", f"Declared queues and Flex flags: {len(diff.settings)} changed"]
+        lines += ["", f"{_settings_heading(diff.settings)}: {len(diff.settings)} changed"]
         for setting in diff.settings:
             marker = {"added": "+", "removed": "-", "renamed": "~", "changed": "~"}[setting.kind]
             lines.append(f"{marker} {_setting_label(setting, style)}: {_setting_word(setting, style)}")
@@ -639,7 +685,7 @@ def format_markdown(diff: WorkflowDiff) -> str:
         for item in diff.other:
             lines.append(f"| {style.code(item.key)} | changed | {_change_line('value', item, style)} |")
     if diff.settings:
-        lines += ["", "### Declared queues and Flex flags", ""]
+        lines += ["", f"### {_settings_heading(diff.settings)}", ""]
         lines += ["| Setting | Change | Details |", "|---|---|---|"]
         for setting in diff.settings:
             details = "<br>".join(_setting_details(setting, style))

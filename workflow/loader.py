@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workflow.flex_plugin import PluginSettings, name_problem, version_problem
 from workflow.inputs import check_value, load_json, load_yaml, read_text
 from workflow.problems import Collector, Problem, ProblemsError, kind, shown
 from workflow.spec import (
@@ -441,11 +442,46 @@ def concurrency(check: Collector, value: Any, path: str) -> int | None:
     return calls
 
 
+PLUGIN_KEYS = ("name", "bundle", "version")
+
+
+def plugin(check: Collector, value: Any, path: str) -> PluginSettings | None:
+    """`chat-transfer:plugin`: {name, bundle, version?}. The bundle file itself is read by the program (its
+    size and content), before any write."""
+    before = len(check)
+    body = read_mapping(check, value, path, PLUGIN_KEYS)
+    if body is None:
+        return None
+    name = body.get("name")
+    if name is None:
+        check.add(
+            f"{path}.name", "is missing", "give the Flex plugin's unique name, e.g. plugin-chat-transfer"
+        )
+    elif problem := name_problem(name):
+        check.add(f"{path}.name", problem, "use the plugin's package.json name")
+    bundle = body.get("bundle")
+    if bundle is None:
+        check.add(f"{path}.bundle", "is missing", "give the path of the built plugin bundle (.js)")
+    else:
+        bundle = text("bundle's path", 1024)(check, bundle, f"{path}.bundle")
+    version = body.get("version")
+    if version is not None:
+        version = (
+            str(version) if isinstance(version, int | float) and not isinstance(version, bool) else version
+        )
+        if problem := version_problem(version):
+            check.add(f"{path}.version", problem, "remove the key to derive one, or write e.g. 1.4.0")
+    if len(check) > before:
+        return None
+    return PluginSettings(name=str(name), bundle=str(bundle), version=version)
+
+
 # Known keys that are deploy settings, not spec: read with the spec, handed on in StackSettings.
 DEPLOY_FUNCTIONS_FIELDS = (Field("buildTimeout", "build_timeout", build_timeout),)
 DEPLOY_FIELDS = (
     Field("flexTakeOver", "flex_take_over", take_over),
     Field("flex", "flex_domain_key", flex_domain_key, skip_null=True),
+    Field("plugin", "plugin", plugin, skip_null=True),
 )
 DEPLOY_KEYS = tuple(row.key for row in DEPLOY_FIELDS)
 # The `twilio:` keys of the stack config the deploy reads (the provider's config namespace).
@@ -679,6 +715,11 @@ def load_stack_file(path: str | Path, stack: str | None = None) -> ChatTransferS
 
 def spec_from_stack_text(text: str, where: str, stack: str) -> ChatTransferSpec:
     """The spec of a stack file's text (`where` names it in problems: a path, or `REV:Pulumi.dev.yaml`)."""
+    return settings_from_stack_text(text, where, stack).spec
+
+
+def settings_from_stack_text(text: str, where: str, stack: str) -> StackSettings:
+    """All the settings of a stack file's text (the spec and the deploy settings, e.g. the Flex plugin)."""
     document = load_yaml(text, where)
     if document is None:
         document = {}
@@ -695,4 +736,4 @@ def spec_from_stack_text(text: str, where: str, stack: str) -> ChatTransferSpec:
                 )
             ]
         )
-    return read_stack_config(config, stack).spec
+    return read_stack_config(config, stack)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from workflow.flex_plugin import PluginSettings
 from workflow.twilio_limits import DEFAULT_CONCURRENCY, MAX_FRIENDLY_NAME
 
 MAX_QUEUE_NAME_LENGTH = MAX_FRIENDLY_NAME  # TaskQueue FriendlyName
@@ -185,4 +186,5 @@ class StackSettings:
     flex_take_over: bool = False
     flex_domain_key: str = DEFAULT_FLEX_DOMAIN_KEY
     concurrency: int = DEFAULT_CONCURRENCY
+    plugin: PluginSettings | None = None
     credentials: dict[str, str] = field(default_factory=dict, repr=False, compare=False)

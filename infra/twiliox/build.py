@@ -22,7 +22,7 @@ from infra.twiliox.base import Context, Failure, Kind, carried, import_sids, is_
 from workflow.spec import DEFAULT_BUILD_TIMEOUT
 
 TOKEN = "twiliox:serverless:Build"
-TRIGGERS = ("service_sid", "function_versions", "dependencies", "runtime")
+TRIGGERS = ("service_sid", "function_versions", "asset_versions", "dependencies", "runtime")
 
 
 # The status read schedule. Twilio's builds take many seconds and every read counts against the account's
@@ -168,6 +168,7 @@ class Build(Kind):
             inputs={
                 "service_sid": ("string", "The service (ZS…)."),
                 "function_versions": ("array", "The ZN… function version SIDs."),
+                "asset_versions": ("array", "The ZN… asset version SIDs (a Flex plugin's bundles)."),
                 "dependencies": ("object", "npm package → version."),
                 "runtime": ("string", "e.g. node22."),
                 "build_timeout": ("number", "Seconds to wait for the build (not sent to Twilio)."),
@@ -188,8 +189,11 @@ class Build(Kind):
 
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
         versions = news.get("function_versions")
+        assets = news.get("asset_versions")
+        if isinstance(assets, list | tuple) and not is_unknown(assets):
+            news = {**news, "asset_versions": sorted(assets)}  # order is not a change
         if isinstance(versions, list | tuple) and not is_unknown(versions):
-            if not versions:
+            if not versions and not assets:
                 raise Failure("function_versions", "is empty (fix: add a function file)")
             news = {**news, "function_versions": sorted(versions)}  # order is not a change
         timeout = news.get("build_timeout")
@@ -204,14 +208,16 @@ class Build(Kind):
         service_sid = inputs["service_sid"]
         versions = list(inputs["function_versions"])
         dependencies = dict(inputs.get("dependencies") or {})
-        assets: list[str] = []
+        assets: list[str] = list(inputs.get("asset_versions") or [])
         if inputs.get("shared_environment_sid"):
             carried_over = served_beside(ctx, service_sid, inputs["shared_environment_sid"], inputs)
             versions += carried_over.function_versions
-            assets = carried_over.asset_versions
+            assets += [sid for sid in carried_over.asset_versions if sid not in assets]
             dependencies = carried_over.dependencies(dependencies, ctx.log)
         deps = [{"name": n, "version": v} for n, v in sorted(dependencies.items())]
-        form = {"FunctionVersions": versions, "Dependencies": json.dumps(deps)}
+        form: dict = {"Dependencies": json.dumps(deps)}
+        if versions:
+            form["FunctionVersions"] = versions
         if assets:
             form["AssetVersions"] = assets
         if inputs.get("runtime"):

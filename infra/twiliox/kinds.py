@@ -10,6 +10,7 @@ from infra.twiliox.deployment import Deployment
 from infra.twiliox.environment import Environment
 from infra.twiliox.flex import ConfigurationKeys
 from infra.twiliox.function import Function
+from infra.twiliox.plugin_kinds import PLUGIN_KINDS
 from infra.twiliox.service import Service
 from infra.twiliox.taskqueue import TaskQueue
 from infra.twiliox.variable import Variable
@@ -27,5 +28,6 @@ KINDS: dict[str, Kind] = {
         Deployment(),
         Variable(),
         ConfigurationKeys(),
+        *PLUGIN_KINDS,
     )
 }

@@ -11,6 +11,7 @@ from sandbox.core.errors import InvalidParameter, ReadOnlyProperty
 from sandbox.core.sids import is_sid, mint_sid
 from sandbox.core.state import SandboxState
 from sandbox.core.store import ResourceTable
+from sandbox.flex_api.plugins import PluginService
 
 # Twilio refuses to change these through POST /Configuration (400/45004).
 READ_ONLY = (
@@ -91,6 +92,8 @@ class FlexBackend:
         self.participants = ResourceTable(store, "flex.interaction_participant", "UT")
         self.invites = ResourceTable(store, "flex.interaction_invite", "KG")
         state.backends["taskrouter"].on_accept.append(self._on_accept)
+        # The Plugins API (`/v1/PluginService/…`) is served by the same flex-api product.
+        self.plugins = PluginService(state)
 
     @property
     def taskrouter(self):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from sandbox.core.http import Product, route
+from sandbox.flex_api import plugin_responses as pr
 from sandbox.flex_api import responses as r
 from sandbox.flex_api.models import FlexBackend
 
 P = "flex-api"
 CH = "/v1/Interactions/{interaction}/Channels/{channel}"
+PS = "/v1/PluginService"
 PRODUCTS = [
     Product(
         name=P,
@@ -21,6 +23,21 @@ PRODUCTS = [
             route(f"{CH}/Participants", P, GET=r.list_participants, POST=r.create_participant),
             route(f"{CH}/Participants/{{sid}}", P, POST=r.update_participant),
             route(f"{CH}/Invites", P, GET=r.list_invites, POST=r.create_invite),
+            route(f"{PS}/Plugins", P, GET=pr.list_plugins, POST=pr.create_plugin),
+            route(f"{PS}/Plugins/{{sid}}", P, GET=pr.fetch_plugin, POST=pr.update_plugin),
+            route(f"{PS}/Plugins/{{sid}}/Archive", P, POST=pr.archive_plugin),
+            route(f"{PS}/Plugins/{{plugin}}/Versions", P, GET=pr.list_versions, POST=pr.create_version),
+            route(f"{PS}/Plugins/{{plugin}}/Versions/{{sid}}", P, GET=pr.fetch_version),
+            route(f"{PS}/Plugins/{{plugin}}/Versions/{{sid}}/Archive", P, POST=pr.archive_version),
+            route(f"{PS}/Configurations", P, GET=pr.list_configurations, POST=pr.create_configuration),
+            route(f"{PS}/Configurations/{{sid}}", P, GET=pr.fetch_configuration),
+            route(f"{PS}/Configurations/{{sid}}/Archive", P, POST=pr.archive_configuration),
+            route(f"{PS}/Configurations/{{configuration}}/Plugins", P, GET=pr.list_configured_plugins),
+            route(
+                f"{PS}/Configurations/{{configuration}}/Plugins/{{plugin}}", P, GET=pr.fetch_configured_plugin
+            ),
+            route(f"{PS}/Releases", P, GET=pr.list_releases, POST=pr.create_release),
+            route(f"{PS}/Releases/{{sid}}", P, GET=pr.fetch_release),
         ],
     )
 ]

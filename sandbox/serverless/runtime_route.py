@@ -2,11 +2,14 @@
 
 The environment's deployed build decides: a function runs in the Node runtime host, an asset is returned as
 stored. Visibility as on Twilio: public for anyone; protected only with a valid X-Twilio-Signature (401
-otherwise); private never over HTTP (404).
+otherwise), or, for an asset, the account's own credentials (HTTP Basic: how a private Flex plugin's bundle is
+fetched with credentials injected); private never over HTTP (404).
 """
 
 from __future__ import annotations
 
+import base64
+import hmac
 import json
 import mimetypes
 from typing import Any
@@ -38,8 +41,10 @@ async def serve_deployed(request: Request) -> Response:
         if version["visibility"] == "private":
             raise NotFound(f"{path} on {domain}")
         form = await _form(request)
-        if version["visibility"] == "protected" and not await _signed(
-            request, state.auth_token, domain, path, form
+        if (
+            version["visibility"] == "protected"
+            and not (kind == "asset" and _account_basic(request, state.account_sid, state.auth_token))
+            and not await _signed(request, state.auth_token, domain, path, form)
         ):
             return JSONResponse({"message": UNAUTHORIZED, "status": 401}, status_code=401)
         if kind == "asset":
@@ -96,6 +101,18 @@ def _context(
             f"{size} bytes in environment {environment['sid']} (fix: shorten its variables)"
         )
     return context
+
+
+def _account_basic(request: Request, account_sid: str, auth_token: str) -> bool:
+    """HTTP Basic with the account SID and auth token."""
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return False
+    try:
+        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return hmac.compare_digest(user, account_sid) and hmac.compare_digest(password, auth_token)
 
 
 async def _form(request: Request):

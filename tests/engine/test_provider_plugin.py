@@ -35,6 +35,10 @@ def test_pulumi_package_get_schema_prints_every_kind(tmp_path):
         "twiliox:serverless:Deployment",
         "twiliox:serverless:Variable",
         "twiliox:flex:ConfigurationKeys",
+        "twiliox:serverless:PluginBundle",
+        "twiliox:flex:Plugin",
+        "twiliox:flex:PluginVersion",
+        "twiliox:flex:PluginRelease",
     }
     workflow = schema["resources"]["twiliox:taskrouter:Workflow"]
     assert {"workspace_sid", "friendly_name", "configuration"} <= set(workflow["inputProperties"])

@@ -14,13 +14,21 @@ import typer
 from workflow.cli import app
 from workflow.cli.common import read_json_file
 from workflow.cli.render import replace_placeholders
-from workflow.diff import diff_stack_settings, diff_workflows, format_markdown, format_text, routing_outcomes
+from workflow.diff import (
+    diff_plugin_settings,
+    diff_stack_settings,
+    diff_workflows,
+    format_markdown,
+    format_text,
+    routing_outcomes,
+)
+from workflow.flex_plugin import PluginSettings, bundle_hash
 from workflow.inputs import MAX_FILE_BYTES, check_stack_name, read_text, write_text
-from workflow.loader import spec_from_stack_text
+from workflow.loader import settings_from_stack_text
 from workflow.problems import InputError, Problem, ProblemsError, summarize
 from workflow.render import render
 from workflow.scenarios import ScenarioFile, load_scenarios
-from workflow.spec import ChatTransferSpec
+from workflow.spec import ChatTransferSpec, StackSettings
 from workflow.validate import validate_configuration
 
 EXIT_OK = 0
@@ -124,7 +132,9 @@ def diff_command(
                     f"{'the working tree' if head is None else head}",
                     "check the stack name (Pulumi.<stack>.yaml) and the revisions",
                 )
-            specs = (_spec_side(stack, old_text, old_label), _spec_side(stack, new_text, new_label))
+            sides = (_spec_side(stack, old_text, old_label), _spec_side(stack, new_text, new_label))
+            specs = (sides[0].spec if sides[0] else None, sides[1].spec if sides[1] else None)
+            plugins = (sides[0].plugin if sides[0] else None, sides[1].plugin if sides[1] else None)
             old_document = _render_side(specs[0], old_label, sids, "old")
             new_document = _render_side(specs[1], new_label, sids, "new")
         else:
@@ -148,7 +158,10 @@ def diff_command(
         result = diff_workflows(old_document, new_document, queue_names)
         if specs is not None:
             # What the workflow JSON does not carry: the queues the stack declares, and its Flex flags.
-            result = result.with_settings(diff_stack_settings(*specs))
+            new_hash = _bundle_hash_now(plugins[1]) if head is None else None
+            result = result.with_settings(
+                diff_stack_settings(*specs) + diff_plugin_settings(*plugins, new_hash)
+            )
         if scenario_file is not None:
             _warn_unknown_queues(old_document, new_document, scenario_file, str(scenarios))
             outcomes = routing_outcomes(old_document, new_document, scenario_file, (old_label, new_label))
@@ -255,16 +268,27 @@ def _stack_text_at(stack: str, revision: str | None, option: str) -> str | None:
     return read_text(file_name, "stack config")
 
 
-def _spec_side(stack: str, text: str | None, where: str) -> ChatTransferSpec | None:
-    """The spec one side's stack file describes; None when the file is absent on that side. Problems name
-    the side: `REV:Pulumi.dev.yaml: ...`."""
+def _spec_side(stack: str, text: str | None, where: str) -> StackSettings | None:
+    """The settings one side's stack file describes; None when the file is absent on that side. Problems
+    name the side: `REV:Pulumi.dev.yaml: ...`."""
     if text is None:
         return None
     try:
-        return spec_from_stack_text(text, where, stack)
+        return settings_from_stack_text(text, where, stack)
     except ProblemsError as error:
         problems = [_on_side(problem, where) for problem in error.problems]
         raise (InputError if isinstance(error, InputError) else ProblemsError)(problems) from None
+
+
+def _bundle_hash_now(plugin: PluginSettings | None) -> str | None:
+    """The content hash of the working tree's plugin bundle (relative to the current directory, where
+    Pulumi.<stack>.yaml is), when the file is there; the build that `pulumi up` would release."""
+    if plugin is None:
+        return None
+    try:
+        return bundle_hash(Path(plugin.bundle).read_bytes())
+    except OSError:
+        return None
 
 
 def _render_side(

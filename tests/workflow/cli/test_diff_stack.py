@@ -1,5 +1,6 @@
 """`chat-transfer diff --stack NAME --base REV`: both sides rendered offline from git revisions."""
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -133,3 +134,27 @@ def test_stack_queue_missing_from_the_scenario_workspace_says_where_to_add_it(re
     assert problem.startswith('Pulumi.dev.yaml: queue_sids["Billing"]: no SID for queue \'Billing\'')
     hint = "(fix: add the queue to workspace.queues in scenarios.yaml, or pass --queue-sids)"
     assert problem.endswith(hint)
+
+
+def test_stack_review_names_the_flex_plugin_change_with_the_bundle_hash(repo: Path):
+    """`chat-transfer:plugin` is not in the workflow JSON: the review shows its version change and the hash
+    of the bundle the working tree would release."""
+    with_plugin = BEFORE + "  chat-transfer:plugin:\n    name: plugin-x\n    bundle: build/plugin-x.js\n"
+    (repo / "Pulumi.dev.yaml").write_text(with_plugin)
+    git(repo, "commit", "-qam", "plugin")
+    (repo / "Pulumi.dev.yaml").write_text(with_plugin + "    version: 2.0.0\n")
+    (repo / "build").mkdir()
+    (repo / "build" / "plugin-x.js").write_bytes(b"(function(){})();\n")
+    digest = "sha256:" + hashlib.sha256(b"(function(){})();\n").hexdigest()
+    result = run("--stack", "dev", "--base", "HEAD")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "Declared queues, Flex flags and the Flex plugin: 1 changed" in lines
+    assert '~ Flex plugin "plugin-x": changed' in lines
+    assert '    version: "derived (the patch after the latest)" → "2.0.0"' in lines
+    assert f'    bundle hash "{digest}"' in lines
+    markdown = run("--stack", "dev", "--base", "HEAD", "--format", "markdown").stdout
+    assert "### Declared queues, Flex flags and the Flex plugin" in markdown and digest in markdown
+    # Unchanged plugin config: no plugin section.
+    (repo / "Pulumi.dev.yaml").write_text(with_plugin)
+    assert "Flex plugin" not in run("--stack", "dev", "--base", "HEAD").stdout

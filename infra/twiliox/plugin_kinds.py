@@ -1,0 +1,10 @@
+"""The kinds that release a Flex plugin as code, registered in the provider's KINDS in one line."""
+
+from __future__ import annotations
+
+from infra.twiliox.plugin import Plugin
+from infra.twiliox.plugin_bundle import PluginBundle
+from infra.twiliox.plugin_release import PluginRelease
+from infra.twiliox.plugin_version import PluginVersion
+
+PLUGIN_KINDS = (PluginBundle(), Plugin(), PluginVersion(), PluginRelease())

@@ -1,0 +1,336 @@
+"""Issue 23 on the real engine against the sandbox: the Flex plugin released as code. An account whose active
+release already holds another plugin; one `up` hosts our bundle, registers the plugin and a version, and
+releases it beside the other one (merge, never clobber); an unchanged bundle writes nothing; a changed byte
+makes one new asset version, plugin version, configuration and release; destroy releases the others without
+ours; a release made by hand without ours is drift that refresh shows and the next up repairs. The hostile
+inputs are refused in one line before any write."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+from twilio.request_validator import RequestValidator
+
+from infra.client import make_client
+from infra.plugin_preflight import PluginError, prepare_plugin
+from infra.rest import FLEX, SERVERLESS, SERVERLESS_UPLOAD, Rest
+from sandbox.testing import SandboxProcess
+from tests.infra.engine_world import Account
+from tests.infra.template_account import ENVIRONMENT, SERVICE, build_template_account
+from workflow.flex_plugin import ASSET_MAX_BYTES, PluginSettings
+
+pytestmark = pytest.mark.e2e
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "plugin" / "plugin-chat-transfer.js"
+PLUGINS = f"{FLEX}/PluginService"
+OURS = "plugin-chat-transfer"
+OTHER = "plugin-other"
+OTHER_JS = b"(function () { window.__other = true; })();\n"
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    with SandboxProcess(tmp_path_factory.mktemp("plugin-sandbox"), seed="flex-demo", build_seconds=0.2) as s:
+        yield s
+
+
+@pytest.fixture
+def account(sandbox, tmp_path) -> Account:
+    sandbox.clear_faults()
+    sandbox.reset("flex-demo")
+    return Account(tmp_path, sandbox)
+
+
+@pytest.fixture
+def bundle(tmp_path) -> Path:
+    copy = tmp_path / "build" / f"{OURS}.js"
+    copy.parent.mkdir()
+    shutil.copyfile(FIXTURE, copy)
+    return copy
+
+
+def deploy_asset(sandbox, rest: Rest, unique_name: str, path: str, content: bytes) -> str:
+    """A protected asset at `path`, built and deployed to a new service's environment; its domain name."""
+    service = rest.post(f"{SERVERLESS}/Services", {"UniqueName": unique_name, "FriendlyName": unique_name})
+    environment = rest.post(f"{SERVERLESS}/Services/{service['sid']}/Environments", {"UniqueName": "prod"})
+    asset = rest.post(f"{SERVERLESS}/Services/{service['sid']}/Assets", {"FriendlyName": path})
+    version = rest.upload(
+        f"{SERVERLESS_UPLOAD}/Services/{service['sid']}/Assets/{asset['sid']}/Versions",
+        {"Path": path, "Visibility": "protected"},
+        "bundle.js",
+        content,
+        "application/javascript",
+    )
+    build = rest.post(f"{SERVERLESS}/Services/{service['sid']}/Builds", {"AssetVersions": [version["sid"]]})
+    sandbox.advance_clock(60)
+    status = rest.get(f"{SERVERLESS}/Services/{service['sid']}/Builds/{build['sid']}/Status")["status"]
+    assert status == "completed"
+    rest.post(
+        f"{SERVERLESS}/Services/{service['sid']}/Environments/{environment['sid']}/Deployments",
+        {"BuildSid": build["sid"]},
+    )
+    return environment["domain_name"]
+
+
+def release_by_hand(
+    rest: Rest, name: str, url: str, keep_active: bool = True, drop: str | None = None
+) -> None:
+    """What `flex:plugins:deploy` + `flex:plugins:release` do: a plugin and version, then a configuration of
+    the active release's plugins (minus `drop`) plus it, released."""
+    plugin = rest.find(f"{PLUGINS}/Plugins/{name}") or rest.post(f"{PLUGINS}/Plugins", {"UniqueName": name})
+    version = rest.post(
+        f"{PLUGINS}/Plugins/{plugin['sid']}/Versions",
+        {"Version": "0.1.0", "PluginUrl": url, "Private": "true"},
+    )
+    entries = [json.dumps({"plugin_version": version["sid"], "phase": 3})]
+    if keep_active:
+        for configured in active(rest):
+            if configured["plugin_sid"] != plugin["sid"] and configured["unique_name"] != drop:
+                entries.append(json.dumps({"plugin_version": configured["plugin_version_sid"], "phase": 3}))
+    configuration = rest.post(
+        f"{PLUGINS}/Configurations", [("Name", f"by hand: {name}")] + [("Plugins", e) for e in entries]
+    )
+    rest.post(f"{PLUGINS}/Releases", {"ConfigurationId": configuration["sid"]})
+
+
+def release_without(rest: Rest, name: str) -> None:
+    """Someone releases the active plugins without `name`."""
+    entries = [
+        ("Plugins", json.dumps({"plugin_version": p["plugin_version_sid"], "phase": 3}))
+        for p in active(rest)
+        if p["unique_name"] != name
+    ]
+    configuration = rest.post(f"{PLUGINS}/Configurations", [("Name", f"without {name}")] + entries)
+    rest.post(f"{PLUGINS}/Releases", {"ConfigurationId": configuration["sid"]})
+
+
+def active(rest: Rest) -> list[dict]:
+    releases = rest.get(f"{PLUGINS}/Releases", {"PageSize": 1})["releases"]
+    if not releases:
+        return []
+    return rest.list_all(f"{PLUGINS}/Configurations/{releases[0]['configuration_sid']}/Plugins", "plugins")
+
+
+def versions_in_active(rest: Rest) -> dict[str, str]:
+    return {p["unique_name"]: p["version"] for p in active(rest)}
+
+
+def flex_ui(sandbox) -> dict[str, dict]:
+    with sandbox.http() as http:
+        return {p["name"]: p for p in http.get("/_sandbox/flex-ui").json()["plugins"]}
+
+
+def fetch_signed(sandbox, url: str) -> httpx.Response:
+    """The plugin URL as Flex fetches a private plugin: with Twilio's signature of the public https URL."""
+    domain_and_path = url.removeprefix("https://")
+    signature = RequestValidator(sandbox.auth_token).compute_signature(url, {})
+    return httpx.get(
+        f"{sandbox.url}/_runtime/{domain_and_path}", headers={"X-Twilio-Signature": signature}, timeout=30
+    )
+
+
+def plugin_writes(writes: list[str]) -> dict[str, int]:
+    """Counts of the writes a plugin release makes, by what they create."""
+    kinds = {
+        "asset": lambda w: w.startswith("POST") and w.endswith("/Assets"),
+        "asset version": lambda w: "/Assets/" in w and w.endswith("/Versions"),
+        "plugin": lambda w: w.endswith("/PluginService/Plugins"),
+        "plugin version": lambda w: "/PluginService/Plugins/" in w and w.endswith("/Versions"),
+        "configuration": lambda w: w.endswith("/PluginService/Configurations"),
+        "release": lambda w: w.endswith("/PluginService/Releases"),
+        "archive": lambda w: w.endswith("/Archive"),
+    }
+    return {name: sum(1 for w in writes if test(w)) for name, test in kinds.items()}
+
+
+def test_released_beside_another_plugin_merged_never_clobbered_and_given_back(account, bundle):
+    sandbox, rest = account.sandbox, account.rest
+    other_path = f"/plugins/{OTHER}/0.1.0/bundle.js"
+    other_domain = deploy_asset(sandbox, rest, "other-plugins", other_path, OTHER_JS)
+    release_by_hand(rest, OTHER, f"https://{other_domain}{other_path}")
+    config = {**account.config, "chat-transfer:plugin": {"name": OURS, "bundle": str(bundle)}}
+    stack = account.runner("dev", config)
+
+    # Cold: hosted, registered, released beside the other plugin.
+    mark = account.mark()
+    stack.up()
+    cold = account.writes_since(mark)
+    assert plugin_writes(cold) == {
+        "asset": 1,
+        "asset version": 1,
+        "plugin": 1,
+        "plugin version": 1,
+        "configuration": 1,
+        "release": 1,
+        "archive": 0,
+    }, cold
+    assert versions_in_active(rest) == {OTHER: "0.1.0", OURS: "0.0.1"}
+    ui = flex_ui(sandbox)
+    assert ui[OTHER]["loaded"] and ui[OURS]["loaded"], ui
+    ours = next(p for p in active(rest) if p["unique_name"] == OURS)
+    assert ours["private"] is True and ours["plugin_url"].endswith(f"/plugins/{OURS}/0.0.1/bundle.js")
+    assert fetch_signed(sandbox, ours["plugin_url"]).content == bundle.read_bytes()
+    assert httpx.get(f"{sandbox.url}/_runtime/{ours['plugin_url'][8:]}", timeout=30).status_code == 401
+
+    # Unchanged: nothing written.
+    mark = account.mark()
+    stack.up()
+    assert account.writes_since(mark) == []
+
+    # A plugin released by hand in between, then one byte of our bundle changed: one new asset version,
+    # plugin version, configuration and release; the other plugins as they are.
+    hand_path = "/plugins/plugin-hand/0.1.0/bundle.js"
+    hand_domain = deploy_asset(sandbox, rest, "hand-plugins", hand_path, OTHER_JS)
+    release_by_hand(rest, "plugin-hand", f"https://{hand_domain}{hand_path}")
+    bundle.write_bytes(bundle.read_bytes().replace(b'"Transfer"', b'"Transfer!"'))
+    preview = stack.preview()  # the change in one line: plugin, old version → new, the others kept
+    line = f"plugin {OURS}: 0.0.1 → 0.0.2 (bundle sha256:"
+    assert line in preview.stdout, preview.stdout
+    kept = preview.stdout.split("other plugins kept: ", 1)[1].splitlines()[0]
+    assert sorted(kept.split(", ")) == sorted([f"{OTHER}@0.1.0", "plugin-hand@0.1.0"]), kept
+    mark = account.mark()
+    stack.up()
+    changed = account.writes_since(mark)
+    assert plugin_writes(changed) == {
+        "asset": 1,
+        "asset version": 1,
+        "plugin": 0,
+        "plugin version": 1,
+        "configuration": 1,
+        "release": 1,
+        "archive": 0,
+    }, changed
+    assert versions_in_active(rest) == {OTHER: "0.1.0", "plugin-hand": "0.1.0", OURS: "0.0.2"}
+    ours = next(p for p in active(rest) if p["unique_name"] == OURS)
+    assert fetch_signed(sandbox, ours["plugin_url"]).content == bundle.read_bytes()
+    assert all(p["loaded"] for p in flex_ui(sandbox).values())
+    # The previous version's bundle is still served (a rollback release may name it).
+    previous = ours["plugin_url"].replace("/0.0.2/", "/0.0.1/")
+    assert fetch_signed(sandbox, previous).status_code == 200
+
+    # Someone releases a configuration without ours: refresh shows it, the next up puts it back.
+    release_without(rest, OURS)
+    assert OURS not in versions_in_active(rest)
+    refreshed = stack.refresh()
+    assert refreshed.summary.resource_changes.get("update", 0) >= 1, refreshed.summary.resource_changes
+    stack.up()
+    assert versions_in_active(rest) == {OTHER: "0.1.0", "plugin-hand": "0.1.0", OURS: "0.0.2"}
+
+    # Destroy: the then-active plugins without ours; theirs still load; nothing archived.
+    mark = account.mark()
+    stack.destroy()
+    gone = account.writes_since(mark)
+    assert plugin_writes(gone)["archive"] == 0 and plugin_writes(gone)["release"] == 1, gone
+    assert versions_in_active(rest) == {OTHER: "0.1.0", "plugin-hand": "0.1.0"}
+    ui = flex_ui(sandbox)
+    assert set(ui) == {OTHER, "plugin-hand"} and all(p["loaded"] for p in ui.values()), ui
+    assert rest.get(f"{PLUGINS}/Plugins/{OURS}")["archived"] is False
+
+
+def test_attached_stack_hosts_its_bundle_in_a_service_of_its_own(account, bundle):
+    """Attached to the template's functions (functions.attachTo), the stack deploys no build there: its bundle
+    goes to a small service and environment of its own; destroy gives back the active release without ours."""
+    template = build_template_account(account.sandbox, account.rest, account.workspace_sid)
+    builds_before = template.builds()
+    source_map = bundle.with_name(bundle.name + ".map")
+    source_map.write_text('{"version": 3, "sources": ["index.ts"], "mappings": ""}')
+    config = {
+        **account.config,
+        "chat-transfer:functions": {"attachTo": {"service": SERVICE, "environment": ENVIRONMENT}},
+        "chat-transfer:plugin": {"name": OURS, "bundle": str(bundle), "version": "2.0.0"},
+    }
+    stack = account.runner("dev", config)
+    stack.up()
+    assert template.builds() == builds_before
+    ours = next(p for p in active(account.rest) if p["unique_name"] == OURS)
+    assert ours["version"] == "2.0.0" and template.domain_name not in ours["plugin_url"]
+    services = {s["unique_name"] for s in account.rest.list_all(f"{SERVERLESS}/Services", "services")}
+    assert "chat-transfer-dev-plugin" in services
+    assert fetch_signed(account.sandbox, ours["plugin_url"]).content == bundle.read_bytes()
+    # The source map the build wrote beside the bundle is hosted beside it, as the CLI hosts it.
+    assert fetch_signed(account.sandbox, ours["plugin_url"] + ".map").content == source_map.read_bytes()
+    assert flex_ui(account.sandbox)[OURS]["loaded"]
+    mark = account.mark()
+    stack.up()
+    assert account.writes_since(mark) == []
+    stack.destroy()
+    assert OURS not in versions_in_active(account.rest)
+    assert template.builds() == builds_before
+
+
+def test_preview_shows_the_plugin_change_in_one_line(account, bundle):
+    release_by_hand(account.rest, OTHER, "https://example.invalid/plugins/plugin-other/0.1.0/bundle.js")
+    config = {**account.config, "chat-transfer:plugin": {"name": OURS, "bundle": str(bundle)}}
+    stack = account.runner("dev", config)
+    mark = account.mark()
+    preview = stack.preview()
+    assert account.writes_since(mark) == []
+    line = f"plugin {OURS}: not released → 0.0.1 (bundle sha256:"
+    assert line in preview.stdout and f"other plugins kept: {OTHER}@0.1.0" in preview.stdout, preview.stdout
+
+
+# ---- hostile inputs: one line each, before any write ---------------------------------------------------
+def prepared(account: Account, bundle: Path, **settings):
+    rest = Rest(
+        make_client(account.sandbox.account_sid, account.sandbox.auth_token, sandbox_url=account.sandbox.url)
+    )
+    return prepare_plugin(
+        rest, PluginSettings(name=OURS, bundle=str(bundle), **settings), bundle.parent, "p/dev"
+    )
+
+
+def test_hostile_bundles_and_versions_are_one_line_before_any_write(account, bundle, tmp_path):
+    mark = account.mark()
+    problems = []
+    for make, settings in (
+        (lambda: tmp_path / "missing.js", {}),
+        (lambda: (tmp_path / "empty.js").write_bytes(b"  \n") and tmp_path / "empty.js", {}),
+        (lambda: _sparse(tmp_path / "huge.js", ASSET_MAX_BYTES + 1), {}),
+    ):
+        with pytest.raises(PluginError) as refused:
+            prepared(account, make(), **settings)
+        problems.append(str(refused.value))
+    assert "no such file" in problems[0] and "empty" in problems[1]
+    assert f"{ASSET_MAX_BYTES + 1} bytes" in problems[2] and "25 MB" in problems[2]
+    assert all("\n" not in p and p.startswith("chat-transfer:plugin.bundle: ") for p in problems)
+    assert account.writes_since(mark) == []
+    # A version not greater than the latest.
+    plugin = account.rest.post(f"{PLUGINS}/Plugins", {"UniqueName": OURS})
+    account.rest.post(
+        f"{PLUGINS}/Plugins/{plugin['sid']}/Versions",
+        {"Version": "1.2.0", "PluginUrl": "https://x.twil.io/a.js"},
+    )
+    mark = account.mark()
+    for version in ("1.1.9", "1.2.0"):
+        with pytest.raises(PluginError) as refused:
+            prepared(account, bundle, version=version)
+        assert "1.2.0" in str(refused.value) and "(fix: " in str(refused.value)
+    assert prepared(account, bundle, version="1.3.0").version == "1.3.0"
+    assert prepared(account, bundle).version == "1.2.1"  # derived: the patch after the latest
+    assert account.writes_since(mark) == []
+
+
+def test_a_refused_plugin_config_ends_up_in_one_line_with_nothing_written(account, tmp_path):
+    for plugin, expected in (
+        (
+            {"name": "Chat Transfer!", "bundle": "x.js"},
+            "chat-transfer:plugin.name: 'Chat Transfer!' is not a name",
+        ),
+        ({"name": OURS, "bundle": str(tmp_path / "nope.js")}, "chat-transfer:plugin.bundle: "),
+    ):
+        stack = account.runner("dev", {**account.config, "chat-transfer:plugin": plugin})
+        mark = account.mark()
+        with pytest.raises(Exception) as failed:
+            stack.up()
+        assert expected in str(failed.value) and "Traceback" not in str(failed.value)
+        assert account.writes_since(mark) == []
+
+
+def _sparse(path: Path, size: int) -> Path:
+    with path.open("wb") as out:
+        out.truncate(size)
+    return path
