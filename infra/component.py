@@ -22,13 +22,16 @@ from infra.ownership_policy import LEGACY_PATH
 from infra.plugin_preflight import PreparedPlugin
 from infra.registration import queue_resource_name
 from infra.twiliox.plugin_bundle import bundle_path
-from infra.twiliox.plugin_resources import Plugin, PluginBundle, PluginRelease, PluginVersion
 from infra.twiliox.resources import (
     Build,
     ConfigurationKeys,
     Deployment,
     Environment,
     Function,
+    Plugin,
+    PluginBundle,
+    PluginRelease,
+    PluginVersion,
     Service,
     TaskQueue,
     Variable,

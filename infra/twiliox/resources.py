@@ -129,6 +129,26 @@ class ConfigurationKeys(_Resource, token="twiliox:flex:ConfigurationKeys"):
     previous: pulumi.Output[dict]
 
 
+class PluginBundle(_Resource, token="twiliox:serverless:PluginBundle"):
+    DEFAULTS = {"visibility": "protected"}
+    version_sid: pulumi.Output[str]
+    served_versions: pulumi.Output[list]
+
+
+class Plugin(_Resource, token="twiliox:flex:Plugin"):
+    sid: pulumi.Output[str]
+
+
+class PluginVersion(_Resource, token="twiliox:flex:PluginVersion"):
+    DEFAULTS = {"private": True}
+    sid: pulumi.Output[str]
+
+
+class PluginRelease(_Resource, token="twiliox:flex:PluginRelease"):
+    release_sid: pulumi.Output[str]
+    configuration_sid: pulumi.Output[str]
+
+
 def alias_from_dynamic(stack: str, project: str, parent_type: str | None, name: str) -> str:
     """The URN a resource had as an old dynamic resource (child of the component `parent_type`)."""
     chain = (
