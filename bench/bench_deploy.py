@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.requestlog import profile, summarize
+from flex_chat_transfer.infra.functions_source import load_project, preflight
+from flex_chat_transfer.sandbox.testing import SandboxProcess
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
-from infra.functions_source import load_project, preflight
-from sandbox.testing import SandboxProcess
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
@@ -207,7 +207,7 @@ def fixed_costs(functions_dir: Path, cache: Path) -> dict[str, float]:
     subprocess.run([pulumi, "version"], capture_output=True, check=True)
     costs["pulumi CLI start (`pulumi version`)"] = time.perf_counter() - started
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import infra.component, infra.lookup, infra.functions_source"],
+    subprocess.run([sys.executable, "-c", "import flex_chat_transfer.infra.component, flex_chat_transfer.infra.lookup, flex_chat_transfer.infra.functions_source"],
                    cwd=REPO, capture_output=True, check=True)
     costs["Python start + program imports"] = time.perf_counter() - started
     with tempfile.TemporaryDirectory(prefix="bench-node-check-") as empty_cache:

@@ -12,9 +12,9 @@ import json
 import random
 import time
 
-from workflow.render import render
-from workflow.simulate import Queue, Router, Worker, Workspace
-from workflow.spec import ChatTransferSpec, TransferQueue
+from flex_chat_transfer.workflow.render import render
+from flex_chat_transfer.workflow.simulate import Queue, Router, Worker, Workspace
+from flex_chat_transfer.workflow.spec import ChatTransferSpec, TransferQueue
 
 QUEUES = 50
 WORKERS = 2_000

@@ -13,9 +13,9 @@ import statistics
 import time
 
 from bench.profiling import by_package
-from workflow.render import render, to_json
-from workflow.spec import ChatTransferSpec, TransferQueue
-from workflow.validate import validate_configuration
+from flex_chat_transfer.workflow.render import render, to_json
+from flex_chat_transfer.workflow.spec import ChatTransferSpec, TransferQueue
+from flex_chat_transfer.workflow.validate import validate_configuration
 
 QUEUES = 500
 REPEATS = 5

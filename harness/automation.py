@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
-from infra import sdk_compat
+from flex_chat_transfer.infra import sdk_compat
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "chat-transfer"

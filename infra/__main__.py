@@ -1,5 +1,5 @@
-"""The chat-transfer Pulumi program: stack config → `workflow.loader.read_stack_config` (one typed settings
-object) → the account's provider → `infra.program.prepare_settings` (look-ups, pre-flight) → `ChatTransfer`.
+"""The chat-transfer Pulumi program: stack config → `flex_chat_transfer.workflow.loader.read_stack_config` (one typed settings
+object) → the account's provider → `flex_chat_transfer.infra.program.prepare_settings` (look-ups, pre-flight) → `ChatTransfer`.
 
 Every problem found before any write (config, credentials, unknown queues, functions that do not parse)
 ends the run with one line per problem; nothing has been written by then, in preview as in up.
@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pulumi
 
-from infra import sdk_compat
-from infra.parent_watch import exit_with_parent
-from infra.registration import checked_first
-from infra.twilio_constants import sandbox_url
-from infra.twiliox import PROVIDER_NAME
-from infra.twiliox.resources import Provider
-from workflow.loader import read_stack_config
-from workflow.problems import ProblemsError
-from workflow.spec import StackSettings
+from flex_chat_transfer.infra import sdk_compat
+from flex_chat_transfer.infra.parent_watch import exit_with_parent
+from flex_chat_transfer.infra.registration import checked_first
+from flex_chat_transfer.infra.twilio_constants import sandbox_url
+from flex_chat_transfer.infra.twiliox import PROVIDER_NAME
+from flex_chat_transfer.infra.twiliox.resources import Provider
+from flex_chat_transfer.workflow.loader import read_stack_config
+from flex_chat_transfer.workflow.problems import ProblemsError
+from flex_chat_transfer.workflow.spec import StackSettings
 
 # The functions project to deploy; CHAT_TRANSFER_FUNCTIONS_DIR points tests and tools at a copy.
 FUNCTIONS_DIR = Path(
@@ -62,10 +62,10 @@ def stopped_by_engine(*_: object) -> None:
 
 def prepare_for(
     settings: StackSettings, stack: str, project: str, project_dir: Path
-):  # -> infra.program.Prepared
+):  # -> flex_chat_transfer.infra.program.Prepared
     """The look-ups and pre-flight, with the imports they need: run beside the engine, so the stack's and the
     provider's registrations go out first and the plugin starts meanwhile."""
-    from infra.program import prepare_settings
+    from flex_chat_transfer.infra.program import prepare_settings
 
     return prepare_settings(settings, stack, FUNCTIONS_DIR, project=project, project_dir=project_dir)
 
@@ -74,7 +74,7 @@ def pinned_account(settings: StackSettings) -> str:
     """The account this stack is pinned to: the one its last run exported (read back from its own state
     before any Twilio call), else the one its credentials name now. Credentials of another account end the
     run here, in one line (infra/account_pin.py)."""
-    from infra.account_pin import OUTPUT, current_account, pin_problem
+    from flex_chat_transfer.infra.account_pin import OUTPUT, current_account, pin_problem
 
     me = pulumi.StackReference(f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}")
     previous = sdk_compat.wait_for(me.get_output(OUTPUT).future())
@@ -105,7 +105,7 @@ def main() -> None:
     except Exception as error:
         import requests
 
-        from infra.program import PROGRAM_ERRORS  # imported by prepare_for already
+        from flex_chat_transfer.infra.program import PROGRAM_ERRORS  # imported by prepare_for already
 
         if isinstance(error, PROGRAM_ERRORS):
             raise pulumi.RunError(str(error)) from None
@@ -116,8 +116,8 @@ def main() -> None:
                 "(fix: check the network, or that the sandbox is running when TWILIO_SANDBOX_URL is set)"
             ) from None
         raise
-    from infra.component import ChatTransfer
-    from infra.program import domain_left_line
+    from flex_chat_transfer.infra.component import ChatTransfer
+    from flex_chat_transfer.infra.program import domain_left_line
 
     if prepared.flex_domain_holder is not None:
         pulumi.log.warn(domain_left_line(prepared.flex_domain_holder))
@@ -136,7 +136,7 @@ def main() -> None:
         attached=prepared.attached,
         plugin=prepared.plugin,
     )
-    from infra.account_pin import OUTPUT
+    from flex_chat_transfer.infra.account_pin import OUTPUT
 
     pulumi.export(OUTPUT, pinned)
     pulumi.export("workflowSid", chat_transfer.workflow.id)

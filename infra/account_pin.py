@@ -13,8 +13,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from infra.client import ENV_KEYS, credentials_source
-from infra.twilio_constants import CONFIG_KEYS
+from flex_chat_transfer.infra.client import ENV_KEYS, credentials_source
+from flex_chat_transfer.infra.twilio_constants import CONFIG_KEYS
 
 OUTPUT = "accountSid"
 

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from infra.claims import held_elsewhere, held_line
-from infra.rest import SERVERLESS, Rest
-from workflow.spec import AttachTo
+from flex_chat_transfer.infra.claims import held_elsewhere, held_line
+from flex_chat_transfer.infra.rest import SERVERLESS, Rest
+from flex_chat_transfer.workflow.spec import AttachTo
 
 # The paths the conversation-transfer plugin calls (functions/README.md).
 PLUGIN_PATHS = (

@@ -25,8 +25,8 @@ def cache_root() -> Path:
 def read_json(path: Path, max_bytes: int = MAX_ENTRY_BYTES) -> Any | None:
     """The entry's JSON through the project's bounded reader (size, depth, duplicate keys), or None."""
     # Imported here: the provider uses this module for its log path and must not load the reader at start.
-    from workflow.inputs import load_json
-    from workflow.problems import ProblemsError
+    from flex_chat_transfer.workflow.inputs import load_json
+    from flex_chat_transfer.workflow.problems import ProblemsError
 
     try:
         if path.stat().st_size > max_bytes:

@@ -25,9 +25,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from infra import twilio_constants
-from infra.call_slots import current_priority, slots_for
-from infra.twilio_constants import CONFIG_KEYS, DEFAULT_CONCURRENCY
+from flex_chat_transfer.infra import twilio_constants
+from flex_chat_transfer.infra.call_slots import current_priority, slots_for
+from flex_chat_transfer.infra.twilio_constants import CONFIG_KEYS, DEFAULT_CONCURRENCY
 
 _TWILIO_HOST = re.compile(r"^(?P<product>[a-z-]+)(?:\.[a-z0-9-]+)*\.twilio\.com$")
 

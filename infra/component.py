@@ -15,14 +15,14 @@ from collections.abc import Mapping
 
 import pulumi
 
-from infra.attach import PLUGIN_PATHS, Attached
-from infra.claims import CLAIMS_PATH
-from infra.functions_source import FunctionsProject
-from infra.ownership_policy import LEGACY_PATH
-from infra.plugin_preflight import PreparedPlugin
-from infra.registration import queue_resource_name
-from infra.twiliox.plugin_bundle import bundle_path
-from infra.twiliox.resources import (
+from flex_chat_transfer.infra.attach import PLUGIN_PATHS, Attached
+from flex_chat_transfer.infra.claims import CLAIMS_PATH
+from flex_chat_transfer.infra.functions_source import FunctionsProject
+from flex_chat_transfer.infra.ownership_policy import LEGACY_PATH
+from flex_chat_transfer.infra.plugin_preflight import PreparedPlugin
+from flex_chat_transfer.infra.registration import queue_resource_name
+from flex_chat_transfer.infra.twiliox.plugin_bundle import bundle_path
+from flex_chat_transfer.infra.twiliox.resources import (
     Build,
     ConfigurationKeys,
     Deployment,
@@ -38,8 +38,8 @@ from infra.twiliox.resources import (
     Workflow,
     alias_from_dynamic,
 )
-from workflow.render import fill_placeholders, render
-from workflow.spec import DEFAULT_FLEX_DOMAIN_KEY, AttributeNames, ChatTransferSpec
+from flex_chat_transfer.workflow.render import fill_placeholders, render
+from flex_chat_transfer.workflow.spec import DEFAULT_FLEX_DOMAIN_KEY, AttributeNames, ChatTransferSpec
 
 COMPONENT_TYPE = "chat-transfer:index:ChatTransfer"
 # Where the Flex plugin's API helper reads its functions' domain from (the key itself is configurable).

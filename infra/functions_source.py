@@ -15,8 +15,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.syntax_check import NodeUnavailableError, check_files
-from infra.twiliox.function import content_hash
+from flex_chat_transfer.infra.syntax_check import NodeUnavailableError, check_files
+from flex_chat_transfer.infra.twiliox.function import content_hash
 
 TWILIO_DEFAULT_DEPENDENCIES = frozenset({"twilio", "@twilio/runtime-handler"})
 _SPECIFIER = re.compile(

@@ -9,11 +9,15 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from infra.cache import cache_root, read_json, write_atomically
-from infra.client import CredentialsError
-from infra.ownership_policy import CONFIGURATION_URL, NATIVE_TRANSFERS_MESSAGE, native_transfers_enabled
-from infra.rest import TASKROUTER, Rest, TwilioApiError
-from workflow.twilio_limits import WORKSPACE_SID
+from flex_chat_transfer.infra.cache import cache_root, read_json, write_atomically
+from flex_chat_transfer.infra.client import CredentialsError
+from flex_chat_transfer.infra.ownership_policy import (
+    CONFIGURATION_URL,
+    NATIVE_TRANSFERS_MESSAGE,
+    native_transfers_enabled,
+)
+from flex_chat_transfer.infra.rest import TASKROUTER, Rest, TwilioApiError
+from flex_chat_transfer.workflow.twilio_limits import WORKSPACE_SID
 
 
 class ResolveError(ValueError):

@@ -14,8 +14,8 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from infra.rest import FLEX
-from workflow.twilio_limits import FLEX_KEY_NAME
+from flex_chat_transfer.infra.rest import FLEX
+from flex_chat_transfer.workflow.twilio_limits import FLEX_KEY_NAME
 
 
 class _Unknown:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.rest import FLEX, Rest
-from workflow.flex_plugin import (
+from flex_chat_transfer.infra.rest import FLEX, Rest
+from flex_chat_transfer.workflow.flex_plugin import (
     PluginSettings,
     bundle_hash,
     bundle_problem,

@@ -1,5 +1,5 @@
 """What the Pulumi program establishes before it registers any resource: the stack's settings (read once by
-`workflow.loader.read_stack_config`), the workspace and queue SIDs, the Flex configuration pre-flight and the
+`flex_chat_transfer.workflow.loader.read_stack_config`), the workspace and queue SIDs, the Flex configuration pre-flight and the
 functions pre-flight.
 
 Every problem found here ends the run with one line, and nothing has been written by then (preview or up).
@@ -20,11 +20,16 @@ from typing import Any
 import requests
 from twilio.rest import Client
 
-from infra.attach import Attached, AttachError, find_attached
-from infra.client import CredentialsError, client_from_settings, credentials_source
-from infra.component import FLEX_DOMAIN_PATH
-from infra.functions_source import FunctionsProject, PreflightError, load_project, preflight
-from infra.lookup import (
+from flex_chat_transfer.infra.attach import Attached, AttachError, find_attached
+from flex_chat_transfer.infra.client import CredentialsError, client_from_settings, credentials_source
+from flex_chat_transfer.infra.component import FLEX_DOMAIN_PATH
+from flex_chat_transfer.infra.functions_source import (
+    FunctionsProject,
+    PreflightError,
+    load_project,
+    preflight,
+)
+from flex_chat_transfer.infra.lookup import (
     ResolveError,
     check_flex_configuration,
     find_workspace,
@@ -33,14 +38,14 @@ from infra.lookup import (
     remember_workspace,
     remembered_workspace,
 )
-from infra.ownership_policy import UNKNOWN, conflicts
-from infra.plugin_preflight import PluginError, PreparedPlugin, prepare_plugin
-from infra.rest import SERVERLESS, Rest, TwilioApiError
-from infra.twilio_constants import sandbox_url
-from workflow.loader import read_stack_config
-from workflow.problems import ProblemsError
-from workflow.spec import ChatTransferSpec, StackSettings
-from workflow.twilio_limits import WORKSPACE_SID
+from flex_chat_transfer.infra.ownership_policy import UNKNOWN, conflicts
+from flex_chat_transfer.infra.plugin_preflight import PluginError, PreparedPlugin, prepare_plugin
+from flex_chat_transfer.infra.rest import SERVERLESS, Rest, TwilioApiError
+from flex_chat_transfer.infra.twilio_constants import sandbox_url
+from flex_chat_transfer.workflow.loader import read_stack_config
+from flex_chat_transfer.workflow.problems import ProblemsError
+from flex_chat_transfer.workflow.spec import ChatTransferSpec, StackSettings
+from flex_chat_transfer.workflow.twilio_limits import WORKSPACE_SID
 
 # What `prepare` raises for a problem the user can fix; each `str()` is the one line to show.
 PROGRAM_ERRORS = (

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from workflow.spec import ChatTransferSpec
+from flex_chat_transfer.workflow.spec import ChatTransferSpec
 
 COMPONENT_NAME = "chat-transfer"
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.cache import cache_root, read_json, write_atomically
+from flex_chat_transfer.infra.cache import cache_root, read_json, write_atomically
 
 BATCH_SCRIPT = Path(__file__).with_name("syntax_check.cjs")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from workflow.twilio_limits import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
+from flex_chat_transfer.workflow.twilio_limits import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 
 # Credential setting → the stack config key it is read from (the provider's config namespace is `twilio`).
 CONFIG_KEYS = {
@@ -17,7 +17,7 @@ CONFIG_KEYS = {
     "api_secret": "twilio:apiSecret",
 }
 # Also shared: DEFAULT_CONCURRENCY, MAX_CONCURRENCY (Twilio calls one provider makes at once; stack config
-# twilio:concurrency, read by workflow.loader).
+# twilio:concurrency, read by flex_chat_transfer.workflow.loader).
 __all__ = ["CONFIG_KEYS", "DEFAULT_CONCURRENCY", "MAX_CONCURRENCY", "sandbox_url"]
 
 

@@ -11,21 +11,21 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import Mount
 
-from sandbox.core.errors import MethodNotAllowed, NotFound
-from sandbox.core.http import Product, error_response
-from sandbox.core.middleware import SandboxMiddleware
-from sandbox.core.state import SandboxState, Settings
-from sandbox.core.store import Store
-from sandbox.seeds import apply_seed
+from flex_chat_transfer.sandbox.core.errors import MethodNotAllowed, NotFound
+from flex_chat_transfer.sandbox.core.http import Product, error_response
+from flex_chat_transfer.sandbox.core.middleware import SandboxMiddleware
+from flex_chat_transfer.sandbox.core.state import SandboxState, Settings
+from flex_chat_transfer.sandbox.core.store import Store
+from flex_chat_transfer.sandbox.seeds import apply_seed
 
 # Each module exposes PRODUCTS: list[Product]. A product whose package is not there yet is skipped.
 PRODUCT_MODULES = (
-    "sandbox.taskrouter.urls",
-    "sandbox.flex_api.urls",
-    "sandbox.conversations.urls",
-    "sandbox.iam.urls",
-    "sandbox.serverless.urls",
-    "sandbox.control",
+    "flex_chat_transfer.sandbox.taskrouter.urls",
+    "flex_chat_transfer.sandbox.flex_api.urls",
+    "flex_chat_transfer.sandbox.conversations.urls",
+    "flex_chat_transfer.sandbox.iam.urls",
+    "flex_chat_transfer.sandbox.serverless.urls",
+    "flex_chat_transfer.sandbox.control",
 )
 
 

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from sandbox.core.server import StartError
-from sandbox.core.server import serve as run
-from sandbox.core.state import Settings
+from flex_chat_transfer.sandbox.core.server import StartError
+from flex_chat_transfer.sandbox.core.server import serve as run
+from flex_chat_transfer.sandbox.core.state import Settings
 
 app = typer.Typer(
     add_completion=False,

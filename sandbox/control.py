@@ -7,11 +7,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sandbox.core.errors import InvalidParameter
-from sandbox.core.http import Ctx, Product, route
-from sandbox.core.state import BUILD_FAILED, DEFAULT_BUILD_FAILURE_REASON, HTTP_FAULT_KINDS, Fault
-from sandbox.flex_api.flex_ui import flex_ui
-from sandbox.seeds import apply_seed, seed_info
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter
+from flex_chat_transfer.sandbox.core.http import Ctx, Product, route
+from flex_chat_transfer.sandbox.core.state import (
+    BUILD_FAILED,
+    DEFAULT_BUILD_FAILURE_REASON,
+    HTTP_FAULT_KINDS,
+    Fault,
+)
+from flex_chat_transfer.sandbox.flex_api.flex_ui import flex_ui
+from flex_chat_transfer.sandbox.seeds import apply_seed, seed_info
 
 FAULT_KINDS = (*HTTP_FAULT_KINDS, BUILD_FAILED)
 

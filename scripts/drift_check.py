@@ -57,7 +57,7 @@ def _configuration(state: Any) -> Any:
 def routing_review(step: Mapping[str, Any]) -> str | None:
     """`chat-transfer diff --format markdown` of the workflow as it is live (old) and as the stack has it
     (new); None when the step carries no configuration on both sides (e.g. a deleted workflow)."""
-    from workflow.diff import diff_workflows, format_markdown
+    from flex_chat_transfer.workflow.diff import diff_workflows, format_markdown
 
     live, wanted = _configuration(step.get("oldState")), _configuration(step.get("newState"))
     if not (isinstance(live, Mapping) and isinstance(wanted, Mapping)):

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.testing import RequestWatch, SandboxProcess
+from flex_chat_transfer.sandbox.testing import RequestWatch, SandboxProcess
 
 # Short enough that suites waiting on real builds stay fast; tests of build timing advance the clock.
 SESSION_BUILD_SECONDS = 0.2
@@ -110,7 +110,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 def _request_problems(entries: list[dict[str, Any]]) -> list[str]:
-    from sandbox.core.openapi import OasChecker
+    from flex_chat_transfer.sandbox.core.openapi import OasChecker
 
     checker = _checker(OasChecker)
     problems = []
@@ -193,7 +193,7 @@ def seeded(sandbox: SandboxProcess) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def oas():
     """Twilio's OpenAPI descriptions as a checker (sandbox/core/openapi.py); `.checked` lists what it saw."""
-    from sandbox.core.openapi import OasChecker
+    from flex_chat_transfer.sandbox.core.openapi import OasChecker
 
     return OasChecker()
 

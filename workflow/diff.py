@@ -6,7 +6,7 @@ compare parsed values. Filters are paired by `filter_friendly_name` (falling bac
 unnamed filters), so a rename of the JSON around them, or a move, is not a remove plus an add.
 
 With a scenario file, `routing_outcomes` routes each scenario's task through both documents with the
-simulator (workflow.simulate), and the renderings add a before/after table, changed rows first.
+simulator (flex_chat_transfer.workflow.simulate), and the renderings add a before/after table, changed rows first.
 
 Reviewing two versions of a stack (`diff --stack`), `diff_stack_settings` adds what the workflow document
 does not show: the queues the stack declares (creates and owns: added, removed, renamed, changed) and the
@@ -21,11 +21,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from workflow.flex_plugin import PluginSettings
-from workflow.problems import Problem, ProblemsError
-from workflow.scenarios import ScenarioFile
-from workflow.simulate import ConfigurationError, Router, Routing
-from workflow.spec import ChatTransferSpec, Features, TransferQueue
+from flex_chat_transfer.workflow.flex_plugin import PluginSettings
+from flex_chat_transfer.workflow.problems import Problem, ProblemsError
+from flex_chat_transfer.workflow.scenarios import ScenarioFile
+from flex_chat_transfer.workflow.simulate import ConfigurationError, Router, Routing
+from flex_chat_transfer.workflow.spec import ChatTransferSpec, Features, TransferQueue
 
 
 class _Missing:

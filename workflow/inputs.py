@@ -21,7 +21,7 @@ import yaml
 from yaml.composer import Composer
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from workflow.problems import InputError, Problem, json_path
+from flex_chat_transfer.workflow.problems import InputError, Problem, json_path
 
 # Deeper than any workflow, scenario or stack config needs (a workflow document is 6 levels deep; task
 # attributes rarely pass 5), far below what would exhaust Python's stack.

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workflow.flex_plugin import PluginSettings, name_problem, version_problem
-from workflow.inputs import check_value, load_json, load_yaml, read_text
-from workflow.problems import Collector, Problem, ProblemsError, kind, shown
-from workflow.spec import (
+from flex_chat_transfer.workflow.flex_plugin import PluginSettings, name_problem, version_problem
+from flex_chat_transfer.workflow.inputs import check_value, load_json, load_yaml, read_text
+from flex_chat_transfer.workflow.problems import Collector, Problem, ProblemsError, kind, shown
+from flex_chat_transfer.workflow.spec import (
     ATTRIBUTE_NAME_PATTERN,
     DEFAULT_FLEX_DOMAIN_KEY,
     MAX_ATTRIBUTE_NAME_LENGTH,
@@ -38,7 +38,7 @@ from workflow.spec import (
     TransferQueue,
     queue_name_problem,
 )
-from workflow.twilio_limits import (
+from flex_chat_transfer.workflow.twilio_limits import (
     FLEX_KEY_NAME,
     MAX_CONCURRENCY,
     MAX_FRIENDLY_NAME,
@@ -175,7 +175,7 @@ def expression(context: str) -> Reader:
     def read(check: Collector, value: Any, path: str) -> str | None:
         # The expression parser (lark) loads only for a config that has an expression: the Pulumi program
         # reads its config before it registers the provider, and the engine starts the plugin only then.
-        from workflow.expressions import ExpressionError, parse
+        from flex_chat_transfer.workflow.expressions import ExpressionError, parse
 
         source = text("expression")(check, value, path)
         if source is None:

@@ -7,9 +7,14 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from workflow.problems import Problem, ProblemsError
-from workflow.spec import ChatTransferSpec, TransferQueue, queue_name_problem, quote_literal
-from workflow.twilio_limits import QUEUE_SID
+from flex_chat_transfer.workflow.problems import Problem, ProblemsError
+from flex_chat_transfer.workflow.spec import (
+    ChatTransferSpec,
+    TransferQueue,
+    queue_name_problem,
+    quote_literal,
+)
+from flex_chat_transfer.workflow.twilio_limits import QUEUE_SID
 
 # `<` is not hex, so a placeholder can never pass the WQ SID pattern and be deployed by mistake.
 PLACEHOLDER_PREFIX = "WQ<placeholder:"

@@ -12,9 +12,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow.expressions import ExpressionError, parse
-from workflow.problems import Problem, json_path
-from workflow.twilio_limits import MAX_CONFIGURATION_BYTES, MAX_PRIORITY, MAX_TARGET_TIMEOUT, QUEUE_SID
+from flex_chat_transfer.workflow.expressions import ExpressionError, parse
+from flex_chat_transfer.workflow.problems import Problem, json_path
+from flex_chat_transfer.workflow.twilio_limits import (
+    MAX_CONFIGURATION_BYTES,
+    MAX_PRIORITY,
+    MAX_TARGET_TIMEOUT,
+    QUEUE_SID,
+)
 
 _DOCS = "https://www.twilio.com/docs/taskrouter/workflow-configuration"
 _LIMITS = "https://www.twilio.com/docs/taskrouter/limits"

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workflow.expressions import ExpressionError, parse
-from workflow.inputs import check_value, load_yaml, read_text
-from workflow.problems import Collector, ProblemsError, shown
-from workflow.simulate import Queue, Router, Routing, Step, Worker, Workspace
-from workflow.twilio_limits import MAX_ATTRIBUTES_CHARS, QUEUE_SID, WORKER_SID, sid_kind
+from flex_chat_transfer.workflow.expressions import ExpressionError, parse
+from flex_chat_transfer.workflow.inputs import check_value, load_yaml, read_text
+from flex_chat_transfer.workflow.problems import Collector, ProblemsError, shown
+from flex_chat_transfer.workflow.simulate import Queue, Router, Routing, Step, Worker, Workspace
+from flex_chat_transfer.workflow.twilio_limits import MAX_ATTRIBUTES_CHARS, QUEUE_SID, WORKER_SID, sid_kind
 
 _TOP_KEYS = ("workspace", "scenarios")
 _WORKSPACE_KEYS = ("queues", "workers")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from workflow.expressions import (
+from flex_chat_transfer.workflow.expressions import (
     Expression,
     ExpressionError,
     parse,
@@ -37,8 +37,8 @@ from workflow.expressions import (
     parse_task_reference,
     time_variables,
 )
-from workflow.expressions.semantics import walk
-from workflow.twilio_limits import MAX_PRIORITY, MAX_TARGET_TIMEOUT
+from flex_chat_transfer.workflow.expressions.semantics import walk
+from flex_chat_transfer.workflow.twilio_limits import MAX_PRIORITY, MAX_TARGET_TIMEOUT
 
 _DIGITS = re.compile(r"[0-9]{1,12}")
 _INTEGER_LIMITS = {"timeout": MAX_TARGET_TIMEOUT, "priority": MAX_PRIORITY}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from workflow.flex_plugin import PluginSettings
-from workflow.twilio_limits import DEFAULT_CONCURRENCY, MAX_FRIENDLY_NAME
+from flex_chat_transfer.workflow.flex_plugin import PluginSettings
+from flex_chat_transfer.workflow.twilio_limits import DEFAULT_CONCURRENCY, MAX_FRIENDLY_NAME
 
 MAX_QUEUE_NAME_LENGTH = MAX_FRIENDLY_NAME  # TaskQueue FriendlyName
 MAX_RESERVED_WORKERS = 50  # TaskQueue MaxReservedWorkers (1..50)
@@ -177,7 +177,7 @@ DEFAULT_FLEX_DOMAIN_KEY = "serverless_functions_domain"
 
 @dataclass(frozen=True)
 class StackSettings:
-    """Everything a stack's config sets, read once (`workflow.loader.read_stack_config`): the workflow spec,
+    """Everything a stack's config sets, read once (`flex_chat_transfer.workflow.loader.read_stack_config`): the workflow spec,
     and what the deploy needs beside it. `credentials` holds the `twilio:*` credential keys the config sets
     (full keys, secrets in clear: never printed)."""
 

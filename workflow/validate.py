@@ -1,4 +1,4 @@
-"""Is this TaskRouter workflow configuration deployable? The rules of `workflow.rules` decide, in one
+"""Is this TaskRouter workflow configuration deployable? The rules of `flex_chat_transfer.workflow.rules` decide, in one
 table: the JSON Schema (CT100) first, then what a schema cannot say (size, names, expressions, numbers,
 queue SIDs). This module turns schema errors into one-line problems and runs the table."""
 
@@ -15,11 +15,11 @@ from typing import Any, cast
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from workflow.inputs import check_value, load_json
-from workflow.problems import Problem, ProblemsError, json_path, kind
-from workflow.render import PLACEHOLDER_PREFIX, to_json
-from workflow.rules import RULES, Facts
-from workflow.twilio_limits import MAX_CONFIGURATION_BYTES
+from flex_chat_transfer.workflow.inputs import check_value, load_json
+from flex_chat_transfer.workflow.problems import Problem, ProblemsError, json_path, kind
+from flex_chat_transfer.workflow.render import PLACEHOLDER_PREFIX, to_json
+from flex_chat_transfer.workflow.rules import RULES, Facts
+from flex_chat_transfer.workflow.twilio_limits import MAX_CONFIGURATION_BYTES
 
 __all__ = ["MAX_CONFIGURATION_BYTES", "json_path", "load_schema", "schema_problems", "validate_configuration"]
 _VALUE_VALIDATORS = {"type", "pattern", "minimum", "maximum", "minLength", "anyOf", "not"}
@@ -27,7 +27,7 @@ _VALUE_VALIDATORS = {"type", "pattern", "minimum", "maximum", "minLength", "anyO
 
 @cache
 def load_schema() -> dict[str, Any]:
-    text = resources.files("workflow").joinpath("schema/taskrouter-workflow.schema.json").read_text("utf-8")
+    text = resources.files("flex_chat_transfer.workflow").joinpath("schema/taskrouter-workflow.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
@@ -119,7 +119,7 @@ def validate_configuration(
 ) -> list[Problem]:
     """Every problem with the configuration; empty list = valid. A str is parsed as JSON first (bounded,
     duplicate keys refused) and its own bytes are measured; a dict is measured as `to_json` would send it.
-    Then every rule of `workflow.rules.RULES` runs, in table order."""
+    Then every rule of `flex_chat_transfer.workflow.rules.RULES` runs, in table order."""
     if isinstance(document, str):
         size = len(document.encode("utf-8"))
         try:

@@ -10,7 +10,7 @@ engine starts it from this repository through `plugins.providers` in Pulumi.yaml
 (infra/twiliox/bin/pulumi-resource-twiliox): nothing is downloaded.
 
 The program uses only this package's public face: `PACKAGE`, `VERSION`, `PROVIDER_NAME` here and the resource
-classes of `infra.twiliox.resources`.
+classes of `flex_chat_transfer.infra.twiliox.resources`.
 """
 
 PACKAGE = "twiliox"

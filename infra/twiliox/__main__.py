@@ -1,7 +1,7 @@
-"""`python -m infra.twiliox <engine address>`: what bin/pulumi-resource-twiliox runs."""
+"""`python -m flex_chat_transfer.infra.twiliox <engine address>`: what bin/pulumi-resource-twiliox runs."""
 
 import sys
 
-from infra.twiliox.server import main
+from flex_chat_transfer.infra.twiliox.server import main
 
 main(sys.argv[1:])

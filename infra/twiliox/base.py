@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # The kinds take UNKNOWN from here; what it means is the ownership policy's too (preview of a new stack).
-from infra.ownership_policy import UNKNOWN as UNKNOWN
-from infra.ownership_policy import is_unknown as is_unknown
-from infra.rest import Rest
-from infra.twiliox.urns import resource_name
-from workflow.twilio_limits import sid_pattern
+from flex_chat_transfer.infra.ownership_policy import UNKNOWN as UNKNOWN
+from flex_chat_transfer.infra.ownership_policy import is_unknown as is_unknown
+from flex_chat_transfer.infra.rest import Rest
+from flex_chat_transfer.infra.twiliox.urns import resource_name
+from flex_chat_transfer.workflow.twilio_limits import sid_pattern
 
 
 class Failure(ValueError):

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 
-from infra.cache import cache_root, read_json, write_atomically
-from infra.rest import SERVERLESS
-from infra.twiliox.base import Context, Failure, Kind, carried, import_sids, is_unknown
-from workflow.spec import DEFAULT_BUILD_TIMEOUT
+from flex_chat_transfer.infra.cache import cache_root, read_json, write_atomically
+from flex_chat_transfer.infra.rest import SERVERLESS
+from flex_chat_transfer.infra.twiliox.base import Context, Failure, Kind, carried, import_sids, is_unknown
+from flex_chat_transfer.workflow.spec import DEFAULT_BUILD_TIMEOUT
 
 TOKEN = "twiliox:serverless:Build"
 TRIGGERS = ("service_sid", "function_versions", "asset_versions", "dependencies", "runtime")

@@ -6,8 +6,8 @@ deleting this resource leaves the environment as is (the Environment's deletion 
 
 from __future__ import annotations
 
-from infra.rest import SERVERLESS
-from infra.twiliox.base import Context, Kind, carried, import_sids
+from flex_chat_transfer.infra.rest import SERVERLESS
+from flex_chat_transfer.infra.twiliox.base import Context, Kind, carried, import_sids
 
 TOKEN = "twiliox:serverless:Deployment"
 FIELDS = ("service_sid", "environment_sid", "build_sid")

@@ -3,9 +3,18 @@ input change replaces it. A same-name environment in the service that this stack
 
 from __future__ import annotations
 
-from infra.rest import SERVERLESS
-from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, carried, found, import_sids, is_unknown
-from infra.twiliox.ownership import refuse
+from flex_chat_transfer.infra.rest import SERVERLESS
+from flex_chat_transfer.infra.twiliox.base import (
+    FOUND_SCHEMA,
+    Context,
+    Failure,
+    Kind,
+    carried,
+    found,
+    import_sids,
+    is_unknown,
+)
+from flex_chat_transfer.infra.twiliox.ownership import refuse
 
 TOKEN = "twiliox:serverless:Environment"
 FIELDS = ("service_sid", "unique_name", "domain_suffix")
@@ -58,7 +67,7 @@ class Environment(Kind):
             raise Failure("domain_suffix", f"{suffix!r} must be ≤16 letters, digits or '-'")
         service_sid = news.get("service_sid")
         # A new service (SID unknown in preview, or made by this process) holds no environment yet.
-        from infra.twiliox.service import CREATED_HERE
+        from flex_chat_transfer.infra.twiliox.service import CREATED_HERE
 
         if (
             (olds.get("unique_name"), olds.get("service_sid")) != (name, service_sid)
@@ -94,7 +103,7 @@ class Environment(Kind):
     def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
         rest = ctx.rest()
         service_sid = inputs["service_sid"]
-        from infra.twiliox.service import CREATED_HERE
+        from flex_chat_transfer.infra.twiliox.service import CREATED_HERE
 
         if service_sid not in CREATED_HERE:
             self._refuse_taken(ctx, service_sid, inputs["unique_name"])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from infra.ownership_policy import (
+from flex_chat_transfer.infra.ownership_policy import (
     CONFIGURATION_URL,
     KEY_NAME,
     LEGACY_PATH,
@@ -36,9 +36,9 @@ from infra.ownership_policy import (
     swept,
     with_found,
 )
-from infra.ownership_policy import node_at as _node
-from infra.twiliox.base import Context, Failure, Kind, is_unknown
-from infra.twiliox.urns import parse_urn
+from flex_chat_transfer.infra.ownership_policy import node_at as _node
+from flex_chat_transfer.infra.twiliox.base import Context, Failure, Kind, is_unknown
+from flex_chat_transfer.infra.twiliox.urns import parse_urn
 
 TOKEN = "twiliox:flex:ConfigurationKeys"
 _ABSENT = {"absent": True}

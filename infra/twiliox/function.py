@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import hashlib
 
-from infra.rest import SERVERLESS, SERVERLESS_UPLOAD, TwilioApiError
-from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, import_sids, is_unknown
-from infra.twiliox.ownership import refuse
-from infra.twiliox.service import CREATED_HERE
+from flex_chat_transfer.infra.rest import SERVERLESS, SERVERLESS_UPLOAD, TwilioApiError
+from flex_chat_transfer.infra.twiliox.base import (
+    FOUND_SCHEMA,
+    Context,
+    Failure,
+    Kind,
+    import_sids,
+    is_unknown,
+)
+from flex_chat_transfer.infra.twiliox.ownership import refuse
+from flex_chat_transfer.infra.twiliox.service import CREATED_HERE
 
 TOKEN = "twiliox:serverless:Function"
 VISIBILITIES = ("public", "protected", "private")

@@ -4,17 +4,17 @@ arguments and outputs from (`resources.py`)."""
 
 from __future__ import annotations
 
-from infra.twiliox.base import Kind
-from infra.twiliox.build import Build
-from infra.twiliox.deployment import Deployment
-from infra.twiliox.environment import Environment
-from infra.twiliox.flex import ConfigurationKeys
-from infra.twiliox.function import Function
-from infra.twiliox.plugin_kinds import PLUGIN_KINDS
-from infra.twiliox.service import Service
-from infra.twiliox.taskqueue import TaskQueue
-from infra.twiliox.variable import Variable
-from infra.twiliox.workflow import Workflow
+from flex_chat_transfer.infra.twiliox.base import Kind
+from flex_chat_transfer.infra.twiliox.build import Build
+from flex_chat_transfer.infra.twiliox.deployment import Deployment
+from flex_chat_transfer.infra.twiliox.environment import Environment
+from flex_chat_transfer.infra.twiliox.flex import ConfigurationKeys
+from flex_chat_transfer.infra.twiliox.function import Function
+from flex_chat_transfer.infra.twiliox.plugin_kinds import PLUGIN_KINDS
+from flex_chat_transfer.infra.twiliox.service import Service
+from flex_chat_transfer.infra.twiliox.taskqueue import TaskQueue
+from flex_chat_transfer.infra.twiliox.variable import Variable
+from flex_chat_transfer.infra.twiliox.workflow import Workflow
 
 KINDS: dict[str, Kind] = {
     kind.token: kind

@@ -4,10 +4,10 @@ stack; Create looks once more (the object may have appeared since) and refuses t
 
 from __future__ import annotations
 
-from infra.rest import Rest
-from infra.twiliox import PACKAGE, PROVIDER_NAME
-from infra.twiliox.base import Context, NotOurs
-from infra.twiliox.urns import parse_urn
+from flex_chat_transfer.infra.rest import Rest
+from flex_chat_transfer.infra.twiliox import PACKAGE, PROVIDER_NAME
+from flex_chat_transfer.infra.twiliox.base import Context, NotOurs
+from flex_chat_transfer.infra.twiliox.urns import parse_urn
 
 
 def import_command(urn: str, token: str, import_id: str) -> str:

@@ -6,9 +6,9 @@ of the release takes it out of the active release instead."""
 
 from __future__ import annotations
 
-from infra.rest import FLEX
-from infra.twiliox.base import Context, Failure, Kind, carried, is_unknown
-from workflow.flex_plugin import name_problem
+from flex_chat_transfer.infra.rest import FLEX
+from flex_chat_transfer.infra.twiliox.base import Context, Failure, Kind, carried, is_unknown
+from flex_chat_transfer.workflow.flex_plugin import name_problem
 
 TOKEN = "twiliox:flex:Plugin"
 PLUGINS = f"{FLEX}/PluginService/Plugins"

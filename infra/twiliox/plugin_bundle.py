@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.rest import SERVERLESS, SERVERLESS_UPLOAD
-from infra.twiliox.base import Context, Failure, Kind, is_unknown
-from workflow.flex_plugin import bundle_hash, bundle_problem
+from flex_chat_transfer.infra.rest import SERVERLESS, SERVERLESS_UPLOAD
+from flex_chat_transfer.infra.twiliox.base import Context, Failure, Kind, is_unknown
+from flex_chat_transfer.workflow.flex_plugin import bundle_hash, bundle_problem
 
 TOKEN = "twiliox:serverless:PluginBundle"
 VERSION_KEYS = ("service_sid", "path", "content_hash", "visibility")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from infra.twiliox.plugin import Plugin
-from infra.twiliox.plugin_bundle import PluginBundle
-from infra.twiliox.plugin_release import PluginRelease
-from infra.twiliox.plugin_version import PluginVersion
+from flex_chat_transfer.infra.twiliox.plugin import Plugin
+from flex_chat_transfer.infra.twiliox.plugin_bundle import PluginBundle
+from flex_chat_transfer.infra.twiliox.plugin_release import PluginRelease
+from flex_chat_transfer.infra.twiliox.plugin_version import PluginVersion
 
 PLUGIN_KINDS = (PluginBundle(), Plugin(), PluginVersion(), PluginRelease())

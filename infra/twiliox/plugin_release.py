@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 
-from infra.rest import FLEX, Rest
-from infra.twiliox.base import Context, Kind, carried
+from flex_chat_transfer.infra.rest import FLEX, Rest
+from flex_chat_transfer.infra.twiliox.base import Context, Kind, carried
 
 TOKEN = "twiliox:flex:PluginRelease"
 PLUGIN_SERVICE = f"{FLEX}/PluginService"

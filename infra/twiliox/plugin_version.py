@@ -4,9 +4,9 @@ same URL (a lost answer, a re-run) is taken as it is. Destroy archives nothing: 
 
 from __future__ import annotations
 
-from infra.rest import FLEX
-from infra.twiliox.base import Context, Failure, Kind, is_unknown
-from workflow.flex_plugin import version_problem
+from flex_chat_transfer.infra.rest import FLEX
+from flex_chat_transfer.infra.twiliox.base import Context, Failure, Kind, is_unknown
+from flex_chat_transfer.workflow.flex_plugin import version_problem
 
 TOKEN = "twiliox:flex:PluginVersion"
 PLUGINS = f"{FLEX}/PluginService/Plugins"

@@ -24,12 +24,12 @@ from typing import Any
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 
-from infra.cache import cache_root
-from infra.call_slots import NORMAL, URGENT, call_priority
-from infra.rest import Rest, TwilioApiError
-from infra.twilio_constants import CONFIG_KEYS, DEFAULT_CONCURRENCY, MAX_CONCURRENCY
-from infra.twiliox import PACKAGE
-from infra.twiliox.base import (
+from flex_chat_transfer.infra.cache import cache_root
+from flex_chat_transfer.infra.call_slots import NORMAL, URGENT, call_priority
+from flex_chat_transfer.infra.rest import Rest, TwilioApiError
+from flex_chat_transfer.infra.twilio_constants import CONFIG_KEYS, DEFAULT_CONCURRENCY, MAX_CONCURRENCY
+from flex_chat_transfer.infra.twiliox import PACKAGE
+from flex_chat_transfer.infra.twiliox.base import (
     FOUND,
     UNKNOWN,
     Context,
@@ -40,11 +40,11 @@ from infra.twiliox.base import (
     is_unknown,
     legacy_keys,
 )
-from infra.twiliox.flex import CONFIGURATION_URL
-from infra.twiliox.kinds import KINDS
-from infra.twiliox.schema import schema_json
-from infra.twiliox.urns import parse_urn, resource_name, resource_type
-from infra.twiliox.variable import TOKEN as VARIABLE_TOKEN
+from flex_chat_transfer.infra.twiliox.flex import CONFIGURATION_URL
+from flex_chat_transfer.infra.twiliox.kinds import KINDS
+from flex_chat_transfer.infra.twiliox.schema import schema_json
+from flex_chat_transfer.infra.twiliox.urns import parse_urn, resource_name, resource_type
+from flex_chat_transfer.infra.twiliox.variable import TOKEN as VARIABLE_TOKEN
 
 # Threads answering engine calls: more than the highest call bound, so a Check or a build's wait never queues
 # behind calls that wait for a Twilio slot (the slots bound what reaches Twilio). A cap, not a cost: the pool
@@ -203,7 +203,7 @@ class TwilioxProvider(p.Provider):
             value = args.get(key) or args.get(CONFIG_KEYS[setting])
             if isinstance(value, str) and value:
                 self.settings[CONFIG_KEYS[setting]] = value
-        from infra.account_pin import pin_problem
+        from flex_chat_transfer.infra.account_pin import pin_problem
 
         first = args.get("checkedFirst")
         names = first if isinstance(first, list) else []
@@ -226,7 +226,7 @@ class TwilioxProvider(p.Provider):
         if rest is None:
             # The HTTP stack (requests, the twilio SDK) loads with the first call: a run that calls nobody
             # (a no-op up) does not pay for it at start-up.
-            from infra.client import client_from_settings
+            from flex_chat_transfer.infra.client import client_from_settings
 
             rest = self._local.rest = Rest(client_from_settings(self.settings, concurrency=self.concurrency))
         return rest
@@ -290,7 +290,7 @@ class TwilioxProvider(p.Provider):
     def describe(self, urn: str, call: str, error: Exception) -> str:
         import requests
 
-        from infra.client import CredentialsError, credentials_source
+        from flex_chat_transfer.infra.client import CredentialsError, credentials_source
 
         name = resource_name(urn)
         kind = resource_type(urn) or PACKAGE
@@ -320,7 +320,7 @@ class TwilioxProvider(p.Provider):
 
     def _refuse_claimed(self, ctx: Context, kind: Kind, import_id: str) -> None:
         """An import of an object another stack of the project manages (infra/claims.py) is refused."""
-        from infra.claims import held_elsewhere, held_line, sids_in
+        from flex_chat_transfer.infra.claims import held_elsewhere, held_line, sids_in
 
         sids = sids_in(import_id)
         if not sids:

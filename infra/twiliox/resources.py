@@ -1,6 +1,6 @@
 """The program's side of twiliox: the provider resource and one `pulumi.CustomResource` class per resource
 kind. Each class takes its type token, keyword arguments and outputs from its kind's own declaration
-(`infra.twiliox.kinds`), so a property is declared once; keyword arguments are the provider's property names
+(`flex_chat_transfer.infra.twiliox.kinds`), so a property is declared once; keyword arguments are the provider's property names
 (Twilio's JSON field names).
 
 `aliases_from_dynamic` gives each resource the URN it had under the old dynamic provider, so a stack deployed
@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 
 import pulumi
 
-from infra.twiliox import PACKAGE
-from infra.twiliox.base import Kind
-from infra.twiliox.kinds import KINDS
+from flex_chat_transfer.infra.twiliox import PACKAGE
+from flex_chat_transfer.infra.twiliox.base import Kind
+from flex_chat_transfer.infra.twiliox.kinds import KINDS
 
 
 class Provider(pulumi.ProviderResource):
@@ -47,7 +47,7 @@ class Provider(pulumi.ProviderResource):
 
 
 class _Resource(pulumi.CustomResource):
-    """A resource of one kind (`KIND`, from `infra.twiliox.kinds`): its keyword arguments are the kind's
+    """A resource of one kind (`KIND`, from `flex_chat_transfer.infra.twiliox.kinds`): its keyword arguments are the kind's
     inputs and its attributes the kind's outputs, so a property declared in the kind is a property here
     too. An input the kind does not declare, or a required one left out, is a TypeError, as a wrong argument
     to a written-out signature would be. `DEFAULTS` are values the program sends when it gives none."""

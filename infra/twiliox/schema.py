@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from infra.twiliox import PACKAGE, VERSION
-from infra.twiliox.base import Kind
+from flex_chat_transfer.infra.twiliox import PACKAGE, VERSION
+from flex_chat_transfer.infra.twiliox.base import Kind
 
 _TYPES = {
     "string": {"type": "string"},

@@ -15,10 +15,10 @@ import grpc.aio
 from pulumi.provider.experimental import server
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from infra import sdk_compat
-from infra.parent_watch import exit_with_parent
-from infra.twiliox import VERSION
-from infra.twiliox.provider import OneLine, TwilioxProvider
+from flex_chat_transfer.infra import sdk_compat
+from flex_chat_transfer.infra.parent_watch import exit_with_parent
+from flex_chat_transfer.infra.twiliox import VERSION
+from flex_chat_transfer.infra.twiliox.provider import OneLine, TwilioxProvider
 
 WRAPPED = (
     "GetSchema",

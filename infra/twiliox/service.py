@@ -7,10 +7,18 @@ from __future__ import annotations
 
 import re
 
-from infra.rest import SERVERLESS, TwilioApiError
-from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, carried, found, is_unknown
-from infra.twiliox.ownership import refuse
-from workflow.twilio_limits import SERVICE_SID
+from flex_chat_transfer.infra.rest import SERVERLESS, TwilioApiError
+from flex_chat_transfer.infra.twiliox.base import (
+    FOUND_SCHEMA,
+    Context,
+    Failure,
+    Kind,
+    carried,
+    found,
+    is_unknown,
+)
+from flex_chat_transfer.infra.twiliox.ownership import refuse
+from flex_chat_transfer.workflow.twilio_limits import SERVICE_SID
 
 TOKEN = "twiliox:serverless:Service"
 FIELDS = ("unique_name", "friendly_name", "include_credentials", "ui_editable")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.rest import TASKROUTER
-from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, found, is_unknown
-from infra.twiliox.ownership import refuse_if_taken, same_friendly_name
-from workflow.twilio_limits import QUEUE_SID, WORKSPACE_SID
+from flex_chat_transfer.infra.rest import TASKROUTER
+from flex_chat_transfer.infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, found, is_unknown
+from flex_chat_transfer.infra.twiliox.ownership import refuse_if_taken, same_friendly_name
+from flex_chat_transfer.workflow.twilio_limits import QUEUE_SID, WORKSPACE_SID
 
 TOKEN = "twiliox:taskrouter:TaskQueue"
 MAX_FRIENDLY_NAME = 64
@@ -52,7 +52,7 @@ def _failures(news: dict) -> list[Failure]:
         )
     target = news.get("target_workers")
     if not is_unknown(target):
-        from workflow.expressions import ExpressionError, parse
+        from flex_chat_transfer.workflow.expressions import ExpressionError, parse
 
         try:
             parse(str(target), "queue")

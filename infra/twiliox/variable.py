@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import re
 
-from infra.rest import SERVERLESS
-from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, found, import_sids, is_unknown
+from flex_chat_transfer.infra.rest import SERVERLESS
+from flex_chat_transfer.infra.twiliox.base import (
+    FOUND_SCHEMA,
+    Context,
+    Failure,
+    Kind,
+    found,
+    import_sids,
+    is_unknown,
+)
 
 TOKEN = "twiliox:serverless:Variable"
 MAX_VALUE_BYTES = 450

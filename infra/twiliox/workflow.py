@@ -14,10 +14,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra.rest import TASKROUTER
-from infra.twiliox.base import FOUND_SCHEMA, Context, Failure, Kind, carried, found, is_unknown
-from infra.twiliox.ownership import refuse_if_taken, same_friendly_name
-from workflow.twilio_limits import MAX_RESERVATION_TIMEOUT, WORKFLOW_SID, WORKSPACE_SID
+from flex_chat_transfer.infra.rest import TASKROUTER
+from flex_chat_transfer.infra.twiliox.base import (
+    FOUND_SCHEMA,
+    Context,
+    Failure,
+    Kind,
+    carried,
+    found,
+    is_unknown,
+)
+from flex_chat_transfer.infra.twiliox.ownership import refuse_if_taken, same_friendly_name
+from flex_chat_transfer.workflow.twilio_limits import MAX_RESERVATION_TIMEOUT, WORKFLOW_SID, WORKSPACE_SID
 
 TOKEN = "twiliox:taskrouter:Workflow"
 # Twilio's defaults for the optional inputs (Workflow API: TaskReservationTimeout defaults to 120 s).
@@ -90,7 +98,7 @@ class Workflow(Kind):
             failures.append(Failure("configuration", "must be an object"))
         elif not is_unknown(configuration) and configuration != olds.get("configuration"):
             # Validated when it was stored; only a new or changed configuration needs the parser again.
-            from workflow.validate import validate_configuration
+            from flex_chat_transfer.workflow.validate import validate_configuration
 
             failures += [Failure("configuration", str(p)) for p in validate_configuration(configuration)]
         if failures:

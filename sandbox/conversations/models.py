@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sandbox.core.errors import InvalidParameter
-from sandbox.core.sids import is_sid, mint_sid
-from sandbox.core.state import SandboxState
-from sandbox.core.store import ResourceTable
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter
+from flex_chat_transfer.sandbox.core.sids import is_sid, mint_sid
+from flex_chat_transfer.sandbox.core.state import SandboxState
+from flex_chat_transfer.sandbox.core.store import ResourceTable
 
 CONVERSATION_ATTRIBUTES_MAX = 16 * 1024
 PARTICIPANT_ATTRIBUTES_MAX = 4 * 1024

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.conversations.models import ConversationsBackend
-from sandbox.core.http import Ctx
-from sandbox.core.paging import paginate
+from flex_chat_transfer.sandbox.conversations.models import ConversationsBackend
+from flex_chat_transfer.sandbox.core.http import Ctx
+from flex_chat_transfer.sandbox.core.paging import paginate
 
 PARTICIPANTS_PAGE_MAX = 100
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sandbox.conversations import responses as r
-from sandbox.conversations.models import ConversationsBackend
-from sandbox.core.http import Product, route
+from flex_chat_transfer.sandbox.conversations import responses as r
+from flex_chat_transfer.sandbox.conversations.models import ConversationsBackend
+from flex_chat_transfer.sandbox.core.http import Product, route
 
 P = "conversations"
 PRODUCTS = [

@@ -27,7 +27,7 @@ To add a product (moto-style), create `sandbox/<product>/` with three modules:
   `meta` with absolute URLs).
 - `urls.py` (routes): `PRODUCTS = [Product(name="<host label>", routes=[route("/v1/…/{sid}", "<host label>",
   GET=…, POST=…, DELETE=…)], backend=<Backend class>)]`, and its module name in `sandbox/app.py`
-  PRODUCT_MODULES; then regenerate sandbox/COVERAGE.md (`python -m sandbox.core.coverage`).
+  PRODUCT_MODULES; then regenerate sandbox/COVERAGE.md (`python -m flex_chat_transfer.sandbox.core.coverage`).
 
 Contract tests use `openapi.OasChecker().client(...)`: a twilio Client whose every JSON response is checked
 against Twilio's OpenAPI file for the operation.
@@ -36,13 +36,13 @@ Requests reach a handler after the middleware (middleware.py): request log, inje
 (401/20003). Unknown paths answer 404/20404; other methods on a known path 405/20004.
 """
 
-from sandbox.core.errors import InvalidParameter, NotFound, TwilioError
-from sandbox.core.http import Ctx, Product, route
-from sandbox.core.paging import paginate
-from sandbox.core.params import Params, Upload
-from sandbox.core.sids import is_sid, mint_sid
-from sandbox.core.state import SandboxState, Settings
-from sandbox.core.store import ResourceTable, Store, now_iso
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter, NotFound, TwilioError
+from flex_chat_transfer.sandbox.core.http import Ctx, Product, route
+from flex_chat_transfer.sandbox.core.paging import paginate
+from flex_chat_transfer.sandbox.core.params import Params, Upload
+from flex_chat_transfer.sandbox.core.sids import is_sid, mint_sid
+from flex_chat_transfer.sandbox.core.state import SandboxState, Settings
+from flex_chat_transfer.sandbox.core.store import ResourceTable, Store, now_iso
 
 __all__ = [
     "Ctx",

@@ -21,12 +21,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sandbox.core.errors import InternalError, InvalidParameter, MethodNotAllowed, TwilioError
-from sandbox.core.oas_index import OasIndex
-from sandbox.core.params import Params, parse_request
+from flex_chat_transfer.sandbox.core.errors import (
+    InternalError,
+    InvalidParameter,
+    MethodNotAllowed,
+    TwilioError,
+)
+from flex_chat_transfer.sandbox.core.oas_index import OasIndex
+from flex_chat_transfer.sandbox.core.params import Params, parse_request
 
 if TYPE_CHECKING:
-    from sandbox.core.state import SandboxState
+    from flex_chat_transfer.sandbox.core.state import SandboxState
 
 Handler = Callable[["Ctx"], Any]
 logger = logging.getLogger("sandbox")

@@ -16,9 +16,14 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox.core.errors import Authenticate, ServiceUnavailable, TooManyRequests, TwilioError
-from sandbox.core.http import error_response
-from sandbox.core.state import HTTP_FAULT_KINDS, SandboxState
+from flex_chat_transfer.sandbox.core.errors import (
+    Authenticate,
+    ServiceUnavailable,
+    TooManyRequests,
+    TwilioError,
+)
+from flex_chat_transfer.sandbox.core.http import error_response
+from flex_chat_transfer.sandbox.core.state import HTTP_FAULT_KINDS, SandboxState
 
 CONTROL = "_sandbox"
 RUNTIME = "_runtime"

@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from sandbox.core.oas_index import (
+from flex_chat_transfer.sandbox.core.oas_index import (
     FORM,
     MULTIPART,
     SPEC_FILES,
@@ -34,7 +34,7 @@ from sandbox.core.oas_index import (
     OasIndex,
     oai_dir,
 )
-from sandbox.testing import twilio_client
+from flex_chat_transfer.sandbox.testing import twilio_client
 
 __all__ = ["SPEC_FILES", "OasChecker", "OasMismatch", "oai_dir", "split_url"]
 
@@ -143,7 +143,7 @@ class OasChecker:
         return None
 
     def client(self, account_sid: str, auth_token: str, sandbox_url: str):
-        """A twilio Client on the sandbox (sandbox.testing.twilio_client) that checks every response."""
+        """A twilio Client on the sandbox (flex_chat_transfer.sandbox.testing.twilio_client) that checks every response."""
         def check(method: str, url: str, response: Any) -> None:
             content_type = (response.headers or {}).get("content-type", "application/json")
             self.check(method, url, response.status_code, response.text, content_type)

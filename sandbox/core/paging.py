@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from sandbox.core.errors import InvalidParameter
-from sandbox.core.params import Params
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter
+from flex_chat_transfer.sandbox.core.params import Params
 
 MAX_PAGE_SIZE = 1000
 

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.core.errors import InvalidParameter, missing
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter, missing
 
 _TRUE = {"true", "1", "yes", "True"}
 _FALSE = {"false", "0", "no", "False"}

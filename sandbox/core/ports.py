@@ -22,7 +22,7 @@ class Holder:
 
     @property
     def is_sandbox(self) -> bool:
-        return "twilio-sandbox" in self.command or "sandbox.cli" in self.command
+        return "twilio-sandbox" in self.command or "flex_chat_transfer.sandbox.cli" in self.command
 
     def describe(self) -> str:
         where = f", in {self.cwd}" if self.cwd else ""

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import uvicorn
 
-from sandbox.app import create_app
-from sandbox.core.errors import TwilioError
-from sandbox.core.ports import free_port_near, holder
-from sandbox.core.state import SandboxState, Settings
-from sandbox.core.store import Store
-from sandbox.seeds import SEEDS
+from flex_chat_transfer.sandbox.app import create_app
+from flex_chat_transfer.sandbox.core.errors import TwilioError
+from flex_chat_transfer.sandbox.core.ports import free_port_near, holder
+from flex_chat_transfer.sandbox.core.state import SandboxState, Settings
+from flex_chat_transfer.sandbox.core.store import Store
+from flex_chat_transfer.sandbox.seeds import SEEDS
 
 
 class StartError(Exception):

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sandbox.core.clock import Clock
-from sandbox.core.request_log import RequestLog
-from sandbox.core.sids import mint_sid
-from sandbox.core.store import Store
+from flex_chat_transfer.sandbox.core.clock import Clock
+from flex_chat_transfer.sandbox.core.request_log import RequestLog
+from flex_chat_transfer.sandbox.core.sids import mint_sid
+from flex_chat_transfer.sandbox.core.store import Store
 
 
 @dataclass

@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sandbox.core.clock import ISO, Clock
-from sandbox.core.errors import NotFound
-from sandbox.core.sids import mint_sid
+from flex_chat_transfer.sandbox.core.clock import ISO, Clock
+from flex_chat_transfer.sandbox.core.errors import NotFound
+from flex_chat_transfer.sandbox.core.sids import mint_sid
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (

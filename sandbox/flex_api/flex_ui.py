@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import requests
 from twilio.request_validator import RequestValidator
 
-from sandbox.core.http import Ctx
+from flex_chat_transfer.sandbox.core.http import Ctx
 
 FETCH_TIMEOUT_SECONDS = 10
 

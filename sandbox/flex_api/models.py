@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sandbox.core.clock import epoch
-from sandbox.core.errors import InvalidParameter, ReadOnlyProperty
-from sandbox.core.sids import is_sid, mint_sid
-from sandbox.core.state import SandboxState
-from sandbox.core.store import ResourceTable
-from sandbox.flex_api.plugins import PluginService
+from flex_chat_transfer.sandbox.core.clock import epoch
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter, ReadOnlyProperty
+from flex_chat_transfer.sandbox.core.sids import is_sid, mint_sid
+from flex_chat_transfer.sandbox.core.state import SandboxState
+from flex_chat_transfer.sandbox.core.store import ResourceTable
+from flex_chat_transfer.sandbox.flex_api.plugins import PluginService
 
 # Twilio refuses to change these through POST /Configuration (400/45004).
 READ_ONLY = (

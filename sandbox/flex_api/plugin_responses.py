@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.core.http import Ctx
-from sandbox.core.paging import paginate
-from sandbox.flex_api.plugins import PluginService
+from flex_chat_transfer.sandbox.core.http import Ctx
+from flex_chat_transfer.sandbox.core.paging import paginate
+from flex_chat_transfer.sandbox.flex_api.plugins import PluginService
 
 BASE = "/PluginService"
 

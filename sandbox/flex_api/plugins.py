@@ -13,9 +13,9 @@ import json
 import re
 from typing import Any
 
-from sandbox.core.errors import Conflict, InvalidParameter, NotFound, missing
-from sandbox.core.state import SandboxState
-from sandbox.core.store import ResourceTable
+from flex_chat_transfer.sandbox.core.errors import Conflict, InvalidParameter, NotFound, missing
+from flex_chat_transfer.sandbox.core.state import SandboxState
+from flex_chat_transfer.sandbox.core.store import ResourceTable
 
 # The names the Plugins CLI gives plugins (their package.json name, which is also a path segment of the
 # bundle's asset): an npm package name without scope. The sandbox holds the API to the same rule.

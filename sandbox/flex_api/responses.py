@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.core.errors import missing
-from sandbox.core.http import Ctx
-from sandbox.core.paging import paginate
-from sandbox.flex_api.models import FlexBackend
+from flex_chat_transfer.sandbox.core.errors import missing
+from flex_chat_transfer.sandbox.core.http import Ctx
+from flex_chat_transfer.sandbox.core.paging import paginate
+from flex_chat_transfer.sandbox.flex_api.models import FlexBackend
 
 
 def _b(ctx: Ctx) -> FlexBackend:

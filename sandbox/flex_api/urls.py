@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sandbox.core.http import Product, route
-from sandbox.flex_api import plugin_responses as pr
-from sandbox.flex_api import responses as r
-from sandbox.flex_api.models import FlexBackend
+from flex_chat_transfer.sandbox.core.http import Product, route
+from flex_chat_transfer.sandbox.flex_api import plugin_responses as pr
+from flex_chat_transfer.sandbox.flex_api import responses as r
+from flex_chat_transfer.sandbox.flex_api.models import FlexBackend
 
 P = "flex-api"
 CH = "/v1/Interactions/{interaction}/Channels/{channel}"

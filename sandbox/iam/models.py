@@ -11,8 +11,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.core.errors import InvalidParameter
-from sandbox.core.state import SandboxState
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter
+from flex_chat_transfer.sandbox.core.state import SandboxState
 
 
 def _b64(data: bytes) -> str:

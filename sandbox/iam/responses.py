@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sandbox.core.errors import NotFound
-from sandbox.core.http import Ctx
+from flex_chat_transfer.sandbox.core.errors import NotFound
+from flex_chat_transfer.sandbox.core.http import Ctx
 
 
 def validate_token(ctx: Ctx):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sandbox.core.http import Product, route
-from sandbox.iam import responses as r
-from sandbox.iam.models import IamBackend
+from flex_chat_transfer.sandbox.core.http import Product, route
+from flex_chat_transfer.sandbox.iam import responses as r
+from flex_chat_transfer.sandbox.iam.models import IamBackend
 
 P = "iam"
 PRODUCTS = [

@@ -7,9 +7,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.core.errors import InvalidParameter
-from sandbox.core.state import SandboxState
-from sandbox.seeds import flex_demo
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter
+from flex_chat_transfer.sandbox.core.state import SandboxState
+from flex_chat_transfer.sandbox.seeds import flex_demo
 
 SEEDS: dict[str, Callable[[SandboxState], dict[str, Any]]] = {
     "flex-demo": flex_demo.seed,

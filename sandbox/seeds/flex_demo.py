@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sandbox.core.state import SandboxState
+from flex_chat_transfer.sandbox.core.state import SandboxState
 
 # (name, skills, available)
 WORKERS = (

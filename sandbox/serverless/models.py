@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sandbox.core.errors import Conflict, InvalidParameter, NotFound, UnsupportedRuntime
-from sandbox.core.sids import is_sid
-from sandbox.core.store import ResourceTable, Store
-from sandbox.serverless import builds as build_checks
+from flex_chat_transfer.sandbox.core.errors import Conflict, InvalidParameter, NotFound, UnsupportedRuntime
+from flex_chat_transfer.sandbox.core.sids import is_sid
+from flex_chat_transfer.sandbox.core.store import ResourceTable, Store
+from flex_chat_transfer.sandbox.serverless import builds as build_checks
 
 UNIQUE_NAME_MAX = 50
 FRIENDLY_NAME_MAX = 255

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.core.errors import NotFound, missing
-from sandbox.core.http import Ctx
-from sandbox.core.paging import paginate
-from sandbox.core.state import BUILD_FAILED
-from sandbox.serverless.models import ServerlessBackend
+from flex_chat_transfer.sandbox.core.errors import NotFound, missing
+from flex_chat_transfer.sandbox.core.http import Ctx
+from flex_chat_transfer.sandbox.core.paging import paginate
+from flex_chat_transfer.sandbox.core.state import BUILD_FAILED
+from flex_chat_transfer.sandbox.serverless.models import ServerlessBackend
 
 PRODUCT = "serverless"
 

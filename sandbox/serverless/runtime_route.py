@@ -18,10 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from sandbox.core.errors import ContextTooLarge, NotFound, TwilioError
-from sandbox.core.http import error_response
-from sandbox.serverless.invoke import Invocation, RuntimeHostError, invoke, signature_valid
-from sandbox.serverless.models import ServerlessBackend
+from flex_chat_transfer.sandbox.core.errors import ContextTooLarge, NotFound, TwilioError
+from flex_chat_transfer.sandbox.core.http import error_response
+from flex_chat_transfer.sandbox.serverless.invoke import Invocation, RuntimeHostError, invoke, signature_valid
+from flex_chat_transfer.sandbox.serverless.models import ServerlessBackend
 
 # Twilio refuses to run a function whose context (variables, credentials, domain, path) exceeds 3 KB (82006).
 CONTEXT_MAX_BYTES = 3 * 1024

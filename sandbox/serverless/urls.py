@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from sandbox.core.http import Product, route
-from sandbox.core.state import SandboxState
-from sandbox.serverless import responses as r
-from sandbox.serverless.models import ServerlessBackend
-from sandbox.serverless.runtime_route import serve_deployed
+from flex_chat_transfer.sandbox.core.http import Product, route
+from flex_chat_transfer.sandbox.core.state import SandboxState
+from flex_chat_transfer.sandbox.serverless import responses as r
+from flex_chat_transfer.sandbox.serverless.models import ServerlessBackend
+from flex_chat_transfer.sandbox.serverless.runtime_route import serve_deployed
 
 
 def _backend(state: SandboxState) -> ServerlessBackend:

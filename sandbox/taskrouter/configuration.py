@@ -26,8 +26,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.core.errors import InvalidParameter
-from sandbox.taskrouter.expressions import ExpressionError, compile_expression
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter
+from flex_chat_transfer.sandbox.taskrouter.expressions import ExpressionError, compile_expression
 
 MAX_BYTES = 1_038_576
 MAX_PRIORITY = 2_147_483_647

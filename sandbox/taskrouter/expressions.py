@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sandbox.core.errors import InvalidParameter
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter
 
 CONTEXTS = ("queue", "filter", "target", "skip_if")
 MAX_DEPTH = 50  # parentheses and arrays nested deeper than any real expression are refused, not recursed

@@ -14,13 +14,13 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sandbox.core.errors import InvalidParameter, NotFound, PreconditionFailed
-from sandbox.core.sids import is_sid
-from sandbox.core.state import SandboxState
-from sandbox.core.store import ResourceTable
-from sandbox.taskrouter.configuration import check_configuration
-from sandbox.taskrouter.expressions import check_expression, in_queue, matches_task
-from sandbox.taskrouter.routing import LIVE, WORKFLOW_DELETED, Assigner
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter, NotFound, PreconditionFailed
+from flex_chat_transfer.sandbox.core.sids import is_sid
+from flex_chat_transfer.sandbox.core.state import SandboxState
+from flex_chat_transfer.sandbox.core.store import ResourceTable
+from flex_chat_transfer.sandbox.taskrouter.configuration import check_configuration
+from flex_chat_transfer.sandbox.taskrouter.expressions import check_expression, in_queue, matches_task
+from flex_chat_transfer.sandbox.taskrouter.routing import LIVE, WORKFLOW_DELETED, Assigner
 
 # Every new workspace has these, as on Twilio (Offline is the default and timeout activity).
 DEFAULT_ACTIVITIES = (("Offline", False), ("Available", True), ("Unavailable", False))

@@ -7,10 +7,15 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-from sandbox.core.errors import InvalidParameter
-from sandbox.core.http import Ctx
-from sandbox.core.paging import paginate
-from sandbox.taskrouter.models import RESERVATION_TIMEOUT_MAX, TASK_TTL_MAX, TaskRouterBackend, etag
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter
+from flex_chat_transfer.sandbox.core.http import Ctx
+from flex_chat_transfer.sandbox.core.paging import paginate
+from flex_chat_transfer.sandbox.taskrouter.models import (
+    RESERVATION_TIMEOUT_MAX,
+    TASK_TTL_MAX,
+    TaskRouterBackend,
+    etag,
+)
 
 
 def _b(ctx: Ctx) -> TaskRouterBackend:

@@ -46,14 +46,14 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.core.errors import InvalidParameter
-from sandbox.taskrouter.configuration import (
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter
+from flex_chat_transfer.sandbox.taskrouter.configuration import (
     Configuration,
     ConfigurationProblem,
     Target,
     configuration_for,
 )
-from sandbox.taskrouter.expressions import compiled, scope_for
+from flex_chat_transfer.sandbox.taskrouter.expressions import compiled, scope_for
 
 RESERVATION_MOVES = {
     "pending": {"accepted", "rejected", "timeout", "canceled", "rescinded"},

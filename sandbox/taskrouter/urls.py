@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sandbox.core.http import Product, route
-from sandbox.taskrouter import responses as r
-from sandbox.taskrouter.models import TaskRouterBackend
+from flex_chat_transfer.sandbox.core.http import Product, route
+from flex_chat_transfer.sandbox.taskrouter import responses as r
+from flex_chat_transfer.sandbox.taskrouter.models import TaskRouterBackend
 
 P = "taskrouter"
 WS = "/v1/Workspaces/{ws}"

@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench import bench_deploy  # noqa: E402
-from sandbox.testing import SandboxProcess  # noqa: E402
+from flex_chat_transfer.sandbox.testing import SandboxProcess  # noqa: E402
 
 
 def test_our_up_is_the_cli_itself_with_phases_from_its_event_log(tmp_path):

@@ -11,10 +11,10 @@ from itertools import islice
 
 import pytest
 
-from infra.client import make_client
-from infra.rest import Rest
-from infra.twiliox.base import Context
-from infra.twiliox.build import (
+from flex_chat_transfer.infra.client import make_client
+from flex_chat_transfer.infra.rest import Rest
+from flex_chat_transfer.infra.twiliox.base import Context
+from flex_chat_transfer.infra.twiliox.build import (
     FINE_GAP,
     MAX_GAP,
     REMEMBERED_BUILDS,
@@ -24,9 +24,9 @@ from infra.twiliox.build import (
     poll_offsets,
     remember_build_window,
 )
-from infra.twiliox.function import Function
-from infra.twiliox.service import Service
-from sandbox.testing import SandboxProcess
+from flex_chat_transfer.infra.twiliox.function import Function
+from flex_chat_transfer.infra.twiliox.service import Service
+from flex_chat_transfer.sandbox.testing import SandboxProcess
 
 ZS = "ZS" + "a" * 32
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from flex_chat_transfer.infra.client import make_client
+from flex_chat_transfer.infra.rest import TASKROUTER, Rest
+from flex_chat_transfer.sandbox.testing import SandboxProcess
 from harness.automation import StackRunner, write_scratch_project
-from infra.client import make_client
-from infra.rest import TASKROUTER, Rest
-from sandbox.testing import SandboxProcess
 
 pytestmark = pytest.mark.e2e
 

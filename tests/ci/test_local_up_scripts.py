@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from sandbox.testing import SandboxProcess
+from flex_chat_transfer.sandbox.testing import SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 

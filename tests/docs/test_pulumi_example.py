@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from flex_chat_transfer.workflow.loader import load_stack_file, read_stack_config, spec_from_config
+from flex_chat_transfer.workflow.problems import ProblemsError
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
-from workflow.loader import load_stack_file, read_stack_config, spec_from_config
-from workflow.problems import ProblemsError
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "Pulumi.example.yaml"
@@ -118,9 +118,9 @@ def test_comments_stay_in_place_when_pulumi_config_set_rewrites_a_copy(tmp_path:
 def test_dev_and_prod_copied_from_the_example_deploy_in_one_account_and_enabled_false_keeps_the_rest(
     tmp_path: Path,
 ):
-    from infra.client import make_client
-    from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
-    from sandbox.testing import SandboxProcess
+    from flex_chat_transfer.infra.client import make_client
+    from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
+    from flex_chat_transfer.sandbox.testing import SandboxProcess
 
     project = write_scratch_project(tmp_path / "project")
     for stack in ("dev", "prod"):

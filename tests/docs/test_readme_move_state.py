@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from flex_chat_transfer.sandbox.testing import SandboxProcess
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
-from sandbox.testing import SandboxProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.testing import SandboxProcess
+from flex_chat_transfer.sandbox.testing import SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = "<!-- real-account-commands -->"

@@ -18,10 +18,10 @@ import httpx
 import pytest
 import yaml
 
+from flex_chat_transfer.infra.client import make_client
+from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, Rest
+from flex_chat_transfer.sandbox.testing import SandboxProcess
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
-from infra.client import make_client
-from infra.rest import FLEX, SERVERLESS, Rest
-from sandbox.testing import SandboxProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -18,9 +18,9 @@ import httpx
 import pytest
 import yaml
 
+from flex_chat_transfer.infra.client import make_client
+from flex_chat_transfer.sandbox.testing import SandboxProcess
 from harness.automation import StackRunner, write_scratch_project
-from infra.client import make_client
-from sandbox.testing import SandboxProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 
+from flex_chat_transfer.infra.client import make_client
+from flex_chat_transfer.sandbox.testing import SandboxProcess
+from flex_chat_transfer.workflow.loader import spec_from_config
+from flex_chat_transfer.workflow.spec import AttributeNames
 from harness.automation import StackRunner, write_scratch_project
-from infra.client import make_client
-from sandbox.testing import SandboxProcess
-from workflow.loader import spec_from_config
-from workflow.spec import AttributeNames
 
 INVITE = "/features/conversation-transfer/flex/invite-participant"
 

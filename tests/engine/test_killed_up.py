@@ -39,7 +39,7 @@ def _processes_of(run_dir: Path) -> dict[int, str]:
 
 
 def test_a_killed_up_leaves_no_process_behind(tmp_path):
-    from sandbox.testing import SandboxProcess
+    from flex_chat_transfer.sandbox.testing import SandboxProcess
 
     run_dir = tmp_path / "run"
     functions_dir = run_dir / "functions"
@@ -88,7 +88,7 @@ def test_a_killed_up_leaves_no_process_behind(tmp_path):
             commands = " | ".join(started.values())
             assert "pulumi-language-python " in commands + " ", commands
             assert "pulumi-language-python-exec" in commands, commands
-            assert "-m infra.twiliox" in commands, commands
+            assert "-m flex_chat_transfer.infra.twiliox" in commands, commands
             gone = wait_until(lambda: not _processes_of(run_dir), timeout=30)
             assert gone, f"still running after the CLI was killed: {_processes_of(run_dir)}"
         finally:

@@ -8,8 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from flex_chat_transfer.sandbox.testing import SandboxProcess
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
-from sandbox.testing import SandboxProcess
 
 REPO = Path(__file__).resolve().parents[2]
 PASSPHRASE = "chat-transfer-local-sandbox"  # the sandbox-only local stack's (Makefile), not a secret

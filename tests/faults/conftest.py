@@ -23,7 +23,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG0
 @pytest.fixture(scope="session")
 def fault_sandbox(tmp_path_factory):
     """One sandbox for the cheap cases (bad inputs, security); builds take 0.2 s so deploys stay quick."""
-    from sandbox.testing import SandboxProcess
+    from flex_chat_transfer.sandbox.testing import SandboxProcess
 
     with SandboxProcess(tmp_path_factory.mktemp("faults-sandbox"), build_seconds=0.2) as sandbox:
         yield sandbox

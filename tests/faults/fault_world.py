@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 from fault_tally import writes
 
+from flex_chat_transfer.infra.client import make_client
+from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
+from flex_chat_transfer.workflow.loader import per_stack_names_of
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
 from harness.polling import wait_until
-from infra.client import make_client
-from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
-from workflow.loader import per_stack_names_of
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = "faults"

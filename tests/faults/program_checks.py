@@ -1,4 +1,4 @@
-"""The Pulumi program's pre-write checks (`infra.program.prepare`, the very function `infra/__main__.py` runs)
+"""The Pulumi program's pre-write checks (`flex_chat_transfer.infra.program.prepare`, the very function `infra/__main__.py` runs)
 against a sandbox without the engine, so dozens of bad stack configs cost milliseconds each. A handful of
 cases also go through the real engine (test_faults_engine_inputs.py) to prove the program answers the same.
 """
@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from infra.client import make_client, resolve_credentials
-from infra.program import PROGRAM_ERRORS, prepare
+from flex_chat_transfer.infra.client import make_client, resolve_credentials
+from flex_chat_transfer.infra.program import PROGRAM_ERRORS, prepare
 
 
 def run_program_checks(

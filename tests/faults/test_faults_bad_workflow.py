@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fault_tally import writes
 
-from workflow.loader import spec_from_config
-from workflow.render import render
-from workflow.validate import validate_configuration
+from flex_chat_transfer.workflow.loader import spec_from_config
+from flex_chat_transfer.workflow.render import render
+from flex_chat_transfer.workflow.validate import validate_configuration
 
 REPO = Path(__file__).resolve().parents[2]
 EVERYONE, SALES = "WQ" + "1" * 32, "WQ" + "2" * 32
@@ -168,7 +168,7 @@ def test_validate_cli_prints_one_line_per_problem_and_exits_1(tmp_path, tally):
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(document))
     done = subprocess.run(
-        [sys.executable, "-c", "from workflow.cli import main; main()", "validate", str(path)],
+        [sys.executable, "-c", "from flex_chat_transfer.workflow.cli import main; main()", "validate", str(path)],
         capture_output=True,
         text=True,
         cwd=REPO,

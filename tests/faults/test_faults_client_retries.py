@@ -8,7 +8,7 @@ import socket
 import pytest
 import requests
 
-from infra.client import SandboxAwareHttpClient
+from flex_chat_transfer.infra.client import SandboxAwareHttpClient
 
 
 def _closed_port() -> int:

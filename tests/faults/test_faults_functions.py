@@ -186,7 +186,7 @@ def test_oversized_task_attributes_in_an_invite_write_nothing(deployed, alice, t
 
 
 def other_account_token(tmp_path_factory) -> str:
-    from sandbox.testing import SandboxProcess
+    from flex_chat_transfer.sandbox.testing import SandboxProcess
 
     with SandboxProcess(tmp_path_factory.mktemp("other-account")) as other:
         worker = next(iter(other.seed_info()["workers"].values()))

@@ -8,9 +8,9 @@ import os
 import subprocess
 from pathlib import Path
 
+from flex_chat_transfer.infra.client import make_client
+from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
-from infra.client import make_client
-from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
 
 
 class Account:

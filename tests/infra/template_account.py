@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
-from infra.attach import PLUGIN_PATHS
-from infra.rest import FLEX, SERVERLESS, SERVERLESS_UPLOAD, TASKROUTER, Rest
-from sandbox.testing import SandboxProcess
+from flex_chat_transfer.infra.attach import PLUGIN_PATHS
+from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, SERVERLESS_UPLOAD, TASKROUTER, Rest
+from flex_chat_transfer.sandbox.testing import SandboxProcess
 
 SERVICE = "custom-flex-extensions-serverless"
 ENVIRONMENT = "dev"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from flex_chat_transfer.infra.attach import PLUGIN_PATHS
+from flex_chat_transfer.infra.rest import FLEX, SERVERLESS
+from flex_chat_transfer.sandbox.testing import SandboxProcess
 from harness.automation import find_cli_root
-from infra.attach import PLUGIN_PATHS
-from infra.rest import FLEX, SERVERLESS
-from sandbox.testing import SandboxProcess
 from tests.infra.engine_world import Account, _cli
 from tests.infra.template_account import (
     ENVIRONMENT,

@@ -8,15 +8,15 @@ import threading
 import pytest
 from pulumi.provider.experimental import provider as p
 
-from infra.functions_source import PreflightError, load_project, preflight
-from infra.lookup import ResolveError, find_workspace, list_queues, match_queues
-from infra.twiliox.base import UNKNOWN, is_unknown
-from infra.twiliox.flex import applied, native_transfers_enabled, owners, restored
-from infra.twiliox.provider import TwilioxProvider, value_map
-from workflow.loader import read_stack_config
-from workflow.problems import ProblemsError
-from workflow.render import render
-from workflow.spec import ChatTransferSpec
+from flex_chat_transfer.infra.functions_source import PreflightError, load_project, preflight
+from flex_chat_transfer.infra.lookup import ResolveError, find_workspace, list_queues, match_queues
+from flex_chat_transfer.infra.twiliox.base import UNKNOWN, is_unknown
+from flex_chat_transfer.infra.twiliox.flex import applied, native_transfers_enabled, owners, restored
+from flex_chat_transfer.infra.twiliox.provider import TwilioxProvider, value_map
+from flex_chat_transfer.workflow.loader import read_stack_config
+from flex_chat_transfer.workflow.problems import ProblemsError
+from flex_chat_transfer.workflow.render import render
+from flex_chat_transfer.workflow.spec import ChatTransferSpec
 
 UI = {
     "theme": {"isLight": True},

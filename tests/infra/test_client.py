@@ -9,10 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from flex_chat_transfer.infra.call_slots import NORMAL, URGENT, CallSlots, call_priority, current_priority
+from flex_chat_transfer.infra.client import CredentialsError, make_client, resolve_credentials, retry_delay
+from flex_chat_transfer.infra.rest import TASKROUTER, Rest, TwilioApiError
 from harness.polling import wait_until
-from infra.call_slots import NORMAL, URGENT, CallSlots, call_priority, current_priority
-from infra.client import CredentialsError, make_client, resolve_credentials, retry_delay
-from infra.rest import TASKROUTER, Rest, TwilioApiError
 
 AC = "AC" + "0" * 32
 
@@ -191,7 +191,7 @@ def test_missing_credentials_is_one_line_with_a_fix(env):
 def test_a_dropped_create_is_not_repeated_blindly(served):
     import requests
 
-    from infra.client import is_create
+    from flex_chat_transfer.infra.client import is_create
 
     assert is_create("POST", "https://taskrouter.twilio.com/v1/Workspaces/WS1/Workflows")
     assert not is_create("POST", f"https://taskrouter.twilio.com/v1/Workspaces/WS1/Workflows/WW{'a' * 32}")

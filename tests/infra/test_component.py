@@ -8,8 +8,8 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from infra.functions_source import load_project
-from workflow.spec import ChatTransferSpec, Features, FunctionsSettings, TransferQueue
+from flex_chat_transfer.infra.functions_source import load_project
+from flex_chat_transfer.workflow.spec import ChatTransferSpec, Features, FunctionsSettings, TransferQueue
 
 WS = "WS" + "1" * 32
 QUEUES = {"Everyone": "WQ" + "a" * 32, "Sales": "WQ" + "b" * 32}
@@ -59,7 +59,7 @@ def _functions(tmp_path: Path):
 
 @pulumi.runtime.test
 def test_variables_are_wired_from_lookup_and_workflow_output(mocks, tmp_path):
-    from infra.component import WORKFLOW_VARIABLE, WORKSPACE_VARIABLE, ChatTransfer
+    from flex_chat_transfer.infra.component import WORKFLOW_VARIABLE, WORKSPACE_VARIABLE, ChatTransfer
 
     spec = ChatTransferSpec(
         transfer_queues=(TransferQueue("Sales"),),
@@ -114,7 +114,7 @@ def test_variables_are_wired_from_lookup_and_workflow_output(mocks, tmp_path):
 
 @pulumi.runtime.test
 def test_secret_variable_stays_secret(mocks, tmp_path):
-    from infra.component import ChatTransfer
+    from flex_chat_transfer.infra.component import ChatTransfer
 
     component = ChatTransfer(
         "ct",
@@ -134,7 +134,7 @@ def test_secret_variable_stays_secret(mocks, tmp_path):
 
 
 def test_context_limit_is_checked():
-    from infra.component import context_problem
+    from flex_chat_transfer.infra.component import context_problem
 
     assert context_problem({"A": "x" * 100}) is None
     problem = context_problem({f"K{i}": "v" * 400 for i in range(8)})

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from flex_chat_transfer.infra.client import make_client
+from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
 from harness.automation import StackRunner, write_scratch_project
-from infra.client import make_client
-from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def strict_sandbox(tmp_path_factory):
-    from sandbox.testing import SandboxProcess
+    from flex_chat_transfer.sandbox.testing import SandboxProcess
 
     with SandboxProcess(tmp_path_factory.mktemp("destroy") / "sandbox", build_seconds=0.2, strict=True) as sb:
         yield sb

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from flex_chat_transfer.infra.client import make_client
+from flex_chat_transfer.infra.component import WORKFLOW_VARIABLE, WORKSPACE_VARIABLE, attribute_variables
+from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
+from flex_chat_transfer.workflow.render import QUEUE_FILTER_PREFIX
+from flex_chat_transfer.workflow.spec import AttributeNames
 from harness.automation import StackRunner, write_scratch_project
-from infra.client import make_client
-from infra.component import WORKFLOW_VARIABLE, WORKSPACE_VARIABLE, attribute_variables
-from infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
-from workflow.render import QUEUE_FILTER_PREFIX
-from workflow.spec import AttributeNames
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,7 @@ SERVICES = f"{SERVERLESS}/Services"
 
 
 def _sandbox_process(workdir: Path):
-    from sandbox.testing import SandboxProcess
+    from flex_chat_transfer.sandbox.testing import SandboxProcess
 
     return SandboxProcess(workdir, seed="flex-demo", build_seconds=0.2)
 

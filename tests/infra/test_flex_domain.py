@@ -10,16 +10,16 @@ import subprocess
 import pulumi
 import pytest
 
+from flex_chat_transfer.infra.client import make_client
+from flex_chat_transfer.infra.lookup import flex_ui_major
+from flex_chat_transfer.infra.rest import FLEX, Rest
+from flex_chat_transfer.infra.twiliox.base import UNKNOWN
+from flex_chat_transfer.infra.twiliox.flex import applied, conflicts, owners, restored
+from flex_chat_transfer.workflow.loader import read_stack_config
+from flex_chat_transfer.workflow.problems import ProblemsError
+from flex_chat_transfer.workflow.spec import ChatTransferSpec, FunctionsSettings
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
-from infra.client import make_client
-from infra.lookup import flex_ui_major
-from infra.rest import FLEX, Rest
-from infra.twiliox.base import UNKNOWN
-from infra.twiliox.flex import applied, conflicts, owners, restored
 from tests.infra.test_component import QUEUES, WS, Mocks, _functions
-from workflow.loader import read_stack_config
-from workflow.problems import ProblemsError
-from workflow.spec import ChatTransferSpec, FunctionsSettings
 
 PATH = "ui_attributes.custom_data"
 KEY = "serverless_functions_domain"
@@ -127,7 +127,7 @@ def mocks():
 
 @pulumi.runtime.test
 def test_the_environments_domain_goes_to_the_configured_key_in_the_same_up(mocks, tmp_path):
-    from infra.component import ChatTransfer
+    from flex_chat_transfer.infra.component import ChatTransfer
 
     spec = ChatTransferSpec(functions=FunctionsSettings(environment="test"))
     component = ChatTransfer(
@@ -150,7 +150,7 @@ def test_the_environments_domain_goes_to_the_configured_key_in_the_same_up(mocks
 
 @pytest.fixture(scope="module")
 def account(tmp_path_factory):
-    from sandbox.testing import SandboxProcess
+    from flex_chat_transfer.sandbox.testing import SandboxProcess
 
     tmp = tmp_path_factory.mktemp("flex-preflight")
     with SandboxProcess(tmp / "sandbox", seed="flex-demo", build_seconds=0.2) as sandbox:
@@ -239,7 +239,7 @@ def test_preflight_refuses_in_one_line_before_any_write(account, case, expected)
 
 
 def test_the_offline_tools_read_a_stack_file_that_sets_the_flex_deploy_keys():
-    from workflow.loader import spec_from_config
+    from flex_chat_transfer.workflow.loader import spec_from_config
 
     spec = spec_from_config({"flexTakeOver": True, "flex": {"domainKey": "x_domain"}}, "dev")
     assert spec.functions.environment == "dev"

@@ -10,9 +10,9 @@ import inspect
 import pulumi
 import pytest
 
-from infra.twiliox import resources
-from infra.twiliox.kinds import KINDS
-from infra.twiliox.schema import schema
+from flex_chat_transfer.infra.twiliox import resources
+from flex_chat_transfer.infra.twiliox.kinds import KINDS
+from flex_chat_transfer.infra.twiliox.schema import schema
 
 CLASSES = {
     cls.KIND.token: cls

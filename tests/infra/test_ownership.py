@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from flex_chat_transfer.infra.component import ATTRIBUTE_VARIABLES, attribute_variables
+from flex_chat_transfer.workflow.spec import AttributeNames
 from harness.automation import write_scratch_project
-from infra.component import ATTRIBUTE_VARIABLES, attribute_variables
 from tests.infra.engine_world import Account, _cli, _cli_up
-from workflow.spec import AttributeNames
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,7 @@ DYNAMIC_VERSION = "dc6b287"  # the last commit with the dynamic providers
 
 @pytest.fixture(scope="module")
 def account(tmp_path_factory):
-    from sandbox.testing import SandboxProcess
+    from flex_chat_transfer.sandbox.testing import SandboxProcess
 
     tmp = tmp_path_factory.mktemp("ownership")
     with SandboxProcess(tmp / "sandbox", seed="flex-demo", build_seconds=0.2) as sandbox:

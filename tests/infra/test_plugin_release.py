@@ -15,13 +15,13 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from infra.client import make_client
-from infra.plugin_preflight import PluginError, prepare_plugin
-from infra.rest import FLEX, SERVERLESS, SERVERLESS_UPLOAD, Rest
-from sandbox.testing import SandboxProcess
+from flex_chat_transfer.infra.client import make_client
+from flex_chat_transfer.infra.plugin_preflight import PluginError, prepare_plugin
+from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, SERVERLESS_UPLOAD, Rest
+from flex_chat_transfer.sandbox.testing import SandboxProcess
+from flex_chat_transfer.workflow.flex_plugin import ASSET_MAX_BYTES, PluginSettings
 from tests.infra.engine_world import Account
 from tests.infra.template_account import ENVIRONMENT, SERVICE, build_template_account
-from workflow.flex_plugin import ASSET_MAX_BYTES, PluginSettings
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from infra.twiliox import server
+from flex_chat_transfer.infra.twiliox import server
 
 
 def test_an_idle_plugin_exits_at_once_on_the_stop_signal(monkeypatch):

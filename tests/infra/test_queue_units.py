@@ -7,17 +7,17 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from infra.component import (
+from flex_chat_transfer.infra.component import (
     ATTRIBUTE_VARIABLES,
     attribute_variables,
     context_problem,
     queue_resource_name,
 )
-from infra.program import queue_config_paths
+from flex_chat_transfer.infra.program import queue_config_paths
+from flex_chat_transfer.workflow.loader import spec_from_config
+from flex_chat_transfer.workflow.spec import AttributeNames
 from tests.infra.test_checks import _check, _diff
 from tests.infra.test_component import QUEUES, WS, Mocks, _functions
-from workflow.loader import spec_from_config
-from workflow.spec import AttributeNames
 
 VIP = {"name": "VIP", "targetWorkers": "routing.skills HAS 'vip'", "taskOrder": "LIFO"}
 QUEUE = {
@@ -72,7 +72,7 @@ def mocks():
 
 @pulumi.runtime.test
 def test_a_declared_queue_is_a_task_queue_whose_sid_the_workflow_targets(mocks, tmp_path):
-    from infra.component import ChatTransfer
+    from flex_chat_transfer.infra.component import ChatTransfer
 
     spec = spec_from_config(
         {"transferQueues": ["Sales", VIP], "attributes": {"queueName": "xferQueue"}}, "test"

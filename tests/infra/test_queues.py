@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from flex_chat_transfer.infra.client import make_client
+from flex_chat_transfer.infra.rest import TASKROUTER, Rest
+from flex_chat_transfer.infra.twiliox.base import Context
+from flex_chat_transfer.infra.twiliox.taskqueue import TaskQueue
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
-from infra.client import make_client
-from infra.rest import TASKROUTER, Rest
-from infra.twiliox.base import Context
-from infra.twiliox.taskqueue import TaskQueue
 
 pytestmark = pytest.mark.e2e
 
@@ -82,7 +82,7 @@ class Account:
 
 @pytest.fixture(scope="module")
 def account(tmp_path_factory):
-    from sandbox.testing import SandboxProcess
+    from flex_chat_transfer.sandbox.testing import SandboxProcess
 
     tmp = tmp_path_factory.mktemp("queues")
     with SandboxProcess(tmp / "sandbox", seed="flex-demo", build_seconds=0.2) as sandbox:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from infra import sdk_compat
+from flex_chat_transfer.infra import sdk_compat
 
 REPO = Path(__file__).resolve().parents[2]
 # SDK internals and process-wide tricks that only infra/sdk_compat.py may use.

@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from infra.functions_source import PreflightError, load_project, preflight
-from infra.syntax_check import BATCH_SCRIPT, NodeUnavailableError, check_files, module_format
+from flex_chat_transfer.infra.functions_source import PreflightError, load_project, preflight
+from flex_chat_transfer.infra.syntax_check import (
+    BATCH_SCRIPT,
+    NodeUnavailableError,
+    check_files,
+    module_format,
+)
 
 NODE = shutil.which("node") or "node"
 

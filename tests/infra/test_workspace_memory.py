@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.cache import MAX_ENTRY_BYTES
-from infra.lookup import remember_workspace, remembered_workspace
-from infra.program import prepare, workspace_memory_key
+from flex_chat_transfer.infra.cache import MAX_ENTRY_BYTES
+from flex_chat_transfer.infra.lookup import remember_workspace, remembered_workspace
+from flex_chat_transfer.infra.program import prepare, workspace_memory_key
 
 REPO = Path(__file__).resolve().parents[2]
 NS = "chat-transfer:"

@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 SUITE = '''
 import pytest
-from sandbox.testing import SandboxProcess
+from flex_chat_transfer.sandbox.testing import SandboxProcess
 
 pytestmark = pytest.mark.e2e
 

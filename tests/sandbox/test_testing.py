@@ -1,8 +1,8 @@
-"""sandbox.testing's own client: the SDK's twilio.com URLs go to the sandbox, nothing else changes."""
+"""flex_chat_transfer.sandbox.testing's own client: the SDK's twilio.com URLs go to the sandbox, nothing else changes."""
 
 import pytest
 
-from sandbox.testing import sandbox_url_for
+from flex_chat_transfer.sandbox.testing import sandbox_url_for
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,7 @@ def test_the_client_talks_to_the_sandbox(sandbox, seeded):
 
 
 def test_a_request_watch_collects_from_every_sandbox_even_restarted_or_stopped_ones(sandbox, sandbox_factory):
-    from sandbox.testing import RequestWatch
+    from flex_chat_transfer.sandbox.testing import RequestWatch
 
     sandbox.client().taskrouter.v1.workspaces.list()  # before the watch: not collected
     with RequestWatch() as watch:

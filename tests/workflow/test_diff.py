@@ -5,8 +5,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from workflow.cli import app
-from workflow.diff import (
+from flex_chat_transfer.workflow.cli import app
+from flex_chat_transfer.workflow.diff import (
     MISSING,
     Outcome,
     RoutingOutcome,

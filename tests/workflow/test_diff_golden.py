@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from workflow.cli import app
+from flex_chat_transfer.workflow.cli import app
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "diff"
 STRUCTURAL_CASES = [

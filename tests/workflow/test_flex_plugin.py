@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.flex_plugin import (
+from flex_chat_transfer.workflow.flex_plugin import (
     ASSET_MAX_BYTES,
     PluginSettings,
     bundle_problem,
@@ -14,8 +14,8 @@ from workflow.flex_plugin import (
     next_version,
     version_key,
 )
-from workflow.loader import read_stack_config
-from workflow.problems import ProblemsError
+from flex_chat_transfer.workflow.loader import read_stack_config
+from flex_chat_transfer.workflow.problems import ProblemsError
 
 BASE = {"chat-transfer:transferQueues": ["Sales"]}
 

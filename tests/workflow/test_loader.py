@@ -5,9 +5,15 @@ import json
 
 import pytest
 
-from workflow.loader import load_stack_file, spec_from_config
-from workflow.problems import ProblemsError
-from workflow.spec import AttributeNames, ChatTransferSpec, Features, FunctionsSettings, TransferQueue
+from flex_chat_transfer.workflow.loader import load_stack_file, spec_from_config
+from flex_chat_transfer.workflow.problems import ProblemsError
+from flex_chat_transfer.workflow.spec import (
+    AttributeNames,
+    ChatTransferSpec,
+    Features,
+    FunctionsSettings,
+    TransferQueue,
+)
 
 
 def test_defaults_match_design_and_seed():

@@ -4,10 +4,10 @@ workflow rendered with a declared queue's SID still to come."""
 
 import pytest
 
-from workflow.loader import spec_from_config
-from workflow.problems import ProblemsError
-from workflow.render import PLACEHOLDER_PREFIX, fill_placeholders, placeholder_sid, render
-from workflow.spec import RESERVED_ATTRIBUTE_NAMES, TransferQueue
+from flex_chat_transfer.workflow.loader import spec_from_config
+from flex_chat_transfer.workflow.problems import ProblemsError
+from flex_chat_transfer.workflow.render import PLACEHOLDER_PREFIX, fill_placeholders, placeholder_sid, render
+from flex_chat_transfer.workflow.spec import RESERVED_ATTRIBUTE_NAMES, TransferQueue
 
 SALES_SID = "WQ" + "1" * 32
 EVERYONE_SID = "WQ" + "2" * 32

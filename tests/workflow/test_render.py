@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from workflow.loader import spec_from_config
-from workflow.problems import ProblemsError
-from workflow.render import PLACEHOLDER_PREFIX, render, render_json, to_json
-from workflow.spec import ChatTransferSpec, TransferQueue, quote_literal
-from workflow.validate import validate_configuration
+from flex_chat_transfer.workflow.loader import spec_from_config
+from flex_chat_transfer.workflow.problems import ProblemsError
+from flex_chat_transfer.workflow.render import PLACEHOLDER_PREFIX, render, render_json, to_json
+from flex_chat_transfer.workflow.spec import ChatTransferSpec, TransferQueue, quote_literal
+from flex_chat_transfer.workflow.validate import validate_configuration
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "workflows" / "golden"
 REPO = Path(__file__).resolve().parents[2]
@@ -121,8 +121,8 @@ def test_same_input_same_bytes_regardless_of_mapping_order():
 
 def test_same_bytes_across_processes_with_different_hash_seeds():
     code = (
-        "import hashlib,sys; from workflow.loader import spec_from_config;"
-        "from workflow.render import render_json;"
+        "import hashlib,sys; from flex_chat_transfer.workflow.loader import spec_from_config;"
+        "from flex_chat_transfer.workflow.render import render_json;"
         f"spec = spec_from_config({CONFIGS['all-options']!r}, 'test');"
         "sids = {n: 'WQ' + hashlib.sha256(n.encode()).hexdigest()[:32] for n in spec.queue_names()};"
         "sys.stdout.write(render_json(spec, sids))"

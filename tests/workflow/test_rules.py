@@ -9,11 +9,11 @@ import re
 
 import pytest
 
-from workflow import twilio_limits
-from workflow.render import render
-from workflow.rules import RULES
-from workflow.spec import ChatTransferSpec, TransferQueue
-from workflow.validate import load_schema, validate_configuration
+from flex_chat_transfer.workflow import twilio_limits
+from flex_chat_transfer.workflow.render import render
+from flex_chat_transfer.workflow.rules import RULES
+from flex_chat_transfer.workflow.spec import ChatTransferSpec, TransferQueue
+from flex_chat_transfer.workflow.validate import load_schema, validate_configuration
 
 EVERYONE, SALES = "WQ" + "1" * 32, "WQ" + "2" * 32
 SIDS = {"Everyone": EVERYONE, "Sales": SALES}

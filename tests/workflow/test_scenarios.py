@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workflow.problems import ProblemsError
-from workflow.render import render_json
-from workflow.scenarios import load_scenarios, run_scenarios, scenarios_from_data
-from workflow.spec import ChatTransferSpec, TransferQueue
+from flex_chat_transfer.workflow.problems import ProblemsError
+from flex_chat_transfer.workflow.render import render_json
+from flex_chat_transfer.workflow.scenarios import load_scenarios, run_scenarios, scenarios_from_data
+from flex_chat_transfer.workflow.spec import ChatTransferSpec, TransferQueue
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "scenarios" / "chat-transfer.yaml"

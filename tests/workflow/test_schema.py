@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from workflow.spec import ORDER_BY_PATTERN
-from workflow.validate import load_schema
+from flex_chat_transfer.workflow.spec import ORDER_BY_PATTERN
+from flex_chat_transfer.workflow.validate import load_schema
 
 GOOD = Path(__file__).resolve().parents[1] / "fixtures" / "workflows" / "good"
 WQ1 = "WQ0123456789abcdef0123456789abcdef"

@@ -6,9 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from workflow.render import render
-from workflow.simulate import ConfigurationError, KnownWorker, Queue, Router, Worker, Workspace
-from workflow.spec import ChatTransferSpec, TransferQueue
+from flex_chat_transfer.workflow.render import render
+from flex_chat_transfer.workflow.simulate import (
+    ConfigurationError,
+    KnownWorker,
+    Queue,
+    Router,
+    Worker,
+    Workspace,
+)
+from flex_chat_transfer.workflow.spec import ChatTransferSpec, TransferQueue
 
 
 def wq(number: int) -> str:
@@ -231,7 +238,7 @@ def test_queue_sid_not_in_the_workspace_has_no_name_and_no_workers() -> None:
 
 
 def test_every_expression_is_compiled_once_per_router(monkeypatch) -> None:
-    import workflow.simulate as simulate
+    import flex_chat_transfer.workflow.simulate as simulate
 
     calls: list[tuple[str, str]] = []
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from workflow.problems import Problem
-from workflow.render import placeholder_sid, to_json
-from workflow.validate import MAX_CONFIGURATION_BYTES, validate_configuration
+from flex_chat_transfer.workflow.problems import Problem
+from flex_chat_transfer.workflow.render import placeholder_sid, to_json
+from flex_chat_transfer.workflow.validate import MAX_CONFIGURATION_BYTES, validate_configuration
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "workflows"
 WQ1 = "WQ0123456789abcdef0123456789abcdef"

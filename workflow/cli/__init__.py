@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 # Command modules register on `app` when imported.
-from workflow.cli import diff, eval_expression, render, simulate, validate  # noqa: E402,F401
+from flex_chat_transfer.workflow.cli import diff, eval_expression, render, simulate, validate  # noqa: E402,F401
 
 
 def main() -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import typer
 
-from workflow.inputs import load_json, read_text
-from workflow.problems import InputError, ProblemsError, summarize
+from flex_chat_transfer.workflow.inputs import load_json, read_text
+from flex_chat_transfer.workflow.problems import InputError, ProblemsError, summarize
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2

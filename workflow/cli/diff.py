@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 import typer
 
-from workflow.cli import app
-from workflow.cli.common import read_json_file
-from workflow.cli.render import replace_placeholders
-from workflow.diff import (
+from flex_chat_transfer.workflow.cli import app
+from flex_chat_transfer.workflow.cli.common import read_json_file
+from flex_chat_transfer.workflow.cli.render import replace_placeholders
+from flex_chat_transfer.workflow.diff import (
     diff_plugin_settings,
     diff_stack_settings,
     diff_workflows,
@@ -22,14 +22,14 @@ from workflow.diff import (
     format_text,
     routing_outcomes,
 )
-from workflow.flex_plugin import PluginSettings, bundle_hash
-from workflow.inputs import MAX_FILE_BYTES, check_stack_name, read_text, write_text
-from workflow.loader import settings_from_stack_text
-from workflow.problems import InputError, Problem, ProblemsError, summarize
-from workflow.render import render
-from workflow.scenarios import ScenarioFile, load_scenarios
-from workflow.spec import ChatTransferSpec, StackSettings
-from workflow.validate import validate_configuration
+from flex_chat_transfer.workflow.flex_plugin import PluginSettings, bundle_hash
+from flex_chat_transfer.workflow.inputs import MAX_FILE_BYTES, check_stack_name, read_text, write_text
+from flex_chat_transfer.workflow.loader import settings_from_stack_text
+from flex_chat_transfer.workflow.problems import InputError, Problem, ProblemsError, summarize
+from flex_chat_transfer.workflow.render import render
+from flex_chat_transfer.workflow.scenarios import ScenarioFile, load_scenarios
+from flex_chat_transfer.workflow.spec import ChatTransferSpec, StackSettings
+from flex_chat_transfer.workflow.validate import validate_configuration
 
 EXIT_OK = 0
 EXIT_ROUTING_CHANGED = 1

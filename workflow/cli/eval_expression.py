@@ -13,11 +13,11 @@ from typing import Annotated, Any
 
 import typer
 
-from workflow.cli import app
-from workflow.cli.common import EXIT_BAD_INPUT, answered, fail
-from workflow.expressions import ExpressionError, parse, time_variables
-from workflow.inputs import json_option
-from workflow.problems import json_path, kind, shown
+from flex_chat_transfer.workflow.cli import app
+from flex_chat_transfer.workflow.cli.common import EXIT_BAD_INPUT, answered, fail
+from flex_chat_transfer.workflow.expressions import ExpressionError, parse, time_variables
+from flex_chat_transfer.workflow.inputs import json_option
+from flex_chat_transfer.workflow.problems import json_path, kind, shown
 
 
 class ExpressionContext(StrEnum):

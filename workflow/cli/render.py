@@ -16,14 +16,20 @@ from typing import Annotated, Any
 
 import typer
 
-from workflow.cli import app
-from workflow.cli.common import EXIT_BAD_INPUT, EXIT_FINDINGS, answered, fail, read_json_file
-from workflow.inputs import check_stack_name, write_text
-from workflow.loader import load_stack_file
-from workflow.problems import Problem, ProblemsError
-from workflow.render import PLACEHOLDER_PREFIX, render, to_json
-from workflow.spec import ChatTransferSpec
-from workflow.validate import validate_configuration
+from flex_chat_transfer.workflow.cli import app
+from flex_chat_transfer.workflow.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FINDINGS,
+    answered,
+    fail,
+    read_json_file,
+)
+from flex_chat_transfer.workflow.inputs import check_stack_name, write_text
+from flex_chat_transfer.workflow.loader import load_stack_file
+from flex_chat_transfer.workflow.problems import Problem, ProblemsError
+from flex_chat_transfer.workflow.render import PLACEHOLDER_PREFIX, render, to_json
+from flex_chat_transfer.workflow.spec import ChatTransferSpec
+from flex_chat_transfer.workflow.validate import validate_configuration
 
 
 def read_queue_sids(path: Path) -> dict[str, str]:

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-from workflow.cli import app
-from workflow.cli.common import EXIT_BAD_INPUT, answered, fail, read_json_file
-from workflow.scenarios import load_scenarios, run_scenarios
-from workflow.simulate import ConfigurationError
+from flex_chat_transfer.workflow.cli import app
+from flex_chat_transfer.workflow.cli.common import EXIT_BAD_INPUT, answered, fail, read_json_file
+from flex_chat_transfer.workflow.scenarios import load_scenarios, run_scenarios
+from flex_chat_transfer.workflow.simulate import ConfigurationError
 
 
 def _read_workflow(path: Path) -> dict[str, Any]:

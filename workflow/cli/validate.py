@@ -15,13 +15,18 @@ from typing import Annotated
 
 import typer
 
-from workflow.cli import app
-from workflow.cli.common import EXIT_BAD_INPUT, answered, fail
-from workflow.cli.render import placeholder_names, read_queue_sids, replace_placeholders, stand_in_sid
-from workflow.inputs import load_json, read_text
-from workflow.problems import summarize
-from workflow.render import to_json
-from workflow.validate import validate_configuration
+from flex_chat_transfer.workflow.cli import app
+from flex_chat_transfer.workflow.cli.common import EXIT_BAD_INPUT, answered, fail
+from flex_chat_transfer.workflow.cli.render import (
+    placeholder_names,
+    read_queue_sids,
+    replace_placeholders,
+    stand_in_sid,
+)
+from flex_chat_transfer.workflow.inputs import load_json, read_text
+from flex_chat_transfer.workflow.problems import summarize
+from flex_chat_transfer.workflow.render import to_json
+from flex_chat_transfer.workflow.validate import validate_configuration
 
 
 @app.command("validate")

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from workflow.expressions.compiler import (
+from flex_chat_transfer.workflow.expressions.compiler import (
     CONTEXTS,
     TIME_VARIABLES,
     WORKER_FIELDS,
@@ -23,8 +23,8 @@ from workflow.expressions.compiler import (
     compile_text,
     worker_view,
 )
-from workflow.expressions.errors import ExpressionError
-from workflow.expressions.semantics import walk
+from flex_chat_transfer.workflow.expressions.errors import ExpressionError
+from flex_chat_transfer.workflow.expressions.semantics import walk
 
 __all__ = [
     "CONTEXTS",

@@ -23,9 +23,9 @@ from typing import Any, Literal
 
 from lark import Token, Tree
 
-from workflow.expressions.errors import ExpressionError
-from workflow.expressions.semantics import OPERATORS, Membership, walk
-from workflow.expressions.syntax import parse_tree
+from flex_chat_transfer.workflow.expressions.errors import ExpressionError
+from flex_chat_transfer.workflow.expressions.semantics import OPERATORS, Membership, walk
+from flex_chat_transfer.workflow.expressions.syntax import parse_tree
 
 Context = Literal["queue", "filter", "target", "skip_if"]
 CONTEXTS: tuple[str, ...] = ("queue", "filter", "target", "skip_if")

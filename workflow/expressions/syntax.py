@@ -11,7 +11,7 @@ from importlib import resources
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
-from workflow.expressions.errors import ExpressionError
+from flex_chat_transfer.workflow.expressions.errors import ExpressionError
 
 # Bounds (Twilio documents none for one expression; the whole configuration is at most 1 MB): long
 # enough for an IN list of a thousand SIDs, nested deeper than any hand-written expression needs.
@@ -24,7 +24,7 @@ _OPERATOR_LIST = "==, !=, >, >=, <, <=, CONTAINS, HAS, IN or NOT IN"
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    grammar = resources.files("workflow.expressions").joinpath("grammar.lark").read_text()
+    grammar = resources.files("flex_chat_transfer.workflow.expressions").joinpath("grammar.lark").read_text()
     return Lark(grammar, parser="lalr", lexer="basic", start="start", maybe_placeholders=True)
 
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.app import create_app
-from sandbox.core.clock import Clock
-from sandbox.core.errors import InvalidParameter, NotFound
-from sandbox.core.paging import paginate
-from sandbox.core.params import Params
-from sandbox.core.sids import is_sid, mint_sid
-from sandbox.core.state import Settings
-from sandbox.core.store import ResourceTable, Store
+from flex_chat_transfer.sandbox.app import create_app
+from flex_chat_transfer.sandbox.core.clock import Clock
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter, NotFound
+from flex_chat_transfer.sandbox.core.paging import paginate
+from flex_chat_transfer.sandbox.core.params import Params
+from flex_chat_transfer.sandbox.core.sids import is_sid, mint_sid
+from flex_chat_transfer.sandbox.core.state import Settings
+from flex_chat_transfer.sandbox.core.store import ResourceTable, Store
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -25,7 +25,7 @@ with warnings.catch_warnings():
 
 @pytest.fixture
 def client(tmp_path: Path):
-    app = create_app(Settings(db=tmp_path / "core.db", seed="empty"), modules=("sandbox.control",))
+    app = create_app(Settings(db=tmp_path / "core.db", seed="empty"), modules=("flex_chat_transfer.sandbox.control",))
     state = app.state.sandbox
     with TestClient(app, base_url="http://sandbox.test:4321") as test_client:
         test_client.auth = (state.account_sid, state.auth_token)
@@ -160,7 +160,7 @@ def test_request_log_counts_by_product_and_method_and_skips_control(client):
 
 
 def test_oas_checker_rejects_a_response_twilio_would_not_send():
-    from sandbox.core.openapi import OasChecker, OasMismatch
+    from flex_chat_transfer.sandbox.core.openapi import OasChecker, OasMismatch
 
     checker = OasChecker()
     sid = "WS" + "a" * 32
@@ -175,12 +175,12 @@ def test_oas_checker_rejects_a_response_twilio_would_not_send():
 
 
 def test_a_handler_bug_answers_twilio_500_body(tmp_path: Path):
-    from sandbox.core.http import route
+    from flex_chat_transfer.sandbox.core.http import route
 
     def broken(ctx):
         raise KeyError("oops")
 
-    app = create_app(Settings(db=tmp_path / "bug.db", seed="empty"), modules=("sandbox.control",))
+    app = create_app(Settings(db=tmp_path / "bug.db", seed="empty"), modules=("flex_chat_transfer.sandbox.control",))
     app.router.routes.append(route("/broken", "_sandbox", GET=broken))
     state = app.state.sandbox
     with TestClient(app) as test_client:

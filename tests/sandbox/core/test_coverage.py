@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox.core.coverage import report
+from flex_chat_transfer.sandbox.core.coverage import report
 
 COVERAGE = Path(__file__).resolve().parents[3] / "sandbox" / "COVERAGE.md"
 
 
 def test_coverage_file_is_current():
     assert COVERAGE.read_text() == report(), (
-        "sandbox/COVERAGE.md is stale: run `.venv/bin/python -m sandbox.core.coverage > sandbox/COVERAGE.md`"
+        "sandbox/COVERAGE.md is stale: run `.venv/bin/python -m flex_chat_transfer.sandbox.core.coverage > sandbox/COVERAGE.md`"
     )
 
 

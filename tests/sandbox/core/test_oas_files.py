@@ -4,7 +4,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from sandbox.core.openapi import SPEC_FILES, oai_dir
+from flex_chat_transfer.sandbox.core.openapi import SPEC_FILES, oai_dir
 
 OAS = Path(__file__).resolve().parents[3] / "sandbox" / "oas"
 

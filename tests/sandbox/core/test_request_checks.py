@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.core.openapi import OasChecker
+from flex_chat_transfer.sandbox.core.openapi import OasChecker
 
 WS = "WS" + "a" * 32
 ZS = "ZS" + "b" * 32

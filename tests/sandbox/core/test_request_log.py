@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.app import create_app
-from sandbox.core.request_log import MAX_STRING, REDACTED, RequestLog, is_secret_name
-from sandbox.core.state import Settings
+from flex_chat_transfer.sandbox.app import create_app
+from flex_chat_transfer.sandbox.core.request_log import MAX_STRING, REDACTED, RequestLog, is_secret_name
+from flex_chat_transfer.sandbox.core.state import Settings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
 MODULES = (
-    "sandbox.taskrouter.urls", "sandbox.flex_api.urls", "sandbox.conversations.urls", "sandbox.iam.urls",
-    "sandbox.serverless.urls", "sandbox.control",
+    "flex_chat_transfer.sandbox.taskrouter.urls", "flex_chat_transfer.sandbox.flex_api.urls", "flex_chat_transfer.sandbox.conversations.urls", "flex_chat_transfer.sandbox.iam.urls",
+    "flex_chat_transfer.sandbox.serverless.urls", "flex_chat_transfer.sandbox.control",
 )
 
 

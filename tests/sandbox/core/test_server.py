@@ -19,7 +19,7 @@ def test_serve_prints_env_lines_then_ready_and_writes_the_env_file(tmp_path):
         [
             sys.executable,
             "-c",
-            "from sandbox.cli import main; main()",
+            "from flex_chat_transfer.sandbox.cli import main; main()",
             "serve",
             "--port",
             "0",

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def serve(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", "from sandbox.cli import main; main()", "serve"]
+    command = [sys.executable, "-c", "from flex_chat_transfer.sandbox.cli import main; main()", "serve"]
     defaults = {"--db": str(tmp_path / "state" / "sandbox.db"), "--env-file": str(tmp_path / "state" / "env")}
     for flag, value in defaults.items():
         if flag not in args:

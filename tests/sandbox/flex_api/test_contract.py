@@ -8,7 +8,7 @@ import json
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
-from sandbox.core.openapi import SPEC_FILES, oai_dir
+from flex_chat_transfer.sandbox.core.openapi import SPEC_FILES, oai_dir
 
 
 class Body(dict):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.app import create_app
-from sandbox.core.state import Settings
+from flex_chat_transfer.sandbox.app import create_app
+from flex_chat_transfer.sandbox.core.state import Settings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -24,7 +24,7 @@ HELLO = b"exports.handler = (context, event, callback) => callback(null, {ok: tr
 @pytest.fixture
 def client(tmp_path: Path):
     settings = Settings(db=tmp_path / "sandbox.db", seed="empty", build_seconds=BUILD_SECONDS)
-    app = create_app(settings, modules=("sandbox.serverless.urls", "sandbox.control"))
+    app = create_app(settings, modules=("flex_chat_transfer.sandbox.serverless.urls", "flex_chat_transfer.sandbox.control"))
     state = app.state.sandbox
     with TestClient(app, base_url="http://sandbox.test:4321") as test_client:
         test_client.auth = (state.account_sid, state.auth_token)

@@ -1,6 +1,6 @@
 """Serverless in the sandbox, over HTTP.
 
-Through the unmodified `twilio` Python SDK (only the base-URL rewrite of `sandbox.testing.twilio_client` in
+Through the unmodified `twilio` Python SDK (only the base-URL rewrite of `flex_chat_transfer.sandbox.testing.twilio_client` in
 between), every JSON answer checked against twilio_serverless_v1.json; the upload host (absent from the OAS)
 with httpx multipart against its documented fields; `/_runtime` serving what was deployed, through the Node
 runtime host."""
@@ -16,8 +16,8 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
-from sandbox.core.openapi import OasChecker
-from sandbox.testing import twilio_client
+from flex_chat_transfer.sandbox.core.openapi import OasChecker
+from flex_chat_transfer.sandbox.testing import twilio_client
 
 OAS = OasChecker()  # the core's checker: every 2xx JSON answer against twilio_serverless_v1.json
 

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from sandbox.core.errors import InvalidParameter, UnsupportedRuntime
-from sandbox.core.store import Store
-from sandbox.serverless import builds
-from sandbox.serverless.models import ServerlessBackend
+from flex_chat_transfer.sandbox.core.errors import InvalidParameter, UnsupportedRuntime
+from flex_chat_transfer.sandbox.core.store import Store
+from flex_chat_transfer.sandbox.serverless import builds
+from flex_chat_transfer.sandbox.serverless.models import ServerlessBackend
 
 OK = b"exports.handler = (context, event, callback) => callback(null, 'ok');\n"
 

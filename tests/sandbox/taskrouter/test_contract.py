@@ -1,4 +1,4 @@
-"""TaskRouter through the unmodified twilio SDK (sandbox.testing.twilio_client's URL rewrite only); every JSON
+"""TaskRouter through the unmodified twilio SDK (flex_chat_transfer.sandbox.testing.twilio_client's URL rewrite only); every JSON
 response is checked against Twilio's OpenAPI description of its operation."""
 
 from __future__ import annotations

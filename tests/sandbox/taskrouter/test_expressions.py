@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from sandbox.taskrouter.configuration import ConfigurationProblem, read_configuration
-from sandbox.taskrouter.expressions import ExpressionError, compile_expression, scope_for
+from flex_chat_transfer.sandbox.taskrouter.configuration import ConfigurationProblem, read_configuration
+from flex_chat_transfer.sandbox.taskrouter.expressions import ExpressionError, compile_expression, scope_for
 
 QUEUE = "WQ" + "1" * 32
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 
-from sandbox.app import create_app
-from sandbox.core.state import Settings
-from sandbox.taskrouter.routing import TTL_EXCEEDED, WORKFLOW_TIMEOUT
+from flex_chat_transfer.sandbox.app import create_app
+from flex_chat_transfer.sandbox.core.state import Settings
+from flex_chat_transfer.sandbox.taskrouter.routing import TTL_EXCEEDED, WORKFLOW_TIMEOUT
 
 
 def _workflow(ws, name: str, filters: list, default_queue: str | None = None, **options):

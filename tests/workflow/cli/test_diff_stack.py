@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from workflow.cli import app
+from flex_chat_transfer.workflow.cli import app
 
 BEFORE = """\
 config:

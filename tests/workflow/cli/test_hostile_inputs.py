@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from workflow.cli import app
-from workflow.loader import spec_from_config
-from workflow.problems import ProblemsError
-from workflow.validate import validate_configuration
+from flex_chat_transfer.workflow.cli import app
+from flex_chat_transfer.workflow.loader import spec_from_config
+from flex_chat_transfer.workflow.problems import ProblemsError
+from flex_chat_transfer.workflow.validate import validate_configuration
 
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "scenarios" / "chat-transfer.yaml"
@@ -508,7 +508,7 @@ def test_real_entry_point_answers_hostile_input_with_one_line(tmp_path):
     ]
     for args, fragment in runs:
         done = subprocess.run(
-            [sys.executable, "-c", "from workflow.cli import main; main()", *args],
+            [sys.executable, "-c", "from flex_chat_transfer.workflow.cli import main; main()", *args],
             capture_output=True,
             text=True,
             cwd=ROOT,

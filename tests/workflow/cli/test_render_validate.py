@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from workflow.cli import app
-from workflow.render import PLACEHOLDER_PREFIX
+from flex_chat_transfer.workflow.cli import app
+from flex_chat_transfer.workflow.render import PLACEHOLDER_PREFIX
 
 REPO = Path(__file__).resolve().parents[3]
 GOOD = REPO / "tests" / "fixtures" / "workflows" / "good"

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from workflow.cli import app
+from flex_chat_transfer.workflow.cli import app
 
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "scenarios" / "chat-transfer.yaml"
@@ -29,7 +29,7 @@ def test_shipped_scenarios_pass_through_the_real_entry_point() -> None:
         [
             sys.executable,
             "-c",
-            "from workflow.cli import main; main()",
+            "from flex_chat_transfer.workflow.cli import main; main()",
             "simulate",
             "--workflow",
             str(FIXTURE),

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-import workflow.expressions.syntax as syntax
-from workflow.expressions import (
+import flex_chat_transfer.workflow.expressions.syntax as syntax
+from flex_chat_transfer.workflow.expressions import (
     ExpressionError,
     compile_expression,
     parse,

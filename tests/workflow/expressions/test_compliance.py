@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from workflow.expressions import ExpressionError, evaluate, parse
+from flex_chat_transfer.workflow.expressions import ExpressionError, evaluate, parse
 
 
 @dataclass(frozen=True)
