@@ -15,6 +15,8 @@ FORBIDDEN = {
     "pulumi",
     "pulumi_twilio",
     "sqlite3",
+    "flex_chat_transfer.infra",
+    "flex_chat_transfer.sandbox",
     "infra",
     "sandbox",
     "socket",
@@ -32,13 +34,19 @@ FORBIDDEN = {
 MODULES = sorted(WORKFLOW.rglob("*.py"))
 
 
+def package_of(module: str) -> str:
+    """The top-level name, or for the project's own import name its package (flex_chat_transfer.infra)."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "flex_chat_transfer" else parts[0]
+
+
 def imported(path: Path) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(package_of(alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(package_of(node.module))
         elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "__import__":
             names.add("__import__")
     return names
@@ -56,8 +64,12 @@ def test_workflow_imports_nothing_impure(path):
 
 def test_the_check_would_catch_an_import(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("def f():\n    import sqlite3\n    from urllib.request import urlopen\n")
-    assert imported(bad) & FORBIDDEN == {"sqlite3", "urllib"}
+    bad.write_text(
+        "from flex_chat_transfer.workflow.spec import StackSettings\n"
+        "def f():\n    import sqlite3\n    from urllib.request import urlopen\n"
+        "    from flex_chat_transfer.infra.client import make_client\n"
+    )
+    assert imported(bad) & FORBIDDEN == {"sqlite3", "urllib", "flex_chat_transfer.infra"}
 
 
 def test_importing_every_command_loads_no_sdk_database_or_network_client():
