@@ -60,14 +60,13 @@ def stopped_by_engine(*_: object) -> None:
     sdk_compat.exit_at_once(EXIT_ALREADY_REPORTED)
 
 
-def prepare_for(
-    settings: StackSettings, stack: str, project: str, project_dir: Path
-):  # -> flex_chat_transfer.infra.program.Prepared
+def prepare_for(settings: StackSettings, stack: str, project: str, project_dir: Path, functions_dir: Path):
     """The look-ups and pre-flight, with the imports they need: run beside the engine, so the stack's and the
-    provider's registrations go out first and the plugin starts meanwhile."""
+    provider's registrations go out first and the plugin starts meanwhile. Returns a Prepared
+    (infra/program.py)."""
     from flex_chat_transfer.infra.program import prepare_settings
 
-    return prepare_settings(settings, stack, FUNCTIONS_DIR, project=project, project_dir=project_dir)
+    return prepare_settings(settings, stack, functions_dir, project=project, project_dir=project_dir)
 
 
 def pinned_account(settings: StackSettings) -> str:
@@ -85,7 +84,10 @@ def pinned_account(settings: StackSettings) -> str:
     return current_account(settings.credentials)
 
 
-def main() -> None:
+def main(functions_dir: Path | None = None):  # -> flex_chat_transfer.infra.component.ChatTransfer
+    """The whole program; also what another Pulumi program calls to deploy the feature beside its own
+    resources (README "Use from your own Pulumi program"), with the Functions project it names or the one
+    shipped."""
     signal.signal(signal.SIGINT, stopped_by_engine)
     # The language host that started the program ends when the engine does (a killed `pulumi up`): the
     # program must not outlive it.
@@ -101,7 +103,9 @@ def main() -> None:
     pinned = pinned_account(settings)
     provider = account_provider(settings, pinned)
     try:
-        prepared = sdk_compat.wait_beside_loop(lambda: prepare_for(settings, stack, project, project_dir))
+        prepared = sdk_compat.wait_beside_loop(
+            lambda: prepare_for(settings, stack, project, project_dir, functions_dir or FUNCTIONS_DIR)
+        )
     except Exception as error:
         import requests
 
@@ -144,6 +148,8 @@ def main() -> None:
     pulumi.export("environmentSid", chat_transfer.environment_sid)
     pulumi.export("domainName", chat_transfer.domain_name)
     pulumi.export("functionUrls", chat_transfer.function_urls)
+    return chat_transfer
 
 
-main()
+if __name__ == "__main__":  # the language host runs this file as __main__; an import only defines main
+    main()
