@@ -207,8 +207,9 @@ def fixed_costs(functions_dir: Path, cache: Path) -> dict[str, float]:
     subprocess.run([pulumi, "version"], capture_output=True, check=True)
     costs["pulumi CLI start (`pulumi version`)"] = time.perf_counter() - started
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import flex_chat_transfer.infra.component, flex_chat_transfer.infra.lookup, flex_chat_transfer.infra.functions_source"],
-                   cwd=REPO, capture_output=True, check=True)
+    imports = "import flex_chat_transfer.infra.component, flex_chat_transfer.infra.lookup, " \
+        "flex_chat_transfer.infra.functions_source"
+    subprocess.run([sys.executable, "-c", imports], cwd=REPO, capture_output=True, check=True)
     costs["Python start + program imports"] = time.perf_counter() - started
     with tempfile.TemporaryDirectory(prefix="bench-node-check-") as empty_cache:
         started = time.perf_counter()

@@ -1,5 +1,6 @@
-"""The chat-transfer Pulumi program: stack config → `flex_chat_transfer.workflow.loader.read_stack_config` (one typed settings
-object) → the account's provider → `flex_chat_transfer.infra.program.prepare_settings` (look-ups, pre-flight) → `ChatTransfer`.
+"""The chat-transfer Pulumi program: stack config → `flex_chat_transfer.workflow.loader.read_stack_config`
+(one typed settings object) → the account's provider → `flex_chat_transfer.infra.program.prepare_settings`
+(look-ups, pre-flight) → `ChatTransfer`.
 
 Every problem found before any write (config, credentials, unknown queues, functions that do not parse)
 ends the run with one line per problem; nothing has been written by then, in preview as in up.

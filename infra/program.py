@@ -1,6 +1,6 @@
 """What the Pulumi program establishes before it registers any resource: the stack's settings (read once by
-`flex_chat_transfer.workflow.loader.read_stack_config`), the workspace and queue SIDs, the Flex configuration pre-flight and the
-functions pre-flight.
+`flex_chat_transfer.workflow.loader.read_stack_config`), the workspace and queue SIDs, the Flex configuration
+pre-flight and the functions pre-flight.
 
 Every problem found here ends the run with one line, and nothing has been written by then (preview or up).
 `infra/__main__.py` runs it; the fault suite runs the very same function against the sandbox for its

@@ -98,8 +98,9 @@ class SandboxProcess:
     def start(self) -> None:
         if self._process is not None:
             raise RuntimeError("sandbox already running; call stop() or restart()")
-        args = [sys.executable, "-c", "from flex_chat_transfer.sandbox.cli import main; main()", "serve", "--port", "0",
-                "--db", str(self.db), "--seed", self.seed, "--env-file", str(self.env_file)]
+        args = [sys.executable, "-c", "from flex_chat_transfer.sandbox.cli import main; main()",
+                "serve", "--port", "0", "--db", str(self.db), "--seed", self.seed,
+                "--env-file", str(self.env_file)]
         for name, value in self.serve_options.items():
             flag = f"--{name.replace('_', '-')}"
             if isinstance(value, bool):  # a switch (strict=True -> --strict)

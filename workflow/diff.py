@@ -6,7 +6,8 @@ compare parsed values. Filters are paired by `filter_friendly_name` (falling bac
 unnamed filters), so a rename of the JSON around them, or a move, is not a remove plus an add.
 
 With a scenario file, `routing_outcomes` routes each scenario's task through both documents with the
-simulator (flex_chat_transfer.workflow.simulate), and the renderings add a before/after table, changed rows first.
+simulator (flex_chat_transfer.workflow.simulate), and the renderings add a before/after table, changed rows
+first.
 
 Reviewing two versions of a stack (`diff --stack`), `diff_stack_settings` adds what the workflow document
 does not show: the queues the stack declares (creates and owns: added, removed, renamed, changed) and the

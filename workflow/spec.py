@@ -177,9 +177,9 @@ DEFAULT_FLEX_DOMAIN_KEY = "serverless_functions_domain"
 
 @dataclass(frozen=True)
 class StackSettings:
-    """Everything a stack's config sets, read once (`flex_chat_transfer.workflow.loader.read_stack_config`): the workflow spec,
-    and what the deploy needs beside it. `credentials` holds the `twilio:*` credential keys the config sets
-    (full keys, secrets in clear: never printed)."""
+    """Everything a stack's config sets, read once (`flex_chat_transfer.workflow.loader.read_stack_config`):
+    the workflow spec, and what the deploy needs beside it. `credentials` holds the `twilio:*` credential keys
+    the config sets (full keys, secrets in clear: never printed)."""
 
     spec: ChatTransferSpec
     build_timeout: float = DEFAULT_BUILD_TIMEOUT

@@ -1,6 +1,6 @@
-"""Is this TaskRouter workflow configuration deployable? The rules of `flex_chat_transfer.workflow.rules` decide, in one
-table: the JSON Schema (CT100) first, then what a schema cannot say (size, names, expressions, numbers,
-queue SIDs). This module turns schema errors into one-line problems and runs the table."""
+"""Is this TaskRouter workflow configuration deployable? The rules of `flex_chat_transfer.workflow.rules`
+decide, in one table: the JSON Schema (CT100) first, then what a schema cannot say (size, names, expressions,
+numbers, queue SIDs). This module turns schema errors into one-line problems and runs the table."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ _VALUE_VALIDATORS = {"type", "pattern", "minimum", "maximum", "minLength", "anyO
 
 @cache
 def load_schema() -> dict[str, Any]:
-    text = resources.files("flex_chat_transfer.workflow").joinpath("schema/taskrouter-workflow.schema.json").read_text("utf-8")
+    package = resources.files("flex_chat_transfer.workflow")
+    text = package.joinpath("schema/taskrouter-workflow.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -1,5 +1,6 @@
 """`python -m flex_chat_transfer.infra.twiliox <engine address>`: what bin/pulumi-resource-twiliox runs;
-`main` is also the `pulumi-resource-twiliox` console script an installed wheel puts in its virtualenv's bin/."""
+`main` is also the `pulumi-resource-twiliox` console script an installed wheel puts in its virtualenv's
+bin/."""
 
 import sys
 

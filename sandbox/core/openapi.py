@@ -143,7 +143,8 @@ class OasChecker:
         return None
 
     def client(self, account_sid: str, auth_token: str, sandbox_url: str):
-        """A twilio Client on the sandbox (flex_chat_transfer.sandbox.testing.twilio_client) that checks every response."""
+        """A twilio Client on the sandbox (flex_chat_transfer.sandbox.testing.twilio_client) that checks every
+        response."""
         def check(method: str, url: str, response: Any) -> None:
             content_type = (response.headers or {}).get("content-type", "application/json")
             self.check(method, url, response.status_code, response.text, content_type)

@@ -1,6 +1,7 @@
-"""The Pulumi program's pre-write checks (`flex_chat_transfer.infra.program.prepare`, the very function `infra/__main__.py` runs)
-against a sandbox without the engine, so dozens of bad stack configs cost milliseconds each. A handful of
-cases also go through the real engine (test_faults_engine_inputs.py) to prove the program answers the same.
+"""The Pulumi program's pre-write checks (`flex_chat_transfer.infra.program.prepare`, the very function
+`infra/__main__.py` runs) against a sandbox without the engine, so dozens of bad stack configs cost
+milliseconds each. A handful of cases also go through the real engine (test_faults_engine_inputs.py) to prove
+the program answers the same.
 """
 
 from __future__ import annotations

@@ -168,7 +168,8 @@ def test_validate_cli_prints_one_line_per_problem_and_exits_1(tmp_path, tally):
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(document))
     done = subprocess.run(
-        [sys.executable, "-c", "from flex_chat_transfer.workflow.cli import main; main()", "validate", str(path)],
+        [sys.executable, "-c", "from flex_chat_transfer.workflow.cli import main; main()",
+         "validate", str(path)],
         capture_output=True,
         text=True,
         cwd=REPO,

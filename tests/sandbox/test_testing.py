@@ -1,4 +1,5 @@
-"""flex_chat_transfer.sandbox.testing's own client: the SDK's twilio.com URLs go to the sandbox, nothing else changes."""
+"""flex_chat_transfer.sandbox.testing's own client: the SDK's twilio.com URLs go to the sandbox, nothing else
+changes."""
 
 import pytest
 

@@ -78,8 +78,10 @@ def test_importing_every_command_loads_no_sdk_database_or_network_client():
     import sys
 
     code = (
-        "import sys, flex_chat_transfer.workflow.cli, flex_chat_transfer.workflow.diff, flex_chat_transfer.workflow.simulate, flex_chat_transfer.workflow.validate, flex_chat_transfer.workflow.loader, "
-        "flex_chat_transfer.workflow.scenarios, flex_chat_transfer.workflow.rules\n"
+        "import sys, flex_chat_transfer.workflow.cli, flex_chat_transfer.workflow.diff, "
+        "flex_chat_transfer.workflow.simulate, flex_chat_transfer.workflow.validate, "
+        "flex_chat_transfer.workflow.loader, flex_chat_transfer.workflow.scenarios, "
+        "flex_chat_transfer.workflow.rules\n"
         "print(' '.join(sorted(sys.modules)))"
     )
     loaded = set(

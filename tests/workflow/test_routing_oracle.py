@@ -1,8 +1,8 @@
 """The routing oracle (tests/fixtures/routing-oracle/cases.yaml, each case from Twilio's docs) held against
-the project's own routing model, `flex_chat_transfer.workflow.simulate` (what `chat-transfer simulate` and `diff --scenarios`
-predict): for every case decided the moment a task is created (no clock, no skip_if, no set-up steps), the
-model must pick the queue and the first worker the docs say. The sandbox runs the whole corpus over HTTP
-(tests/sandbox/taskrouter/test_routing_oracle.py)."""
+the project's own routing model, `flex_chat_transfer.workflow.simulate` (what `chat-transfer simulate` and
+`diff --scenarios` predict): for every case decided the moment a task is created (no clock, no skip_if, no
+set-up steps), the model must pick the queue and the first worker the docs say. The sandbox runs the whole
+corpus over HTTP (tests/sandbox/taskrouter/test_routing_oracle.py)."""
 
 from __future__ import annotations
 

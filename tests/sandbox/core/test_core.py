@@ -25,7 +25,9 @@ with warnings.catch_warnings():
 
 @pytest.fixture
 def client(tmp_path: Path):
-    app = create_app(Settings(db=tmp_path / "core.db", seed="empty"), modules=("flex_chat_transfer.sandbox.control",))
+    app = create_app(
+        Settings(db=tmp_path / "core.db", seed="empty"), modules=("flex_chat_transfer.sandbox.control",)
+    )
     state = app.state.sandbox
     with TestClient(app, base_url="http://sandbox.test:4321") as test_client:
         test_client.auth = (state.account_sid, state.auth_token)
@@ -180,7 +182,9 @@ def test_a_handler_bug_answers_twilio_500_body(tmp_path: Path):
     def broken(ctx):
         raise KeyError("oops")
 
-    app = create_app(Settings(db=tmp_path / "bug.db", seed="empty"), modules=("flex_chat_transfer.sandbox.control",))
+    app = create_app(
+        Settings(db=tmp_path / "bug.db", seed="empty"), modules=("flex_chat_transfer.sandbox.control",)
+    )
     app.router.routes.append(route("/broken", "_sandbox", GET=broken))
     state = app.state.sandbox
     with TestClient(app) as test_client:

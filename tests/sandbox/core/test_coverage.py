@@ -11,7 +11,8 @@ COVERAGE = Path(__file__).resolve().parents[3] / "sandbox" / "COVERAGE.md"
 
 def test_coverage_file_is_current():
     assert COVERAGE.read_text() == report(), (
-        "sandbox/COVERAGE.md is stale: run `.venv/bin/python -m flex_chat_transfer.sandbox.core.coverage > sandbox/COVERAGE.md`"
+        "sandbox/COVERAGE.md is stale: run "
+        "`.venv/bin/python -m flex_chat_transfer.sandbox.core.coverage > sandbox/COVERAGE.md`"
     )
 
 

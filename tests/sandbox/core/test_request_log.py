@@ -18,8 +18,12 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 MODULES = (
-    "flex_chat_transfer.sandbox.taskrouter.urls", "flex_chat_transfer.sandbox.flex_api.urls", "flex_chat_transfer.sandbox.conversations.urls", "flex_chat_transfer.sandbox.iam.urls",
-    "flex_chat_transfer.sandbox.serverless.urls", "flex_chat_transfer.sandbox.control",
+    "flex_chat_transfer.sandbox.taskrouter.urls",
+    "flex_chat_transfer.sandbox.flex_api.urls",
+    "flex_chat_transfer.sandbox.conversations.urls",
+    "flex_chat_transfer.sandbox.iam.urls",
+    "flex_chat_transfer.sandbox.serverless.urls",
+    "flex_chat_transfer.sandbox.control",
 )
 
 

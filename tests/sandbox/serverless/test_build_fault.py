@@ -24,7 +24,8 @@ HELLO = b"exports.handler = (context, event, callback) => callback(null, {ok: tr
 @pytest.fixture
 def client(tmp_path: Path):
     settings = Settings(db=tmp_path / "sandbox.db", seed="empty", build_seconds=BUILD_SECONDS)
-    app = create_app(settings, modules=("flex_chat_transfer.sandbox.serverless.urls", "flex_chat_transfer.sandbox.control"))
+    modules = ("flex_chat_transfer.sandbox.serverless.urls", "flex_chat_transfer.sandbox.control")
+    app = create_app(settings, modules=modules)
     state = app.state.sandbox
     with TestClient(app, base_url="http://sandbox.test:4321") as test_client:
         test_client.auth = (state.account_sid, state.auth_token)

@@ -1,9 +1,9 @@
 """Serverless in the sandbox, over HTTP.
 
-Through the unmodified `twilio` Python SDK (only the base-URL rewrite of `flex_chat_transfer.sandbox.testing.twilio_client` in
-between), every JSON answer checked against twilio_serverless_v1.json; the upload host (absent from the OAS)
-with httpx multipart against its documented fields; `/_runtime` serving what was deployed, through the Node
-runtime host."""
+Through the unmodified `twilio` Python SDK (only the base-URL rewrite of
+`flex_chat_transfer.sandbox.testing.twilio_client` in between), every JSON answer checked against
+twilio_serverless_v1.json; the upload host (absent from the OAS) with httpx multipart against its documented
+fields; `/_runtime` serving what was deployed, through the Node runtime host."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""TaskRouter through the unmodified twilio SDK (flex_chat_transfer.sandbox.testing.twilio_client's URL rewrite only); every JSON
-response is checked against Twilio's OpenAPI description of its operation."""
+"""TaskRouter through the unmodified twilio SDK (flex_chat_transfer.sandbox.testing.twilio_client's URL
+rewrite only); every JSON response is checked against Twilio's OpenAPI description of its operation."""
 
 from __future__ import annotations
 
