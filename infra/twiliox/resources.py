@@ -1,7 +1,7 @@
 """The program's side of twiliox: the provider resource and one `pulumi.CustomResource` class per resource
 kind. Each class takes its type token, keyword arguments and outputs from its kind's own declaration
-(`flex_chat_transfer.infra.twiliox.kinds`), so a property is declared once; keyword arguments are the provider's property names
-(Twilio's JSON field names).
+(`flex_chat_transfer.infra.twiliox.kinds`), so a property is declared once; keyword arguments are the
+provider's property names (Twilio's JSON field names).
 
 `aliases_from_dynamic` gives each resource the URN it had under the old dynamic provider, so a stack deployed
 by that version upgrades in place (the engine maps the old state entry onto the new resource)."""
@@ -47,9 +47,9 @@ class Provider(pulumi.ProviderResource):
 
 
 class _Resource(pulumi.CustomResource):
-    """A resource of one kind (`KIND`, from `flex_chat_transfer.infra.twiliox.kinds`): its keyword arguments are the kind's
-    inputs and its attributes the kind's outputs, so a property declared in the kind is a property here
-    too. An input the kind does not declare, or a required one left out, is a TypeError, as a wrong argument
+    """A resource of one kind (`KIND`, from `flex_chat_transfer.infra.twiliox.kinds`): its keyword arguments
+    are the kind's inputs and its attributes the kind's outputs, so a property declared in the kind is a
+    property here too. An input the kind does not declare, or a required one left out, is a TypeError, as a wrong argument
     to a written-out signature would be. `DEFAULTS` are values the program sends when it gives none."""
 
     KIND: ClassVar[Kind]
