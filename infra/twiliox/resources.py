@@ -49,8 +49,9 @@ class Provider(pulumi.ProviderResource):
 class _Resource(pulumi.CustomResource):
     """A resource of one kind (`KIND`, from `flex_chat_transfer.infra.twiliox.kinds`): its keyword arguments
     are the kind's inputs and its attributes the kind's outputs, so a property declared in the kind is a
-    property here too. An input the kind does not declare, or a required one left out, is a TypeError, as a wrong argument
-    to a written-out signature would be. `DEFAULTS` are values the program sends when it gives none."""
+    property here too. An input the kind does not declare, or a required one left out, is a TypeError, as a
+    wrong argument to a written-out signature would be. `DEFAULTS` are values the program sends when it gives
+    none."""
 
     KIND: ClassVar[Kind]
     DEFAULTS: ClassVar[Mapping[str, Any]] = {}
