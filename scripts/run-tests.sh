@@ -13,12 +13,12 @@ summaries=()
 
 # Two worker processes (pytest-xdist), one group of tests at a time each: most of the time goes to waiting
 # on the engine and sandbox subprocesses, so a second group runs while the first waits. A group is a test
-# file, or a suite whose files share one world (tests/conftest.py `xdist_group`), so module and session
-# fixtures stay in one worker; every sandbox takes a free port and every test its own temporary folder.
+# file, or a suite whose files share one world (tests/conftest.py `pytest_xdist_make_scheduler`), so module
+# and session fixtures stay in one worker; every sandbox takes a free port and every test its own temporary folder.
 # PYTEST_WORKERS=0 runs in this one process.
 workers=${PYTEST_WORKERS:-2}
 parallel=()
-[ "$workers" != 0 ] && parallel=(-n "$workers" --dist loadgroup)
+[ "$workers" != 0 ] && parallel=(-n "$workers" --dist loadfile)
 echo "== pytest tests/"
 .venv/bin/pytest tests "${parallel[@]}" "$@" 2>&1 | tee "$logdir/pytest.log"
 rc=${PIPESTATUS[0]}

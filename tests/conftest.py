@@ -66,7 +66,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{EXEMPT}(reason): the test sends requests Twilio's OAS refuses, on purpose"
     )
-    config.addinivalue_line("markers", "xdist_group(name): the pytest-xdist worker group (set per file)")
 
 
 # Suites whose files share one session world (their conftest's session fixtures, their tally across files):
@@ -74,18 +73,21 @@ def pytest_configure(config: pytest.Config) -> None:
 ONE_WORKER_SUITES = ("faults",)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The pytest-xdist group of each test (`--dist loadgroup`, scripts/run-tests.sh): its file, so a module's
-    world stays in one worker, or its suite for the suites in ONE_WORKER_SUITES."""
-    tests = Path(__file__).resolve().parent
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        path = Path(str(item.path)).resolve()
-        relative = path.relative_to(tests) if path.is_relative_to(tests) else path
-        suite = relative.parts[0] if len(relative.parts) > 1 else ""
-        group = suite if suite in ONE_WORKER_SUITES else str(relative)
-        item.add_marker(pytest.mark.xdist_group(group))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """How pytest-xdist splits the run (scripts/run-tests.sh): whole test files to one worker each, so a
+    module's world (module-scoped fixtures) stays together, and the suites in ONE_WORKER_SUITES whole."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrSuite(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            parts = path.split("/")
+            if len(parts) > 2 and parts[0] == "tests" and parts[1] in ONE_WORKER_SUITES:
+                return parts[1]
+            return path
+
+    return FileOrSuite(config, log)
 
 
 def _held_to_oas(item: pytest.Item) -> bool:
