@@ -11,10 +11,11 @@ trap 'rm -rf "$logdir"' EXIT
 failed=0
 summaries=()
 
-# Two worker processes (pytest-xdist), one test file at a time each: most of the time goes to waiting on the
-# engine and sandbox subprocesses, so a second file runs while the first waits. Whole files keep a module's
-# deployed world (module-scoped fixtures) in one worker; every sandbox takes a free port and every test its
-# own temporary folder. PYTEST_WORKERS=0 runs in this one process.
+# Two worker processes (pytest-xdist), one group of tests at a time each: most of the time goes to waiting
+# on the engine and sandbox subprocesses, so a second group runs while the first waits. A group is a test
+# file, or a suite whose files share one world (tests/conftest.py `pytest_xdist_make_scheduler`), so module
+# and session fixtures stay in one worker; every sandbox takes a free port and every test its own temporary folder.
+# PYTEST_WORKERS=0 runs in this one process.
 workers=${PYTEST_WORKERS:-2}
 parallel=()
 [ "$workers" != 0 ] && parallel=(-n "$workers" --dist loadfile)

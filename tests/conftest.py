@@ -68,6 +68,28 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+# Suites whose files share one session world (their conftest's session fixtures, their tally across files):
+# under pytest-xdist all of a suite's tests go to one worker.
+ONE_WORKER_SUITES = ("faults",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """How pytest-xdist splits the run (scripts/run-tests.sh): whole test files to one worker each, so a
+    module's world (module-scoped fixtures) stays together, and the suites in ONE_WORKER_SUITES whole."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrSuite(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            parts = path.split("/")
+            if len(parts) > 2 and parts[0] == "tests" and parts[1] in ONE_WORKER_SUITES:
+                return parts[1]
+            return path
+
+    return FileOrSuite(config, log)
+
+
 def _held_to_oas(item: pytest.Item) -> bool:
     if item.get_closest_marker(EXEMPT) is not None:
         return False
