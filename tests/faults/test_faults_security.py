@@ -122,8 +122,8 @@ def test_a_token_of_a_deleted_worker_is_refused_and_writes_nothing(deployed, tal
 def test_no_secret_in_clear_in_exported_state_or_any_captured_log(deployed, tally):
     """Every Flex token this worker's cases used is sought, and a few this test uses itself: a worker of
     `make test` (pytest-xdist, one file at a time) may have run no other fault file before this one."""
-    for worker in ("alice", "grace", "mallory"):
-        form = {"Token": deployed.token(worker), "conversationSid": "CH" + "0" * 32, "attributes": "{}"}
+    for _ in range(3):  # alice: a worker no case deletes
+        form = {"Token": deployed.token("alice"), "conversationSid": "CH" + "0" * 32, "attributes": "{}"}
         deployed.call(UPDATE_ATTRIBUTES, form)  # refused: not in that chat; the token went through the logs
     secrets = [deployed.sandbox.auth_token, *deployed.minted]
     # the auth token plus the Flex tokens; counted without letting pytest print them
