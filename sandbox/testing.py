@@ -212,6 +212,19 @@ class SandboxProcess:
     def summary(self) -> dict[str, Any]:
         return self._control("GET", "requests/summary")
 
+    def last_request_id(self) -> int:
+        """The id of the newest logged request (0 before any): a mark for `writes_since`."""
+        entries = self.requests()
+        return entries[-1]["id"] if entries else 0
+
+    def writes_since(self, mark: int) -> list[str]:
+        """`METHOD path` of every request after `mark` other than GET and HEAD, oldest first."""
+        return [
+            f"{r['method']} {r['path']}"
+            for r in self.requests(since=mark)
+            if r["method"] not in ("GET", "HEAD")
+        ]
+
     def add_fault(self, **fault: Any) -> dict[str, Any]:
         return self._control("POST", "faults", json=fault)
 

@@ -13,6 +13,13 @@ from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
 
 
+def fresh_account(sandbox, tmp: Path) -> Account:
+    """The module's sandbox back to a fresh flex-demo account without faults, with Pulumi state of its own."""
+    sandbox.clear_faults()
+    sandbox.reset("flex-demo")
+    return Account(tmp, sandbox)
+
+
 class Account:
     def __init__(self, tmp: Path, sandbox) -> None:
         self.tmp, self.sandbox = tmp, sandbox
@@ -42,15 +49,10 @@ class Account:
         return runner
 
     def mark(self) -> int:
-        entries = self.sandbox.requests()
-        return entries[-1]["id"] if entries else 0
+        return self.sandbox.last_request_id()
 
     def writes_since(self, mark: int) -> list[str]:
-        return [
-            f"{r['method']} {r['path']}"
-            for r in self.sandbox.requests(since=mark)
-            if r["method"] not in ("GET", "HEAD")
-        ]
+        return self.sandbox.writes_since(mark)
 
     def snapshot(self) -> dict:
         """Every object a stack could touch: workflows, services with environments, functions and variables,

@@ -17,7 +17,7 @@ from flex_chat_transfer.infra.attach import PLUGIN_PATHS
 from flex_chat_transfer.infra.rest import FLEX, SERVERLESS
 from flex_chat_transfer.sandbox.testing import SandboxProcess
 from harness.automation import find_cli_root
-from tests.infra.engine_world import Account, _cli
+from tests.infra.engine_world import Account, _cli, fresh_account
 from tests.infra.template_account import (
     ENVIRONMENT,
     OTHER_FEATURES,
@@ -45,10 +45,7 @@ def sandbox(tmp_path_factory):
 
 @pytest.fixture
 def account(sandbox, tmp_path) -> Account:
-    """A fresh flex-demo account (the module's sandbox, reset), with its own Pulumi state."""
-    sandbox.clear_faults()
-    sandbox.reset("flex-demo")
-    return Account(tmp_path, sandbox)
+    return fresh_account(sandbox, tmp_path)
 
 
 @pytest.fixture

@@ -97,15 +97,10 @@ class World:
         return [n for n in names if n != "Everyone"]
 
     def last_request_id(self) -> int:
-        entries = self.sandbox.requests()
-        return entries[-1]["id"] if entries else 0
+        return self.sandbox.last_request_id()
 
     def writes_since(self, mark: int) -> list[str]:
-        return [
-            f"{r['method']} {r['path']}"
-            for r in self.sandbox.requests(since=mark)
-            if r["method"] not in ("GET", "HEAD")
-        ]
+        return self.sandbox.writes_since(mark)
 
     def ops(self, result_events: list) -> dict[str, str]:
         """URN name → op, from the engine's resource pre-events."""

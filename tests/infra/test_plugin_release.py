@@ -20,7 +20,7 @@ from flex_chat_transfer.infra.plugin_preflight import PluginError, prepare_plugi
 from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, SERVERLESS_UPLOAD, Rest
 from flex_chat_transfer.sandbox.testing import SandboxProcess
 from flex_chat_transfer.workflow.flex_plugin import ASSET_MAX_BYTES, PluginSettings
-from tests.infra.engine_world import Account
+from tests.infra.engine_world import Account, fresh_account
 from tests.infra.template_account import ENVIRONMENT, SERVICE, build_template_account
 
 pytestmark = pytest.mark.e2e
@@ -40,9 +40,7 @@ def sandbox(tmp_path_factory):
 
 @pytest.fixture
 def account(sandbox, tmp_path) -> Account:
-    sandbox.clear_faults()
-    sandbox.reset("flex-demo")
-    return Account(tmp_path, sandbox)
+    return fresh_account(sandbox, tmp_path)
 
 
 @pytest.fixture

@@ -69,15 +69,10 @@ class Account:
         return json.loads(live["configuration"])
 
     def mark(self) -> int:
-        entries = self.sandbox.requests()
-        return entries[-1]["id"] if entries else 0
+        return self.sandbox.last_request_id()
 
     def writes_since(self, mark: int) -> list[str]:
-        return [
-            f"{r['method']} {r['path']}"
-            for r in self.sandbox.requests(since=mark)
-            if r["method"] not in ("GET", "HEAD")
-        ]
+        return self.sandbox.writes_since(mark)
 
 
 @pytest.fixture(scope="module")
