@@ -9,7 +9,6 @@ bad-config table, without the engine.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -20,6 +19,7 @@ from typing import Any
 import requests
 from twilio.rest import Client
 
+from flex_chat_transfer.infra.account_pin import current_account
 from flex_chat_transfer.infra.attach import Attached, AttachError, find_attached
 from flex_chat_transfer.infra.client import CredentialsError, client_from_settings, credentials_source
 from flex_chat_transfer.infra.component import FLEX_DOMAIN_PATH
@@ -217,7 +217,7 @@ def queue_config_paths(spec: ChatTransferSpec) -> dict[str, str]:
 def workspace_memory_key(credentials: Mapping[str, str], workspace: str) -> str:
     """Which remembered workspace SID applies: the account (stack config or TWILIO_ACCOUNT_SID), the API
     host (the sandbox's URL when one is set) and the workspace's name; "" when the account is unknown."""
-    account = credentials.get("twilio:accountSid") or os.environ.get("TWILIO_ACCOUNT_SID") or ""
+    account = current_account(credentials)
     if not account:
         return ""
     host = sandbox_url() or "twilio.com"

@@ -79,11 +79,15 @@ class Variable(Kind):
                 raise Failure("value", problem)
         return news
 
+    @staticmethod
+    def _with_key(rest, inputs: dict) -> dict | None:
+        """The environment's variable with this key, if there is one (Twilio keeps keys unique there)."""
+        return next((v for v in rest.list_all(_url(inputs), "variables") if v["key"] == inputs["key"]), None)
+
     def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
         rest = ctx.rest()
         if inputs.get("attached") is True:
-            present = rest.list_all(_url(inputs), "variables")
-            there = next((v for v in present if v["key"] == inputs["key"]), None)
+            there = self._with_key(rest, inputs)
             if there is not None:
                 if there["value"] != inputs["value"]:
                     rest.post(_url(inputs, there["sid"]), {"Key": inputs["key"], "Value": inputs["value"]})
@@ -92,9 +96,7 @@ class Variable(Kind):
         live = rest.create(
             _url(inputs),
             {"Key": inputs["key"], "Value": inputs["value"]},
-            recover=lambda: next(
-                (v for v in rest.list_all(_url(inputs), "variables") if v["key"] == inputs["key"]), None
-            ),
+            recover=lambda: self._with_key(rest, inputs),
         )
         return live["sid"], {**{k: inputs[k] for k in FIELDS}, "sid": live["sid"]}
 
