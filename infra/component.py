@@ -30,6 +30,7 @@ from flex_chat_transfer.infra.twiliox.resources import (
     Function,
     Plugin,
     PluginBundle,
+    PluginConfiguration,
     PluginRelease,
     PluginVersion,
     Service,
@@ -359,12 +360,19 @@ class ChatTransfer(pulumi.ComponentResource):
             changelog=plugin.changelog,
             opts=pulumi.ResourceOptions(provider=provider, depends_on=[deployment]),
         )
-        self.plugin_release = PluginRelease(
-            f"{name}-plugin-release",
+        # The active release's plugins with ours at this version, made when the version is; then released.
+        self.plugin_configuration = PluginConfiguration(
+            f"{name}-plugin-configuration",
             plugin_sid=self.plugin.id,
             plugin_version_sid=self.plugin_version.id,
             label=f"{owner}: {plugin.name}@{plugin.version}",
             opts=pulumi.ResourceOptions(provider=provider, depends_on=[deployment]),
+        )
+        self.plugin_release = PluginRelease(
+            f"{name}-plugin-release",
+            plugin_sid=self.plugin.id,
+            configuration_sid=self.plugin_configuration.id,
+            opts=pulumi.ResourceOptions(provider=provider),
         )
 
     def _build_and_deploy(self, name, functions: FunctionsProject, runtime, build_timeout, child) -> None:

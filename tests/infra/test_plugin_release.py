@@ -204,6 +204,13 @@ def test_released_beside_another_plugin_merged_never_clobbered_and_given_back(ac
     hand_path = "/plugins/plugin-hand/0.1.0/bundle.js"
     hand_domain = deploy_asset(sandbox, rest, "hand-plugins", hand_path, OTHER_JS)
     release_by_hand(rest, "plugin-hand", f"https://{hand_domain}{hand_path}")
+    # That release holds our version too: no drift, and our (now stale) configuration is not released again.
+    refreshed = stack.refresh()
+    assert refreshed.summary.resource_changes.get("update", 0) == 0, refreshed.summary.resource_changes
+    mark = account.mark()
+    stack.up()
+    assert account.writes_since(mark) == []
+    assert versions_in_active(rest) == {OTHER: "0.1.0", "plugin-hand": "0.1.0", OURS: "0.0.1"}
     first_bytes = bundle.read_bytes()
     bundle.write_bytes(first_bytes.replace(b'"Transfer"', b'"Transfer!"'))
     preview = stack.preview()  # the change in one line: plugin, old version → new, the others kept
@@ -241,8 +248,14 @@ def test_released_beside_another_plugin_merged_never_clobbered_and_given_back(ac
     release_without(rest, OURS)
     assert OURS not in versions_in_active(rest)
     refreshed = stack.refresh()
-    assert refreshed.summary.resource_changes.get("update", 0) >= 1, refreshed.summary.resource_changes
+    assert refreshed.summary.resource_changes.get("update", 0) == 1, refreshed.summary.resource_changes
+    assert "drift: the active release" in refreshed.stdout, refreshed.stdout
+    mark = account.mark()
     stack.up()
+    # A new configuration merged from the then-active release, released; nothing else.
+    repaired = account.writes_since(mark)
+    assert len(repaired) == 2 and plugin_writes(repaired, plugin_service["sid"])["configuration"] == 1
+    assert plugin_writes(repaired, plugin_service["sid"])["release"] == 1, repaired
     assert versions_in_active(rest) == {OTHER: "0.1.0", "plugin-hand": "0.1.0", OURS: "0.0.2"}
 
     # Destroy: the then-active plugins without ours; theirs still load; nothing archived. The functions'
