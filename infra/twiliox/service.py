@@ -38,6 +38,9 @@ CREATED_HERE: set[str] = set()
 # Plugin services this process took back from the stack's own earlier destroy: their environment of the same
 # name is the stack's leftover too (Environment takes it back instead of refusing it).
 TAKEN_BACK: set[str] = set()
+# unique name -> SID of the stack's own leftover plugin service that Check found holding it: Create takes that
+# one back without first being refused by Twilio.
+LEFT_BY_THIS_STACK: dict[str, str] = {}
 
 
 class Service(Kind):
@@ -76,7 +79,8 @@ class Service(Kind):
             )
         news = {"include_credentials": True, "ui_editable": False, **news}
         if olds.get("unique_name") != name and not is_unknown(name):
-            self._refuse_taken(ctx, name, news)
+            if leftover := self._refuse_taken(ctx, name, news):
+                LEFT_BY_THIS_STACK[name] = leftover["sid"]
         return news
 
     @staticmethod
@@ -90,9 +94,10 @@ class Service(Kind):
         functions = rest.get(f"{SERVERLESS}/Services/{taken['sid']}/Functions", {"PageSize": 1})
         return not functions.get("functions")
 
-    def _refuse_taken(self, ctx: Context, name: str, inputs: dict) -> dict | None:
-        """The service holding `name` when it is ours to take back; refused when someone else's."""
-        taken = ctx.rest().find(f"{SERVERLESS}/Services/{name}")
+    def _refuse_taken(self, ctx: Context, name: str, inputs: dict, taken: dict | None = None) -> dict | None:
+        """The service holding `name` (`taken`, else looked up) when it is ours to take back; refused when
+        someone else's."""
+        taken = taken or ctx.rest().find(f"{SERVERLESS}/Services/{name}")
         if taken and self._ours_to_take_back(ctx.rest(), taken, inputs):
             return taken
         if taken:
@@ -124,6 +129,10 @@ class Service(Kind):
         # Check looked the name up; Twilio keeps unique names unique, so a service made since is refused by
         # Twilio itself (answered below with the same line), no second look-up on the way.
         recovered = []
+        if sid := LEFT_BY_THIS_STACK.pop(inputs["unique_name"], None):
+            leftover = rest.find(f"{SERVERLESS}/Services/{sid}")
+            if leftover and leftover["unique_name"] == inputs["unique_name"]:
+                return self._take_back(ctx, leftover, inputs)
 
         def find() -> dict | None:
             recovered.append(True)
@@ -136,12 +145,12 @@ class Service(Kind):
                 recover=find,
             )
         except TwilioApiError as error:
-            taken = None
-            if error.status in (400, 409) and rest.find(f"{SERVERLESS}/Services/{inputs['unique_name']}"):
-                taken = self._refuse_taken(ctx, inputs["unique_name"], inputs)
-            if taken is None:
+            holder = rest.find(f"{SERVERLESS}/Services/{inputs['unique_name']}")
+            if error.status not in (400, 409) or holder is None:
                 raise
-            return self._take_back(ctx, taken, inputs)
+            if leftover := self._refuse_taken(ctx, inputs["unique_name"], inputs, holder):
+                return self._take_back(ctx, leftover, inputs)
+            raise
         if not recovered:
             CREATED_HERE.add(live["sid"])
         return live["sid"], {**self._outputs(live), **self._hosts(inputs)}

@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from flex_chat_transfer.infra.client import make_client
 from flex_chat_transfer.infra.plugin_preflight import PluginError, prepare_plugin
 from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, SERVERLESS_UPLOAD, Rest
-from flex_chat_transfer.infra.twiliox.base import Context
+from flex_chat_transfer.infra.twiliox.base import Context, NotOurs
 from flex_chat_transfer.infra.twiliox.service import Service
 from flex_chat_transfer.sandbox.testing import SandboxProcess
 from flex_chat_transfer.workflow.flex_plugin import ASSET_MAX_BYTES, PluginSettings
@@ -348,6 +348,36 @@ def test_a_plugin_service_is_kept_only_while_a_version_names_its_domain(account)
     assert len(lines) == 1 and lines[0].startswith(f"keeping service {hosting_sid} (hosting-plugin)"), lines
     assert f"services:remove --sid {hosting_sid}" in lines[0]
     assert fetch_signed(account.sandbox, f"https://{hosting}{path}").content == OTHER_JS
+
+
+def test_a_plugin_service_name_held_by_anyone_else_is_still_refused(account, bundle):
+    """Only the stack's own leftover (its exact friendly name, no functions) is taken back: a same-name
+    service with another friendly name stops `up` in one line before any write, and one with the stack's
+    friendly name that holds a function is refused by the service's Check too."""
+    rest = account.rest
+    config = {**account.config, "chat-transfer:plugin": {"name": OURS, "bundle": str(bundle)}}
+    someone = rest.post(f"{SERVERLESS}/Services", {"UniqueName": PLUGIN_SERVICE, "FriendlyName": "someone's"})
+    stack = account.runner("dev", config)
+    mark = account.mark()
+    with pytest.raises(Exception) as refused:
+        stack.up()
+    assert f"Functions service '{PLUGIN_SERVICE}' ({someone['sid']}) already exists" in str(refused.value)
+    assert account.writes_since(mark) == []
+
+    friendly = f"Flex plugin {OURS} (chat-transfer/dev)"
+    rest.post(f"{SERVERLESS}/Services/{someone['sid']}", {"FriendlyName": friendly})
+    rest.post(f"{SERVERLESS}/Services/{someone['sid']}/Functions", {"FriendlyName": "/theirs"})
+    ctx = Context(rest=lambda: rest, log=lambda line: None, urn="urn:pulumi:dev::chat-transfer::t::p")
+    news = {"unique_name": PLUGIN_SERVICE, "friendly_name": friendly, "hosts_plugin": OURS}
+    with pytest.raises(NotOurs):
+        Service().check(ctx, {}, news)
+    rest.delete(f"{SERVERLESS}/Services/{someone['sid']}/Functions/{_only_function(rest, someone['sid'])}")
+    assert Service().check(ctx, {}, news)["hosts_plugin"] == OURS  # now it is one to take back
+
+
+def _only_function(rest: Rest, service_sid: str) -> str:
+    (function,) = rest.list_all(f"{SERVERLESS}/Services/{service_sid}/Functions", "functions")
+    return function["sid"]
 
 
 def test_preview_shows_the_plugin_change_in_one_line(account, bundle):
