@@ -56,7 +56,7 @@ class Service(Kind):
                 "hosts_plugin": (
                     "string",
                     "The Flex plugin (unique name) whose bundles it hosts: destroy keeps it while a version "
-                    "of that plugin names a URL on its domains (not sent to Twilio).",
+                    "of that plugin names a URL on its domains (recorded, never sent to Twilio).",
                 ),
             },
             outputs={
@@ -68,7 +68,6 @@ class Service(Kind):
             replace_on=("unique_name",),
             id_format="ZS…",
             restorable=("friendly_name", "include_credentials", "ui_editable"),
-            not_diffed=("hosts_plugin",),
         )
 
     def check(self, ctx: Context, olds: dict, news: dict) -> dict:
@@ -171,7 +170,9 @@ class Service(Kind):
         return live["sid"], {**self._outputs(live), "hosts_plugin": inputs["hosts_plugin"]}
 
     def update(self, ctx: Context, id: str, olds: dict, news: dict) -> dict:
-        if not self.changed(olds, news):
+        # `hosts_plugin` is the provider's, not Twilio's: a change of it alone is recorded, nothing is sent
+        # (it is diffed so that state written before it existed gets it, and destroy then keeps the service).
+        if not [key for key in self.changed(olds, news) if key != "hosts_plugin"]:
             return carried(id, news, bool(olds.get("adopted")), domain_base=olds.get("domain_base"))
         live = ctx.rest().post(f"{SERVERLESS}/Services/{id}", self._form(news))
         return {**self._outputs(live, bool(olds.get("adopted"))), **self._hosts(news)}

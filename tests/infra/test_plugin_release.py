@@ -350,6 +350,26 @@ def test_a_plugin_service_is_kept_only_while_a_version_names_its_domain(account)
     assert fetch_signed(account.sandbox, f"https://{hosting}{path}").content == OTHER_JS
 
 
+def test_a_plugin_service_recorded_before_hosts_plugin_existed_gets_it_without_a_write(account):
+    """State written before `hosts_plugin` existed: the next up diffs it in (so destroy then keeps the
+    service) and sends nothing to Twilio."""
+    rest = account.rest
+    live = rest.post(f"{SERVERLESS}/Services", {"UniqueName": PLUGIN_SERVICE, "FriendlyName": "Flex plugin"})
+    olds = {
+        "unique_name": PLUGIN_SERVICE,
+        "friendly_name": "Flex plugin",
+        "include_credentials": True,
+        "ui_editable": False,
+        "sid": live["sid"],
+    }
+    news = {k: v for k, v in olds.items() if k != "sid"} | {"hosts_plugin": OURS}
+    assert Service().changed(olds, news) == ["hosts_plugin"]
+    mark = account.mark()
+    outs = Service().update(Context(rest=lambda: rest, log=lambda line: None), live["sid"], olds, news)
+    assert outs["hosts_plugin"] == OURS and outs["sid"] == live["sid"]
+    assert account.writes_since(mark) == []
+
+
 def test_a_plugin_service_name_held_by_anyone_else_is_still_refused(account, bundle):
     """Only the stack's own leftover (its exact friendly name, no functions) is taken back: a same-name
     service with another friendly name stops `up` in one line before any write, and one with the stack's
