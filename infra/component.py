@@ -89,7 +89,9 @@ def plugin_service_name(functions_service_name: str) -> str:
 class ChatTransfer(pulumi.ComponentResource):
     """The feature in one account. With `attached` (functions.attachTo) the functions are someone else's: the
     stack sets only its variables in that environment (each recorded as found and put back by destroy) and
-    makes no service, environment, function, build or deployment."""
+    makes no service, environment, function, build or deployment for them. With `plugin`
+    (chat-transfer:plugin), in either mode, the plugin's bundle gets a small service of the stack's own
+    (`_release_plugin`)."""
 
     def __init__(
         self,
