@@ -350,6 +350,27 @@ def test_a_plugin_service_is_kept_only_while_a_version_names_its_domain(account)
     assert fetch_signed(account.sandbox, f"https://{hosting}{path}").content == OTHER_JS
 
 
+def test_destroy_deletes_a_plugin_service_nothing_was_released_from(account, bundle):
+    """An up that hosted the bundle but could not make the plugin version (its creates dropped): no version,
+    so no release, names the plugin service, and destroy deletes it like the functions' service."""
+    sandbox, rest = account.sandbox, account.rest
+    config = {**account.config, "chat-transfer:plugin": {"name": OURS, "bundle": str(bundle)}}
+    stack = account.runner("dev", config)
+    sandbox.add_fault(kind="drop", route=r"/PluginService/Plugins/[^/]+/Versions$")
+    try:
+        with pytest.raises(Exception) as failed:
+            stack.up()
+    finally:
+        sandbox.clear_faults()
+    assert "chat-transfer-plugin-version" in str(failed.value)
+    plugin = rest.get(f"{PLUGINS}/Plugins/{OURS}")
+    assert rest.list_all(f"{PLUGINS}/Plugins/{plugin['sid']}/Versions", "plugin_versions") == []
+    assert service_named(rest, PLUGIN_SERVICE) is not None
+    destroyed = stack.destroy()
+    assert service_named(rest, PLUGIN_SERVICE) is None
+    assert "keeping service" not in destroyed.stdout
+
+
 def test_a_plugin_service_recorded_before_hosts_plugin_existed_gets_it_without_a_write(account):
     """State written before `hosts_plugin` existed: the next up diffs it in (so destroy then keeps the
     service) and sends nothing to Twilio."""
