@@ -42,7 +42,7 @@ def account_provider(settings: StackSettings, pinned: str) -> Provider:
         api_secret=credentials.get("twilio:apiSecret"),
         concurrency=settings.concurrency,
         pinned_account_sid=pinned or None,
-        checked_first=checked_first(settings.spec),
+        checked_first=checked_first(settings.spec, plugin=settings.plugin is not None),
         # A stack deployed by the dynamic-provider version: its resources name the default pulumi-python
         # provider; mapping that provider onto this one lets them upgrade in place (no provider change).
         opts=pulumi.ResourceOptions(

@@ -30,6 +30,7 @@ from flex_chat_transfer.infra.twiliox.resources import (
     Function,
     Plugin,
     PluginBundle,
+    PluginConfiguration,
     PluginRelease,
     PluginVersion,
     Service,
@@ -80,14 +81,17 @@ def context_problem(variables: Mapping[str, str]) -> str | None:
 
 
 def plugin_service_name(functions_service_name: str) -> str:
-    """The attached stack's own service for its plugin bundle: named after the stack's service name."""
+    """The stack's own small service for its plugin bundles (in greenfield and attach mode alike): named after
+    the stack's service name."""
     return f"{functions_service_name[:43].rstrip('-')}-plugin"
 
 
 class ChatTransfer(pulumi.ComponentResource):
     """The feature in one account. With `attached` (functions.attachTo) the functions are someone else's: the
     stack sets only its variables in that environment (each recorded as found and put back by destroy) and
-    makes no service, environment, function, build or deployment."""
+    makes no service, environment, function, build or deployment for them. With `plugin`
+    (chat-transfer:plugin), in either mode, the plugin's bundle gets a small service of the stack's own
+    (`_release_plugin`)."""
 
     def __init__(
         self,
@@ -208,19 +212,8 @@ class ChatTransfer(pulumi.ComponentResource):
 
         self.build: Build | None = None
         self.deployment: Deployment | None = None
-        self.plugin_bundle: PluginBundle | None = None
         if self.service is not None and self.environment is not None and functions is not None:
-            if plugin is not None:
-                # The bundle is one more asset of the functions' own build (a build is a whole snapshot).
-                self.plugin_bundle = self._bundle(name, plugin, self.service.id, provider)
-            self._build_and_deploy(
-                name,
-                functions,
-                settings.runtime,
-                build_timeout,
-                child,
-                asset_versions=self.plugin_bundle.served_versions if self.plugin_bundle else None,
-            )
+            self._build_and_deploy(name, functions, settings.runtime, build_timeout, child)
             paths = [f.path for f in functions.files if f.visibility != "private"]
         else:
             paths = list(PLUGIN_PATHS)
@@ -304,58 +297,60 @@ class ChatTransfer(pulumi.ComponentResource):
             for file in functions.files
         }
 
-    @staticmethod
-    def _bundle(name: str, plugin: PreparedPlugin, service_sid, provider) -> PluginBundle:
-        return PluginBundle(
+    def _release_plugin(self, name: str, plugin: PreparedPlugin, settings, provider, owner: str) -> None:
+        """The plugin's bundle in a small service of the stack's own (`plugin_service_name`, environment
+        `plugins`, its own build and deployment), in greenfield and attach mode alike, then the plugin, its
+        version and its release beside the account's other plugins.
+
+        Never in the functions' service: destroy deletes the functions, but every Flex release ever made names
+        its version's URL and releases are immutable, so a rollback to one must still load it. The plugin
+        service (`hosts_plugin`) is kept by destroy while a version of the plugin names its domain (its
+        environment, builds, deployment and assets go with it: `deleted_with`), and a changed bundle builds
+        only this small service, never the functions."""
+        on = pulumi.ResourceOptions(provider=provider)
+        service = Service(
+            f"{name}-plugin-service",
+            unique_name=plugin_service_name(settings.service_name),
+            friendly_name=f"Flex plugin {plugin.name} ({owner})",
+            include_credentials=False,
+            hosts_plugin=plugin.name,
+            opts=on,
+        )
+        # Deleted with the service, or kept with it: never on their own while it may still serve a release.
+        with_service = pulumi.ResourceOptions(provider=provider, deleted_with=service)
+        environment = Environment(
+            f"{name}-plugin-environment",
+            service_sid=service.id,
+            unique_name="plugins",
+            domain_suffix=None,
+            opts=with_service,
+        )
+        self.plugin_bundle = PluginBundle(
             f"{name}-plugin-bundle",
-            service_sid=service_sid,
+            service_sid=service.id,
             path=bundle_path(plugin.name, plugin.version),
             content_hash=plugin.content_hash,
             source=plugin.bundle_path,
             map_source=plugin.map_path,
-            opts=pulumi.ResourceOptions(provider=provider),
+            opts=with_service,
         )
-
-    def _release_plugin(self, name: str, plugin: PreparedPlugin, settings, provider, owner: str) -> None:
-        """The plugin, its version and its release beside the account's other plugins. Attached to functions
-        the stack does not deploy, the bundle gets a small service and environment of the stack's own."""
-        on = pulumi.ResourceOptions(provider=provider)
-        if self.plugin_bundle is None:
-            service = Service(
-                f"{name}-plugin-service",
-                unique_name=plugin_service_name(settings.service_name),
-                friendly_name=f"Flex plugin {plugin.name} ({owner})",
-                include_credentials=False,
-                opts=on,
-            )
-            environment = Environment(
-                f"{name}-plugin-environment",
-                service_sid=service.id,
-                unique_name="plugins",
-                domain_suffix=None,
-                opts=on,
-            )
-            self.plugin_bundle = self._bundle(name, plugin, service.id, provider)
-            build = Build(
-                f"{name}-plugin-build",
-                service_sid=service.id,
-                function_versions=[],
-                asset_versions=self.plugin_bundle.served_versions,
-                dependencies={},
-                runtime=settings.runtime,
-                opts=on,
-            )
-            deployment = Deployment(
-                f"{name}-plugin-deployment",
-                service_sid=service.id,
-                environment_sid=environment.id,
-                build_sid=build.id,
-                opts=on,
-            )
-            domain: pulumi.Output[str] = environment.domain_name
-        else:
-            assert self.deployment is not None
-            deployment, domain = self.deployment, self.domain_name
+        build = Build(
+            f"{name}-plugin-build",
+            service_sid=service.id,
+            function_versions=[],
+            asset_versions=self.plugin_bundle.served_versions,
+            dependencies={},
+            runtime=settings.runtime,
+            opts=with_service,
+        )
+        deployment = Deployment(
+            f"{name}-plugin-deployment",
+            service_sid=service.id,
+            environment_sid=environment.id,
+            build_sid=build.id,
+            opts=with_service,
+        )
+        domain: pulumi.Output[str] = environment.domain_name
         path = bundle_path(plugin.name, plugin.version)
         self.plugin = Plugin(f"{name}-plugin", unique_name=plugin.name, opts=on)
         # Released only once the URL serves the bundle: Flex loads it on every agent's next page load.
@@ -367,17 +362,22 @@ class ChatTransfer(pulumi.ComponentResource):
             changelog=plugin.changelog,
             opts=pulumi.ResourceOptions(provider=provider, depends_on=[deployment]),
         )
-        self.plugin_release = PluginRelease(
-            f"{name}-plugin-release",
+        # The active release's plugins with ours at this version, made when the version is; then released.
+        self.plugin_configuration = PluginConfiguration(
+            f"{name}-plugin-configuration",
             plugin_sid=self.plugin.id,
             plugin_version_sid=self.plugin_version.id,
             label=f"{owner}: {plugin.name}@{plugin.version}",
             opts=pulumi.ResourceOptions(provider=provider, depends_on=[deployment]),
         )
+        self.plugin_release = PluginRelease(
+            f"{name}-plugin-release",
+            plugin_sid=self.plugin.id,
+            configuration_sid=self.plugin_configuration.id,
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
 
-    def _build_and_deploy(
-        self, name, functions: FunctionsProject, runtime, build_timeout, child, asset_versions=None
-    ) -> None:
+    def _build_and_deploy(self, name, functions: FunctionsProject, runtime, build_timeout, child) -> None:
         """The build and its deployment. In a shared service each build also carries what the environment
         serves besides our functions, so theirs keep answering."""
         assert self.service is not None and self.environment is not None
@@ -386,7 +386,6 @@ class ChatTransfer(pulumi.ComponentResource):
             f"{name}-build",
             service_sid=self.service.id,
             function_versions=pulumi.Output.all(*[f.version_sid for f in self.functions.values()]),
-            asset_versions=asset_versions,
             dependencies=functions.dependencies,
             runtime=runtime,
             build_timeout=build_timeout,

@@ -29,11 +29,14 @@ def queue_resource_name(name: str, queue_name: str) -> str:
     return f"{name}-queue-{slug}"
 
 
-def checked_first(spec: ChatTransferSpec, name: str = COMPONENT_NAME) -> list[str]:
-    """The resources registered with plain inputs: the workflow, the Flex flags, the declared queues and
-    (unless attached) the Functions service."""
+def checked_first(spec: ChatTransferSpec, name: str = COMPONENT_NAME, plugin: bool = False) -> list[str]:
+    """The resources registered with plain inputs: the workflow, the Flex flags, the declared queues,
+    (unless attached) the Functions service and (with `plugin`, chat-transfer:plugin set) the plugin's
+    service."""
     names = [f"{name}-workflow", f"{name}-flex-flags"]
     if spec.functions.attach_to is None:
         names.append(f"{name}-service")
+    if plugin:
+        names.append(f"{name}-plugin-service")
     names += [queue_resource_name(name, queue.name) for queue in spec.declared_queues()]
     return sorted(set(names))

@@ -1,5 +1,7 @@
 """Serverless Environment (`twiliox:serverless:Environment`). Import id: `ZS…/ZE…`. Twilio has no update: any
-input change replaces it. A same-name environment in the service that this stack does not hold is refused."""
+input change replaces it. A same-name environment in the service that this stack does not hold is refused,
+except in a plugin service this stack just took back from its own destroy (`service.TAKEN_BACK`): that one is
+the stack's leftover too, taken back as it is."""
 
 from __future__ import annotations
 
@@ -67,12 +69,13 @@ class Environment(Kind):
             raise Failure("domain_suffix", f"{suffix!r} must be ≤16 letters, digits or '-'")
         service_sid = news.get("service_sid")
         # A new service (SID unknown in preview, or made by this process) holds no environment yet.
-        from flex_chat_transfer.infra.twiliox.service import CREATED_HERE
+        from flex_chat_transfer.infra.twiliox.service import CREATED_HERE, TAKEN_BACK
 
         if (
             (olds.get("unique_name"), olds.get("service_sid")) != (name, service_sid)
             and not is_unknown(service_sid)
             and service_sid not in CREATED_HERE
+            and service_sid not in TAKEN_BACK
         ):
             self._refuse_taken(ctx, service_sid, name)
         return news
@@ -103,8 +106,11 @@ class Environment(Kind):
     def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
         rest = ctx.rest()
         service_sid = inputs["service_sid"]
-        from flex_chat_transfer.infra.twiliox.service import CREATED_HERE
+        from flex_chat_transfer.infra.twiliox.service import CREATED_HERE, TAKEN_BACK
 
+        if service_sid in TAKEN_BACK and (leftover := _find(rest, service_sid, inputs["unique_name"])):
+            ctx.log(f"environment {inputs['unique_name']} ({leftover['sid']}) of that service: taken back")
+            return leftover["sid"], self._outputs(leftover)
         if service_sid not in CREATED_HERE:
             self._refuse_taken(ctx, service_sid, inputs["unique_name"])
         form = {"UniqueName": inputs["unique_name"]}

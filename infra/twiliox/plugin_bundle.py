@@ -5,8 +5,10 @@ signature), in a service the stack owns.
 Like the Plugins CLI, each version is a new asset: a changed bundle (content hash) or version uploads one
 more, and `served_versions` keeps every asset version made so far, so the build that serves the new one
 still serves the old ones a release may name. A source map beside the bundle goes with it, at
-`…/bundle.js.map`, as the CLI hosts it. Destroy deletes nothing (the service's own deletion takes its
-assets)."""
+`…/bundle.js.map`, as the CLI hosts it. Destroy deletes nothing: the service's own deletion takes its
+assets, and the service stays while a release may name them (`Service.delete`, `kept_for_releases`). Made
+in a service the stack took back from its own destroy, the bundle's first build also serves the plugin assets
+that service held (older versions a rollback may load), one per path."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from flex_chat_transfer.infra.rest import SERVERLESS, SERVERLESS_UPLOAD
 from flex_chat_transfer.infra.twiliox.base import Context, Failure, Kind, is_unknown
+from flex_chat_transfer.infra.twiliox.service import CREATED_HERE
 from flex_chat_transfer.workflow.flex_plugin import bundle_hash, bundle_problem
 
 TOKEN = "twiliox:serverless:PluginBundle"
@@ -107,7 +110,28 @@ class PluginBundle(Kind):
 
     def create(self, ctx: Context, inputs: dict) -> tuple[str, dict]:
         asset, version, made = self._upload(ctx, inputs)
-        return asset, self._outputs(inputs, asset, asset, version, made)
+        earlier = [] if inputs["service_sid"] in CREATED_HERE else self._earlier_versions(ctx, inputs)
+        return asset, self._outputs(inputs, asset, asset, version, [*earlier, *made])
+
+    @staticmethod
+    def _earlier_versions(ctx: Context, props: dict) -> list[str]:
+        """The newest version of each plugin asset the service already holds at another path than ours: what
+        older releases load (one read of the assets, one of each such asset's versions)."""
+        rest = ctx.rest()
+        base = f"{SERVERLESS}/Services/{props['service_sid']}/Assets"
+        ours = {props["path"], props["path"] + ".map"}
+        newest: dict[str, dict] = {}
+        for asset in rest.list_all(base, "assets"):
+            path = asset.get("friendly_name") or ""
+            if not path.startswith("/plugins/") or path in ours:
+                continue
+            for version in rest.list_all(f"{base}/{asset['sid']}/Versions", "asset_versions"):
+                if version.get("path") in ours:
+                    continue
+                held = newest.get(version["path"])
+                if held is None or version["date_created"] > held["date_created"]:
+                    newest[version["path"]] = version
+        return [v["sid"] for v in newest.values()]
 
     def update(self, ctx: Context, id: str, olds: dict, news: dict) -> dict:
         served = list(olds.get("served_versions") or [])

@@ -1,16 +1,33 @@
 """A Flex plugin version (`twiliox:flex:PluginVersion`): immutable on Twilio, so any change is a new one (the
 program gives a new version only when the bundle's content hash changes). One that exists already with the
-same URL (a lost answer, a re-run) is taken as it is. Destroy archives nothing: a past release may name it."""
+same URL (a lost answer, a re-run) is taken as it is. Destroy archives nothing: a past release may name it.
+
+`kept_for_releases` is the one rule for what hosts a plugin's bundles: a service whose environments serve a
+URL any version of the plugin names is kept by destroy (`Service.delete`)."""
 
 from __future__ import annotations
 
-from flex_chat_transfer.infra.rest import FLEX
+from urllib.parse import urlsplit
+
+from flex_chat_transfer.infra.rest import FLEX, Rest
 from flex_chat_transfer.infra.twiliox.base import Context, Failure, Kind, is_unknown
 from flex_chat_transfer.workflow.flex_plugin import version_problem
 
 TOKEN = "twiliox:flex:PluginVersion"
 PLUGINS = f"{FLEX}/PluginService/Plugins"
 FIELDS = ("plugin_sid", "version", "plugin_url", "private", "changelog")
+
+
+def kept_for_releases(rest: Rest, plugin_name: str, domains: set[str]) -> list[str]:
+    """The versions (as `version`) of the Flex plugin `plugin_name` whose URL is on one of `domains`. A
+    release may name any of them: a version is made only to be released, and releases are immutable and never
+    deleted, so a rollback to an older release loads its URL again. While this list is not empty, what serves
+    those domains must stay (one read of the plugin and one paged list of its versions)."""
+    plugin = rest.find(f"{PLUGINS}/{plugin_name}")
+    if plugin is None:
+        return []
+    versions = rest.list_all(f"{PLUGINS}/{plugin['sid']}/Versions", "plugin_versions")
+    return [v["version"] for v in versions if urlsplit(v.get("plugin_url") or "").hostname in domains]
 
 
 class PluginVersion(Kind):

@@ -145,9 +145,13 @@ class PluginVersion(_Resource, token="twiliox:flex:PluginVersion"):
     sid: pulumi.Output[str]
 
 
+class PluginConfiguration(_Resource, token="twiliox:flex:PluginConfiguration"):
+    sid: pulumi.Output[str]
+    kept: pulumi.Output[list]
+
+
 class PluginRelease(_Resource, token="twiliox:flex:PluginRelease"):
     release_sid: pulumi.Output[str]
-    configuration_sid: pulumi.Output[str]
 
 
 def alias_from_dynamic(stack: str, project: str, parent_type: str | None, name: str) -> str:

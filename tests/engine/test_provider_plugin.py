@@ -38,6 +38,7 @@ def test_pulumi_package_get_schema_prints_every_kind(tmp_path):
         "twiliox:serverless:PluginBundle",
         "twiliox:flex:Plugin",
         "twiliox:flex:PluginVersion",
+        "twiliox:flex:PluginConfiguration",
         "twiliox:flex:PluginRelease",
     }
     workflow = schema["resources"]["twiliox:taskrouter:Workflow"]

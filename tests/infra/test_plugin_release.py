@@ -1,9 +1,10 @@
 """Issue 23 on the real engine against the sandbox: the Flex plugin released as code. An account whose active
 release already holds another plugin; one `up` hosts our bundle, registers the plugin and a version, and
 releases it beside the other one (merge, never clobber); an unchanged bundle writes nothing; a changed byte
-makes one new asset version, plugin version, configuration and release; destroy releases the others without
-ours; a release made by hand without ours is drift that refresh shows and the next up repairs. The hostile
-inputs are refused in one line before any write."""
+makes one new asset version, plugin version, configuration and release, built in the stack's small plugin
+service (never the functions'); destroy releases the others without ours and keeps the plugin service while a
+release may name its URLs, and the next up takes it back; a release made by hand without ours is drift that
+refresh shows and the next up repairs. The hostile inputs are refused in one line before any write."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from twilio.request_validator import RequestValidator
 from flex_chat_transfer.infra.client import make_client
 from flex_chat_transfer.infra.plugin_preflight import PluginError, prepare_plugin
 from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, SERVERLESS_UPLOAD, Rest
+from flex_chat_transfer.infra.twiliox.base import Context, NotOurs
+from flex_chat_transfer.infra.twiliox.service import Service
 from flex_chat_transfer.sandbox.testing import SandboxProcess
 from flex_chat_transfer.workflow.flex_plugin import ASSET_MAX_BYTES, PluginSettings
 from tests.infra.engine_world import Account, fresh_account
@@ -30,6 +33,7 @@ PLUGINS = f"{FLEX}/PluginService"
 OURS = "plugin-chat-transfer"
 OTHER = "plugin-other"
 OTHER_JS = b"(function () { window.__other = true; })();\n"
+PLUGIN_SERVICE = "chat-transfer-dev-plugin"  # plugin_service_name("chat-transfer-dev")
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +135,19 @@ def fetch_signed(sandbox, url: str) -> httpx.Response:
     )
 
 
-def plugin_writes(writes: list[str]) -> dict[str, int]:
-    """Counts of the writes a plugin release makes, by what they create."""
+def service_named(rest: Rest, unique_name: str) -> dict | None:
+    return rest.find(f"{SERVERLESS}/Services/{unique_name}")
+
+
+def plugin_writes(writes: list[str], plugin_service: str) -> dict[str, int]:
+    """Counts of the writes a plugin release makes, by what they create; builds and deployments by whether
+    they are the plugin service's (`plugin_service`, ZS…) or another's (the functions')."""
+    ours = f"/Services/{plugin_service}/"
     kinds = {
+        "plugin build": lambda w: ours in w and w.endswith("/Builds"),
+        "plugin deployment": lambda w: ours in w and w.endswith("/Deployments"),
+        "functions build": lambda w: ours not in w and w.endswith("/Builds"),
+        "functions deployment": lambda w: ours not in w and w.endswith("/Deployments"),
         "asset": lambda w: w.startswith("POST") and w.endswith("/Assets"),
         "asset version": lambda w: "/Assets/" in w and w.endswith("/Versions"),
         "plugin": lambda w: w.endswith("/PluginService/Plugins"),
@@ -157,7 +171,13 @@ def test_released_beside_another_plugin_merged_never_clobbered_and_given_back(ac
     mark = account.mark()
     stack.up()
     cold = account.writes_since(mark)
-    assert plugin_writes(cold) == {
+    plugin_service = service_named(rest, PLUGIN_SERVICE)
+    assert plugin_service is not None and plugin_service["sid"] != stack.outputs()["serviceSid"]
+    assert plugin_writes(cold, plugin_service["sid"]) == {
+        "plugin build": 1,
+        "plugin deployment": 1,
+        "functions build": 1,
+        "functions deployment": 1,
         "asset": 1,
         "asset version": 1,
         "plugin": 1,
@@ -184,7 +204,15 @@ def test_released_beside_another_plugin_merged_never_clobbered_and_given_back(ac
     hand_path = "/plugins/plugin-hand/0.1.0/bundle.js"
     hand_domain = deploy_asset(sandbox, rest, "hand-plugins", hand_path, OTHER_JS)
     release_by_hand(rest, "plugin-hand", f"https://{hand_domain}{hand_path}")
-    bundle.write_bytes(bundle.read_bytes().replace(b'"Transfer"', b'"Transfer!"'))
+    # That release holds our version too: no drift, and our (now stale) configuration is not released again.
+    refreshed = stack.refresh()
+    assert refreshed.summary.resource_changes.get("update", 0) == 0, refreshed.summary.resource_changes
+    mark = account.mark()
+    stack.up()
+    assert account.writes_since(mark) == []
+    assert versions_in_active(rest) == {OTHER: "0.1.0", "plugin-hand": "0.1.0", OURS: "0.0.1"}
+    first_bytes = bundle.read_bytes()
+    bundle.write_bytes(first_bytes.replace(b'"Transfer"', b'"Transfer!"'))
     preview = stack.preview()  # the change in one line: plugin, old version → new, the others kept
     line = f"plugin {OURS}: 0.0.1 → 0.0.2 (bundle sha256:"
     assert line in preview.stdout, preview.stdout
@@ -193,7 +221,12 @@ def test_released_beside_another_plugin_merged_never_clobbered_and_given_back(ac
     mark = account.mark()
     stack.up()
     changed = account.writes_since(mark)
-    assert plugin_writes(changed) == {
+    # Only the small plugin service builds: the functions are not rebuilt for a plugin change.
+    assert plugin_writes(changed, plugin_service["sid"]) == {
+        "plugin build": 1,
+        "plugin deployment": 1,
+        "functions build": 0,
+        "functions deployment": 0,
         "asset": 1,
         "asset version": 1,
         "plugin": 0,
@@ -202,31 +235,64 @@ def test_released_beside_another_plugin_merged_never_clobbered_and_given_back(ac
         "release": 1,
         "archive": 0,
     }, changed
+    assert len(changed) == 7, changed
     assert versions_in_active(rest) == {OTHER: "0.1.0", "plugin-hand": "0.1.0", OURS: "0.0.2"}
     ours = next(p for p in active(rest) if p["unique_name"] == OURS)
     assert fetch_signed(sandbox, ours["plugin_url"]).content == bundle.read_bytes()
     assert all(p["loaded"] for p in flex_ui(sandbox).values())
     # The previous version's bundle is still served (a rollback release may name it).
     previous = ours["plugin_url"].replace("/0.0.2/", "/0.0.1/")
-    assert fetch_signed(sandbox, previous).status_code == 200
+    assert fetch_signed(sandbox, previous).content == first_bytes
 
     # Someone releases a configuration without ours: refresh shows it, the next up puts it back.
     release_without(rest, OURS)
     assert OURS not in versions_in_active(rest)
     refreshed = stack.refresh()
-    assert refreshed.summary.resource_changes.get("update", 0) >= 1, refreshed.summary.resource_changes
+    assert refreshed.summary.resource_changes.get("update", 0) == 1, refreshed.summary.resource_changes
+    assert "drift: the active release" in refreshed.stdout, refreshed.stdout
+    mark = account.mark()
     stack.up()
+    # A new configuration merged from the then-active release, released; nothing else.
+    repaired = account.writes_since(mark)
+    assert len(repaired) == 2 and plugin_writes(repaired, plugin_service["sid"])["configuration"] == 1
+    assert plugin_writes(repaired, plugin_service["sid"])["release"] == 1, repaired
     assert versions_in_active(rest) == {OTHER: "0.1.0", "plugin-hand": "0.1.0", OURS: "0.0.2"}
 
-    # Destroy: the then-active plugins without ours; theirs still load; nothing archived.
+    # Destroy: the then-active plugins without ours; theirs still load; nothing archived. The functions'
+    # service goes; the plugin service stays (a rollback to an older release loads its URLs), in one line.
+    functions_service = stack.outputs()["serviceSid"]
     mark = account.mark()
-    stack.destroy()
+    destroyed = stack.destroy()
     gone = account.writes_since(mark)
-    assert plugin_writes(gone)["archive"] == 0 and plugin_writes(gone)["release"] == 1, gone
+    counts = plugin_writes(gone, plugin_service["sid"])
+    assert counts["archive"] == 0 and counts["release"] == 1, gone
     assert versions_in_active(rest) == {OTHER: "0.1.0", "plugin-hand": "0.1.0"}
     ui = flex_ui(sandbox)
     assert set(ui) == {OTHER, "plugin-hand"} and all(p["loaded"] for p in ui.values()), ui
     assert rest.get(f"{PLUGINS}/Plugins/{OURS}")["archived"] is False
+    assert rest.find(f"{SERVERLESS}/Services/{functions_service}") is None
+    assert service_named(rest, PLUGIN_SERVICE)["sid"] == plugin_service["sid"]
+    kept_line = f"keeping service {plugin_service['sid']} ({PLUGIN_SERVICE})"
+    assert kept_line in destroyed.stdout, destroyed.stdout
+    assert f"twilio api:serverless:v1:services:remove --sid {plugin_service['sid']}" in destroyed.stdout
+    assert fetch_signed(sandbox, previous).content == first_bytes  # an older release's URL, after destroy
+    assert fetch_signed(sandbox, ours["plugin_url"]).content == bundle.read_bytes()
+
+    # Up again: the stack takes its own plugin service (and environment) back, refusing nothing, and
+    # releases its plugin again; the older versions' URLs still serve.
+    services_before = len(rest.list_all(f"{SERVERLESS}/Services", "services"))
+    again = stack.up()
+    assert "taken back" in again.stdout, again.stdout
+    assert service_named(rest, PLUGIN_SERVICE)["sid"] == plugin_service["sid"]
+    services = rest.list_all(f"{SERVERLESS}/Services", "services")
+    assert len(services) == services_before + 1  # the functions' service only
+    assert sum(1 for s in services if s["friendly_name"] == plugin_service["friendly_name"]) == 1
+    assert versions_in_active(rest) == {OTHER: "0.1.0", "plugin-hand": "0.1.0", OURS: "0.0.2"}
+    assert fetch_signed(sandbox, ours["plugin_url"]).content == bundle.read_bytes()
+    assert fetch_signed(sandbox, previous).content == first_bytes
+    mark = account.mark()
+    stack.up()
+    assert account.writes_since(mark) == []
 
 
 def test_attached_stack_hosts_its_bundle_in_a_service_of_its_own(account, bundle):
@@ -258,6 +324,101 @@ def test_attached_stack_hosts_its_bundle_in_a_service_of_its_own(account, bundle
     stack.destroy()
     assert OURS not in versions_in_active(account.rest)
     assert template.builds() == builds_before
+
+
+def test_a_plugin_service_is_kept_only_while_a_version_names_its_domain(account):
+    """The plugin service's delete against the sandbox: kept (one line naming it and the command) while a
+    version of its plugin names a URL on its domain; deleted when none does, e.g. nothing was released from
+    it."""
+    rest, lines = account.rest, []
+    ctx = Context(rest=lambda: rest, log=lines.append)
+    path = f"/plugins/{OURS}/0.0.1/bundle.js"
+    hosting = deploy_asset(account.sandbox, rest, "hosting-plugin", path, OTHER_JS)
+    unused = rest.post(f"{SERVERLESS}/Services", {"UniqueName": "unused-plugin", "FriendlyName": "unused"})
+    rest.post(f"{SERVERLESS}/Services/{unused['sid']}/Environments", {"UniqueName": "plugins"})
+    # A version of our plugin names the first service's domain; none names the second's.
+    release_by_hand(rest, OURS, f"https://{hosting}{path}", keep_active=False)
+    hosting_sid = service_named(rest, "hosting-plugin")["sid"]
+
+    Service().delete(ctx, hosting_sid, {"unique_name": "hosting-plugin", "hosts_plugin": OURS})
+    Service().delete(ctx, unused["sid"], {"unique_name": "unused-plugin", "hosts_plugin": OURS})
+
+    assert service_named(rest, "hosting-plugin") is not None
+    assert service_named(rest, "unused-plugin") is None
+    assert len(lines) == 1 and lines[0].startswith(f"keeping service {hosting_sid} (hosting-plugin)"), lines
+    assert f"services:remove --sid {hosting_sid}" in lines[0]
+    assert fetch_signed(account.sandbox, f"https://{hosting}{path}").content == OTHER_JS
+
+
+def test_destroy_deletes_a_plugin_service_nothing_was_released_from(account, bundle):
+    """An up that hosted the bundle but could not make the plugin version (its creates dropped): no version,
+    so no release, names the plugin service, and destroy deletes it like the functions' service."""
+    sandbox, rest = account.sandbox, account.rest
+    config = {**account.config, "chat-transfer:plugin": {"name": OURS, "bundle": str(bundle)}}
+    stack = account.runner("dev", config)
+    sandbox.add_fault(kind="drop", route=r"/PluginService/Plugins/[^/]+/Versions$")
+    try:
+        with pytest.raises(Exception) as failed:
+            stack.up()
+    finally:
+        sandbox.clear_faults()
+    assert "chat-transfer-plugin-version" in str(failed.value)
+    plugin = rest.get(f"{PLUGINS}/Plugins/{OURS}")
+    assert rest.list_all(f"{PLUGINS}/Plugins/{plugin['sid']}/Versions", "plugin_versions") == []
+    assert service_named(rest, PLUGIN_SERVICE) is not None
+    destroyed = stack.destroy()
+    assert service_named(rest, PLUGIN_SERVICE) is None
+    assert "keeping service" not in destroyed.stdout
+
+
+def test_a_plugin_service_recorded_before_hosts_plugin_existed_gets_it_without_a_write(account):
+    """State written before `hosts_plugin` existed: the next up diffs it in (so destroy then keeps the
+    service) and sends nothing to Twilio."""
+    rest = account.rest
+    live = rest.post(f"{SERVERLESS}/Services", {"UniqueName": PLUGIN_SERVICE, "FriendlyName": "Flex plugin"})
+    olds = {
+        "unique_name": PLUGIN_SERVICE,
+        "friendly_name": "Flex plugin",
+        "include_credentials": True,
+        "ui_editable": False,
+        "sid": live["sid"],
+    }
+    news = {k: v for k, v in olds.items() if k != "sid"} | {"hosts_plugin": OURS}
+    assert Service().changed(olds, news) == ["hosts_plugin"]
+    mark = account.mark()
+    outs = Service().update(Context(rest=lambda: rest, log=lambda line: None), live["sid"], olds, news)
+    assert outs["hosts_plugin"] == OURS and outs["sid"] == live["sid"]
+    assert account.writes_since(mark) == []
+
+
+def test_a_plugin_service_name_held_by_anyone_else_is_still_refused(account, bundle):
+    """Only the stack's own leftover (its exact friendly name, no functions) is taken back: a same-name
+    service with another friendly name stops `up` in one line before any write, and one with the stack's
+    friendly name that holds a function is refused by the service's Check too."""
+    rest = account.rest
+    config = {**account.config, "chat-transfer:plugin": {"name": OURS, "bundle": str(bundle)}}
+    someone = rest.post(f"{SERVERLESS}/Services", {"UniqueName": PLUGIN_SERVICE, "FriendlyName": "someone's"})
+    stack = account.runner("dev", config)
+    mark = account.mark()
+    with pytest.raises(Exception) as refused:
+        stack.up()
+    assert f"Functions service '{PLUGIN_SERVICE}' ({someone['sid']}) already exists" in str(refused.value)
+    assert account.writes_since(mark) == []
+
+    friendly = f"Flex plugin {OURS} (chat-transfer/dev)"
+    rest.post(f"{SERVERLESS}/Services/{someone['sid']}", {"FriendlyName": friendly})
+    rest.post(f"{SERVERLESS}/Services/{someone['sid']}/Functions", {"FriendlyName": "/theirs"})
+    ctx = Context(rest=lambda: rest, log=lambda line: None, urn="urn:pulumi:dev::chat-transfer::t::p")
+    news = {"unique_name": PLUGIN_SERVICE, "friendly_name": friendly, "hosts_plugin": OURS}
+    with pytest.raises(NotOurs):
+        Service().check(ctx, {}, news)
+    rest.delete(f"{SERVERLESS}/Services/{someone['sid']}/Functions/{_only_function(rest, someone['sid'])}")
+    assert Service().check(ctx, {}, news)["hosts_plugin"] == OURS  # now it is one to take back
+
+
+def _only_function(rest: Rest, service_sid: str) -> str:
+    (function,) = rest.list_all(f"{SERVERLESS}/Services/{service_sid}/Functions", "functions")
+    return function["sid"]
 
 
 def test_preview_shows_the_plugin_change_in_one_line(account, bundle):
