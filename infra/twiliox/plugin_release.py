@@ -1,9 +1,11 @@
 """The release of a plugin configuration (`twiliox:flex:PluginRelease`): points the account's Flex at the
 `PluginConfiguration` that holds this stack's plugin version beside the others. The id is the plugin's SID.
 
-A release cannot be deleted or changed on Twilio, so this resource is NEVER replaced: a new configuration is
-an update that posts a new release (a replacement's delete would release the account without this plugin in
-between). When the active release already points at the configuration (a re-run after a lost answer), nothing
+A release cannot be deleted or changed on Twilio, so a new configuration of the same plugin is an update that
+posts a new release, never a replacement (whose delete would release the account without this plugin). A
+renamed plugin (a new FP…) IS a replacement: the new release comes first (its configuration, merged from the
+active release, still holds the old plugin), then the old resource's delete releases the active plugins
+without the old one, so a rename leaves only the new name loading. When the active release already points at the configuration (a re-run after a lost answer), nothing
 is written. Read reports the release as recorded: what is active now is the configuration's read's concern
 (drift), so a stale configuration is never released again by a refresh of this resource. Destroy releases the
 then-active plugins without this one; it archives nothing."""
@@ -33,6 +35,7 @@ class PluginRelease(Kind):
                 "release_sid": ("string", "The FK… release this made (or found active)."),
             },
             required=("plugin_sid", "configuration_sid"),
+            replace_on=("plugin_sid",),
             id_format="FP…",
             leaves_imports=False,
         )

@@ -295,6 +295,32 @@ def test_released_beside_another_plugin_merged_never_clobbered_and_given_back(ac
     assert account.writes_since(mark) == []
 
 
+def test_a_renamed_plugin_is_released_in_place_of_the_old_name(account, bundle):
+    """A new plugin name is a new Flex plugin: one up releases it beside the other plugins and takes the old
+    name out of the active release (the old release resource's delete, after the new one is released), and
+    destroy then leaves only the other plugin."""
+    sandbox, rest = account.sandbox, account.rest
+    other_path = f"/plugins/{OTHER}/0.1.0/bundle.js"
+    release_by_hand(
+        rest,
+        OTHER,
+        f"https://{deploy_asset(sandbox, rest, 'other-plugins', other_path, OTHER_JS)}{other_path}",
+    )
+    stack = account.runner(
+        "dev", {**account.config, "chat-transfer:plugin": {"name": OURS, "bundle": str(bundle)}}
+    )
+    stack.up()
+    assert versions_in_active(rest) == {OTHER: "0.1.0", OURS: "0.0.1"}
+    renamed = f"{OURS}-next"
+    stack.set_config({"chat-transfer:plugin": {"name": renamed, "bundle": str(bundle)}})
+    stack.up()
+    assert versions_in_active(rest) == {OTHER: "0.1.0", renamed: "0.0.1"}
+    ui = flex_ui(sandbox)
+    assert ui[renamed]["loaded"] and ui[OTHER]["loaded"] and OURS not in ui, ui
+    stack.destroy()
+    assert versions_in_active(rest) == {OTHER: "0.1.0"}
+
+
 def test_attached_stack_hosts_its_bundle_in_a_service_of_its_own(account, bundle):
     """Attached to the template's functions (functions.attachTo), the stack deploys no build there: its bundle
     goes to a small service and environment of its own; destroy gives back the active release without ours."""
