@@ -1,22 +1,47 @@
 #!/usr/bin/env bash
-# Runs every test suite: pytest over tests/, then node:test over functions/test/,
-# sandbox/runtime/test/ and tests/node/ when they exist. Runs all of them even after a failure, then prints each runner's
-# summary line and exits non-zero if any failed. pytest's "no tests collected" (exit 5) is a failure.
+# Runs every test suite: pytest over tests/, and node:test over functions/test/, sandbox/runtime/test/ and
+# tests/node/ when they exist. The node suites run beside pytest (their logs are printed after it): both
+# spend much of their time waiting on sandbox and engine subprocesses, so on two cores the waits of one fill
+# with the work of the other. Runs all of them even after a failure, then prints each runner's summary line
+# and exits non-zero if any failed. pytest's "no tests collected" (exit 5) is a failure.
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 logdir=$(mktemp -d)
-trap 'rm -rf "$logdir"' EXIT
+node_jobs=()
+trap 'kill "${node_jobs[@]}" 2>/dev/null; rm -rf "$logdir"' EXIT
 failed=0
 summaries=()
 
-# Two worker processes (pytest-xdist), one group of tests at a time each: most of the time goes to waiting
-# on the engine and sandbox subprocesses, so a second group runs while the first waits. A group is a test
-# file, or a suite whose files share one world (tests/conftest.py `pytest_xdist_make_scheduler`), so module
-# and session fixtures stay in one worker; every sandbox takes a free port and every test its own temporary folder.
-# PYTEST_WORKERS=0 runs in this one process.
-workers=${PYTEST_WORKERS:-2}
+node_dirs=()
+for dir in functions/test sandbox/runtime/test tests/node; do
+    [ -d "$dir" ] || continue
+    if [ -z "$(find "$dir" -name '*.js' -o -name '*.mjs' -o -name '*.cjs' | head -n1)" ]; then
+        summaries+=("node --test $dir: no test files in $dir [failure]")
+        failed=1
+        continue
+    fi
+    node_dirs+=("$dir")
+done
+
+# The node suites, one after another in one background job (each suite's files run two at a time).
+log_of() { echo "$logdir/node-${1//\//_}.log"; }
+(
+    for dir in "${node_dirs[@]}"; do
+        (cd "$(dirname "$dir")" && node --test --test-concurrency=2 "$(basename "$dir")/") > "$(log_of "$dir")" 2>&1
+        echo $? > "$(log_of "$dir").rc"
+    done
+) &
+node_jobs+=($!)
+
+# pytest-xdist workers, one group of tests at a time each: a group is a test file, or a suite whose files
+# share one world (tests/conftest.py `pytest_xdist_make_scheduler`), so module and session fixtures stay in
+# one worker; every sandbox takes a free port and every test its own temporary folder. The groups are handed
+# out longest first (tests/conftest.py, from tests/durations.json). Most of a group's time is waiting on the
+# engine and sandbox subprocesses, so more workers than cores keep both cores busy. PYTEST_WORKERS=0 runs
+# in this one process.
+workers=${PYTEST_WORKERS:-4}
 parallel=()
 [ "$workers" != 0 ] && parallel=(-n "$workers" --dist loadfile)
 echo "== pytest tests/"
@@ -30,18 +55,14 @@ case $rc in
 esac
 summaries+=("pytest: ${line:-no summary line (exit $rc)} [exit $rc]")
 
-for dir in functions/test sandbox/runtime/test tests/node; do
-    [ -d "$dir" ] || continue
-    if [ -z "$(find "$dir" -name '*.js' -o -name '*.mjs' -o -name '*.cjs' | head -n1)" ]; then
-        summaries+=("node --test $dir: no test files in $dir [failure]")
-        failed=1
-        continue
-    fi
+wait "${node_jobs[@]}"
+for dir in "${node_dirs[@]}"; do
+    log=$(log_of "$dir")
     echo "== node --test $dir"
-    (cd "$(dirname "$dir")" && node --test "$(basename "$dir")/") 2>&1 | tee "$logdir/node.log"
-    rc=${PIPESTATUS[0]}
+    cat "$log"
+    rc=$(cat "$log.rc" 2>/dev/null || echo 1)
     [ "$rc" = 0 ] || failed=1
-    counts=$(grep -E '^# (tests|pass|fail|cancelled|skipped) ' "$logdir/node.log" | sed 's/^# //' | paste -sd, - | sed 's/,/, /g')
+    counts=$(grep -E '^# (tests|pass|fail|cancelled|skipped) ' "$log" | sed 's/^# //' | paste -sd, - | sed 's/,/, /g')
     summaries+=("node --test $dir: ${counts:-no summary line} [exit $rc]")
 done
 

@@ -22,7 +22,9 @@ with `@pytest.mark.sends_invalid_requests("why")`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,8 @@ from typing import Any
 import pytest
 
 from flex_chat_transfer.sandbox.testing import RequestWatch, SandboxProcess
+from tests.faults.fault_tally import Tally
+from tests.faults.fault_tally import summary_line as fault_summary_line
 
 # Short enough that suites waiting on real builds stay fast; tests of build timing advance the clock.
 SESSION_BUILD_SECONDS = 0.2
@@ -68,24 +72,65 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-# Suites whose files share one session world (their conftest's session fixtures, their tally across files):
-# under pytest-xdist all of a suite's tests go to one worker.
-ONE_WORKER_SUITES = ("faults",)
+# Seconds each group took in a full run (`pytest tests --store-durations` writes it): the groups are collected
+# longest first, so the workers start on the long ones and end on short ones together. Only the order
+# depends on it: a missing or stale entry costs time, never a test.
+DURATIONS = Path(__file__).resolve().parent / "durations.json"
+# A group the table does not know yet (a new file) is ranked as this many seconds per test.
+UNKNOWN_SECONDS_PER_TEST = 1.0
+
+
+def group_of(nodeid: str) -> str:
+    """The unit pytest-xdist hands to one worker: a test file (its module fixtures stay together; a suite's
+    session fixtures are made once in each worker that runs one of its files)."""
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--store-durations",
+        action="store_true",
+        help=f"write each group's seconds in this run to {DURATIONS.name} (run the whole suite)",
+    )
+
+
+def _known_durations() -> dict[str, float]:
+    with contextlib.suppress(OSError, ValueError):
+        table = json.loads(DURATIONS.read_text())
+        if isinstance(table, dict):
+            return {str(k): float(v) for k, v in table.items() if isinstance(v, (int, float))}
+    return {}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    known = _known_durations()
+    counts: dict[str, int] = {}
+    for item in items:
+        group = group_of(item.nodeid)
+        counts[group] = counts.get(group, 0) + 1
+    weight = {g: known.get(g, n * UNKNOWN_SECONDS_PER_TEST) for g, n in counts.items()}
+    # Stable: within a group the tests keep the order they were written in.
+    items.sort(key=lambda item: -weight[group_of(item.nodeid)])
+
+
+_SPENT: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _SPENT[group_of(report.nodeid)] = _SPENT.get(group_of(report.nodeid), 0.0) + report.duration
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """How pytest-xdist splits the run (scripts/run-tests.sh): whole test files to one worker each, so a
-    module's world (module-scoped fixtures) stays together, and the suites in ONE_WORKER_SUITES whole."""
+    """How pytest-xdist splits the run (scripts/run-tests.sh): whole test files (`group_of`) to one worker
+    each, in the order collected (longest first)."""
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False
 
     class FileOrSuite(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            parts = path.split("/")
-            if len(parts) > 2 and parts[0] == "tests" and parts[1] in ONE_WORKER_SUITES:
-                return parts[1]
-            return path
+            return group_of(nodeid)
 
     return FileOrSuite(config, log)
 
@@ -118,7 +163,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.when == "teardown":
         watch.__exit__(None, None, None)
     entries = watch.requests()
-    fresh, item.stash[_SEEN] = entries[item.stash[_SEEN]:], len(entries)
+    fresh, item.stash[_SEEN] = entries[item.stash[_SEEN] :], len(entries)
     problems = _request_problems(fresh)
     if not problems:
         return
@@ -153,8 +198,9 @@ def _request_problems(entries: list[dict[str, Any]]) -> list[str]:
         TALLY.checked += 1
         if found:
             TALLY.invalid += 1
-            problems.append(f"#{entry['id']} {entry['method']} {entry['path']} -> {entry['status']}: "
-                            + "; ".join(found))
+            problems.append(
+                f"#{entry['id']} {entry['method']} {entry['path']} -> {entry['status']}: " + "; ".join(found)
+            )
     return problems
 
 
@@ -167,9 +213,16 @@ def _checker(make):
     return _CHECKER[0]
 
 
+# The fault suite's tally as the workers handed it over (tests/faults/conftest.py prints it in a run
+# without workers).
+FAULTS = Tally()
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     if TALLY.tests:
         terminalreporter.write_line(TALLY.line())
+    if FAULTS.ran:
+        terminalreporter.write_line(fault_summary_line(FAULTS))
 
 
 # Under pytest-xdist each worker checks its own tests' requests: it hands its tally to the controller, which
@@ -178,6 +231,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["oas_tally"] = {**vars(TALLY), "unchecked": dict(TALLY.unchecked)}
+    elif session.config.getoption("store_durations") and _SPENT:
+        table = {group: round(seconds, 1) for group, seconds in sorted(_SPENT.items())}
+        DURATIONS.write_text(json.dumps(table, indent=1) + "\n")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -189,6 +245,16 @@ def pytest_testnodedown(node: Any, error: object) -> None:
         setattr(TALLY, field, getattr(TALLY, field) + tally[field])
     for label, count in tally["unchecked"].items():
         TALLY.unchecked[label] = TALLY.unchecked.get(label, 0) + count
+    if faults := getattr(node, "workeroutput", {}).get("fault_tally"):
+        FAULTS.merge(faults)
+
+
+@pytest.fixture(autouse=True)
+def _pristine_event_loop_policy() -> None:
+    """Each test starts with asyncio as a fresh process has it: a test that set the main thread's loop to
+    None (or closed it) must not take the loop away from the next one, e.g. the Pulumi mocks tests, whose
+    resources need the main thread's current loop."""
+    asyncio.set_event_loop_policy(None)
 
 
 _WATCH = pytest.StashKey[RequestWatch]()

@@ -7,6 +7,7 @@ actually ran: faults injected and survived, bad inputs answered with a clear one
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,14 @@ REPO = Path(__file__).resolve().parents[2]
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001 - pytest hook signature
     if TALLY.ran:
         terminalreporter.write_line(summary_line(TALLY))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist a worker hands its tally to the controller (tests/conftest.py adds them up and
+    prints the one line for the whole session)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and TALLY.ran:
+        workeroutput["fault_tally"] = dataclasses.asdict(TALLY)
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,11 @@ class Tally:
     def ran(self) -> bool:
         return bool(self.faults_run or self.bad_inputs or self.refusals or self.secrets_checked)
 
+    def merge(self, other: dict) -> None:
+        """Add a tally handed over as a dict (`dataclasses.asdict`): a pytest-xdist worker's, at its end."""
+        for name, value in other.items():
+            setattr(self, name, getattr(self, name) + value)
+
     @contextmanager
     def fault(self, name: str):
         """A fault case: counted as run on entry, as survived only when its recovery assertions pass."""
