@@ -12,8 +12,9 @@ Raise a `TwilioError` for an error response.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +29,7 @@ from flex_chat_transfer.sandbox.core.errors import (
     TwilioError,
 )
 from flex_chat_transfer.sandbox.core.oas_index import OasIndex
+from flex_chat_transfer.sandbox.core.paging import MAX_PAGE_SIZE, paginate
 from flex_chat_transfer.sandbox.core.params import Params, parse_request
 
 if TYPE_CHECKING:
@@ -54,6 +56,28 @@ class Ctx:
     def url(self, path: str, product: str | None = None) -> str:
         """Absolute URL of a `/v1…`-less API path on this sandbox: url("/Workspaces/WS…")."""
         return f"{self.base_url}/{product or self.product}/v1{path}"
+
+    def page(
+        self,
+        items: Sequence[dict[str, Any]],
+        key: str,
+        path: str,
+        render: Callable[[Ctx, dict[str, Any]], dict[str, Any]],
+        *,
+        filters: Sequence[str] = (),
+        max_page_size: int = MAX_PAGE_SIZE,
+    ) -> dict[str, Any]:
+        """The page the request asks for of a list answer: `items` under `key`, each `render(ctx, item)`,
+        and page links on this product's `path` (`/v1`-less) that carry the `filters` given."""
+        return paginate(
+            items,
+            key=key,
+            params=self.params,
+            page_url=self.url(path),
+            render=lambda item: render(self, item),
+            filters=filters,
+            max_page_size=max_page_size,
+        )
 
     @property
     def backend(self) -> Any:
@@ -148,3 +172,42 @@ def route(path: str, product: str, **handlers: Handler) -> Route:
     built = Route(path, endpoint, methods=methods)
     built.handled_methods = frozenset(handlers)  # type: ignore[attr-defined]  # read by core/coverage.py
     return built
+
+
+# Where each of Twilio's five kinds of operation answers: on the collection or on one instance, and how.
+_OPERATION_ROUTES = {
+    "list": ("collection", "GET"),
+    "create": ("collection", "POST"),
+    "fetch": ("instance", "GET"),
+    "update": ("instance", "POST"),
+    "delete": ("instance", "DELETE"),
+}
+
+
+def resource(
+    collection: str,
+    product: str,
+    responses: ModuleType,
+    singular: str,
+    operations: str = "list create fetch update delete",
+    instance: str = "{sid}",
+    plural: str = "",
+) -> list[Route]:
+    """The two routes of a REST resource as Twilio lays them out: `collection` (GET lists, POST creates) and
+    `collection/<instance>` (GET fetches, POST updates, DELETE deletes), for the `operations` offered. Each is
+    answered by the `responses` function named like Twilio's operation: the singular "workflow" routes
+    list_workflows (the plural: `plural`, or the singular and an s), create_workflow, fetch_workflow, … (a
+    missing one fails at import)."""
+    plural = plural or f"{singular}s"
+    handlers: dict[str, dict[str, Handler]] = {"collection": {}, "instance": {}}
+    for operation in operations.split():
+        where, method = _OPERATION_ROUTES[operation]
+        handlers[where][method] = getattr(
+            responses, f"{operation}_{plural if operation == 'list' else singular}"
+        )
+    paths = {"collection": collection, "instance": f"{collection}/{instance}"}
+    return [
+        route(paths[where], product, **handlers[where])
+        for where in ("collection", "instance")
+        if handlers[where]
+    ]

@@ -6,7 +6,6 @@ from typing import Any
 
 from flex_chat_transfer.sandbox.core.errors import missing
 from flex_chat_transfer.sandbox.core.http import Ctx
-from flex_chat_transfer.sandbox.core.paging import paginate
 from flex_chat_transfer.sandbox.flex_api.models import FlexBackend
 
 
@@ -74,13 +73,7 @@ def fetch_interaction(ctx: Ctx):
 def list_channels(ctx: Ctx):
     interaction = _b(ctx).interaction(ctx.path["interaction"])
     items = _b(ctx).list_channels(interaction["sid"])
-    return paginate(
-        items,
-        key="channels",
-        params=ctx.params,
-        page_url=ctx.url(f"/Interactions/{interaction['sid']}/Channels"),
-        render=lambda d: render_channel(ctx, d),
-    )
+    return ctx.page(items, "channels", f"/Interactions/{interaction['sid']}/Channels", render_channel)
 
 
 def fetch_channel(ctx: Ctx):
@@ -98,15 +91,8 @@ def update_channel(ctx: Ctx):
 def list_participants(ctx: Ctx):
     channel = _b(ctx).channel(ctx.path["interaction"], ctx.path["channel"])
     items = _b(ctx).list_participants(channel["interaction_sid"], channel["sid"])
-    return paginate(
-        items,
-        key="participants",
-        params=ctx.params,
-        page_url=ctx.url(
-            f"/Interactions/{channel['interaction_sid']}/Channels/{channel['sid']}/Participants"
-        ),
-        render=lambda d: render_participant(ctx, d),
-    )
+    path = f"/Interactions/{channel['interaction_sid']}/Channels/{channel['sid']}/Participants"
+    return ctx.page(items, "participants", path, render_participant)
 
 
 def create_participant(ctx: Ctx):
@@ -131,13 +117,8 @@ def update_participant(ctx: Ctx):
 def list_invites(ctx: Ctx):
     channel = _b(ctx).channel(ctx.path["interaction"], ctx.path["channel"])
     items = _b(ctx).list_invites(channel["interaction_sid"], channel["sid"])
-    return paginate(
-        items,
-        key="invites",
-        params=ctx.params,
-        page_url=ctx.url(f"/Interactions/{channel['interaction_sid']}/Channels/{channel['sid']}/Invites"),
-        render=lambda d: render_invite(ctx, d),
-    )
+    path = f"/Interactions/{channel['interaction_sid']}/Channels/{channel['sid']}/Invites"
+    return ctx.page(items, "invites", path, render_invite)
 
 
 def create_invite(ctx: Ctx):

@@ -10,7 +10,6 @@ from typing import Any
 
 from flex_chat_transfer.sandbox.core.errors import NotFound, missing
 from flex_chat_transfer.sandbox.core.http import Ctx
-from flex_chat_transfer.sandbox.core.paging import paginate
 from flex_chat_transfer.sandbox.core.state import BUILD_FAILED
 from flex_chat_transfer.sandbox.serverless.models import ServerlessBackend
 
@@ -27,12 +26,6 @@ def _public(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _url(ctx: Ctx, path: str) -> str:
     return ctx.url(path, product=PRODUCT)
-
-
-def _page(ctx: Ctx, items: list[dict[str, Any]], key: str, path: str, render) -> dict[str, Any]:
-    return paginate(
-        items, key=key, params=ctx.params, page_url=_url(ctx, path), render=lambda d: render(ctx, d)
-    )
 
 
 # ---- renderers ---
@@ -132,7 +125,7 @@ def render_variable(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
 
 # ---- services ---
 def list_services(ctx: Ctx):
-    return _page(ctx, _models(ctx).list_services(), "services", "/Services", render_service)
+    return ctx.page(_models(ctx).list_services(), "services", "/Services", render_service)
 
 
 def create_service(ctx: Ctx):
@@ -173,7 +166,7 @@ def delete_service(ctx: Ctx):
 def list_environments(ctx: Ctx):
     service = _models(ctx).service(ctx.path["service"])
     items = _models(ctx).list_environments(service["sid"])
-    return _page(ctx, items, "environments", f"/Services/{service['sid']}/Environments", render_environment)
+    return ctx.page(items, "environments", f"/Services/{service['sid']}/Environments", render_environment)
 
 
 def create_environment(ctx: Ctx):
@@ -198,8 +191,7 @@ def _containers(kind: str):
 
     def list_(ctx: Ctx):
         service = _models(ctx).service(ctx.path["service"])
-        return _page(
-            ctx,
+        return ctx.page(
             _models(ctx).list_containers(kind, service["sid"]),
             key,
             f"/Services/{service['sid']}/{segment}",
@@ -223,8 +215,7 @@ def _containers(kind: str):
 
     def list_versions(ctx: Ctx):
         parent = _models(ctx).container(kind, ctx.path["service"], ctx.path["sid"])
-        return _page(
-            ctx,
+        return ctx.page(
             _models(ctx).list_versions(kind, ctx.path["service"], parent["sid"]),
             f"{kind}_versions",
             _container_path(parent, kind) + "/Versions",
@@ -294,7 +285,7 @@ def fetch_function_version_content(ctx: Ctx):
 def list_builds(ctx: Ctx):
     service = _models(ctx).service(ctx.path["service"])
     items = _models(ctx).list_builds(service["sid"])
-    return _page(ctx, items, "builds", f"/Services/{service['sid']}/Builds", render_build)
+    return ctx.page(items, "builds", f"/Services/{service['sid']}/Builds", render_build)
 
 
 def create_build(ctx: Ctx):
@@ -342,7 +333,7 @@ def list_deployments(ctx: Ctx):
     environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
     items = _models(ctx).list_deployments(ctx.path["service"], environment["sid"])
     path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Deployments"
-    return _page(ctx, items, "deployments", path, render_deployment)
+    return ctx.page(items, "deployments", path, render_deployment)
 
 
 def create_deployment(ctx: Ctx):
@@ -363,7 +354,7 @@ def list_variables(ctx: Ctx):
     environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
     items = _models(ctx).list_variables(ctx.path["service"], environment["sid"])
     path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Variables"
-    return _page(ctx, items, "variables", path, render_variable)
+    return ctx.page(items, "variables", path, render_variable)
 
 
 def create_variable(ctx: Ctx):
@@ -398,14 +389,8 @@ def delete_variable(ctx: Ctx):
 def list_logs(ctx: Ctx):
     environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
     path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Logs"
-    return paginate(
-        [],
-        key="logs",
-        params=ctx.params,
-        page_url=_url(ctx, path),
-        render=lambda d: d,
-        filters=("FunctionSid", "StartDate", "EndDate"),
-    )
+    filters = ("FunctionSid", "StartDate", "EndDate")
+    return ctx.page([], "logs", path, lambda ctx, doc: doc, filters=filters)
 
 
 def fetch_log(ctx: Ctx):

@@ -9,7 +9,6 @@ from starlette.responses import JSONResponse
 
 from flex_chat_transfer.sandbox.core.errors import InvalidParameter
 from flex_chat_transfer.sandbox.core.http import Ctx
-from flex_chat_transfer.sandbox.core.paging import paginate
 from flex_chat_transfer.sandbox.taskrouter.models import (
     RESERVATION_TIMEOUT_MAX,
     TASK_TTL_MAX,
@@ -33,14 +32,7 @@ def _links(ctx: Ctx, base: str, names: dict[str, str]) -> dict[str, str]:
 
 
 def _page(ctx: Ctx, items, key: str, path: str, render, filters=()) -> dict[str, Any]:
-    return paginate(
-        items,
-        key=key,
-        params=ctx.params,
-        page_url=ctx.url(path),
-        render=lambda d: render(ctx, d, listed=True),
-        filters=filters,
-    )
+    return ctx.page(items, key, path, lambda ctx, doc: render(ctx, doc, listed=True), filters=filters)
 
 
 # ---- renderers -----------------------------------------------------------------------------------------
