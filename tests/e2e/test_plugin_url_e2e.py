@@ -8,8 +8,6 @@ it is; taken over, it is set, and destroy puts it back."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +19,8 @@ import yaml
 from flex_chat_transfer.infra.client import make_client
 from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, Rest
 from flex_chat_transfer.sandbox.testing import SandboxProcess
-from harness.automation import StackRunner, find_cli_root, write_scratch_project
+from harness.automation import StackRunner, write_scratch_project
+from tests.infra.engine_world import _cli
 
 pytestmark = pytest.mark.e2e
 
@@ -77,19 +76,6 @@ def to_sandbox(url: str, sandbox_url: str) -> str:
     parts = urlsplit(url)
     assert parts.scheme == "https" and parts.hostname, url
     return f"{sandbox_url}/_runtime/{parts.netloc}{parts.path}"
-
-
-def _cli(runner: StackRunner, *args: str) -> subprocess.CompletedProcess:
-    cli_root = runner.cli_root or find_cli_root()
-    pulumi = str(cli_root / "bin" / "pulumi") if cli_root else "pulumi"
-    return subprocess.run(
-        [pulumi, *args, "--stack", runner.stack_name, "--non-interactive", "--color", "never"],
-        cwd=runner.project_dir,
-        env={**os.environ, **runner.environment()},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def test_after_up_the_plugins_own_invite_request_reaches_the_functions_and_routes_to_another_agent(tmp_path):
