@@ -6,6 +6,8 @@ import asyncio
 
 import pulumi
 
+from flex_chat_transfer.infra.registration import checked_first
+from flex_chat_transfer.workflow.loader import spec_from_config
 from flex_chat_transfer.workflow.spec import ChatTransferSpec, Features, FunctionsSettings, TransferQueue
 from tests.infra.pulumi_mocks import QUEUES, WS, functions_project
 
@@ -92,3 +94,21 @@ def test_context_limit_is_checked():
     assert context_problem({"A": "x" * 100}) is None
     problem = context_problem({f"K{i}": "v" * 400 for i in range(8)})
     assert problem and "3072" in problem and "fix:" in problem
+
+
+@pulumi.runtime.test
+def test_every_name_checked_first_is_one_the_component_registers(mocks, tmp_path):
+    """The provider holds every write back until each name in `checkedFirst` has passed its Check, so a name
+    the component registers under another spelling would hold the writes back until the engine's own end."""
+    from flex_chat_transfer.infra.component import ChatTransfer
+
+    gold = {"name": "VIP Gold", "targetWorkers": "1==1"}
+    spec = spec_from_config({"transferQueues": ["Sales", gold]}, "test")
+    component = ChatTransfer("ct", spec, WS, QUEUES, functions_project(tmp_path), 42.0)
+
+    def verify(_):
+        names = checked_first(spec, "ct")
+        assert len(names) == 4  # the workflow, the Flex flags, the service and the declared queue
+        assert set(names) <= set(mocks.resources), set(names) - set(mocks.resources)
+
+    return component.workflow.id.apply(verify)
