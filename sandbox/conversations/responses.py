@@ -16,14 +16,7 @@ def _b(ctx: Ctx) -> ConversationsBackend:
 
 def render_conversation(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     base = f"/Conversations/{d['sid']}"
-    links = {
-        name: ctx.url(f"{base}/{part}")
-        for name, part in (
-            ("participants", "Participants"),
-            ("messages", "Messages"),
-            ("webhooks", "Webhooks"),
-        )
-    }
+    links = ctx.links(base, {"participants": "Participants", "messages": "Messages", "webhooks": "Webhooks"})
     return {**d, "url": ctx.url(base), "links": links}
 
 

@@ -23,7 +23,8 @@ To add a product (moto-style), create `sandbox/<product>/` with three modules:
 - `responses.py` (parse + serialise): handlers `def op(ctx: Ctx) -> dict | (status, dict) | None` (http.py).
   They read `ctx.params` (params.py: repeated keys, JSON-string fields, booleans, uploads, JSON body) and
   `ctx.path`, call `ctx.backend` (never its tables), and render Twilio JSON with absolute
-  `ctx.url("/Services/ZS…")` links. Lists answer `ctx.page(items, key, path, render)` (http.py, over
+  `ctx.url("/Services/ZS…")` links (`ctx.links(base, {name: part})` for a `links` block; `public(doc)` drops
+  the store's own `_` keys). Lists answer `ctx.page(items, key, path, render)` (http.py, over
   paging.py's `paginate`: PageSize/Page/PageToken=PA<sid>, `meta` with absolute URLs).
 - `urls.py` (routes): `PRODUCTS = [Product(name="<host label>", routes=[...], backend=<Backend class>)]`, each
   REST resource one `*resource("/v1/…/Things", "<host label>", responses, "thing", "list create fetch")`

@@ -12,7 +12,7 @@ Raise a `TwilioError` for an error response.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -79,6 +79,10 @@ class Ctx:
             max_page_size=max_page_size,
         )
 
+    def links(self, base: str, parts: Mapping[str, str], product: str | None = None) -> dict[str, str]:
+        """A resource's `links`: each name → the absolute URL of `<base>/<part>` (`product` as in `url`)."""
+        return {name: self.url(f"{base}/{part}", product) for name, part in parts.items()}
+
     @property
     def backend(self) -> Any:
         return self.state.backends[self.product]
@@ -93,6 +97,11 @@ class Ctx:
     @property
     def settings(self):
         return self.state.settings
+
+
+def public(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored document as Twilio shows it: without the `_`-prefixed keys the sandbox keeps for itself."""
+    return {k: v for k, v in doc.items() if not k.startswith("_")}
 
 
 @dataclass

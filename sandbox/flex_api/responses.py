@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flex_chat_transfer.sandbox.core.errors import missing
-from flex_chat_transfer.sandbox.core.http import Ctx
+from flex_chat_transfer.sandbox.core.http import Ctx, public
 from flex_chat_transfer.sandbox.flex_api.models import FlexBackend
 
 
@@ -13,43 +13,32 @@ def _b(ctx: Ctx) -> FlexBackend:
     return ctx.backend
 
 
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
-
-
 def render_configuration(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: v for k, v in _public(d).items() if k != "sid"}, "url": ctx.url("/Configuration")}
+    return {**{k: v for k, v in public(d).items() if k != "sid"}, "url": ctx.url("/Configuration")}
 
 
 def render_interaction(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     base = f"/Interactions/{d['sid']}"
-    out = {k: v for k, v in _public(d).items() if k not in ("date_created", "date_updated")}
+    out = {k: v for k, v in public(d).items() if k not in ("date_created", "date_updated")}
     return {**out, "url": ctx.url(base), "links": {"channels": ctx.url(f"{base}/Channels")}}
 
 
 def render_channel(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     base = f"/Interactions/{d['interaction_sid']}/Channels/{d['sid']}"
-    out = {k: v for k, v in _public(d).items() if k not in ("date_created", "date_updated")}
-    links = {
-        name: ctx.url(f"{base}/{part}")
-        for name, part in (
-            ("participants", "Participants"),
-            ("invites", "Invites"),
-            ("transfers", "Transfers"),
-        )
-    }
+    out = {k: v for k, v in public(d).items() if k not in ("date_created", "date_updated")}
+    links = ctx.links(base, {"participants": "Participants", "invites": "Invites", "transfers": "Transfers"})
     return {**out, "url": ctx.url(base), "links": links}
 
 
 def render_participant(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     base = f"/Interactions/{d['interaction_sid']}/Channels/{d['channel_sid']}/Participants/{d['sid']}"
-    out = {k: v for k, v in _public(d).items() if k not in ("date_created", "date_updated")}
+    out = {k: v for k, v in public(d).items() if k not in ("date_created", "date_updated")}
     return {**out, "url": ctx.url(base)}
 
 
 def render_invite(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     base = f"/Interactions/{d['interaction_sid']}/Channels/{d['channel_sid']}/Invites/{d['sid']}"
-    out = {k: v for k, v in _public(d).items() if k not in ("date_created", "date_updated")}
+    out = {k: v for k, v in public(d).items() if k not in ("date_created", "date_updated")}
     return {**out, "url": ctx.url(base)}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flex_chat_transfer.sandbox.core.errors import NotFound, missing
-from flex_chat_transfer.sandbox.core.http import Ctx
+from flex_chat_transfer.sandbox.core.http import Ctx, public
 from flex_chat_transfer.sandbox.core.state import BUILD_FAILED
 from flex_chat_transfer.sandbox.serverless.models import ServerlessBackend
 
@@ -20,39 +20,32 @@ def _models(ctx: Ctx) -> ServerlessBackend:
     return ctx.backend_of(PRODUCT)
 
 
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
-
-
 def _url(ctx: Ctx, path: str) -> str:
     return ctx.url(path, product=PRODUCT)
+
+
+def _links(ctx: Ctx, base: str, **parts: str) -> dict[str, str]:
+    return ctx.links(base, parts, product=PRODUCT)
 
 
 # ---- renderers ---
 def render_service(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     base = f"/Services/{doc['sid']}"
     return {
-        **_public(doc),
+        **public(doc),
         "url": _url(ctx, base),
-        "links": {
-            "functions": _url(ctx, base + "/Functions"),
-            "assets": _url(ctx, base + "/Assets"),
-            "environments": _url(ctx, base + "/Environments"),
-            "builds": _url(ctx, base + "/Builds"),
-        },
+        "links": _links(
+            ctx, base, functions="Functions", assets="Assets", environments="Environments", builds="Builds"
+        ),
     }
 
 
 def render_environment(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     base = f"/Services/{doc['service_sid']}/Environments/{doc['sid']}"
     return {
-        **_public(doc),
+        **public(doc),
         "url": _url(ctx, base),
-        "links": {
-            "variables": _url(ctx, base + "/Variables"),
-            "deployments": _url(ctx, base + "/Deployments"),
-            "logs": _url(ctx, base + "/Logs"),
-        },
+        "links": _links(ctx, base, variables="Variables", deployments="Deployments", logs="Logs"),
     }
 
 
@@ -64,7 +57,7 @@ def _container_path(doc: dict[str, Any], kind: str) -> str:
 def render_container(ctx: Ctx, doc: dict[str, Any], kind: str) -> dict[str, Any]:
     base = _container_path(doc, kind)
     links_key = "function_versions" if kind == "function" else "asset_versions"
-    return {**_public(doc), "url": _url(ctx, base), "links": {links_key: _url(ctx, base + "/Versions")}}
+    return {**public(doc), "url": _url(ctx, base), "links": {links_key: _url(ctx, base + "/Versions")}}
 
 
 def _version_path(doc: dict[str, Any]) -> str:
@@ -74,7 +67,7 @@ def _version_path(doc: dict[str, Any]) -> str:
 
 
 def render_version(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
-    body = {**_public(doc), "url": _url(ctx, _version_path(doc))}
+    body = {**public(doc), "url": _url(ctx, _version_path(doc))}
     body.pop("date_updated", None)  # versions are immutable: Twilio shows only date_created
     if "function_sid" in doc:
         body["links"] = {"function_version_content": _url(ctx, _version_path(doc) + "/Content")}
@@ -104,7 +97,7 @@ def render_build(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     functions, assets = _models(ctx).build_versions(doc)
     base = f"/Services/{doc['service_sid']}/Builds/{doc['sid']}"
     return {
-        **_public(doc),
+        **public(doc),
         "function_versions": [_build_version(v) for v in functions],
         "asset_versions": [_build_version(v) for v in assets],
         "url": _url(ctx, base),
@@ -115,12 +108,12 @@ def render_build(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
 
 def render_deployment(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     path = f"/Services/{doc['service_sid']}/Environments/{doc['environment_sid']}/Deployments/{doc['sid']}"
-    return {**_public(doc), "url": _url(ctx, path)}
+    return {**public(doc), "url": _url(ctx, path)}
 
 
 def render_variable(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     path = f"/Services/{doc['service_sid']}/Environments/{doc['environment_sid']}/Variables/{doc['sid']}"
-    return {**_public(doc), "url": _url(ctx, path)}
+    return {**public(doc), "url": _url(ctx, path)}
 
 
 # ---- services ---
