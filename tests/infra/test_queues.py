@@ -17,7 +17,6 @@ import pytest
 from flex_chat_transfer.infra.rest import TASKROUTER
 from flex_chat_transfer.infra.twiliox.base import Context
 from flex_chat_transfer.infra.twiliox.taskqueue import TaskQueue
-from flex_chat_transfer.sandbox.testing import SandboxProcess
 from harness.automation import StackRunner
 from tests.infra.engine_world import Account, _cli, fresh_account
 
@@ -58,15 +57,9 @@ class QueueAccount(Account):
         return json.loads(live["configuration"])
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    with SandboxProcess(tmp_path_factory.mktemp("queues-sandbox"), seed="flex-demo", build_seconds=0.2) as s:
-        yield s
-
-
 @pytest.fixture
-def account(sandbox, tmp_path) -> QueueAccount:
-    return QueueAccount(fresh_account(sandbox, tmp_path))
+def account(flex_demo_sandbox, tmp_path) -> QueueAccount:
+    return QueueAccount(fresh_account(flex_demo_sandbox, tmp_path))
 
 
 @pytest.fixture
