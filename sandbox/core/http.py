@@ -183,14 +183,9 @@ def route(path: str, product: str, **handlers: Handler) -> Route:
     return built
 
 
-# Where each of Twilio's five kinds of operation answers: on the collection or on one instance, and how.
-_OPERATION_ROUTES = {
-    "list": ("collection", "GET"),
-    "create": ("collection", "POST"),
-    "fetch": ("instance", "GET"),
-    "update": ("instance", "POST"),
-    "delete": ("instance", "DELETE"),
-}
+# Twilio's five kinds of operation by where they answer (the collection or one instance) and by which method.
+_ON_COLLECTION = {"list": "GET", "create": "POST"}
+_ON_INSTANCE = {"fetch": "GET", "update": "POST", "delete": "DELETE"}
 
 
 def resource(
@@ -207,16 +202,17 @@ def resource(
     answered by the `responses` function named like Twilio's operation: the singular "workflow" routes
     list_workflows (the plural: `plural`, or the singular and an s), create_workflow, fetch_workflow, … (a
     missing one fails at import)."""
-    plural = plural or f"{singular}s"
-    handlers: dict[str, dict[str, Handler]] = {"collection": {}, "instance": {}}
-    for operation in operations.split():
-        where, method = _OPERATION_ROUTES[operation]
-        handlers[where][method] = getattr(
-            responses, f"{operation}_{plural if operation == 'list' else singular}"
-        )
-    paths = {"collection": collection, "instance": f"{collection}/{instance}"}
-    return [
-        route(paths[where], product, **handlers[where])
-        for where in ("collection", "instance")
-        if handlers[where]
-    ]
+    offered = operations.split()
+    unknown = set(offered) - {*_ON_COLLECTION, *_ON_INSTANCE}
+    if unknown:
+        raise ValueError(f"resource {collection}: no such operation {sorted(unknown)}")
+
+    def handler(operation: str) -> Handler:
+        noun = (plural or f"{singular}s") if operation == "list" else singular
+        return getattr(responses, f"{operation}_{noun}")
+
+    def answering(on: dict[str, str]) -> dict[str, Handler]:
+        return {method: handler(operation) for operation, method in on.items() if operation in offered}
+
+    routes = [(collection, answering(_ON_COLLECTION)), (f"{collection}/{instance}", answering(_ON_INSTANCE))]
+    return [route(path, product, **answered) for path, answered in routes if answered]
