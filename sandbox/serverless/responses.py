@@ -321,12 +321,17 @@ def delete_build(ctx: Ctx):
     _models(ctx).delete_build(ctx.path["service"], ctx.path["sid"])
 
 
+def _environment_path(ctx: Ctx) -> tuple[str, str]:
+    """The environment the request names (404 when it is not there): its SID and its `/v1`-less path."""
+    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
+    return environment["sid"], f"/Services/{environment['service_sid']}/Environments/{environment['sid']}"
+
+
 # ---- deployments ---
 def list_deployments(ctx: Ctx):
-    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
-    items = _models(ctx).list_deployments(ctx.path["service"], environment["sid"])
-    path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Deployments"
-    return ctx.page(items, "deployments", path, render_deployment)
+    sid, path = _environment_path(ctx)
+    items = _models(ctx).list_deployments(ctx.path["service"], sid)
+    return ctx.page(items, "deployments", f"{path}/Deployments", render_deployment)
 
 
 def create_deployment(ctx: Ctx):
@@ -344,10 +349,9 @@ def fetch_deployment(ctx: Ctx):
 
 # ---- variables ---
 def list_variables(ctx: Ctx):
-    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
-    items = _models(ctx).list_variables(ctx.path["service"], environment["sid"])
-    path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Variables"
-    return ctx.page(items, "variables", path, render_variable)
+    sid, path = _environment_path(ctx)
+    items = _models(ctx).list_variables(ctx.path["service"], sid)
+    return ctx.page(items, "variables", f"{path}/Variables", render_variable)
 
 
 def create_variable(ctx: Ctx):
@@ -380,14 +384,11 @@ def delete_variable(ctx: Ctx):
 
 # ---- logs: the sandbox keeps none, so lists are empty and fetches 404 ---
 def list_logs(ctx: Ctx):
-    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
-    path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Logs"
+    _, path = _environment_path(ctx)
     filters = ("FunctionSid", "StartDate", "EndDate")
-    return ctx.page([], "logs", path, lambda ctx, doc: doc, filters=filters)
+    return ctx.page([], "logs", f"{path}/Logs", lambda ctx, doc: doc, filters=filters)
 
 
 def fetch_log(ctx: Ctx):
-    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
-    raise NotFound(
-        f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Logs/{ctx.path['sid']}"
-    )
+    _, path = _environment_path(ctx)
+    raise NotFound(f"{path}/Logs/{ctx.path['sid']}")
