@@ -7,7 +7,6 @@ it is; taken over, it is set, and destroy puts it back."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, Rest
 from flex_chat_transfer.sandbox.testing import SandboxProcess
 from harness.automation import StackRunner, write_scratch_project
 from tests.infra.engine_world import _cli
+from tests.plugin_forms import invite_form
 
 pytestmark = pytest.mark.e2e
 
@@ -103,21 +103,8 @@ def test_after_up_the_plugins_own_invite_request_reaches_the_functions_and_route
         chat, queue_sid = seed["chat"], seed["queues"][QUEUE]
         client = make_client(sandbox.account_sid, sandbox.auth_token, sandbox_url=sandbox.url)
         workspace = client.taskrouter.v1.workspaces(seed["workspace"]["sid"])
-        form = {
-            "Token": sandbox.flex_token(chat["worker"]),
-            "taskSid": chat["task"],
-            "conversationId": chat["conversation"],
-            "conversationSid": chat["conversation"],
-            "jsonAttributes": workspace.tasks(chat["task"]).fetch().attributes,
-            "transferTargetSid": queue_sid,
-            "transferQueueName": QUEUE,
-            "transferWorkerName": "",
-            "workersToIgnore": json.dumps({"workerSidsInConversation": [chat["worker"]]}),
-            "flexInteractionSid": chat["interaction"],
-            "flexInteractionChannelSid": chat["channel"],
-            "removeFlexInteractionParticipantSid": "",
-            "taskChannelUniqueName": "chat",
-        }
+        attributes = workspace.tasks(chat["task"]).fetch().attributes
+        form = invite_form(chat, sandbox.flex_token(chat["worker"]), queue_sid, QUEUE, attributes)
         response = httpx.post(to_sandbox(plugin_url(data, INVITE), sandbox.url), data=form, timeout=60)
         assert response.status_code == 200, response.text
         body = response.json()
