@@ -28,7 +28,6 @@ VIP = {
     "maxReservedWorkers": 2,
     "taskOrder": "LIFO",
 }
-EXTRA = {"name": "Extra", "targetWorkers": "1==1"}
 
 
 class QueueAccount(Account):
@@ -142,6 +141,9 @@ def test_renaming_a_declared_queue_keeps_its_sid_and_moves_the_filter_in_the_sam
     assert moved["targets"][0]["queue"] == sid
     [queue] = _resource(stack, "twiliox:taskrouter:TaskQueue")
     assert queue["id"] == sid and "::chat-transfer-queue-VIP-Gold-" in queue["urn"]
+
+
+EXTRA = {"name": "Extra", "targetWorkers": "1==1"}
 
 
 def test_adding_a_declared_queue_in_front_creates_only_it(account, deployed):
