@@ -77,11 +77,16 @@ def update_channel(ctx: Ctx):
     return render_channel(ctx, doc)
 
 
-def list_participants(ctx: Ctx):
+def _channel(ctx: Ctx) -> tuple[dict[str, Any], str]:
+    """The interaction channel the request names (404 when it is not there) and its `/v1`-less path."""
     channel = _b(ctx).channel(ctx.path["interaction"], ctx.path["channel"])
+    return channel, f"/Interactions/{channel['interaction_sid']}/Channels/{channel['sid']}"
+
+
+def list_participants(ctx: Ctx):
+    channel, path = _channel(ctx)
     items = _b(ctx).list_participants(channel["interaction_sid"], channel["sid"])
-    path = f"/Interactions/{channel['interaction_sid']}/Channels/{channel['sid']}/Participants"
-    return ctx.page(items, "participants", path, render_participant)
+    return ctx.page(items, "participants", f"{path}/Participants", render_participant)
 
 
 def create_participant(ctx: Ctx):
@@ -104,10 +109,9 @@ def update_participant(ctx: Ctx):
 
 
 def list_invites(ctx: Ctx):
-    channel = _b(ctx).channel(ctx.path["interaction"], ctx.path["channel"])
+    channel, path = _channel(ctx)
     items = _b(ctx).list_invites(channel["interaction_sid"], channel["sid"])
-    path = f"/Interactions/{channel['interaction_sid']}/Channels/{channel['sid']}/Invites"
-    return ctx.page(items, "invites", path, render_invite)
+    return ctx.page(items, "invites", f"{path}/Invites", render_invite)
 
 
 def create_invite(ctx: Ctx):
