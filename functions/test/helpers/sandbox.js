@@ -196,8 +196,9 @@ async function startSandbox(extraArgs = [], sandbox = new Sandbox()) {
 /**
  * The sandbox a suite shares: registers the hooks that start it before the file's first test (`args` go to
  * `twilio-sandbox serve`), then run `setUp` (what the whole file shares), and stop it after its last test, also
- * when one failed. Its methods work in the file's tests and in its `beforeEach` hooks (node:test does not wait
- * for one top-level `before` hook before it runs the next, so file-wide set-up goes in `setUp`).
+ * when one failed. Its methods work in the file's tests and in its `beforeEach` hooks. File-wide set-up goes in
+ * `setUp`: node:test starts a file's top-level `before` hook as soon as it is registered, without waiting for
+ * an earlier one, so a second `before` could run before the sandbox is up.
  */
 function useSandbox({ args = [], setUp = async () => {} } = {}) {
   const sandbox = new Sandbox();
