@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flex_chat_transfer.infra.claims import held_elsewhere, held_line
-from flex_chat_transfer.infra.rest import SERVERLESS, Rest
+from flex_chat_transfer.infra.rest import SERVERLESS, Rest, find_environment
 from flex_chat_transfer.workflow.spec import AttachTo
 
 # The paths the conversation-transfer plugin calls (functions/README.md).
@@ -45,10 +45,9 @@ def find_attached(rest: Rest, target: AttachTo, ui_attributes: Mapping[str, Any]
             f"{CONFIG_KEY}.service: no Functions service {target.service!r} in this account (fix: the unique "
             "name or ZS… SID of the service that serves the feature's functions)"
         )
-    url = f"{SERVERLESS}/Services/{service['sid']}/Environments"
-    environments = rest.list_all(url, "environments")
-    environment = next((e for e in environments if target.environment in (e["sid"], e["unique_name"])), None)
+    environment = find_environment(rest, service["sid"], target.environment)
     if environment is None:
+        environments = rest.list_all(f"{SERVERLESS}/Services/{service['sid']}/Environments", "environments")
         names = ", ".join(sorted(e["unique_name"] for e in environments)) or "none"
         raise AttachError(
             f"{CONFIG_KEY}.environment: service {service['unique_name']} ({service['sid']}) has no "

@@ -20,7 +20,13 @@ from flex_chat_transfer.infra.claims import CLAIMS_PATH
 from flex_chat_transfer.infra.functions_source import FunctionsProject
 from flex_chat_transfer.infra.ownership_policy import LEGACY_PATH
 from flex_chat_transfer.infra.plugin_preflight import PreparedPlugin
-from flex_chat_transfer.infra.registration import queue_resource_name
+from flex_chat_transfer.infra.registration import (
+    flex_flags_resource_name,
+    plugin_service_resource_name,
+    queue_resource_name,
+    service_resource_name,
+    workflow_resource_name,
+)
 from flex_chat_transfer.infra.twiliox.plugin_bundle import bundle_path
 from flex_chat_transfer.infra.twiliox.resources import (
     Build,
@@ -125,11 +131,12 @@ class ChatTransfer(pulumi.ComponentResource):
         self.service: Service | None = None
         self.environment: Environment | None = None
         if attached is None:
+            service_name = service_resource_name(name)
             self.service = Service(
-                f"{name}-service",
+                service_name,
                 unique_name=settings.service_name,
                 friendly_name=settings.service_name,
-                opts=child(f"{name}-service"),
+                opts=child(service_name),
             )
         # Declared queues (targetWorkers given) are the stack's own; the others were looked up (queue_sids).
         self.queues = {
@@ -152,14 +159,15 @@ class ChatTransfer(pulumi.ComponentResource):
             for queue in spec.declared_queues()
         }
         declared_sids = {queue_name: queue.id for queue_name, queue in self.queues.items()}
+        workflow_name = workflow_resource_name(name)
         self.workflow = Workflow(
-            f"{name}-workflow",
+            workflow_name,
             workspace_sid=workspace_sid,
             friendly_name=spec.workflow_name,
             # Declared queues' SIDs go in as outputs: no look-up; a rename keeps filter and SID together.
             configuration=fill_placeholders(render(spec, queue_sids, pending=declared_sids), declared_sids),
             task_reservation_timeout=spec.task_reservation_timeout,
-            opts=child(f"{name}-workflow"),
+            opts=child(workflow_name),
         )
         service_sid: pulumi.Input[str]
         environment_sid: pulumi.Input[str]
@@ -220,8 +228,9 @@ class ChatTransfer(pulumi.ComponentResource):
         if plugin is not None:
             self._release_plugin(name, plugin, settings, provider, f"{project}/{stack}")
 
+        flags_name = flex_flags_resource_name(name)
         self.flags = ConfigurationKeys(
-            f"{name}-flex-flags",
+            flags_name,
             path=LEGACY_PATH,
             values={
                 "enabled": spec.features.enabled,
@@ -229,7 +238,7 @@ class ChatTransfer(pulumi.ComponentResource):
                 "multi_participant": spec.features.multi_participant,
             },
             take_over=flex_take_over,
-            opts=child(f"{name}-flex-flags"),
+            opts=child(flags_name),
         )
         # The plugin finds the functions at https://<custom_data.<key>>/…, so the deployed environment's
         # domain goes there in this same `pulumi up`. Protocol and port are not set: the plugin defaults to
@@ -309,7 +318,7 @@ class ChatTransfer(pulumi.ComponentResource):
         only this small service, never the functions."""
         on = pulumi.ResourceOptions(provider=provider)
         service = Service(
-            f"{name}-plugin-service",
+            plugin_service_resource_name(name),
             unique_name=plugin_service_name(settings.service_name),
             friendly_name=f"Flex plugin {plugin.name} ({owner})",
             include_credentials=False,

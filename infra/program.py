@@ -40,7 +40,7 @@ from flex_chat_transfer.infra.lookup import (
 )
 from flex_chat_transfer.infra.ownership_policy import UNKNOWN, conflicts
 from flex_chat_transfer.infra.plugin_preflight import PluginError, PreparedPlugin, prepare_plugin
-from flex_chat_transfer.infra.rest import SERVERLESS, Rest, TwilioApiError
+from flex_chat_transfer.infra.rest import SERVERLESS, Rest, TwilioApiError, find_environment
 from flex_chat_transfer.infra.twilio_constants import sandbox_url
 from flex_chat_transfer.workflow.loader import read_stack_config
 from flex_chat_transfer.workflow.problems import ProblemsError
@@ -185,11 +185,8 @@ def names_own_environment(
     service = rest.find(f"{SERVERLESS}/Services/{spec.functions.service_name}")
     if service is None or not isinstance(custom, Mapping):
         return False
-    environments = rest.list_all(f"{SERVERLESS}/Services/{service['sid']}/Environments", "environments")
-    return any(
-        e["unique_name"] == spec.functions.environment and e.get("domain_name") == custom.get(key)
-        for e in environments
-    )
+    environment = find_environment(rest, service["sid"], spec.functions.environment)
+    return environment is not None and environment.get("domain_name") == custom.get(key)
 
 
 def domain_left_line(holder: str) -> str:

@@ -19,6 +19,22 @@ from flex_chat_transfer.workflow.spec import ChatTransferSpec
 COMPONENT_NAME = "chat-transfer"
 
 
+def workflow_resource_name(name: str) -> str:
+    return f"{name}-workflow"
+
+
+def flex_flags_resource_name(name: str) -> str:
+    return f"{name}-flex-flags"
+
+
+def service_resource_name(name: str) -> str:
+    return f"{name}-service"
+
+
+def plugin_service_resource_name(name: str) -> str:
+    return f"{name}-plugin-service"
+
+
 def queue_resource_name(name: str, queue_name: str) -> str:
     """The declared queue's resource name, from its friendly name: adding, removing or reordering declared
     queues touches only those queues. (`renamedFrom` aliases the old name, so a rename is an update in place.)
@@ -33,10 +49,10 @@ def checked_first(spec: ChatTransferSpec, name: str = COMPONENT_NAME, plugin: bo
     """The resources registered with plain inputs: the workflow, the Flex flags, the declared queues,
     (unless attached) the Functions service and (with `plugin`, chat-transfer:plugin set) the plugin's
     service."""
-    names = [f"{name}-workflow", f"{name}-flex-flags"]
+    names = [workflow_resource_name(name), flex_flags_resource_name(name)]
     if spec.functions.attach_to is None:
-        names.append(f"{name}-service")
+        names.append(service_resource_name(name))
     if plugin:
-        names.append(f"{name}-plugin-service")
+        names.append(plugin_service_resource_name(name))
     names += [queue_resource_name(name, queue.name) for queue in spec.declared_queues()]
     return sorted(set(names))

@@ -119,3 +119,11 @@ class Rest:
             url, data, {"Content": (filename, content, content_type)}, auth
         )
         return self._parse("POST", url, response)
+
+
+def find_environment(rest: Rest, service_sid: str, name_or_sid: str) -> dict | None:
+    """The environment of Functions service `service_sid` whose ZE… SID or unique name is `name_or_sid`, or
+    None. One reader for the provider, the program and attach mode; it reads the service's list because
+    Twilio fetches an environment by its SID only (the OAS pattern of Sid is ^ZE…)."""
+    environments = rest.list_all(f"{SERVERLESS}/Services/{service_sid}/Environments", "environments")
+    return next((e for e in environments if name_or_sid in (e["sid"], e["unique_name"])), None)

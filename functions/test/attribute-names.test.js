@@ -4,10 +4,10 @@
 // the attributes under those names (and not the defaults), so the renamed workflow routes the transfer. A bad
 // variable is the operator's: 500, one line naming it and the fix, nothing written.
 
-const { test, before, after, beforeEach } = require('node:test');
+const { test, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
-const { startSandbox } = require('./helpers/sandbox');
-const { INVITE, DEFAULT_ATTRIBUTE_NAMES, seededChat, createChatTransferWorkflow, inviteForm } = require('./helpers/chat');
+const { useSandbox } = require('./helpers/sandbox');
+const { INVITE, DEFAULT_ATTRIBUTE_NAMES, chatWithTransferWorkflow, inviteForm } = require('./helpers/chat');
 
 const RENAMED = {
   targetType: 'routeTargetKind',
@@ -23,28 +23,18 @@ const VARIABLE_OF = {
 };
 const renamedVariables = () => Object.fromEntries(Object.entries(RENAMED).map(([role, name]) => [VARIABLE_OF[role], name]));
 
-let sandbox;
+const sandbox = useSandbox();
 let client;
 let chat;
 let token;
 let base;
 
-before(async () => {
-  sandbox = await startSandbox();
-  client = sandbox.client();
-});
-
-after(async () => {
-  if (sandbox) await sandbox.stop();
-});
 
 /** A fresh seeded chat and a Chat Transfer workflow that reads the attributes under `names`. */
 async function withWorkflowReading(names) {
   await sandbox.reset();
-  chat = await seededChat(sandbox);
-  const workflowSid = await createChatTransferWorkflow(client, chat, chat.queue('Everyone'),
-    { Sales: chat.queue('Sales'), Support: chat.queue('Support') }, names);
-  base = { TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid, TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID: workflowSid };
+  client = sandbox.client();
+  ({ chat, variables: base } = await chatWithTransferWorkflow(sandbox, client, { targets: ['Sales', 'Support'], names }));
   token = await sandbox.flexToken(chat.worker('alice'));
 }
 

@@ -4,48 +4,28 @@
 // name against Twilio before the invite. Every refusal: its 4xx, one line naming the field and the rule, and
 // no write in the sandbox's request log (/_sandbox/requests/summary).
 
-const { test, before, after, beforeEach } = require('node:test');
+const { test, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
-const { startSandbox } = require('./helpers/sandbox');
+const { useSandbox } = require('./helpers/sandbox');
 const {
-  INVITE, REMOVE, UPDATE_ATTRIBUTES, seededChat, createChatTransferWorkflow, inviteForm, acceptPending, openChat,
+  INVITE, REMOVE, UPDATE_ATTRIBUTES, chatWithTransferWorkflow, inviteForm, removeForm, acceptPending, openChat,
 } = require('./helpers/chat');
 
 const UNKNOWN = (prefix) => `${prefix}${'0'.repeat(32)}`;
 
-let sandbox;
+const sandbox = useSandbox();
 let client;
 let chat;
 let variables;
 const tokens = {};
 
-before(async () => {
-  sandbox = await startSandbox();
-  client = sandbox.client();
-});
-
-after(async () => {
-  if (sandbox) await sandbox.stop();
-});
 
 beforeEach(async () => {
   await sandbox.reset();
-  chat = await seededChat(sandbox);
-  const workflowSid = await createChatTransferWorkflow(client, chat, chat.queue('Everyone'), { Sales: chat.queue('Sales'), Support: chat.queue('Support') });
-  variables = { TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid, TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID: workflowSid };
+  client = sandbox.client();
+  ({ chat, variables } = await chatWithTransferWorkflow(sandbox, client, { targets: ['Sales', 'Support'] }));
   for (const name of ['alice', 'bob', 'carol']) tokens[name] = await sandbox.flexToken(chat.worker(name));
 });
-
-function removeForm(token, overrides = {}) {
-  return {
-    Token: token,
-    conversationSid: chat.conversationSid,
-    flexInteractionSid: chat.interactionSid,
-    flexInteractionChannelSid: chat.channelSid,
-    flexInteractionParticipantSid: chat.agentParticipantSid,
-    ...overrides,
-  };
-}
 
 /** Call and assert the refusal: status, one line starting with `field: `, matching `rule`, and 0 writes. */
 async function assertRefused(path, form, status, field, rule) {
@@ -76,11 +56,11 @@ async function bobJoins() {
 const NOT_IN_CHAT = /is not an agent in channel UO[0-9a-f]{32} of interaction KD[0-9a-f]{32}, or has left it; these functions act only on chats the agent is in/;
 
 test('an agent not in the chat cannot remove the customer', async () => {
-  await assertRefused(REMOVE, removeForm(tokens.carol, { flexInteractionParticipantSid: chat.customerParticipantSid }), 403, 'flexInteractionChannelSid', NOT_IN_CHAT);
+  await assertRefused(REMOVE, removeForm(chat, tokens.carol, { flexInteractionParticipantSid: chat.customerParticipantSid }), 403, 'flexInteractionChannelSid', NOT_IN_CHAT);
 });
 
 test('an agent not in the chat cannot remove the agent who is', async () => {
-  await assertRefused(REMOVE, removeForm(tokens.carol), 403, 'flexInteractionChannelSid', NOT_IN_CHAT);
+  await assertRefused(REMOVE, removeForm(chat, tokens.carol), 403, 'flexInteractionChannelSid', NOT_IN_CHAT);
   assert.equal((await client.taskrouter.v1.workspaces(chat.workspaceSid).tasks(chat.taskSid).fetch()).assignmentStatus, 'assigned');
 });
 
@@ -93,17 +73,17 @@ test('an agent not in the chat cannot invite (warm or cold) nor change its attri
 });
 
 test('the agent in the chat cannot remove the customer', async () => {
-  await assertRefused(REMOVE, removeForm(tokens.alice, { flexInteractionParticipantSid: chat.customerParticipantSid }), 403, 'flexInteractionParticipantSid',
+  await assertRefused(REMOVE, removeForm(chat, tokens.alice, { flexInteractionParticipantSid: chat.customerParticipantSid }), 403, 'flexInteractionParticipantSid',
     /is the customer participant of this chat; remove-participant closes only agent participants, never the customer/);
   const members = await client.conversations.v1.conversations(chat.conversationSid).participants.list();
   assert.ok(members.some((member) => member.identity === 'customer-0001'));
 });
 
 test('an agent who has left the chat can no longer act on it', async () => {
-  const left = await sandbox.invoke(REMOVE, removeForm(tokens.alice, { conversationSid: '' }), variables);
+  const left = await sandbox.invoke(REMOVE, removeForm(chat, tokens.alice, { conversationSid: '' }), variables);
   assert.equal(left.status, 200, left.body);
   await assertRefused(INVITE, inviteForm(chat, tokens.alice), 403, 'flexInteractionChannelSid', NOT_IN_CHAT);
-  await assertRefused(REMOVE, removeForm(tokens.alice), 403, 'flexInteractionChannelSid', NOT_IN_CHAT);
+  await assertRefused(REMOVE, removeForm(chat, tokens.alice), 403, 'flexInteractionChannelSid', NOT_IN_CHAT);
 });
 
 test('a cold transfer closes only the caller: another agent\'s participant is refused', async () => {
@@ -116,7 +96,7 @@ test('a cold transfer closes only the caller: another agent\'s participant is re
 
 test('an agent in the chat may remove another agent of it (the participants tab), and the channel stays open', async () => {
   const bobParticipant = await bobJoins();
-  const answer = await sandbox.invoke(REMOVE, removeForm(tokens.alice, { flexInteractionParticipantSid: bobParticipant }), variables);
+  const answer = await sandbox.invoke(REMOVE, removeForm(chat, tokens.alice, { flexInteractionParticipantSid: bobParticipant }), variables);
   assert.equal(answer.status, 200, answer.body);
   assert.equal(answer.json.channelClosed, false);
   const members = (await client.conversations.v1.conversations(chat.conversationSid).participants.list()).map((m) => m.identity).sort();
@@ -147,7 +127,7 @@ test('invite: an unknown queue, and a queue name that contradicts the queue SID,
 test('remove and invite: a conversationSid of another chat is refused', async () => {
   const other = await openChat(client, chat, 'customer-other');
   const rule = new RegExp(`^conversationSid: ${other.conversationSid} is not the conversation of channel ${chat.channelSid} \\(that is ${chat.conversationSid}\\)`);
-  await assertRefused(REMOVE, removeForm(tokens.alice, { conversationSid: other.conversationSid }), 400, 'conversationSid', rule);
+  await assertRefused(REMOVE, removeForm(chat, tokens.alice, { conversationSid: other.conversationSid }), 400, 'conversationSid', rule);
   await assertRefused(INVITE, inviteForm(chat, tokens.alice, { conversationSid: other.conversationSid }), 400, 'conversationSid', rule);
 });
 

@@ -4,30 +4,21 @@
 // task's channel; with email every recipient is a customer-side participant (`customer` or `external`), none
 // of them is an agent in the chat, none can be closed, and they do not keep a channel open nobody works on.
 
-const { test, before, after, beforeEach } = require('node:test');
+const { test, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
-const { startSandbox } = require('./helpers/sandbox');
-const { INVITE, REMOVE, CHANNELS, seededChat, createChatTransferWorkflow, inviteForm, acceptPending, openChat } = require('./helpers/chat');
+const { useSandbox } = require('./helpers/sandbox');
+const { INVITE, REMOVE, CHANNELS, chatWithTransferWorkflow, inviteForm, acceptPending, openChat } = require('./helpers/chat');
 
-let sandbox;
+const sandbox = useSandbox();
 let client;
 let seeded;
 let variables;
 
-before(async () => {
-  sandbox = await startSandbox();
-  client = sandbox.client();
-});
-
-after(async () => {
-  if (sandbox) await sandbox.stop();
-});
 
 beforeEach(async () => {
   await sandbox.reset();
-  seeded = await seededChat(sandbox);
-  const workflowSid = await createChatTransferWorkflow(client, seeded, seeded.queue('Everyone'), { Sales: seeded.queue('Sales') });
-  variables = { TWILIO_FLEX_WORKSPACE_SID: seeded.workspaceSid, TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID: workflowSid };
+  client = sandbox.client();
+  ({ chat: seeded, variables } = await chatWithTransferWorkflow(sandbox, client));
 });
 
 const workspace = () => client.taskrouter.v1.workspaces(seeded.workspaceSid);

@@ -1,13 +1,12 @@
 'use strict';
 // functions/ deployed to the sandbox's Serverless API and called through /_runtime, as the Flex plugin would.
 
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { startSandbox } = require('./helpers/sandbox');
+const { useSandbox } = require('./helpers/sandbox');
 const { deployFunctions, callDeployed, localFunctions } = require('./helpers/deploy');
-const { INVITE, UPDATE_ATTRIBUTES, seededChat, createChatTransferWorkflow, inviteForm } = require('./helpers/chat');
+const { INVITE, UPDATE_ATTRIBUTES, chatWithTransferWorkflow, createChatTransferWorkflow, inviteForm } = require('./helpers/chat');
 
-let sandbox;
 let client;
 let chat;
 let domain;
@@ -16,20 +15,16 @@ let renamedWorkflowSid;
 
 const RENAMED = { targetType: 'routeTargetKind', targetSid: 'routeTargetSid', queueName: 'routeQueue', workersInConversation: 'agentsAlreadyInChat' };
 
-before(async () => {
-  sandbox = await startSandbox(['--build-seconds', '0']);
-  client = sandbox.client();
-  chat = await seededChat(sandbox);
-  const workflowSid = await createChatTransferWorkflow(client, chat, chat.queue('Everyone'), { Sales: chat.queue('Sales') });
-  renamedWorkflowSid = await createChatTransferWorkflow(client, chat, chat.queue('Everyone'), { Sales: chat.queue('Sales') }, RENAMED);
-  domain = await deployFunctions(sandbox, {
-    TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid, TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID: workflowSid,
-  });
-  token = await sandbox.flexToken(chat.worker('alice'));
-});
-
-after(async () => {
-  if (sandbox) await sandbox.stop();
+const sandbox = useSandbox({
+  args: ['--build-seconds', '0'],
+  setUp: async () => {
+    client = sandbox.client();
+    let variables;
+    ({ chat, variables } = await chatWithTransferWorkflow(sandbox, client));
+    renamedWorkflowSid = await createChatTransferWorkflow(client, chat, chat.queue('Everyone'), { Sales: chat.queue('Sales') }, RENAMED);
+    domain = await deployFunctions(sandbox, variables);
+    token = await sandbox.flexToken(chat.worker('alice'));
+  },
 });
 
 /**

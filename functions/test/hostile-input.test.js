@@ -3,28 +3,22 @@
 // answers past them with one 400 line (what, where, the limit) before anything is written: no "Maximum call
 // stack size exceeded" 500, no silently kept last value.
 
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { startSandbox } = require('./helpers/sandbox');
-const { INVITE, REMOVE, UPDATE_ATTRIBUTES, seededChat, createChatTransferWorkflow, inviteForm } = require('./helpers/chat');
+const { useSandbox } = require('./helpers/sandbox');
+const { INVITE, REMOVE, UPDATE_ATTRIBUTES, chatWithTransferWorkflow, inviteForm } = require('./helpers/chat');
 
-let sandbox;
 let client;
 let chat;
 let token;
 let variables;
 
-before(async () => {
-  sandbox = await startSandbox();
-  client = sandbox.client();
-  chat = await seededChat(sandbox);
-  const workflowSid = await createChatTransferWorkflow(client, chat, chat.queue('Everyone'), { Sales: chat.queue('Sales') });
-  variables = { TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid, TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID: workflowSid };
-  token = await sandbox.flexToken(chat.worker('alice'));
-});
-
-after(async () => {
-  if (sandbox) await sandbox.stop();
+const sandbox = useSandbox({
+  setUp: async () => {
+    client = sandbox.client();
+    ({ chat, variables } = await chatWithTransferWorkflow(sandbox, client));
+    token = await sandbox.flexToken(chat.worker('alice'));
+  },
 });
 
 const deepObject = (levels) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;

@@ -1,13 +1,13 @@
 'use strict';
 // invite-participant run through the sandbox's runtime host against a real local sandbox.
 
-const { test, before, after, beforeEach } = require('node:test');
+const { test, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
-const { startSandbox } = require('./helpers/sandbox');
-const { INVITE, REMOVE, seededChat, createChatTransferWorkflow, inviteForm } = require('./helpers/chat');
+const { useSandbox } = require('./helpers/sandbox');
+const { INVITE, REMOVE, chatWithTransferWorkflow, inviteForm, removeForm } = require('./helpers/chat');
 const { waitFor } = require('./helpers/wait');
 
-let sandbox;
+const sandbox = useSandbox();
 let client;
 let chat;
 let token;
@@ -15,9 +15,8 @@ let variables;
 
 async function freshChat() {
   await sandbox.reset();
-  chat = await seededChat(sandbox);
-  const workflowSid = await createChatTransferWorkflow(client, chat, chat.queue('Everyone'), { Sales: chat.queue('Sales') });
-  variables = { TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid, TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID: workflowSid };
+  client = sandbox.client();
+  ({ chat, variables } = await chatWithTransferWorkflow(sandbox, client));
   token = await sandbox.flexToken(chat.worker('alice'));
 }
 
@@ -47,14 +46,6 @@ async function writesSince(id) {
   return (await sandbox.requests(id)).filter((entry) => entry.method !== 'GET');
 }
 
-before(async () => {
-  sandbox = await startSandbox();
-  client = sandbox.client();
-});
-
-after(async () => {
-  if (sandbox) await sandbox.stop();
-});
 
 beforeEach(freshChat);
 
@@ -346,10 +337,7 @@ test('remove-participant while an invite is being made: the channel stays open a
       const attributes = JSON.parse((await workspace.tasks(chat.taskSid).fetch()).attributes);
       return attributes.chatTransferInvites && attributes.chatTransferInvites[`warm:${chat.queue('Sales')}`];
     });
-    removed = await sandbox.invoke(REMOVE, {
-      Token: token, conversationSid: chat.conversationSid, flexInteractionSid: chat.interactionSid,
-      flexInteractionChannelSid: chat.channelSid, flexInteractionParticipantSid: chat.agentParticipantSid,
-    }, { TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid });
+    removed = await sandbox.invoke(REMOVE, removeForm(chat, token), { TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid });
   } finally {
     answer = await inviting;
     await sandbox.clearFaults();
@@ -383,10 +371,7 @@ test('the chat closed between the invite and its record (a remove-participant th
 });
 
 test('an invite after remove-participant closed the chat is refused and writes nothing', async () => {
-  const removed = await sandbox.invoke(REMOVE, {
-    Token: token, conversationSid: chat.conversationSid, flexInteractionSid: chat.interactionSid,
-    flexInteractionChannelSid: chat.channelSid, flexInteractionParticipantSid: chat.agentParticipantSid,
-  }, { TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid });
+  const removed = await sandbox.invoke(REMOVE, removeForm(chat, token), { TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid });
   assert.equal(removed.json.channelClosed, true);
   const before = await sandbox.writeCount();
   const answer = await sandbox.invoke(INVITE, inviteForm(chat, token), variables);

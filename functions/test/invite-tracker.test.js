@@ -4,30 +4,23 @@
 // wraps the twilio client the tracker is given (a real second write to the sandbox, no stand-in for our
 // code), so the interleavings the README's "Concurrent warm invites" describes happen every run, in order.
 
-const { test, before, after, beforeEach } = require('node:test');
+const { test, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
-const { startSandbox, FUNCTIONS_PROJECT } = require('./helpers/sandbox');
+const { useSandbox, FUNCTIONS_PROJECT } = require('./helpers/sandbox');
 const { seededChat } = require('./helpers/chat');
 const { functionsOf } = require('../../sandbox/runtime/lib/host');
 
 global.Runtime = { getFunctions: () => functionsOf(FUNCTIONS_PROJECT) };
 const { recordInvite } = require('../functions/features/conversation-transfer/helpers/invite-tracker.private');
 
-let sandbox;
+const sandbox = useSandbox();
 let client;
 let chat;
 
-before(async () => {
-  sandbox = await startSandbox();
-  client = sandbox.client();
-});
-
-after(async () => {
-  if (sandbox) await sandbox.stop();
-});
 
 beforeEach(async () => {
   await sandbox.reset();
+  client = sandbox.client();
   chat = await seededChat(sandbox);
 });
 

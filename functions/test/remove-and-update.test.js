@@ -1,43 +1,24 @@
 'use strict';
 // remove-participant and update-attributes run through the sandbox's runtime host against a real sandbox.
 
-const { test, before, after, beforeEach } = require('node:test');
+const { test, beforeEach } = require('node:test');
 const assert = require('node:assert/strict');
-const { startSandbox } = require('./helpers/sandbox');
-const { REMOVE, UPDATE_ATTRIBUTES, seededChat } = require('./helpers/chat');
+const { useSandbox } = require('./helpers/sandbox');
+const { REMOVE, UPDATE_ATTRIBUTES, seededChat, removeForm } = require('./helpers/chat');
 
-let sandbox;
+const sandbox = useSandbox();
 let client;
 let chat;
 let token;
 let variables;
 
-before(async () => {
-  sandbox = await startSandbox();
-  client = sandbox.client();
-});
-
-after(async () => {
-  if (sandbox) await sandbox.stop();
-});
-
 beforeEach(async () => {
   await sandbox.reset();
+  client = sandbox.client();
   chat = await seededChat(sandbox);
   token = await sandbox.flexToken(chat.worker('alice'));
   variables = { TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid };
 });
-
-function removeForm(overrides = {}) {
-  return {
-    Token: token,
-    conversationSid: chat.conversationSid,
-    flexInteractionSid: chat.interactionSid,
-    flexInteractionChannelSid: chat.channelSid,
-    flexInteractionParticipantSid: chat.agentParticipantSid,
-    ...overrides,
-  };
-}
 
 async function channelStatus() {
   return (await client.flexApi.v1.interaction(chat.interactionSid).channels(chat.channelSid).fetch()).status;
@@ -48,7 +29,7 @@ async function setAttributes(attributes) {
 }
 
 test('last agent leaves and no invite is pending: participant and channel closed', async () => {
-  const answer = await sandbox.invoke(REMOVE, removeForm(), variables);
+  const answer = await sandbox.invoke(REMOVE, removeForm(chat, token), variables);
   assert.equal(answer.status, 200, answer.body);
   assert.equal(answer.json.success, true);
   const participants = await client.conversations.v1.conversations(chat.conversationSid).participants.list();
@@ -59,16 +40,16 @@ test('last agent leaves and no invite is pending: participant and channel closed
 
 test('a pending invite keeps the channel open', async () => {
   await setAttributes({ invites: { [`WT${'1'.repeat(32)}`]: { targetName: 'Sales' } } });
-  const answer = await sandbox.invoke(REMOVE, removeForm(), variables);
+  const answer = await sandbox.invoke(REMOVE, removeForm(chat, token), variables);
   assert.equal(answer.status, 200, answer.body);
   assert.equal(answer.json.channelClosed, false);
   assert.notEqual(await channelStatus(), 'closed');
 });
 
 test('remove-participant: 403 without a token, 400 naming a bad field', async () => {
-  const refused = await sandbox.invoke(REMOVE, removeForm({ Token: '' }), variables);
+  const refused = await sandbox.invoke(REMOVE, removeForm(chat, token, { Token: '' }), variables);
   assert.equal(refused.status, 403);
-  const missing = await sandbox.invoke(REMOVE, removeForm({ flexInteractionParticipantSid: '' }), variables);
+  const missing = await sandbox.invoke(REMOVE, removeForm(chat, token, { flexInteractionParticipantSid: '' }), variables);
   assert.equal(missing.status, 400);
   assert.match(missing.json.message, /^flexInteractionParticipantSid: missing; it is the interaction participant/);
   assert.notEqual(await channelStatus(), 'closed');

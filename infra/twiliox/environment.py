@@ -5,7 +5,7 @@ the stack's leftover too, taken back as it is."""
 
 from __future__ import annotations
 
-from flex_chat_transfer.infra.rest import SERVERLESS
+from flex_chat_transfer.infra.rest import SERVERLESS, find_environment
 from flex_chat_transfer.infra.twiliox.base import (
     FOUND_SCHEMA,
     Context,
@@ -25,12 +25,6 @@ FIELDS = ("service_sid", "unique_name", "domain_suffix")
 def _url(service_sid: str, sid: str | None = None) -> str:
     base = f"{SERVERLESS}/Services/{service_sid}/Environments"
     return f"{base}/{sid}" if sid else base
-
-
-def _find(rest, service_sid: str, unique_name: str) -> dict | None:
-    return next(
-        (e for e in rest.list_all(_url(service_sid), "environments") if e["unique_name"] == unique_name), None
-    )
 
 
 class Environment(Kind):
@@ -81,7 +75,7 @@ class Environment(Kind):
         return news
 
     def _refuse_taken(self, ctx: Context, service_sid: str, name: str) -> None:
-        taken = _find(ctx.rest(), service_sid, name)
+        taken = find_environment(ctx.rest(), service_sid, name)
         if taken:
             raise refuse(
                 ctx.urn,
@@ -108,7 +102,9 @@ class Environment(Kind):
         service_sid = inputs["service_sid"]
         from flex_chat_transfer.infra.twiliox.service import CREATED_HERE, TAKEN_BACK
 
-        if service_sid in TAKEN_BACK and (leftover := _find(rest, service_sid, inputs["unique_name"])):
+        if service_sid in TAKEN_BACK and (
+            leftover := find_environment(rest, service_sid, inputs["unique_name"])
+        ):
             ctx.log(f"environment {inputs['unique_name']} ({leftover['sid']}) of that service: taken back")
             return leftover["sid"], self._outputs(leftover)
         if service_sid not in CREATED_HERE:
@@ -117,7 +113,7 @@ class Environment(Kind):
         if inputs.get("domain_suffix"):
             form["DomainSuffix"] = inputs["domain_suffix"]
         live = rest.create(
-            _url(service_sid), form, recover=lambda: _find(rest, service_sid, inputs["unique_name"])
+            _url(service_sid), form, recover=lambda: find_environment(rest, service_sid, form["UniqueName"])
         )
         return live["sid"], self._outputs(live)
 

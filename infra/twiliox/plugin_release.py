@@ -5,10 +5,11 @@ A release cannot be deleted or changed on Twilio, so a new configuration of the 
 posts a new release, never a replacement (whose delete would release the account without this plugin). A
 renamed plugin (a new FP…) IS a replacement: the new release comes first (its configuration, merged from the
 active release, still holds the old plugin), then the old resource's delete releases the active plugins
-without the old one, so a rename leaves only the new name loading. When the active release already points at the configuration (a re-run after a lost answer), nothing
-is written. Read reports the release as recorded: what is active now is the configuration's read's concern
-(drift), so a stale configuration is never released again by a refresh of this resource. Destroy releases the
-then-active plugins without this one; it archives nothing."""
+without the old one, so a rename leaves only the new name loading. When the active release already points at
+the configuration (a re-run after a lost answer), nothing is written. Read reports the release as recorded:
+what is active now is the configuration's read's concern (drift), so a stale configuration is never released
+again by a refresh of this resource. Destroy releases the then-active plugins without this one; it archives
+nothing."""
 
 from __future__ import annotations
 

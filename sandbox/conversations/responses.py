@@ -6,7 +6,6 @@ from typing import Any
 
 from flex_chat_transfer.sandbox.conversations.models import ConversationsBackend
 from flex_chat_transfer.sandbox.core.http import Ctx
-from flex_chat_transfer.sandbox.core.paging import paginate
 
 PARTICIPANTS_PAGE_MAX = 100
 
@@ -17,14 +16,7 @@ def _b(ctx: Ctx) -> ConversationsBackend:
 
 def render_conversation(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     base = f"/Conversations/{d['sid']}"
-    links = {
-        name: ctx.url(f"{base}/{part}")
-        for name, part in (
-            ("participants", "Participants"),
-            ("messages", "Messages"),
-            ("webhooks", "Webhooks"),
-        )
-    }
+    links = ctx.links(base, {"participants": "Participants", "messages": "Messages", "webhooks": "Webhooks"})
     return {**d, "url": ctx.url(base), "links": links}
 
 
@@ -45,14 +37,7 @@ def _fields(p) -> dict[str, Any]:
 
 def list_conversations(ctx: Ctx):
     items = _b(ctx).list_conversations(ctx.params.get("State"))
-    return paginate(
-        items,
-        key="conversations",
-        params=ctx.params,
-        page_url=ctx.url("/Conversations"),
-        render=lambda d: render_conversation(ctx, d),
-        filters=["State"],
-    )
+    return ctx.page(items, "conversations", "/Conversations", render_conversation, filters=["State"])
 
 
 def create_conversation(ctx: Ctx):
@@ -74,14 +59,8 @@ def delete_conversation(ctx: Ctx):
 def list_participants(ctx: Ctx):
     conversation = _b(ctx).conversation(ctx.path["conversation"])
     items = _b(ctx).list_participants(conversation["sid"])
-    return paginate(
-        items,
-        key="participants",
-        params=ctx.params,
-        max_page_size=PARTICIPANTS_PAGE_MAX,
-        page_url=ctx.url(f"/Conversations/{conversation['sid']}/Participants"),
-        render=lambda d: render_participant(ctx, d),
-    )
+    path = f"/Conversations/{conversation['sid']}/Participants"
+    return ctx.page(items, "participants", path, render_participant, max_page_size=PARTICIPANTS_PAGE_MAX)
 
 
 def create_participant(ctx: Ctx):

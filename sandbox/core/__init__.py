@@ -23,10 +23,13 @@ To add a product (moto-style), create `sandbox/<product>/` with three modules:
 - `responses.py` (parse + serialise): handlers `def op(ctx: Ctx) -> dict | (status, dict) | None` (http.py).
   They read `ctx.params` (params.py: repeated keys, JSON-string fields, booleans, uploads, JSON body) and
   `ctx.path`, call `ctx.backend` (never its tables), and render Twilio JSON with absolute
-  `ctx.url("/Services/ZS…")` links. Lists use `paginate(...)` (paging.py: PageSize/Page/PageToken=PA<sid>,
-  `meta` with absolute URLs).
-- `urls.py` (routes): `PRODUCTS = [Product(name="<host label>", routes=[route("/v1/…/{sid}", "<host label>",
-  GET=…, POST=…, DELETE=…)], backend=<Backend class>)]`, and its module name in `sandbox/app.py`
+  `ctx.url("/Services/ZS…")` links (`ctx.links(base, {name: part})` for a `links` block; `public(doc)` drops
+  the store's own `_` keys). Lists answer `ctx.page(items, key, path, render)` (http.py, over
+  paging.py's `paginate`: PageSize/Page/PageToken=PA<sid>, `meta` with absolute URLs).
+- `urls.py` (routes): `PRODUCTS = [Product(name="<host label>", routes=[...], backend=<Backend class>)]`, each
+  REST resource one `*resource("/v1/…/Things", "<host label>", responses, "thing", "list create fetch")`
+  (its list_things, create_thing, … on the collection and on `/{sid}`), any other path one
+  `route("/v1/…", "<host label>", GET=…, POST=…)`; and its module name in `sandbox/app.py`
   PRODUCT_MODULES; then regenerate sandbox/COVERAGE.md (`python -m flex_chat_transfer.sandbox.core.coverage`).
 
 Contract tests use `openapi.OasChecker().client(...)`: a twilio Client whose every JSON response is checked

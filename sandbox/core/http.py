@@ -12,8 +12,9 @@ Raise a `TwilioError` for an error response.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +29,7 @@ from flex_chat_transfer.sandbox.core.errors import (
     TwilioError,
 )
 from flex_chat_transfer.sandbox.core.oas_index import OasIndex
+from flex_chat_transfer.sandbox.core.paging import MAX_PAGE_SIZE, paginate
 from flex_chat_transfer.sandbox.core.params import Params, parse_request
 
 if TYPE_CHECKING:
@@ -55,6 +57,32 @@ class Ctx:
         """Absolute URL of a `/v1…`-less API path on this sandbox: url("/Workspaces/WS…")."""
         return f"{self.base_url}/{product or self.product}/v1{path}"
 
+    def page(
+        self,
+        items: Sequence[dict[str, Any]],
+        key: str,
+        path: str,
+        render: Callable[[Ctx, dict[str, Any]], dict[str, Any]],
+        *,
+        filters: Sequence[str] = (),
+        max_page_size: int = MAX_PAGE_SIZE,
+    ) -> dict[str, Any]:
+        """The page the request asks for of a list answer: `items` under `key`, each `render(ctx, item)`,
+        and page links on this product's `path` (`/v1`-less) that carry the `filters` given."""
+        return paginate(
+            items,
+            key=key,
+            params=self.params,
+            page_url=self.url(path),
+            render=lambda item: render(self, item),
+            filters=filters,
+            max_page_size=max_page_size,
+        )
+
+    def links(self, base: str, parts: Mapping[str, str], product: str | None = None) -> dict[str, str]:
+        """A resource's `links`: each name → the absolute URL of `<base>/<part>` (`product` as in `url`)."""
+        return {name: self.url(f"{base}/{part}", product) for name, part in parts.items()}
+
     @property
     def backend(self) -> Any:
         return self.state.backends[self.product]
@@ -69,6 +97,11 @@ class Ctx:
     @property
     def settings(self):
         return self.state.settings
+
+
+def public(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored document as Twilio shows it: without the `_`-prefixed keys the sandbox keeps for itself."""
+    return {k: v for k, v in doc.items() if not k.startswith("_")}
 
 
 @dataclass
@@ -148,3 +181,38 @@ def route(path: str, product: str, **handlers: Handler) -> Route:
     built = Route(path, endpoint, methods=methods)
     built.handled_methods = frozenset(handlers)  # type: ignore[attr-defined]  # read by core/coverage.py
     return built
+
+
+# Twilio's five kinds of operation by where they answer (the collection or one instance) and by which method.
+_ON_COLLECTION = {"list": "GET", "create": "POST"}
+_ON_INSTANCE = {"fetch": "GET", "update": "POST", "delete": "DELETE"}
+
+
+def resource(
+    collection: str,
+    product: str,
+    responses: ModuleType,
+    singular: str,
+    operations: str = "list create fetch update delete",
+    instance: str = "{sid}",
+    plural: str = "",
+) -> list[Route]:
+    """The two routes of a REST resource as Twilio lays them out: `collection` (GET lists, POST creates) and
+    `collection/<instance>` (GET fetches, POST updates, DELETE deletes), for the `operations` offered. Each is
+    answered by the `responses` function named like Twilio's operation: the singular "workflow" routes
+    list_workflows (the plural: `plural`, or the singular and an s), create_workflow, fetch_workflow, … (a
+    missing one fails at import)."""
+    offered = operations.split()
+    unknown = set(offered) - {*_ON_COLLECTION, *_ON_INSTANCE}
+    if unknown:
+        raise ValueError(f"resource {collection}: no such operation {sorted(unknown)}")
+
+    def handler(operation: str) -> Handler:
+        noun = (plural or f"{singular}s") if operation == "list" else singular
+        return getattr(responses, f"{operation}_{noun}")
+
+    def answering(on: dict[str, str]) -> dict[str, Handler]:
+        return {method: handler(operation) for operation, method in on.items() if operation in offered}
+
+    routes = [(collection, answering(_ON_COLLECTION)), (f"{collection}/{instance}", answering(_ON_INSTANCE))]
+    return [route(path, product, **answered) for path, answered in routes if answered]

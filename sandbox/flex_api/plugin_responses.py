@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flex_chat_transfer.sandbox.core.http import Ctx
-from flex_chat_transfer.sandbox.core.paging import paginate
 from flex_chat_transfer.sandbox.flex_api.plugins import PluginService
 
 BASE = "/PluginService"
@@ -68,15 +67,9 @@ def render_release(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _page(ctx: Ctx, items, key: str, path: str, render):
-    return paginate(
-        items, key=key, params=ctx.params, page_url=ctx.url(path), render=lambda d: render(ctx, d)
-    )
-
-
 # ---- plugins -------------------------------------------------------------------------------------
 def list_plugins(ctx: Ctx):
-    return _page(ctx, _s(ctx).list_plugins(), "plugins", f"{BASE}/Plugins", render_plugin)
+    return ctx.page(_s(ctx).list_plugins(), "plugins", f"{BASE}/Plugins", render_plugin)
 
 
 def create_plugin(ctx: Ctx):
@@ -104,7 +97,7 @@ def archive_plugin(ctx: Ctx):
 def list_versions(ctx: Ctx):
     plugin = _s(ctx).plugin(ctx.path["plugin"])
     path = f"{BASE}/Plugins/{plugin['sid']}/Versions"
-    return _page(ctx, _s(ctx).list_versions(plugin["sid"]), "plugin_versions", path, render_version)
+    return ctx.page(_s(ctx).list_versions(plugin["sid"]), "plugin_versions", path, render_version)
 
 
 def create_version(ctx: Ctx):
@@ -131,8 +124,8 @@ def archive_version(ctx: Ctx):
 
 # ---- configurations ------------------------------------------------------------------------------
 def list_configurations(ctx: Ctx):
-    return _page(
-        ctx, _s(ctx).list_configurations(), "configurations", f"{BASE}/Configurations", render_configuration
+    return ctx.page(
+        _s(ctx).list_configurations(), "configurations", f"{BASE}/Configurations", render_configuration
     )
 
 
@@ -154,7 +147,7 @@ def list_configured_plugins(ctx: Ctx):
     configuration = _s(ctx).configuration(ctx.path["configuration"])
     path = f"{BASE}/Configurations/{configuration['sid']}/Plugins"
     items = _s(ctx).configured_plugins(configuration["sid"])
-    return _page(ctx, items, "plugins", path, render_configured_plugin)
+    return ctx.page(items, "plugins", path, render_configured_plugin)
 
 
 def fetch_configured_plugin(ctx: Ctx):
@@ -164,7 +157,7 @@ def fetch_configured_plugin(ctx: Ctx):
 
 # ---- releases ------------------------------------------------------------------------------------
 def list_releases(ctx: Ctx):
-    return _page(ctx, _s(ctx).list_releases(), "releases", f"{BASE}/Releases", render_release)
+    return ctx.page(_s(ctx).list_releases(), "releases", f"{BASE}/Releases", render_release)
 
 
 def create_release(ctx: Ctx):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flex_chat_transfer.sandbox.core.errors import missing
-from flex_chat_transfer.sandbox.core.http import Ctx
-from flex_chat_transfer.sandbox.core.paging import paginate
+from flex_chat_transfer.sandbox.core.http import Ctx, public
 from flex_chat_transfer.sandbox.flex_api.models import FlexBackend
 
 
@@ -14,43 +13,32 @@ def _b(ctx: Ctx) -> FlexBackend:
     return ctx.backend
 
 
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
-
-
 def render_configuration(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: v for k, v in _public(d).items() if k != "sid"}, "url": ctx.url("/Configuration")}
+    return {**{k: v for k, v in public(d).items() if k != "sid"}, "url": ctx.url("/Configuration")}
 
 
 def render_interaction(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     base = f"/Interactions/{d['sid']}"
-    out = {k: v for k, v in _public(d).items() if k not in ("date_created", "date_updated")}
+    out = {k: v for k, v in public(d).items() if k not in ("date_created", "date_updated")}
     return {**out, "url": ctx.url(base), "links": {"channels": ctx.url(f"{base}/Channels")}}
 
 
 def render_channel(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     base = f"/Interactions/{d['interaction_sid']}/Channels/{d['sid']}"
-    out = {k: v for k, v in _public(d).items() if k not in ("date_created", "date_updated")}
-    links = {
-        name: ctx.url(f"{base}/{part}")
-        for name, part in (
-            ("participants", "Participants"),
-            ("invites", "Invites"),
-            ("transfers", "Transfers"),
-        )
-    }
+    out = {k: v for k, v in public(d).items() if k not in ("date_created", "date_updated")}
+    links = ctx.links(base, {"participants": "Participants", "invites": "Invites", "transfers": "Transfers"})
     return {**out, "url": ctx.url(base), "links": links}
 
 
 def render_participant(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     base = f"/Interactions/{d['interaction_sid']}/Channels/{d['channel_sid']}/Participants/{d['sid']}"
-    out = {k: v for k, v in _public(d).items() if k not in ("date_created", "date_updated")}
+    out = {k: v for k, v in public(d).items() if k not in ("date_created", "date_updated")}
     return {**out, "url": ctx.url(base)}
 
 
 def render_invite(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
     base = f"/Interactions/{d['interaction_sid']}/Channels/{d['channel_sid']}/Invites/{d['sid']}"
-    out = {k: v for k, v in _public(d).items() if k not in ("date_created", "date_updated")}
+    out = {k: v for k, v in public(d).items() if k not in ("date_created", "date_updated")}
     return {**out, "url": ctx.url(base)}
 
 
@@ -74,13 +62,7 @@ def fetch_interaction(ctx: Ctx):
 def list_channels(ctx: Ctx):
     interaction = _b(ctx).interaction(ctx.path["interaction"])
     items = _b(ctx).list_channels(interaction["sid"])
-    return paginate(
-        items,
-        key="channels",
-        params=ctx.params,
-        page_url=ctx.url(f"/Interactions/{interaction['sid']}/Channels"),
-        render=lambda d: render_channel(ctx, d),
-    )
+    return ctx.page(items, "channels", f"/Interactions/{interaction['sid']}/Channels", render_channel)
 
 
 def fetch_channel(ctx: Ctx):
@@ -95,18 +77,16 @@ def update_channel(ctx: Ctx):
     return render_channel(ctx, doc)
 
 
-def list_participants(ctx: Ctx):
+def _channel(ctx: Ctx) -> tuple[dict[str, Any], str]:
+    """The interaction channel the request names (404 when it is not there) and its `/v1`-less path."""
     channel = _b(ctx).channel(ctx.path["interaction"], ctx.path["channel"])
+    return channel, f"/Interactions/{channel['interaction_sid']}/Channels/{channel['sid']}"
+
+
+def list_participants(ctx: Ctx):
+    channel, path = _channel(ctx)
     items = _b(ctx).list_participants(channel["interaction_sid"], channel["sid"])
-    return paginate(
-        items,
-        key="participants",
-        params=ctx.params,
-        page_url=ctx.url(
-            f"/Interactions/{channel['interaction_sid']}/Channels/{channel['sid']}/Participants"
-        ),
-        render=lambda d: render_participant(ctx, d),
-    )
+    return ctx.page(items, "participants", f"{path}/Participants", render_participant)
 
 
 def create_participant(ctx: Ctx):
@@ -129,15 +109,9 @@ def update_participant(ctx: Ctx):
 
 
 def list_invites(ctx: Ctx):
-    channel = _b(ctx).channel(ctx.path["interaction"], ctx.path["channel"])
+    channel, path = _channel(ctx)
     items = _b(ctx).list_invites(channel["interaction_sid"], channel["sid"])
-    return paginate(
-        items,
-        key="invites",
-        params=ctx.params,
-        page_url=ctx.url(f"/Interactions/{channel['interaction_sid']}/Channels/{channel['sid']}/Invites"),
-        render=lambda d: render_invite(ctx, d),
-    )
+    return ctx.page(items, "invites", f"{path}/Invites", render_invite)
 
 
 def create_invite(ctx: Ctx):

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flex_chat_transfer.sandbox.core.errors import NotFound, missing
-from flex_chat_transfer.sandbox.core.http import Ctx
-from flex_chat_transfer.sandbox.core.paging import paginate
+from flex_chat_transfer.sandbox.core.http import Ctx, public
 from flex_chat_transfer.sandbox.core.state import BUILD_FAILED
 from flex_chat_transfer.sandbox.serverless.models import ServerlessBackend
 
@@ -21,45 +20,32 @@ def _models(ctx: Ctx) -> ServerlessBackend:
     return ctx.backend_of(PRODUCT)
 
 
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
-
-
 def _url(ctx: Ctx, path: str) -> str:
     return ctx.url(path, product=PRODUCT)
 
 
-def _page(ctx: Ctx, items: list[dict[str, Any]], key: str, path: str, render) -> dict[str, Any]:
-    return paginate(
-        items, key=key, params=ctx.params, page_url=_url(ctx, path), render=lambda d: render(ctx, d)
-    )
+def _links(ctx: Ctx, base: str, **parts: str) -> dict[str, str]:
+    return ctx.links(base, parts, product=PRODUCT)
 
 
 # ---- renderers ---
 def render_service(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     base = f"/Services/{doc['sid']}"
     return {
-        **_public(doc),
+        **public(doc),
         "url": _url(ctx, base),
-        "links": {
-            "functions": _url(ctx, base + "/Functions"),
-            "assets": _url(ctx, base + "/Assets"),
-            "environments": _url(ctx, base + "/Environments"),
-            "builds": _url(ctx, base + "/Builds"),
-        },
+        "links": _links(
+            ctx, base, functions="Functions", assets="Assets", environments="Environments", builds="Builds"
+        ),
     }
 
 
 def render_environment(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     base = f"/Services/{doc['service_sid']}/Environments/{doc['sid']}"
     return {
-        **_public(doc),
+        **public(doc),
         "url": _url(ctx, base),
-        "links": {
-            "variables": _url(ctx, base + "/Variables"),
-            "deployments": _url(ctx, base + "/Deployments"),
-            "logs": _url(ctx, base + "/Logs"),
-        },
+        "links": _links(ctx, base, variables="Variables", deployments="Deployments", logs="Logs"),
     }
 
 
@@ -71,7 +57,7 @@ def _container_path(doc: dict[str, Any], kind: str) -> str:
 def render_container(ctx: Ctx, doc: dict[str, Any], kind: str) -> dict[str, Any]:
     base = _container_path(doc, kind)
     links_key = "function_versions" if kind == "function" else "asset_versions"
-    return {**_public(doc), "url": _url(ctx, base), "links": {links_key: _url(ctx, base + "/Versions")}}
+    return {**public(doc), "url": _url(ctx, base), "links": {links_key: _url(ctx, base + "/Versions")}}
 
 
 def _version_path(doc: dict[str, Any]) -> str:
@@ -81,7 +67,7 @@ def _version_path(doc: dict[str, Any]) -> str:
 
 
 def render_version(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
-    body = {**_public(doc), "url": _url(ctx, _version_path(doc))}
+    body = {**public(doc), "url": _url(ctx, _version_path(doc))}
     body.pop("date_updated", None)  # versions are immutable: Twilio shows only date_created
     if "function_sid" in doc:
         body["links"] = {"function_version_content": _url(ctx, _version_path(doc) + "/Content")}
@@ -111,7 +97,7 @@ def render_build(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     functions, assets = _models(ctx).build_versions(doc)
     base = f"/Services/{doc['service_sid']}/Builds/{doc['sid']}"
     return {
-        **_public(doc),
+        **public(doc),
         "function_versions": [_build_version(v) for v in functions],
         "asset_versions": [_build_version(v) for v in assets],
         "url": _url(ctx, base),
@@ -122,17 +108,17 @@ def render_build(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
 
 def render_deployment(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     path = f"/Services/{doc['service_sid']}/Environments/{doc['environment_sid']}/Deployments/{doc['sid']}"
-    return {**_public(doc), "url": _url(ctx, path)}
+    return {**public(doc), "url": _url(ctx, path)}
 
 
 def render_variable(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     path = f"/Services/{doc['service_sid']}/Environments/{doc['environment_sid']}/Variables/{doc['sid']}"
-    return {**_public(doc), "url": _url(ctx, path)}
+    return {**public(doc), "url": _url(ctx, path)}
 
 
 # ---- services ---
 def list_services(ctx: Ctx):
-    return _page(ctx, _models(ctx).list_services(), "services", "/Services", render_service)
+    return ctx.page(_models(ctx).list_services(), "services", "/Services", render_service)
 
 
 def create_service(ctx: Ctx):
@@ -173,7 +159,7 @@ def delete_service(ctx: Ctx):
 def list_environments(ctx: Ctx):
     service = _models(ctx).service(ctx.path["service"])
     items = _models(ctx).list_environments(service["sid"])
-    return _page(ctx, items, "environments", f"/Services/{service['sid']}/Environments", render_environment)
+    return ctx.page(items, "environments", f"/Services/{service['sid']}/Environments", render_environment)
 
 
 def create_environment(ctx: Ctx):
@@ -198,8 +184,7 @@ def _containers(kind: str):
 
     def list_(ctx: Ctx):
         service = _models(ctx).service(ctx.path["service"])
-        return _page(
-            ctx,
+        return ctx.page(
             _models(ctx).list_containers(kind, service["sid"]),
             key,
             f"/Services/{service['sid']}/{segment}",
@@ -223,8 +208,7 @@ def _containers(kind: str):
 
     def list_versions(ctx: Ctx):
         parent = _models(ctx).container(kind, ctx.path["service"], ctx.path["sid"])
-        return _page(
-            ctx,
+        return ctx.page(
             _models(ctx).list_versions(kind, ctx.path["service"], parent["sid"]),
             f"{kind}_versions",
             _container_path(parent, kind) + "/Versions",
@@ -294,7 +278,7 @@ def fetch_function_version_content(ctx: Ctx):
 def list_builds(ctx: Ctx):
     service = _models(ctx).service(ctx.path["service"])
     items = _models(ctx).list_builds(service["sid"])
-    return _page(ctx, items, "builds", f"/Services/{service['sid']}/Builds", render_build)
+    return ctx.page(items, "builds", f"/Services/{service['sid']}/Builds", render_build)
 
 
 def create_build(ctx: Ctx):
@@ -337,12 +321,17 @@ def delete_build(ctx: Ctx):
     _models(ctx).delete_build(ctx.path["service"], ctx.path["sid"])
 
 
+def _environment_path(ctx: Ctx) -> tuple[str, str]:
+    """The environment the request names (404 when it is not there): its SID and its `/v1`-less path."""
+    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
+    return environment["sid"], f"/Services/{environment['service_sid']}/Environments/{environment['sid']}"
+
+
 # ---- deployments ---
 def list_deployments(ctx: Ctx):
-    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
-    items = _models(ctx).list_deployments(ctx.path["service"], environment["sid"])
-    path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Deployments"
-    return _page(ctx, items, "deployments", path, render_deployment)
+    sid, path = _environment_path(ctx)
+    items = _models(ctx).list_deployments(ctx.path["service"], sid)
+    return ctx.page(items, "deployments", f"{path}/Deployments", render_deployment)
 
 
 def create_deployment(ctx: Ctx):
@@ -360,10 +349,9 @@ def fetch_deployment(ctx: Ctx):
 
 # ---- variables ---
 def list_variables(ctx: Ctx):
-    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
-    items = _models(ctx).list_variables(ctx.path["service"], environment["sid"])
-    path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Variables"
-    return _page(ctx, items, "variables", path, render_variable)
+    sid, path = _environment_path(ctx)
+    items = _models(ctx).list_variables(ctx.path["service"], sid)
+    return ctx.page(items, "variables", f"{path}/Variables", render_variable)
 
 
 def create_variable(ctx: Ctx):
@@ -396,20 +384,11 @@ def delete_variable(ctx: Ctx):
 
 # ---- logs: the sandbox keeps none, so lists are empty and fetches 404 ---
 def list_logs(ctx: Ctx):
-    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
-    path = f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Logs"
-    return paginate(
-        [],
-        key="logs",
-        params=ctx.params,
-        page_url=_url(ctx, path),
-        render=lambda d: d,
-        filters=("FunctionSid", "StartDate", "EndDate"),
-    )
+    _, path = _environment_path(ctx)
+    filters = ("FunctionSid", "StartDate", "EndDate")
+    return ctx.page([], "logs", f"{path}/Logs", lambda ctx, doc: doc, filters=filters)
 
 
 def fetch_log(ctx: Ctx):
-    environment = _models(ctx).environment(ctx.path["service"], ctx.path["environment"])
-    raise NotFound(
-        f"/Services/{environment['service_sid']}/Environments/{environment['sid']}/Logs/{ctx.path['sid']}"
-    )
+    _, path = _environment_path(ctx)
+    raise NotFound(f"{path}/Logs/{ctx.path['sid']}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from flex_chat_transfer.sandbox.core.http import Product, route
+from flex_chat_transfer.sandbox.core.http import Product, resource, route
 from flex_chat_transfer.sandbox.core.state import SandboxState
 from flex_chat_transfer.sandbox.serverless import responses as r
 from flex_chat_transfer.sandbox.serverless.models import ServerlessBackend
@@ -28,41 +28,23 @@ PRODUCTS = [
         name=_S,
         backend=_backend,
         routes=[
-            route("/v1/Services", _S, GET=r.list_services, POST=r.create_service),
-            route(_SVC, _S, GET=r.fetch_service, POST=r.update_service, DELETE=r.delete_service),
-            route(_SVC + "/Environments", _S, GET=r.list_environments, POST=r.create_environment),
-            route(_ENV, _S, GET=r.fetch_environment, DELETE=r.delete_environment),
-            route(_ENV + "/Deployments", _S, GET=r.list_deployments, POST=r.create_deployment),
-            route(_ENV + "/Deployments/{sid}", _S, GET=r.fetch_deployment),
-            route(_ENV + "/Variables", _S, GET=r.list_variables, POST=r.create_variable),
-            route(
-                _ENV + "/Variables/{sid}",
-                _S,
-                GET=r.fetch_variable,
-                POST=r.update_variable,
-                DELETE=r.delete_variable,
+            *resource("/v1/Services", _S, r, "service", instance="{service}"),
+            *resource(
+                _SVC + "/Environments", _S, r, "environment", "list create fetch delete", "{environment}"
             ),
-            route(_ENV + "/Logs", _S, GET=r.list_logs),
-            route(_ENV + "/Logs/{sid}", _S, GET=r.fetch_log),
-            route(_SVC + "/Functions", _S, GET=r.list_functions, POST=r.create_function),
-            route(
-                _SVC + "/Functions/{sid}",
-                _S,
-                GET=r.fetch_function,
-                POST=r.update_function,
-                DELETE=r.delete_function,
+            *resource(_ENV + "/Deployments", _S, r, "deployment", "list create fetch"),
+            *resource(_ENV + "/Variables", _S, r, "variable"),
+            *resource(_ENV + "/Logs", _S, r, "log", "list fetch"),
+            *resource(_SVC + "/Functions", _S, r, "function"),
+            *resource(
+                _SVC + "/Functions/{sid}/Versions", _S, r, "function_version", "list fetch", "{version}"
             ),
-            route(_SVC + "/Functions/{sid}/Versions", _S, GET=r.list_function_versions),
-            route(_SVC + "/Functions/{sid}/Versions/{version}", _S, GET=r.fetch_function_version),
             route(
                 _SVC + "/Functions/{sid}/Versions/{version}/Content", _S, GET=r.fetch_function_version_content
             ),
-            route(_SVC + "/Assets", _S, GET=r.list_assets, POST=r.create_asset),
-            route(_SVC + "/Assets/{sid}", _S, GET=r.fetch_asset, POST=r.update_asset, DELETE=r.delete_asset),
-            route(_SVC + "/Assets/{sid}/Versions", _S, GET=r.list_asset_versions),
-            route(_SVC + "/Assets/{sid}/Versions/{version}", _S, GET=r.fetch_asset_version),
-            route(_SVC + "/Builds", _S, GET=r.list_builds, POST=r.create_build),
-            route(_SVC + "/Builds/{sid}", _S, GET=r.fetch_build, DELETE=r.delete_build),
+            *resource(_SVC + "/Assets", _S, r, "asset"),
+            *resource(_SVC + "/Assets/{sid}/Versions", _S, r, "asset_version", "list fetch", "{version}"),
+            *resource(_SVC + "/Builds", _S, r, "build", "list create fetch delete"),
             route(_SVC + "/Builds/{sid}/Status", _S, GET=r.fetch_build_status),
         ],
     ),

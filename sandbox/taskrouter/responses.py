@@ -8,8 +8,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 
 from flex_chat_transfer.sandbox.core.errors import InvalidParameter
-from flex_chat_transfer.sandbox.core.http import Ctx
-from flex_chat_transfer.sandbox.core.paging import paginate
+from flex_chat_transfer.sandbox.core.http import Ctx, public
 from flex_chat_transfer.sandbox.taskrouter.models import (
     RESERVATION_TIMEOUT_MAX,
     TASK_TTL_MAX,
@@ -22,59 +21,33 @@ def _b(ctx: Ctx) -> TaskRouterBackend:
     return ctx.backend
 
 
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
-
-
-def _links(ctx: Ctx, base: str, names: dict[str, str]) -> dict[str, str]:
-    return {
-        name: ctx.url(base + suffix if suffix.startswith("/") else suffix) for name, suffix in names.items()
-    }
-
-
 def _page(ctx: Ctx, items, key: str, path: str, render, filters=()) -> dict[str, Any]:
-    return paginate(
-        items,
-        key=key,
-        params=ctx.params,
-        page_url=ctx.url(path),
-        render=lambda d: render(ctx, d, listed=True),
-        filters=filters,
-    )
+    return ctx.page(items, key, path, lambda ctx, doc: render(ctx, doc, listed=True), filters=filters)
 
 
 # ---- renderers -----------------------------------------------------------------------------------------
 def render_workspace(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str, Any]:
     base = f"/Workspaces/{d['sid']}"
-    names = {
-        n: f"/{n.title().replace('_', '')}" for n in ("activities", "tasks", "workers", "workflows", "events")
-    }
-    names |= {
-        "task_queues": "/TaskQueues",
-        "task_channels": "/TaskChannels",
-        "statistics": "/Statistics",
-        "real_time_statistics": "/RealTimeStatistics",
-        "cumulative_statistics": "/CumulativeStatistics",
-    }
-    return {**_public(d), "url": ctx.url(base), "links": _links(ctx, base, names)}
+    names = {n: n.title() for n in ("activities", "tasks", "workers", "workflows", "events")}
+    names |= {"task_queues": "TaskQueues", "task_channels": "TaskChannels", **STATISTICS_LINKS}
+    return {**public(d), "url": ctx.url(base), "links": ctx.links(base, names)}
+
+
+STATISTICS_LINKS = {
+    "statistics": "Statistics",
+    "real_time_statistics": "RealTimeStatistics",
+    "cumulative_statistics": "CumulativeStatistics",
+}
 
 
 def _stats(ctx: Ctx, base: str) -> dict[str, str]:
-    return _links(
-        ctx,
-        base,
-        {
-            "statistics": "/Statistics",
-            "real_time_statistics": "/RealTimeStatistics",
-            "cumulative_statistics": "/CumulativeStatistics",
-        },
-    )
+    return ctx.links(base, STATISTICS_LINKS)
 
 
 def render_activity(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str, Any]:
     base = f"/Workspaces/{d['workspace_sid']}/Activities/{d['sid']}"
     return {
-        **_public(d),
+        **public(d),
         "url": ctx.url(base),
         "links": {"workspace": ctx.url(f"/Workspaces/{d['workspace_sid']}")},
     }
@@ -83,7 +56,7 @@ def render_activity(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[s
 def render_channel(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str, Any]:
     base = f"/Workspaces/{d['workspace_sid']}/TaskChannels/{d['sid']}"
     return {
-        **_public(d),
+        **public(d),
         "url": ctx.url(base),
         "links": {"workspace": ctx.url(f"/Workspaces/{d['workspace_sid']}")},
     }
@@ -101,7 +74,7 @@ def render_queue(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str,
     for kind in ("assignment_activity", "reservation_activity"):
         if d.get(f"{kind}_sid"):
             links[kind] = ctx.url(f"{ws}/Activities/{d[f'{kind}_sid']}")
-    return {**_public(d), "url": ctx.url(base), "links": links}
+    return {**public(d), "url": ctx.url(base), "links": links}
 
 
 def render_worker(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str, Any]:
@@ -118,7 +91,7 @@ def render_worker(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str
     }
     # Twilio leaves attributes out of list responses (research/twilio-api.md §1).
     return {
-        **_public(d),
+        **public(d),
         "age": _b(ctx).clock.seconds_since(d["date_created"]),
         "attributes": None if listed else d["attributes"],
         "url": ctx.url(base),
@@ -128,7 +101,7 @@ def render_worker(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str
 
 def render_workflow(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str, Any]:
     base = f"/Workspaces/{d['workspace_sid']}/Workflows/{d['sid']}"
-    return {**_public(d), "url": ctx.url(base), "links": _stats(ctx, base)}
+    return {**public(d), "url": ctx.url(base), "links": _stats(ctx, base)}
 
 
 def render_task(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str, Any]:
@@ -142,7 +115,7 @@ def render_task(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str, 
     if d.get("task_queue_sid"):
         links["task_queue"] = ctx.url(f"{ws}/TaskQueues/{d['task_queue_sid']}")
     return {
-        **_public(d),
+        **public(d),
         "attributes": None if listed else d["attributes"],
         "url": ctx.url(base),
         "links": links,
@@ -152,7 +125,7 @@ def render_task(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str, 
 def render_reservation(ctx: Ctx, d: dict[str, Any], listed: bool = False) -> dict[str, Any]:
     ws = f"/Workspaces/{d['workspace_sid']}"
     return {
-        **_public(d),
+        **public(d),
         "url": ctx.url(f"{ws}/Tasks/{d['task_sid']}/Reservations/{d['sid']}"),
         "links": {
             "task": ctx.url(f"{ws}/Tasks/{d['task_sid']}"),

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.ci.pr_review import git, run_diff_script, stack_change_repo
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
@@ -377,36 +379,11 @@ def test_drift_is_checked_nightly_per_stack_with_the_report_in_the_job_summary()
     assert '"preview", "--stack", stack, "--refresh", "--expect-no-changes", "--json"' in script
 
 
-def diff_script() -> str:
-    steps = load("pull-request.yml")["jobs"]["workflow-diff"]["steps"]
-    return next(step["run"] for step in steps if "chat-transfer diff" in step.get("run", ""))
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-
 @pytest.fixture
 def pr_repo(tmp_path: Path) -> Path:
     """A repository with a base commit and a head commit that adds a transfer queue to `dev`."""
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.email", "ci@example.com")
-    git(tmp_path, "config", "user.name", "ci")
-    stack = tmp_path / "Pulumi.dev.yaml"
-    stack.write_text("config:\n  chat-transfer:transferQueues:\n    - Sales\n")
-    git(tmp_path, "add", "Pulumi.dev.yaml")
-    git(tmp_path, "commit", "-q", "-m", "base")
-    stack.write_text("config:\n  chat-transfer:transferQueues:\n    - Sales\n    - Billing\n")
-    git(tmp_path, "commit", "-q", "-am", "head")
-    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
-    return tmp_path
-
-
-def run_diff_script(repo: Path, stacks: str, summary: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "STACKS": stacks, "BASE_SHA": "HEAD~1",
-           "GITHUB_STEP_SUMMARY": str(summary) if summary else os.devnull}
-    return subprocess.run(["bash", "-e", "-c", diff_script()], cwd=repo, env=env,
-                          capture_output=True, text=True, timeout=120)
+    base = "config:\n  chat-transfer:transferQueues:\n    - Sales\n"
+    return stack_change_repo(tmp_path, base, base + "    - Billing\n")
 
 
 def test_the_pr_diff_script_writes_the_comment_and_skips_local_and_example(pr_repo: Path):

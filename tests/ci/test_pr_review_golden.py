@@ -10,47 +10,24 @@ write the new output over the golden file like any other change."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
+
+from tests.ci.pr_review import run_diff_script, stack_change_repo
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = ROOT / "tests" / "fixtures" / "diff" / "stack-declared-queues"
 
 
-def diff_script() -> str:
-    document = yaml.safe_load((ROOT / ".github" / "workflows" / "pull-request.yml").read_text())
-    steps = document["jobs"]["workflow-diff"]["steps"]
-    return next(step["run"] for step in steps if "chat-transfer diff" in step.get("run", ""))
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.email", "ci@example.com")
-    git(tmp_path, "config", "user.name", "ci")
-    stack = tmp_path / "Pulumi.dev.yaml"
-    stack.write_text((CASE / "base.yaml").read_text())
-    git(tmp_path, "add", "Pulumi.dev.yaml")
-    git(tmp_path, "commit", "-q", "-m", "base")
-    stack.write_text((CASE / "head.yaml").read_text())
-    git(tmp_path, "commit", "-q", "-am", "head")
-    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
-    return tmp_path
+    return stack_change_repo(tmp_path, (CASE / "base.yaml").read_text(), (CASE / "head.yaml").read_text())
 
 
 def test_the_pr_comment_of_a_declared_queue_change_matches_the_golden_file(repo: Path):
-    summary = repo / "summary.md"
-    env = {**os.environ, "STACKS": "dev", "BASE_SHA": "HEAD~1", "GITHUB_STEP_SUMMARY": str(summary)}
-    result = subprocess.run(["bash", "-e", "-c", diff_script()], cwd=repo, env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = run_diff_script(repo, "dev", repo / "summary.md")
     assert result.returncode == 0, result.stdout + result.stderr
     comment = (repo / "diff-comment.md").read_text()
     assert comment == (CASE / "expected-comment.md").read_text(), comment

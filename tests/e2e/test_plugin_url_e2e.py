@@ -7,9 +7,6 @@ it is; taken over, it is set, and destroy puts it back."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +18,9 @@ import yaml
 from flex_chat_transfer.infra.client import make_client
 from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, Rest
 from flex_chat_transfer.sandbox.testing import SandboxProcess
-from harness.automation import StackRunner, find_cli_root, write_scratch_project
+from harness.automation import StackRunner, write_scratch_project
+from tests.infra.engine_world import _cli
+from tests.plugin_forms import invite_form
 
 pytestmark = pytest.mark.e2e
 
@@ -79,19 +78,6 @@ def to_sandbox(url: str, sandbox_url: str) -> str:
     return f"{sandbox_url}/_runtime/{parts.netloc}{parts.path}"
 
 
-def _cli(runner: StackRunner, *args: str) -> subprocess.CompletedProcess:
-    cli_root = runner.cli_root or find_cli_root()
-    pulumi = str(cli_root / "bin" / "pulumi") if cli_root else "pulumi"
-    return subprocess.run(
-        [pulumi, *args, "--stack", runner.stack_name, "--non-interactive", "--color", "never"],
-        cwd=runner.project_dir,
-        env={**os.environ, **runner.environment()},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def test_after_up_the_plugins_own_invite_request_reaches_the_functions_and_routes_to_another_agent(tmp_path):
     with SandboxProcess(tmp_path / "sandbox", seed="flex-demo", build_seconds=0.2) as sandbox:
         runner = local_runner(tmp_path, sandbox, local_stack_config(sandbox))
@@ -117,21 +103,8 @@ def test_after_up_the_plugins_own_invite_request_reaches_the_functions_and_route
         chat, queue_sid = seed["chat"], seed["queues"][QUEUE]
         client = make_client(sandbox.account_sid, sandbox.auth_token, sandbox_url=sandbox.url)
         workspace = client.taskrouter.v1.workspaces(seed["workspace"]["sid"])
-        form = {
-            "Token": sandbox.flex_token(chat["worker"]),
-            "taskSid": chat["task"],
-            "conversationId": chat["conversation"],
-            "conversationSid": chat["conversation"],
-            "jsonAttributes": workspace.tasks(chat["task"]).fetch().attributes,
-            "transferTargetSid": queue_sid,
-            "transferQueueName": QUEUE,
-            "transferWorkerName": "",
-            "workersToIgnore": json.dumps({"workerSidsInConversation": [chat["worker"]]}),
-            "flexInteractionSid": chat["interaction"],
-            "flexInteractionChannelSid": chat["channel"],
-            "removeFlexInteractionParticipantSid": "",
-            "taskChannelUniqueName": "chat",
-        }
+        attributes = workspace.tasks(chat["task"]).fetch().attributes
+        form = invite_form(chat, sandbox.flex_token(chat["worker"]), queue_sid, QUEUE, attributes)
         response = httpx.post(to_sandbox(plugin_url(data, INVITE), sandbox.url), data=form, timeout=60)
         assert response.status_code == 200, response.text
         body = response.json()

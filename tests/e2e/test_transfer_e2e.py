@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
-from flex_chat_transfer.infra.client import make_client
 from flex_chat_transfer.sandbox.testing import SandboxProcess
 from harness.automation import StackRunner, write_scratch_project
+from tests.e2e.transfers import DeployedFunctions
 
 pytestmark = pytest.mark.e2e
 
@@ -50,39 +49,11 @@ class Chat:
     agent: str  # WK of agent A
 
 
-class Deployed:
-    """The sandbox after `pulumi up`: SDK client, stack outputs, and the deployed functions' URLs."""
-
-    def __init__(self, sandbox: SandboxProcess, outputs: dict[str, Any]) -> None:
-        self.sandbox = sandbox
-        self.outputs = outputs
-        self.seed = sandbox.seed_info()
-        self.client = make_client(sandbox.account_sid, sandbox.auth_token, sandbox_url=sandbox.url)
-        self.workspace = self.client.taskrouter.v1.workspaces(self.seed["workspace"]["sid"])
-        self.worker_names = {sid: name for name, sid in self.seed["workers"].items()}
-
-    def function_url(self, path: str) -> str:
-        # DESIGN.md "Deployed functions run in the sandbox": /_runtime/<environment domain_name>/<path>.
-        deployed = self.outputs["functionUrls"]
-        assert path in deployed, f"{path} was not deployed: {sorted(deployed)}"
-        return f"{self.sandbox.url}/_runtime/{self.outputs['domainName']}{path}"
-
-    def call_function(self, path: str, agent: str, fields: dict[str, str]) -> dict[str, Any]:
-        """A form-encoded POST as the plugin sends it: no Basic auth, the agent's Flex token as field `Token`
-        (minted here so it never shows in a failure's arguments)."""
-        form = {"Token": self.sandbox.flex_token(agent), **fields}
-        response = httpx.post(self.function_url(path), data=form, timeout=60)
-        assert response.status_code == 200, f"{path} -> {response.status_code}: {response.text}"
-        body = response.json()
-        assert body["success"] is True, body
-        return body
+class Deployed(DeployedFunctions):
+    """The issue-8 stack's deployed functions, on the seed's chat and on chats started here."""
 
     def conversation_attributes(self, conversation: str) -> dict[str, Any]:
         return json.loads(self.client.conversations.v1.conversations(conversation).fetch().attributes)
-
-    def conversation_identities(self, conversation: str) -> set[str]:
-        members = self.client.conversations.v1.conversations(conversation).participants.list()
-        return {member.identity for member in members}
 
     def channel_agents(self, chat: Chat) -> list[dict[str, Any]]:
         channel = self.client.flex_api.v1.interaction(chat.interaction).channels(chat.channel)

@@ -44,27 +44,27 @@ class Chat:
         )
 
 
-class Deployed:
-    """The sandbox after `pulumi up`: SDK client, stack outputs, and the deployed functions' URLs."""
+class DeployedFunctions:
+    """The sandbox after `pulumi up`: SDK client, stack outputs, and the deployed functions called the way the
+    Flex plugin calls them."""
 
-    def __init__(self, sandbox: SandboxProcess, outputs: dict[str, Any], attributes: AttributeNames) -> None:
+    def __init__(self, sandbox: SandboxProcess, outputs: dict[str, Any]) -> None:
         self.sandbox = sandbox
         self.outputs = outputs
-        self.attributes = attributes
         self.seed = sandbox.seed_info()
         self.client = make_client(sandbox.account_sid, sandbox.auth_token, sandbox_url=sandbox.url)
         self.workspace = self.client.taskrouter.v1.workspaces(self.seed["workspace"]["sid"])
         self.worker_names = {sid: name for name, sid in self.seed["workers"].items()}
 
-    def chat(self, kind: str) -> Chat:
-        return Chat.from_seed(kind, self.seed["chats"][kind])
-
     def function_url(self, path: str) -> str:
+        # DESIGN.md "Deployed functions run in the sandbox": /_runtime/<environment domain_name>/<path>.
         deployed = self.outputs["functionUrls"]
         assert path in deployed, f"{path} was not deployed: {sorted(deployed)}"
         return f"{self.sandbox.url}/_runtime/{self.outputs['domainName']}{path}"
 
     def call_function(self, path: str, agent: str, fields: dict[str, str]) -> dict[str, Any]:
+        """A form-encoded POST as the plugin sends it: no Basic auth, the agent's Flex token as field `Token`
+        (minted here so it never shows in a failure's arguments)."""
         form = {"Token": self.sandbox.flex_token(agent), **fields}
         response = httpx.post(self.function_url(path), data=form, timeout=60)
         assert response.status_code == 200, f"{path} -> {response.status_code}: {response.text}"
@@ -72,14 +72,25 @@ class Deployed:
         assert body["success"] is True, body
         return body
 
+    def conversation_identities(self, conversation: str) -> set[str]:
+        members = self.client.conversations.v1.conversations(conversation).participants.list()
+        return {member.identity for member in members}
+
+
+class Deployed(DeployedFunctions):
+    """Deployed functions of a stack whose task attributes go by `attributes`, on any chat of the seed."""
+
+    def __init__(self, sandbox: SandboxProcess, outputs: dict[str, Any], attributes: AttributeNames) -> None:
+        super().__init__(sandbox, outputs)
+        self.attributes = attributes
+
+    def chat(self, kind: str) -> Chat:
+        return Chat.from_seed(kind, self.seed["chats"][kind])
+
     def environment_variables(self) -> dict[str, str]:
         service = self.client.serverless.v1.services(self.outputs["serviceSid"])
         variables = service.environments(self.outputs["environmentSid"]).variables.list()
         return {variable.key: variable.value for variable in variables}
-
-    def conversation_identities(self, conversation: str) -> set[str]:
-        members = self.client.conversations.v1.conversations(conversation).participants.list()
-        return {member.identity for member in members}
 
     def invite(self, chat: Chat, target: str, *, cold: bool, in_conversation: list[str]) -> dict[str, Any]:
         """The plugin's invite (research/twilio-api.md §9): `target` a queue name of the seed or a worker

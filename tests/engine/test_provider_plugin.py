@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from flex_chat_transfer.infra.twiliox.kinds import KINDS
 from harness.automation import find_cli_root
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,22 +26,7 @@ def test_pulumi_package_get_schema_prints_every_kind(tmp_path):
     assert done.returncode == 0, done.stderr
     schema = json.loads(done.stdout)
     assert schema["name"] == "twiliox"
-    assert set(schema["resources"]) == {
-        "twiliox:taskrouter:Workflow",
-        "twiliox:taskrouter:TaskQueue",
-        "twiliox:serverless:Service",
-        "twiliox:serverless:Environment",
-        "twiliox:serverless:Function",
-        "twiliox:serverless:Build",
-        "twiliox:serverless:Deployment",
-        "twiliox:serverless:Variable",
-        "twiliox:flex:ConfigurationKeys",
-        "twiliox:serverless:PluginBundle",
-        "twiliox:flex:Plugin",
-        "twiliox:flex:PluginVersion",
-        "twiliox:flex:PluginConfiguration",
-        "twiliox:flex:PluginRelease",
-    }
+    assert set(schema["resources"]) == set(KINDS)  # each kind infra/twiliox/kinds.py declares
     workflow = schema["resources"]["twiliox:taskrouter:Workflow"]
     assert {"workspace_sid", "friendly_name", "configuration"} <= set(workflow["inputProperties"])
     assert "WS…/WW…" in workflow["description"]

@@ -19,6 +19,7 @@ from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, TASKROUTER, Rest
 from flex_chat_transfer.workflow.loader import per_stack_names_of
 from harness.automation import StackRunner, find_cli_root, write_scratch_project
 from harness.polling import wait_until
+from tests import plugin_forms
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = "faults"
@@ -136,8 +137,7 @@ class FaultWorld:
         )
 
     def mark(self) -> int:
-        entries = self.sandbox.requests()
-        return entries[-1]["id"] if entries else 0
+        return self.sandbox.last_request_id()
 
     def writes_since(self, mark: int) -> list[str]:
         return writes(self.sandbox.requests(since=mark))
@@ -224,24 +224,10 @@ def invite_form(world: FaultWorld, token: str | None, **overrides: Any) -> dict:
     """invite-participant's form as the Flex plugin sends it for the seeded chat: a warm transfer to Sales."""
     import json
 
-    chat = world.chat()
-    form = {
-        "Token": token,
-        "taskSid": chat["task"],
-        "conversationId": chat["conversation"],
-        "conversationSid": chat["conversation"],
-        "jsonAttributes": json.dumps({"channelType": "web", "customerName": "Casey"}),
-        "transferTargetSid": world.queue_sid("Sales"),
-        "transferQueueName": "Sales",
-        "transferWorkerName": "",
-        "workersToIgnore": json.dumps({"workerSidsInConversation": [chat["worker"]]}),
-        "flexInteractionSid": chat["interaction"],
-        "flexInteractionChannelSid": chat["channel"],
-        "removeFlexInteractionParticipantSid": "",
-        "taskChannelUniqueName": "chat",
-    }
-    form.update(overrides)
-    return {k: v for k, v in form.items() if v is not None}
+    attributes = json.dumps({"channelType": "web", "customerName": "Casey"})
+    return plugin_forms.invite_form(
+        world.chat(), token, world.queue_sid("Sales"), "Sales", attributes, **overrides
+    )
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.05) -> bool:

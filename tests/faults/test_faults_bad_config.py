@@ -153,7 +153,7 @@ def program(fault_sandbox, tmp_path_factory):
 def test_bad_stack_config_is_refused_clearly_before_any_write(
     program, fault_sandbox, tally, name, changes, where
 ):
-    mark = _last_id(fault_sandbox)
+    mark = fault_sandbox.last_request_id()
     message = program(changes)
     assert message is not None, f"{name}: the program accepted it"
     tally.bad_input(f"config: {name}", message, where)
@@ -167,7 +167,7 @@ def test_ambiguous_workspace_name_is_refused_naming_it(program, fault_sandbox, t
         made = http.post("/taskrouter/v1/Workspaces", data={"FriendlyName": "Flex Task Assignment"})
         assert made.status_code == 201, made.text
         try:
-            mark = _last_id(fault_sandbox)
+            mark = fault_sandbox.last_request_id()
             message = program({})
             assert message is not None
             tally.bad_input("config: ambiguous workspace", message, "chat-transfer:workspace")
@@ -179,7 +179,7 @@ def test_ambiguous_workspace_name_is_refused_naming_it(program, fault_sandbox, t
 
 
 def test_wrong_auth_token_is_refused_by_the_sandbox_before_any_write(program, fault_sandbox, tally):
-    mark = _last_id(fault_sandbox)
+    mark = fault_sandbox.last_request_id()
     message = program({"twilio:authToken": "0" * 32})
     assert message is not None
     tally.bad_input("config: wrong auth token", message, "twilio:authToken")
@@ -188,7 +188,7 @@ def test_wrong_auth_token_is_refused_by_the_sandbox_before_any_write(program, fa
 
 def test_refused_credentials_say_where_they_came_from_never_their_value(program, fault_sandbox, tally):
     token = "0" * 31 + "7"
-    mark = _last_id(fault_sandbox)
+    mark = fault_sandbox.last_request_id()
     message = program(
         {
             "twilio:accountSid": None,
@@ -213,8 +213,3 @@ def test_thousands_of_unknown_queues_are_summarised(program, fault_sandbox):
     assert len(lines) == 21, len(lines)
     assert lines[0].startswith("chat-transfer:transferQueues[0]: queue 'Queue 0': not found")
     assert lines[-1] == "... and 3480 more queue problems like these"
-
-
-def _last_id(sandbox) -> int:
-    entries = sandbox.requests()
-    return entries[-1]["id"] if entries else 0

@@ -147,7 +147,7 @@ def test_unknown_queue_sid_is_named_when_the_account_queues_are_known(tally):
 @pytest.mark.parametrize("name,make,where", CASES[:-1], ids=[c[0] for c in CASES[:-1]])
 def test_sandbox_refuses_a_bad_workflow_and_writes_nothing(fault_sandbox, name, make, where):
     workspace = _workspace(fault_sandbox)
-    mark = _last_id(fault_sandbox)
+    mark = fault_sandbox.last_request_id()
     with fault_sandbox.http() as http:
         answer = http.post(
             f"/taskrouter/v1/Workspaces/{workspace}/Workflows",
@@ -187,8 +187,3 @@ def test_validate_cli_prints_one_line_per_problem_and_exits_1(tmp_path, tally):
 def _workspace(sandbox) -> str:
     workspace = sandbox.seed_info()["workspace"]
     return workspace if isinstance(workspace, str) else workspace["sid"]
-
-
-def _last_id(sandbox) -> int:
-    entries = sandbox.requests()
-    return entries[-1]["id"] if entries else 0

@@ -56,6 +56,11 @@ def serving(world) -> bool:
     return answer.status_code == 200 and answer.json()["success"] is True
 
 
+def live_deployment(world) -> tuple[str, str | None]:
+    """The build the environment serves and the fault-suite tag in it."""
+    return world.environment()["build_sid"], deployed_marker(world)
+
+
 def converged(world, tally) -> None:
     """The stack matches the config (a no-op preview) and owns exactly what it owned at the start."""
     preview = world.runner.preview()
@@ -63,6 +68,13 @@ def converged(world, tally) -> None:
     counts = world.counts()
     tally.lost(sum(max(world.baseline[k] - counts[k], 0) for k in counts))
     assert counts == world.baseline, f"duplicates or losses: {counts} != {world.baseline}"
+
+
+def recovers(world, tally, tag: str) -> None:
+    """The next `up` succeeds and deploys the functions tagged `tag`; then the stack has converged."""
+    assert world.up().summary.result == "succeeded"
+    assert deployed_marker(world) == tag
+    converged(world, tally)
 
 
 def up_under_fault(world, kind: str, **fault):
@@ -81,19 +93,25 @@ def up_under_fault(world, kind: str, **fault):
     return result, hits
 
 
+def deploys_under_fault(world, kind: str, **fault) -> None:
+    """A function edited (tagged `kind`) goes live in a `pulumi up` under fault `kind`: the run succeeds, the
+    fault hit at least one call, and the new build serves."""
+    touch_function(world, kind)
+    result, hits = up_under_fault(world, kind, **fault)
+    assert result.summary.result == "succeeded"
+    assert hits >= 1
+    assert deployed_marker(world) == kind
+
+
 def test_429_with_retry_after_on_random_calls(deployed, tally):
     _step("429")
     with tally.fault("429 with Retry-After on random calls"):
         deployed.set_config(transferQueues=["Sales", "Support"])
-        touch_function(deployed, "429")
-        result, hits = up_under_fault(deployed, "429", rate=0.3, count=6, retry_after=1)
-        assert result.summary.result == "succeeded"
-        assert hits >= 1
+        deploys_under_fault(deployed, "429", rate=0.3, count=6, retry_after=1)
         names = [
             f["filter_friendly_name"] for f in deployed.workflow_configuration()["task_routing"]["filters"]
         ]
         assert names[-1] == "Assign To Queue - Support"
-        assert deployed_marker(deployed) == "429"
         converged(deployed, tally)
     STEPS["429"] = True
 
@@ -102,12 +120,8 @@ def test_503_on_random_calls(deployed, tally):
     _step("503")
     with tally.fault("503 on random calls"):
         deployed.set_config(features={"cold_transfer": False, "multi_participant": True})
-        touch_function(deployed, "503")
-        result, hits = up_under_fault(deployed, "503", rate=0.3, count=6)
-        assert result.summary.result == "succeeded"
-        assert hits >= 1
+        deploys_under_fault(deployed, "503", rate=0.3, count=6)
         assert deployed.flex_features()["conversation_transfer"]["cold_transfer"] is False
-        assert deployed_marker(deployed) == "503"
         converged(deployed, tally)
     STEPS["503"] = True
 
@@ -118,12 +132,8 @@ def test_dropped_connections(deployed, tally):
         deployed.set_config(
             transferQueues=["Sales"], features={"cold_transfer": True, "multi_participant": True}
         )
-        touch_function(deployed, "drop")
-        result, hits = up_under_fault(deployed, "drop", rate=0.3, count=4)
-        assert result.summary.result == "succeeded"
-        assert hits >= 1
+        deploys_under_fault(deployed, "drop", rate=0.3, count=4)
         assert len(deployed.workflow_configuration()["task_routing"]["filters"]) == 2
-        assert deployed_marker(deployed) == "drop"
         converged(deployed, tally)
     STEPS["drop"] = True
 
@@ -153,16 +163,14 @@ def test_twilio_failing_after_retries_ends_each_failed_resource_with_one_line(de
         )
         assert line, message
         assert Path(line["log"]).is_file() and "Traceback" in Path(line["log"]).read_text()
-        assert deployed.up().summary.result == "succeeded"
-        assert deployed_marker(deployed) == "refused"
-        converged(deployed, tally)
+        recovers(deployed, tally, "refused")
     STEPS["uploads fail"] = True
 
 
 def test_failed_build_keeps_the_old_deployment_serving(deployed, tally):
     _step("build failed")
     with tally.fault("build failed"):
-        live_build, live_marker = deployed.environment()["build_sid"], deployed_marker(deployed)
+        live = live_deployment(deployed)
         touch_function(deployed, "failed")
         # The sandbox accepts the build, then ends it `failed` (as Twilio does, e.g. on an npm install error).
         reason = "npm install failed: ETIMEDOUT fetching twilio (fix: deploy again)"
@@ -181,11 +189,8 @@ def test_failed_build_keeps_the_old_deployment_serving(deployed, tally):
         assert failed, message
         assert "Traceback" not in message
         assert hits == 1  # one build made, and the run stopped there
-        assert deployed.environment()["build_sid"] == live_build
-        assert deployed_marker(deployed) == live_marker and serving(deployed)
-        assert deployed.up().summary.result == "succeeded"
-        assert deployed_marker(deployed) == "failed"
-        converged(deployed, tally)
+        assert live_deployment(deployed) == live and serving(deployed)
+        recovers(deployed, tally, "failed")
     STEPS["build failed"] = True
 
 
@@ -200,7 +205,7 @@ def restart_sandbox(world, **serve_options) -> None:
 def test_build_that_never_completes_times_out_clearly_and_the_old_deployment_keeps_serving(deployed, tally):
     _step("build timeout")
     with tally.fault("build never completes"):
-        live_build, live_marker = deployed.environment()["build_sid"], deployed_marker(deployed)
+        live = live_deployment(deployed)
         restart_sandbox(deployed, build_seconds=3600)
         try:
             deployed.set_config(functions={"runtime": "node22", "buildTimeout": 3})
@@ -212,14 +217,11 @@ def test_build_that_never_completes_times_out_clearly_and_the_old_deployment_kee
                 r"build ZB\w+ still building after 3s .*fix: raise chat-transfer:functions\.buildTimeout",
                 message,
             ), message
-            assert deployed.environment()["build_sid"] == live_build
-            assert deployed_marker(deployed) == live_marker and serving(deployed)
+            assert live_deployment(deployed) == live and serving(deployed)
         finally:
             restart_sandbox(deployed, build_seconds=0.2)
         deployed.set_config(functions={"runtime": "node22", "buildTimeout": 60})
-        assert deployed.up().summary.result == "succeeded"
-        assert deployed_marker(deployed) == "timeout"
-        converged(deployed, tally)
+        recovers(deployed, tally, "timeout")
     STEPS["build timeout"] = True
 
 

@@ -60,8 +60,7 @@ def test_program_refuses_bad_config_on_the_engine_with_one_line_and_no_write(
     runner.set_config(config, secret=("twilio:authToken",))
     for key in [k for k, v in changes.items() if v is None]:
         runner.remove_config(key)
-    entries = fault_sandbox.requests()
-    mark = entries[-1]["id"] if entries else 0
+    mark = fault_sandbox.last_request_id()
     try:
         with pytest.raises(Exception) as failure:
             runner.up()
@@ -95,8 +94,7 @@ def test_a_900_kb_stack_config_is_one_line_naming_the_key_not_argument_list_too_
     queues = ["Sales"] + [f"Queue {i:05d} {'x' * 80}" for i in range(10_000)]
     document["config"][f"{NS}transferQueues"] = queues
     stack_file.write_text(yaml.safe_dump(document))
-    entries = fault_sandbox.requests()
-    mark = entries[-1]["id"] if entries else 0
+    mark = fault_sandbox.last_request_id()
     try:
         with pytest.raises(Exception) as failure:
             runner.up()

@@ -9,18 +9,11 @@ import httpx
 import pytest
 from fault_world import INVITE, REMOVE, UPDATE_ATTRIBUTES, invite_form
 
+from tests import plugin_forms
+
 
 def remove_form(world, token: str, **overrides) -> dict:
-    chat = world.chat()
-    form = {
-        "Token": token,
-        "flexInteractionSid": chat["interaction"],
-        "flexInteractionChannelSid": chat["channel"],
-        "flexInteractionParticipantSid": chat["agent_participant"],
-        "conversationSid": chat["conversation"],
-    }
-    form.update(overrides)
-    return {k: v for k, v in form.items() if v is not None}
+    return plugin_forms.remove_form(world.chat(), token, **overrides)
 
 
 def attributes_form(world, token: str, **overrides) -> dict:

@@ -3,58 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pulumi
-import pytest
 
-from flex_chat_transfer.infra.functions_source import load_project
+from flex_chat_transfer.infra.registration import checked_first
+from flex_chat_transfer.workflow.loader import spec_from_config
 from flex_chat_transfer.workflow.spec import ChatTransferSpec, Features, FunctionsSettings, TransferQueue
-
-WS = "WS" + "1" * 32
-QUEUES = {"Everyone": "WQ" + "a" * 32, "Sales": "WQ" + "b" * 32}
-
-
-class Mocks(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: dict[str, dict] = {}
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        state = dict(args.inputs)
-        prefix = {"workflow": "WW", "service": "ZS", "environment": "ZE", "build": "ZB", "deployment": "ZD"}
-        kind = next((p for k, p in prefix.items() if args.name.endswith(f"-{k}")), None)
-        fake = f"{kind or 'XX'}{abs(hash(args.name)) % 10**32:032d}"
-        if kind:
-            state["sid"] = fake
-        if "-fn/" in args.name:
-            state.update(sid="ZH" + fake[2:], version_sid="ZN" + fake[2:])
-        if args.name.endswith("-environment"):
-            state["domain_name"] = "chat-transfer-1234-test.twil.io"
-        if "-var-" in args.name:
-            state["sid"] = "ZV" + fake[2:]
-        self.resources[args.name] = {"inputs": dict(args.inputs), "state": state}
-        return fake, state
-
-    def call(self, args: pulumi.runtime.MockCallArgs):
-        return {}
-
-
-@pytest.fixture
-def mocks():
-    m = Mocks()
-    pulumi.runtime.set_mocks(m, project="chat-transfer", stack="test", preview=False)
-    yield m
-
-
-def _functions(tmp_path: Path):
-    root = tmp_path / "functions"
-    (root / "functions" / "features" / "x").mkdir(parents=True)
-    (root / "functions" / "features" / "x" / "invite.protected.js").write_text(
-        "exports.handler = () => {};\n"
-    )
-    (root / "functions" / "helper.private.js").write_text("module.exports = 1;\n")
-    (root / "package.json").write_text('{"dependencies": {"twilio-flex-token-validator": "1.5.8"}}')
-    return load_project(root)
+from tests.infra.pulumi_mocks import QUEUES, WS, functions_project
 
 
 @pulumi.runtime.test
@@ -66,7 +21,7 @@ def test_variables_are_wired_from_lookup_and_workflow_output(mocks, tmp_path):
         features=Features(cold_transfer=False, multi_participant=True),
         functions=FunctionsSettings(environment="test"),
     )
-    component = ChatTransfer("ct", spec, WS, QUEUES, _functions(tmp_path), 42.0)
+    component = ChatTransfer("ct", spec, WS, QUEUES, functions_project(tmp_path), 42.0)
 
     def verify(args):
         workflow_sid, workspace_value, workflow_value, versions, build_sid, deployed, urls = args
@@ -121,7 +76,7 @@ def test_secret_variable_stays_secret(mocks, tmp_path):
         ChatTransferSpec(),
         WS,
         QUEUES,
-        _functions(tmp_path),
+        functions_project(tmp_path),
         300.0,
         extra_variables={"API_TOKEN": ("s3cr3t-value", True)},
     )
@@ -139,3 +94,21 @@ def test_context_limit_is_checked():
     assert context_problem({"A": "x" * 100}) is None
     problem = context_problem({f"K{i}": "v" * 400 for i in range(8)})
     assert problem and "3072" in problem and "fix:" in problem
+
+
+@pulumi.runtime.test
+def test_every_name_checked_first_is_one_the_component_registers(mocks, tmp_path):
+    """The provider holds every write back until each name in `checkedFirst` has passed its Check, so a name
+    the component registers under another spelling would hold the writes back until the engine's own end."""
+    from flex_chat_transfer.infra.component import ChatTransfer
+
+    gold = {"name": "VIP Gold", "targetWorkers": "1==1"}
+    spec = spec_from_config({"transferQueues": ["Sales", gold]}, "test")
+    component = ChatTransfer("ct", spec, WS, QUEUES, functions_project(tmp_path), 42.0)
+
+    def verify(_):
+        names = checked_first(spec, "ct")
+        assert len(names) == 4  # the workflow, the Flex flags, the service and the declared queue
+        assert set(names) <= set(mocks.resources), set(names) - set(mocks.resources)
+
+    return component.workflow.id.apply(verify)

@@ -4,9 +4,6 @@ and the pre-flight refusals on the real engine against the sandbox: one line, 0 
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pulumi
 import pytest
 
@@ -18,8 +15,9 @@ from flex_chat_transfer.infra.twiliox.flex import applied, conflicts, owners, re
 from flex_chat_transfer.workflow.loader import read_stack_config
 from flex_chat_transfer.workflow.problems import ProblemsError
 from flex_chat_transfer.workflow.spec import ChatTransferSpec, FunctionsSettings
-from harness.automation import StackRunner, find_cli_root, write_scratch_project
-from tests.infra.test_component import QUEUES, WS, Mocks, _functions
+from harness.automation import StackRunner, write_scratch_project
+from tests.infra.engine_world import _cli
+from tests.infra.pulumi_mocks import QUEUES, WS, functions_project
 
 PATH = "ui_attributes.custom_data"
 KEY = "serverless_functions_domain"
@@ -118,20 +116,14 @@ def test_flex_ui_major(ui_version, major):
 # -- wiring (Pulumi mocks) -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def mocks():
-    m = Mocks()
-    pulumi.runtime.set_mocks(m, project="chat-transfer", stack="test", preview=False)
-    yield m
-
-
 @pulumi.runtime.test
 def test_the_environments_domain_goes_to_the_configured_key_in_the_same_up(mocks, tmp_path):
     from flex_chat_transfer.infra.component import ChatTransfer
 
     spec = ChatTransferSpec(functions=FunctionsSettings(environment="test"))
+    functions = functions_project(tmp_path)
     component = ChatTransfer(
-        "ct", spec, WS, QUEUES, _functions(tmp_path), 60.0, flex_take_over=True, flex_domain_key="ct_domain"
+        "ct", spec, WS, QUEUES, functions, 60.0, flex_take_over=True, flex_domain_key="ct_domain"
     )
 
     def verify(_):
@@ -161,19 +153,6 @@ def account(tmp_path_factory):
             env={"TWILIO_SANDBOX_URL": sandbox.url},
         )
         yield sandbox, runner
-
-
-def _cli(runner: StackRunner, *args: str) -> subprocess.CompletedProcess:
-    cli_root = runner.cli_root or find_cli_root()
-    pulumi_cli = str(cli_root / "bin" / "pulumi") if cli_root else "pulumi"
-    return subprocess.run(
-        [pulumi_cli, *args, "--stack", runner.stack_name, "--non-interactive", "--color", "never"],
-        cwd=runner.project_dir,
-        env={**os.environ, **runner.environment()},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def _set_flex(sandbox, **changes) -> None:

@@ -13,6 +13,7 @@ import pytest
 from flex_chat_transfer.infra.twiliox import resources
 from flex_chat_transfer.infra.twiliox.kinds import KINDS
 from flex_chat_transfer.infra.twiliox.schema import schema
+from tests.infra.pulumi_mocks import NoCalls, installed
 
 CLASSES = {
     cls.KIND.token: cls
@@ -21,7 +22,7 @@ CLASSES = {
 }
 
 
-class Recorder(pulumi.runtime.Mocks):
+class Recorder(NoCalls):
     """Records what each resource sends to the engine (its registered properties)."""
 
     def __init__(self) -> None:
@@ -31,15 +32,10 @@ class Recorder(pulumi.runtime.Mocks):
         self.registered[args.name] = dict(args.inputs)
         return f"{args.name}-id", dict(args.inputs)
 
-    def call(self, args: pulumi.runtime.MockCallArgs):
-        return {}
-
 
 @pytest.fixture
 def recorder():
-    mocks = Recorder()
-    pulumi.runtime.set_mocks(mocks, project="chat-transfer", stack="test", preview=False)
-    return mocks
+    return installed(Recorder())
 
 
 def test_every_kind_has_one_class_and_one_schema_entry_and_nothing_else_does():

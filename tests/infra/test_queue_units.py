@@ -5,7 +5,6 @@ attribute names into the functions' Variables (mocks), and the TaskQueue kind's 
 from __future__ import annotations
 
 import pulumi
-import pytest
 
 from flex_chat_transfer.infra.component import (
     ATTRIBUTE_VARIABLES,
@@ -16,8 +15,8 @@ from flex_chat_transfer.infra.component import (
 from flex_chat_transfer.infra.program import queue_config_paths
 from flex_chat_transfer.workflow.loader import spec_from_config
 from flex_chat_transfer.workflow.spec import AttributeNames
+from tests.infra.pulumi_mocks import QUEUES, WS, functions_project
 from tests.infra.test_checks import _check, _diff
-from tests.infra.test_component import QUEUES, WS, Mocks, _functions
 
 VIP = {"name": "VIP", "targetWorkers": "routing.skills HAS 'vip'", "taskOrder": "LIFO"}
 QUEUE = {
@@ -63,13 +62,6 @@ def test_the_four_attribute_variables_are_always_set_and_counted_in_the_context(
     assert set(ATTRIBUTE_VARIABLES) == set(AttributeNames().by_key())
 
 
-@pytest.fixture
-def mocks():
-    m = Mocks()
-    pulumi.runtime.set_mocks(m, project="chat-transfer", stack="test", preview=False)
-    yield m
-
-
 @pulumi.runtime.test
 def test_a_declared_queue_is_a_task_queue_whose_sid_the_workflow_targets(mocks, tmp_path):
     from flex_chat_transfer.infra.component import ChatTransfer
@@ -77,7 +69,7 @@ def test_a_declared_queue_is_a_task_queue_whose_sid_the_workflow_targets(mocks, 
     spec = spec_from_config(
         {"transferQueues": ["Sales", VIP], "attributes": {"queueName": "xferQueue"}}, "test"
     )
-    component = ChatTransfer("ct", spec, WS, QUEUES, _functions(tmp_path), 42.0)
+    component = ChatTransfer("ct", spec, WS, QUEUES, functions_project(tmp_path), 42.0)
 
     def verify(args):
         vip_sid, variables = args

@@ -4,23 +4,21 @@ with its workflow filter and removes on destroy; adding one touches no other que
 only is looked up and never touched; a declared name that is already taken is refused in preview with the
 import command and 0 writes.
 
-The steps share one sandbox and one stack and run in file order (each builds on the one before)."""
+The tests share one sandbox process; each starts from a freshly seeded account and a Pulumi state of its own,
+and deploys what it needs (the `deployed` fixture), so each runs alone and in any order."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from flex_chat_transfer.infra.client import make_client
-from flex_chat_transfer.infra.rest import TASKROUTER, Rest
+from flex_chat_transfer.infra.rest import TASKROUTER
 from flex_chat_transfer.infra.twiliox.base import Context
 from flex_chat_transfer.infra.twiliox.taskqueue import TaskQueue
-from harness.automation import StackRunner, find_cli_root, write_scratch_project
+from harness.automation import StackRunner
+from tests.infra.engine_world import Account, _cli, fresh_account
 
 pytestmark = pytest.mark.e2e
 
@@ -32,27 +30,16 @@ VIP = {
 }
 
 
-class Account:
-    def __init__(self, tmp: Path, sandbox) -> None:
-        self.tmp, self.sandbox = tmp, sandbox
-        self.rest = Rest(make_client(sandbox.account_sid, sandbox.auth_token, sandbox_url=sandbox.url))
-        self.seed = sandbox.seed_info()
-        self.workspace_sid = self.seed["workspace"]["sid"]
-        self.project = write_scratch_project(tmp / "project")
+class QueueAccount(Account):
+    """An engine world's account with the queue and workflow reads these tests compare."""
 
-    def runner(self, stack: str, queues: list) -> StackRunner:
-        env = {"TWILIO_SANDBOX_URL": self.sandbox.url}
-        runner = StackRunner(self.project, stack, self.tmp / "state", env=env)
-        runner.set_config(
-            {
-                "twilio:accountSid": self.sandbox.account_sid,
-                "twilio:authToken": self.sandbox.auth_token,
-                "chat-transfer:transferQueues": queues,
-                "chat-transfer:functions": {"buildTimeout": 60},
-            },
-            secret=("twilio:authToken",),
-        )
-        return runner
+    def __init__(self, account: Account) -> None:
+        super().__init__(account.tmp, account.sandbox)
+        self.seed = self.sandbox.seed_info()
+        self.seeded = self.queues()
+
+    def stack(self, name: str, queues: list) -> StackRunner:
+        return self.runner(name, {**self.config, "chat-transfer:transferQueues": queues})
 
     def queues(self) -> dict[str, dict]:
         """Every TaskQueue of the workspace by SID (name, target, reserved workers, order)."""
@@ -68,23 +55,18 @@ class Account:
         live = self.rest.get(f"{TASKROUTER}/Workspaces/{self.workspace_sid}/Workflows/{sid}")
         return json.loads(live["configuration"])
 
-    def mark(self) -> int:
-        return self.sandbox.last_request_id()
 
-    def writes_since(self, mark: int) -> list[str]:
-        return self.sandbox.writes_since(mark)
+@pytest.fixture
+def account(flex_demo_sandbox, tmp_path) -> QueueAccount:
+    return QueueAccount(fresh_account(flex_demo_sandbox, tmp_path))
 
 
-@pytest.fixture(scope="module")
-def account(tmp_path_factory):
-    from flex_chat_transfer.sandbox.testing import SandboxProcess
-
-    tmp = tmp_path_factory.mktemp("queues")
-    with SandboxProcess(tmp / "sandbox", seed="flex-demo", build_seconds=0.2) as sandbox:
-        account = Account(tmp, sandbox)
-        account.stack = account.runner("qa", ["Sales", VIP])
-        account.seeded = account.queues()
-        yield account
+@pytest.fixture
+def deployed(account) -> StackRunner:
+    """Stack `qa` up with the looked-up queue Sales and the declared queue VIP."""
+    stack = account.stack("qa", ["Sales", VIP])
+    stack.up()
+    return stack
 
 
 def _filter(configuration: dict, name: str) -> dict:
@@ -99,7 +81,7 @@ def _resource(runner: StackRunner, token: str) -> list[dict]:
 
 
 def test_a_declared_queue_is_created_and_the_workflow_targets_its_sid(account):
-    stack = account.stack
+    stack = account.stack("qa", ["Sales", VIP])
     # Preview of a stack whose queue does not exist yet: the workflow's SID for it is unknown, not an error.
     preview = stack.preview()
     assert preview.change_summary.get("create", 0) >= 2
@@ -123,8 +105,8 @@ def test_a_declared_queue_is_created_and_the_workflow_targets_its_sid(account):
     assert {s: q for s, q in account.queues().items() if s != sid} == account.seeded
 
 
-def test_a_target_workers_change_updates_the_queue_in_place_and_leaves_the_workflow(account):
-    stack = account.stack
+def test_a_target_workers_change_updates_the_queue_in_place_and_leaves_the_workflow(account, deployed):
+    stack = deployed
     sid, _ = account.queue_named("VIP")
     workflow_sid = stack.outputs()["workflowSid"]
     before = account.workflow(workflow_sid)
@@ -140,15 +122,11 @@ def test_a_target_workers_change_updates_the_queue_in_place_and_leaves_the_workf
     assert account.workflow(workflow_sid) == before
 
 
-def test_renaming_a_declared_queue_keeps_its_sid_and_moves_the_filter_in_the_same_up(account):
-    stack = account.stack
-    # The state it starts from, whatever ran before (nothing, when run alone): VIP deployed under its name.
-    support = {**VIP, "targetWorkers": "routing.skills HAS 'support'"}
-    stack.set_config({"chat-transfer:transferQueues": ["Sales", support]})
-    stack.up()
+def test_renaming_a_declared_queue_keeps_its_sid_and_moves_the_filter_in_the_same_up(account, deployed):
+    stack = deployed
     sid, _ = account.queue_named("VIP")
     workflow_sid = stack.outputs()["workflowSid"]
-    renamed = {**support, "name": "VIP Gold", "renamedFrom": "VIP"}
+    renamed = {**VIP, "name": "VIP Gold", "renamedFrom": "VIP"}
     stack.set_config({"chat-transfer:transferQueues": ["Sales", renamed]})
     result = stack.up()
     changes = result.summary.resource_changes or {}
@@ -161,41 +139,29 @@ def test_renaming_a_declared_queue_keeps_its_sid_and_moves_the_filter_in_the_sam
     assert moved["filter_friendly_name"] == "Assign To Queue - VIP Gold"
     assert moved["expression"] == "transferQueueName == 'VIP Gold'"
     assert moved["targets"][0]["queue"] == sid
-    account.declared = renamed
     [queue] = _resource(stack, "twiliox:taskrouter:TaskQueue")
     assert queue["id"] == sid and "::chat-transfer-queue-VIP-Gold-" in queue["urn"]
 
 
-def test_adding_a_declared_queue_in_front_creates_only_it(account):
-    stack = account.stack
-    sid, gold = account.queue_named("VIP Gold")
-    extra = {"name": "Extra", "targetWorkers": "1==1"}
-    stack.set_config({"chat-transfer:transferQueues": ["Sales", extra, account.declared]})
+EXTRA = {"name": "Extra", "targetWorkers": "1==1"}
+
+
+def test_adding_a_declared_queue_in_front_creates_only_it(account, deployed):
+    stack = deployed
+    sid, vip = account.queue_named("VIP")
+    stack.set_config({"chat-transfer:transferQueues": ["Sales", EXTRA, VIP]})
     changes = stack.up().summary.resource_changes or {}
     # The queue; the workflow and the stack's claims record (infra/claims.py), which now names the queue too.
     assert (changes.get("create"), changes.get("update")) == (1, 2), changes
     assert not changes.get("replace") and not changes.get("delete")
-    assert account.queue_named("VIP Gold") == (sid, gold)
+    assert account.queue_named("VIP") == (sid, vip)
     extra_sid, _ = account.queue_named("Extra")
     filters = account.workflow(stack.outputs()["workflowSid"])["task_routing"]["filters"]
     assert [f["targets"][0]["queue"] for f in filters[2:]] == [extra_sid, sid]
 
 
-def _cli(runner: StackRunner, *args: str) -> subprocess.CompletedProcess:
-    cli_root = runner.cli_root or find_cli_root()
-    pulumi = str(cli_root / "bin" / "pulumi") if cli_root else "pulumi"
-    return subprocess.run(
-        [pulumi, *args, "--stack", runner.stack_name, "--non-interactive", "--color", "never"],
-        cwd=runner.project_dir,
-        env={**os.environ, **runner.environment()},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def test_declaring_a_queue_that_exists_outside_the_stack_is_refused_with_the_import_command(account):
-    other = account.runner("qb", [{"name": "Support", "targetWorkers": "1==1"}])
+    other = account.stack("qb", [{"name": "Support", "targetWorkers": "1==1"}])
     before, mark = account.queues(), account.mark()
     for verb in (("preview",), ("up", "--yes")):
         done = _cli(other, *verb)
@@ -214,9 +180,9 @@ def test_declaring_a_queue_that_exists_outside_the_stack_is_refused_with_the_imp
     assert account.queues() == before
 
 
-def test_a_declared_queue_imports_by_workspace_and_queue_sid(account):
+def test_a_declared_queue_imports_by_workspace_and_queue_sid(account, deployed):
     """`WS…/WQ…` reads the queue with Twilio's field names (what Read gives `pulumi import`)."""
-    sid, _ = account.queue_named("VIP Gold")
+    sid, _ = account.queue_named("VIP")
     ctx = Context(rest=lambda: account.rest, log=lambda line: None, urn="urn:pulumi:qa::p::t::n")
     found = TaskQueue().read(ctx, f"{account.workspace_sid}/{sid}", {})
     assert found is not None
@@ -224,16 +190,18 @@ def test_a_declared_queue_imports_by_workspace_and_queue_sid(account):
     assert id == sid
     assert inputs == {
         "workspace_sid": account.workspace_sid,
-        "friendly_name": "VIP Gold",
-        "target_workers": "routing.skills HAS 'support'",
+        "friendly_name": "VIP",
+        "target_workers": "routing.skills HAS 'sales'",
         "max_reserved_workers": 2,
         "task_order": "LIFO",
     }
 
 
-def test_destroy_removes_the_declared_queues_and_leaves_the_looked_up_ones(account):
-    sids = {account.queue_named("VIP Gold")[0], account.queue_named("Extra")[0]}
-    account.stack.destroy()
+def test_destroy_removes_the_declared_queues_and_leaves_the_looked_up_ones(account, deployed):
+    deployed.set_config({"chat-transfer:transferQueues": ["Sales", VIP, EXTRA]})
+    deployed.up()
+    sids = {account.queue_named("VIP")[0], account.queue_named("Extra")[0]}
+    deployed.destroy()
     after = account.queues()
     assert not sids & set(after)
     assert after == account.seeded  # Everyone, Sales, Support exactly as seeded

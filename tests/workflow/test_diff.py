@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from flex_chat_transfer.workflow.cli import app
@@ -151,27 +152,27 @@ def run(*args: str):
     return CliRunner().invoke(app, ["diff", *args])
 
 
-def test_cli_rejects_broken_json_with_one_line_naming_the_place(tmp_path: Path):
+@pytest.mark.parametrize(
+    ("content", "line_start"),
+    [
+        ('{"task_routing": {"filters": [}\n', "not valid JSON: Expecting value at line 1, column 31"),
+        (
+            '{"filters": []}',
+            "$.task_routing: not a workflow configuration (no task_routing object) (fix: pass the workflow's "
+            "Configuration JSON, e.g. the output of `chat-transfer render`)",
+        ),
+    ],
+    ids=["broken JSON", "no task_routing"],
+)
+def test_cli_rejects_a_bad_document_with_one_line_naming_the_place(tmp_path: Path, content, line_start):
     good, bad = tmp_path / "good.json", tmp_path / "bad.json"
     good.write_text(json.dumps(doc()))
-    bad.write_text('{"task_routing": {"filters": [}\n')
+    bad.write_text(content)
     result = run(str(good), str(bad))
     assert result.exit_code == 2
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith(f"{bad}: not valid JSON: Expecting value at line 1, column 31")
+    assert line.startswith(f"{bad}: {line_start}"), line
     assert "(fix: " in line
-
-
-def test_cli_rejects_a_document_without_task_routing(tmp_path: Path):
-    good, other = tmp_path / "good.json", tmp_path / "other.json"
-    good.write_text(json.dumps(doc()))
-    other.write_text('{"filters": []}')
-    result = run(str(good), str(other))
-    assert result.exit_code == 2
-    assert result.stderr.strip() == (
-        f"{other}: $.task_routing: not a workflow configuration (no task_routing object) (fix: pass the "
-        "workflow's Configuration JSON, e.g. the output of `chat-transfer render`)"
-    )
 
 
 def test_cli_usage_errors(tmp_path: Path):

@@ -103,6 +103,14 @@ function inviteForm(chat, token, overrides = {}) {
   };
 }
 
+/** The plugin's remove-participant form taking the seeded chat's agent out; `overrides` replace fields. */
+function removeForm(chat, token, overrides = {}) {
+  return {
+    Token: token, conversationSid: chat.conversationSid, flexInteractionSid: chat.interactionSid,
+    flexInteractionChannelSid: chat.channelSid, flexInteractionParticipantSid: chat.agentParticipantSid, ...overrides,
+  };
+}
+
 /** Accept the pending reservation of `taskSid`; resolves to the accepting worker's SID. */
 async function acceptPending(client, workspaceSid, taskSid) {
   const task = client.taskrouter.v1.workspaces(workspaceSid).tasks(taskSid);
@@ -164,6 +172,19 @@ async function openChat(client, chat, customer, channel = 'chat') {
   };
 }
 
+/**
+ * The seeded chat, a Chat Transfer workflow over it (Everyone, and the seeded queues named in `targets` as the
+ * transfer targets) reading the attributes under `names`, and the Functions variables that name the two.
+ */
+async function chatWithTransferWorkflow(sandbox, client, { targets = ['Sales'], names = DEFAULT_ATTRIBUTE_NAMES } = {}) {
+  const chat = await seededChat(sandbox);
+  const queues = Object.fromEntries(targets.map((name) => [name, chat.queue(name)]));
+  const workflowSid = await createChatTransferWorkflow(client, chat, chat.queue('Everyone'), queues, names);
+  const variables = { TWILIO_FLEX_WORKSPACE_SID: chat.workspaceSid, TWILIO_FLEX_CHAT_TRANSFER_WORKFLOW_SID: workflowSid };
+  return { chat, workflowSid, variables };
+}
+
 module.exports = {
-  INVITE, REMOVE, UPDATE_ATTRIBUTES, DEFAULT_ATTRIBUTE_NAMES, CHANNELS, seededChat, createChatTransferWorkflow, inviteForm, acceptPending, openChat,
+  chatWithTransferWorkflow,
+  INVITE, REMOVE, UPDATE_ATTRIBUTES, DEFAULT_ATTRIBUTE_NAMES, CHANNELS, seededChat, createChatTransferWorkflow, inviteForm, removeForm, acceptPending, openChat,
 };

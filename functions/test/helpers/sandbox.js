@@ -4,6 +4,7 @@
 // through the same runtime host the sandbox uses (sandbox/runtime/invoke.js).
 
 const { spawn } = require('node:child_process');
+const { before, after } = require('node:test');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -44,12 +45,14 @@ function formBody(form) {
 }
 
 class Sandbox {
-  constructor(child, dir, env) {
+  /** Takes over a started `twilio-sandbox serve`: its process, its temp folder and the credentials it printed. */
+  adopt(child, dir, env) {
     this.child = child;
     this.dir = dir;
     this.url = env.TWILIO_SANDBOX_URL;
     this.accountSid = env.TWILIO_ACCOUNT_SID;
     this.authToken = env.TWILIO_AUTH_TOKEN;
+    return this;
   }
 
   /** A twilio npm client whose requests go to this sandbox. */
@@ -146,6 +149,7 @@ class Sandbox {
   }
 
   async stop() {
+    if (!this.child) return;
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise((resolve) => this.child.once('exit', resolve));
       this.child.kill('SIGTERM');
@@ -157,8 +161,8 @@ class Sandbox {
   }
 }
 
-/** Start a fresh sandbox (own temp database, free port) and wait for "sandbox ready". */
-async function startSandbox(extraArgs = []) {
+/** Start a fresh sandbox (own temp database, free port), wait for "sandbox ready" and hand it to `sandbox`. */
+async function startSandbox(extraArgs = [], sandbox = new Sandbox()) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'functions-sandbox-'));
   const child = spawn(SANDBOX_BIN, ['serve', '--port', '0', '--db', path.join(dir, 'sandbox.db'),
     '--env-file', path.join(dir, 'env'), ...extraArgs], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -186,7 +190,24 @@ async function startSandbox(extraArgs = []) {
     });
   });
   child.stdout.resume();
-  return new Sandbox(child, dir, env);
+  return sandbox.adopt(child, dir, env);
 }
 
-module.exports = { startSandbox, SandboxClient, formBody, REPO, FUNCTIONS_PROJECT };
+/**
+ * The sandbox a suite shares: registers the hooks that start it before the file's first test (`args` go to
+ * `twilio-sandbox serve`), then run `setUp` (what the whole file shares), and stop it after its last test, also
+ * when one failed. Its methods work in the file's tests and in its `beforeEach` hooks. File-wide set-up goes in
+ * `setUp`: node:test starts a file's top-level `before` hook as soon as it is registered, without waiting for
+ * an earlier one, so a second `before` could run before the sandbox is up.
+ */
+function useSandbox({ args = [], setUp = async () => {} } = {}) {
+  const sandbox = new Sandbox();
+  before(async () => {
+    await startSandbox(args, sandbox);
+    await setUp();
+  });
+  after(() => sandbox.stop());
+  return sandbox;
+}
+
+module.exports = { startSandbox, useSandbox, SandboxClient, formBody, REPO, FUNCTIONS_PROJECT };

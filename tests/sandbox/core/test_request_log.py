@@ -17,18 +17,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-MODULES = (
-    "flex_chat_transfer.sandbox.taskrouter.urls",
-    "flex_chat_transfer.sandbox.flex_api.urls",
-    "flex_chat_transfer.sandbox.conversations.urls",
-    "flex_chat_transfer.sandbox.iam.urls",
-    "flex_chat_transfer.sandbox.serverless.urls",
-    "flex_chat_transfer.sandbox.control",
-)
-
 
 def _client(tmp_path: Path, strict: bool = False):
-    app = create_app(Settings(db=tmp_path / "log.db", seed="flex-demo", strict=strict), modules=MODULES)
+    app = create_app(Settings(db=tmp_path / "log.db", seed="flex-demo", strict=strict))
     state = app.state.sandbox
     client = TestClient(app, base_url="http://sandbox.test:4321")
     client.auth = (state.account_sid, state.auth_token)

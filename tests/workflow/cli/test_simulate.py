@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -87,42 +88,24 @@ def test_bad_workflow_exits_2_with_the_json_path(tmp_path) -> None:
     assert "not valid JSON: Expecting property name enclosed in double quotes at line 1" in result.stderr
 
 
-def test_eval_expression_prints_true_or_false() -> None:
-    task = json.dumps({"workerSidsInConversation": ["WK1"]})
-    result = invoke(
-        "eval-expression",
-        "worker.sid NOT IN task.workerSidsInConversation",
-        "--context",
-        "target",
-        "--task",
-        task,
-        "--worker",
-        '{"sid": "WK2"}',
-    )
-    assert (result.exit_code, result.stdout) == (0, "true\n")
-    result = invoke(
-        "eval-expression",
-        "worker.sid NOT IN task.workerSidsInConversation",
-        "--context",
-        "target",
-        "--task",
-        task,
-        "--worker",
-        '{"sid": "WK1"}',
-    )
-    assert (result.exit_code, result.stdout) == (0, "false\n")
-    result = invoke(
-        "eval-expression", "skills HAS 'sales'", "--context", "queue", "--worker", '{"skills": ["sales"]}'
-    )
-    assert result.stdout == "true\n"
-    result = invoke(
-        "eval-expression", "transferQueueName == 'Sales'", "--task", '{"transferQueueName": "Sales"}'
-    )
-    assert result.stdout == "true\n"  # filter is the default context
-    result = invoke(
-        "eval-expression", "workers.available == 0", "--context", "skip_if", "--workers", '{"available": 2}'
-    )
-    assert result.stdout == "false\n"
+NOT_IN_CHAT = "worker.sid NOT IN task.workerSidsInConversation"
+IN_CHAT_TASK = json.dumps({"workerSidsInConversation": ["WK1"]})
+
+
+@pytest.mark.parametrize(
+    ("expression", "context", "printed"),
+    [
+        (NOT_IN_CHAT, ["--context", "target", "--task", IN_CHAT_TASK, "--worker", '{"sid": "WK2"}'], "true"),
+        (NOT_IN_CHAT, ["--context", "target", "--task", IN_CHAT_TASK, "--worker", '{"sid": "WK1"}'], "false"),
+        ("skills HAS 'sales'", ["--context", "queue", "--worker", '{"skills": ["sales"]}'], "true"),
+        # filter is the default context
+        ("transferQueueName == 'Sales'", ["--task", '{"transferQueueName": "Sales"}'], "true"),
+        ("workers.available == 0", ["--context", "skip_if", "--workers", '{"available": 2}'], "false"),
+    ],
+)
+def test_eval_expression_prints_true_or_false(expression: str, context: list[str], printed: str) -> None:
+    result = invoke("eval-expression", expression, *context)
+    assert (result.exit_code, result.stdout) == (0, f"{printed}\n")
 
 
 def test_eval_expression_parse_error_exits_2_with_a_caret() -> None:
