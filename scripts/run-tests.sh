@@ -35,13 +35,14 @@ log_of() { echo "$logdir/node-${1//\//_}.log"; }
 ) &
 node_jobs+=($!)
 
-# pytest-xdist workers, one group of tests at a time each: a group is a test file, or a suite whose files
-# share one world (tests/conftest.py `pytest_xdist_make_scheduler`), so module and session fixtures stay in
-# one worker; every sandbox takes a free port and every test its own temporary folder. The groups are handed
-# out longest first (tests/conftest.py, from tests/durations.json). Most of a group's time is waiting on the
-# engine and sandbox subprocesses, so more workers than cores keep both cores busy. PYTEST_WORKERS=0 runs
-# in this one process.
-workers=${PYTEST_WORKERS:-4}
+# pytest-xdist workers, one group of tests at a time each: a test file (its module fixtures stay in one
+# worker), or one test of the files whose tests each start from an account of their own (tests/conftest.py
+# `group_of`); every sandbox takes a free port and every test its own temporary folder. The groups are handed
+# out longest first (from tests/durations.json). Most of a test's time is waiting on the engine and sandbox
+# subprocesses, so more workers than cores keep both cores busy: on 2 cores, make test took 7:40 with 4
+# workers and 6:49 with 6 (the tests of three long files handed out one by one). PYTEST_WORKERS=0 runs in
+# this one process.
+workers=${PYTEST_WORKERS:-6}
 parallel=()
 [ "$workers" != 0 ] && parallel=(-n "$workers" --dist loadfile)
 echo "== pytest tests/"

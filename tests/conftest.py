@@ -72,25 +72,39 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-# Seconds each group took in a full run (`pytest tests --store-durations` writes it): the groups are collected
-# longest first, so the workers start on the long ones and end on short ones together. Only the order
+# Seconds each test file took in a full run (`pytest tests --store-durations` writes it): the longest are
+# collected first, so the workers start on the long ones and end on short ones together. Only the order
 # depends on it: a missing or stale entry costs time, never a test.
 DURATIONS = Path(__file__).resolve().parent / "durations.json"
 # A group the table does not know yet (a new file) is ranked as this many seconds per test.
 UNKNOWN_SECONDS_PER_TEST = 1.0
 
 
+# Files whose tests each start from an account of their own (their module fixtures only start a sandbox, a
+# quarter second): their tests are handed to the workers one by one, so a long file is not one worker's long
+# pole. Every other file goes to one worker whole, its module fixtures (a deployed world) made once.
+SPREAD_FILES = (
+    "tests/infra/test_brownfield.py",
+    "tests/infra/test_plugin_release.py",
+    "tests/infra/test_queues.py",
+)
+
+
+def file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
 def group_of(nodeid: str) -> str:
     """The unit pytest-xdist hands to one worker: a test file (its module fixtures stay together; a suite's
-    session fixtures are made once in each worker that runs one of its files)."""
-    return nodeid.split("::", 1)[0]
+    session fixtures are made once in each worker that runs one of its files), or one test of SPREAD_FILES."""
+    return nodeid if file_of(nodeid) in SPREAD_FILES else file_of(nodeid)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--store-durations",
         action="store_true",
-        help=f"write each group's seconds in this run to {DURATIONS.name} (run the whole suite)",
+        help=f"write each test file's seconds in this run to {DURATIONS.name} (run the whole suite)",
     )
 
 
@@ -106,24 +120,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     known = _known_durations()
     counts: dict[str, int] = {}
     for item in items:
-        group = group_of(item.nodeid)
-        counts[group] = counts.get(group, 0) + 1
-    weight = {g: known.get(g, n * UNKNOWN_SECONDS_PER_TEST) for g, n in counts.items()}
-    # Stable: within a group the tests keep the order they were written in.
-    items.sort(key=lambda item: -weight[group_of(item.nodeid)])
+        counts[file_of(item.nodeid)] = counts.get(file_of(item.nodeid), 0) + 1
+
+    def weight(item: pytest.Item) -> float:
+        file = file_of(item.nodeid)
+        seconds = known.get(file, counts[file] * UNKNOWN_SECONDS_PER_TEST)
+        return seconds / counts[file] if file in SPREAD_FILES else seconds
+
+    # Stable: within a file the tests keep the order they were written in.
+    items.sort(key=lambda item: -weight(item))
 
 
 _SPENT: dict[str, float] = {}
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    _SPENT[group_of(report.nodeid)] = _SPENT.get(group_of(report.nodeid), 0.0) + report.duration
+    _SPENT[file_of(report.nodeid)] = _SPENT.get(file_of(report.nodeid), 0.0) + report.duration
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """How pytest-xdist splits the run (scripts/run-tests.sh): whole test files (`group_of`) to one worker
-    each, in the order collected (longest first)."""
+    """How pytest-xdist splits the run (scripts/run-tests.sh): whole test files, or single tests of
+    SPREAD_FILES (`group_of`), to one worker each, in the order collected (longest first)."""
     from xdist.scheduler import LoadScopeScheduling
 
     config.option.loadscopereorder = False
