@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from flex_chat_transfer.sandbox.testing import SandboxProcess
+from tests.infra.engine_world import Account, fresh_account
 from tests.infra.pulumi_mocks import Mocks, installed
 
 
@@ -22,3 +23,9 @@ def flex_demo_sandbox(tmp_path_factory) -> Iterator[SandboxProcess]:
     (engine_world.fresh_account)."""
     with SandboxProcess(tmp_path_factory.mktemp("sandbox"), seed="flex-demo", build_seconds=0.2) as sandbox:
         yield sandbox
+
+
+@pytest.fixture
+def account(flex_demo_sandbox, tmp_path) -> Account:
+    """A freshly seeded account on the module's sandbox, with a Pulumi state of the test's own."""
+    return fresh_account(flex_demo_sandbox, tmp_path)

@@ -17,7 +17,7 @@ from flex_chat_transfer.infra.attach import PLUGIN_PATHS
 from flex_chat_transfer.infra.rest import FLEX, SERVERLESS
 from flex_chat_transfer.sandbox.testing import SandboxProcess
 from harness.automation import find_cli_root
-from tests.infra.engine_world import Account, _cli, fresh_account
+from tests.infra.engine_world import Account, _cli
 from tests.infra.template_account import (
     ENVIRONMENT,
     OTHER_FEATURES,
@@ -33,19 +33,6 @@ pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
 
 PROVIDER = "urn:pulumi:{stack}::chat-transfer::pulumi:providers:twiliox::twilio"
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    with SandboxProcess(
-        tmp_path_factory.mktemp("brownfield-sandbox"), seed="flex-demo", build_seconds=0.2
-    ) as s:
-        yield s
-
-
-@pytest.fixture
-def account(sandbox, tmp_path) -> Account:
-    return fresh_account(sandbox, tmp_path)
 
 
 @pytest.fixture

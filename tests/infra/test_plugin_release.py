@@ -21,9 +21,8 @@ from flex_chat_transfer.infra.plugin_preflight import PluginError, prepare_plugi
 from flex_chat_transfer.infra.rest import FLEX, SERVERLESS, SERVERLESS_UPLOAD, Rest
 from flex_chat_transfer.infra.twiliox.base import Context, NotOurs
 from flex_chat_transfer.infra.twiliox.service import Service
-from flex_chat_transfer.sandbox.testing import SandboxProcess
 from flex_chat_transfer.workflow.flex_plugin import ASSET_MAX_BYTES, PluginSettings
-from tests.infra.engine_world import Account, fresh_account
+from tests.infra.engine_world import Account
 from tests.infra.template_account import ENVIRONMENT, SERVICE, build_template_account
 
 pytestmark = pytest.mark.e2e
@@ -34,17 +33,6 @@ OURS = "plugin-chat-transfer"
 OTHER = "plugin-other"
 OTHER_JS = b"(function () { window.__other = true; })();\n"
 PLUGIN_SERVICE = "chat-transfer-dev-plugin"  # plugin_service_name("chat-transfer-dev")
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    with SandboxProcess(tmp_path_factory.mktemp("plugin-sandbox"), seed="flex-demo", build_seconds=0.2) as s:
-        yield s
-
-
-@pytest.fixture
-def account(sandbox, tmp_path) -> Account:
-    return fresh_account(sandbox, tmp_path)
 
 
 @pytest.fixture
