@@ -13,7 +13,7 @@ import pytest
 
 from flex_chat_transfer.infra.component import ATTRIBUTE_VARIABLES, attribute_variables
 from flex_chat_transfer.workflow.spec import AttributeNames
-from harness.automation import write_scratch_project
+from harness.automation import StackRunner, write_scratch_project
 from tests.infra.engine_world import Account, _cli, _cli_up
 
 pytestmark = pytest.mark.e2e
@@ -31,15 +31,24 @@ def account(tmp_path_factory):
         yield Account(tmp, sandbox)
 
 
+@pytest.fixture
+def alpha(account) -> StackRunner:
+    """Stack `alpha` with the default config, deployed: an `up` (a no-op when an earlier test of the module
+    left it deployed), so each test that needs it runs alone and in any order."""
+    runner = account.runner("alpha")
+    runner.up()
+    return runner
+
+
 def _failed_line(text: str) -> str:
     assert "Traceback" not in text
     return text
 
 
-def test_two_stacks_with_default_config_deploy_side_by_side_and_destroying_one_leaves_the_other(account):
-    alpha = account.runner("alpha")
+def test_two_stacks_with_default_config_deploy_side_by_side_and_destroying_one_leaves_the_other(
+    account, alpha
+):
     beta = account.runner("beta")
-    alpha.up()
     before = account.snapshot()
     result = beta.up()
     # One Flex UI serves one functions domain per key: alpha set it, so beta says so in one line (the engine
@@ -72,7 +81,7 @@ def test_two_stacks_with_default_config_deploy_side_by_side_and_destroying_one_l
     assert account.snapshot() == before
 
 
-def test_a_copy_of_a_stack_is_refused_with_the_import_command_and_writes_nothing(account):
+def test_a_copy_of_a_stack_is_refused_with_the_import_command_and_writes_nothing(account, alpha):
     copy = {
         **account.config,
         "chat-transfer:workflowName": "Chat Transfer (alpha)",
@@ -121,8 +130,7 @@ def test_a_workflow_name_outside_any_stack_is_refused_and_left_as_it_was(account
     assert account.snapshot() == before
 
 
-def test_import_of_every_kind_then_preview_shows_no_replacement(account):
-    alpha = account.runner("alpha")
+def test_import_of_every_kind_then_preview_shows_no_replacement(account, alpha):
     resources = json.loads(alpha.exported_state())["deployment"]["resources"]
     by_name = {r["urn"].rsplit("::", 1)[-1]: r for r in resources}
     service_sid = by_name["chat-transfer-service"]["id"]
