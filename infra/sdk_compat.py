@@ -18,6 +18,11 @@ What each is for:
   Twilio or the engine would hold it).
 - `stack_create_or_select()`: the automation API's init mode `Stack()` needs to create-or-select a stack
   (not re-exported by `pulumi.automation`).
+- `config_diff_changes(changed)`: the `changes` of a DiffConfig answer. The SDK's provider server copies it
+  onto the wire as it is (`changes=resp.changes` in `DiffConfig`, unlike `Diff`), where True is the enum's 1,
+  DIFF_NONE: the engine then configures the provider with the inputs in state, not the program's (changed
+  credentials, a new `checkedFirst` or pin were ignored for that run; after a `pulumi import` made the
+  provider with no inputs, the next up had no credentials at all). So the wire enum's value is given.
 """
 
 from __future__ import annotations
@@ -72,6 +77,12 @@ def exit_at_once(code: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def config_diff_changes(changed: bool) -> Any:
+    from pulumi.runtime.proto import provider_pb2
+
+    return provider_pb2.DiffResponse.DIFF_SOME if changed else provider_pb2.DiffResponse.DIFF_NONE
 
 
 def stack_create_or_select() -> Any:

@@ -24,6 +24,7 @@ from typing import Any
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 
+from flex_chat_transfer.infra import sdk_compat
 from flex_chat_transfer.infra.cache import cache_root
 from flex_chat_transfer.infra.call_slots import NORMAL, URGENT, call_priority
 from flex_chat_transfer.infra.rest import Rest, TwilioApiError
@@ -191,7 +192,9 @@ class TwilioxProvider(p.Provider):
             k for k in sorted(set(olds) | set(news)) if olds.get(k) != news.get(k) and not k.startswith("__")
         ]
         # New credentials or a new bound change how calls are made, never what the resources are: no replace.
-        return p.DiffResponse(changes=bool(keys), diffs=keys)
+        # With changes the engine configures this provider with the new inputs (sdk_compat says why the value
+        # is the wire enum's).
+        return p.DiffResponse(changes=sdk_compat.config_diff_changes(bool(keys)), diffs=keys)
 
     async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
         args = plain_map(request.args)

@@ -177,19 +177,44 @@ def test_import_of_every_kind_then_preview_shows_no_replacement(account, alpha):
     preview = alpha.preview()
     assert "replace" not in preview.change_summary, preview.stdout
     assert "delete" not in preview.change_summary, preview.stdout
-    # The only create is the component (a grouping, no Twilio object); the only update is the provider (the
-    # program gives it the stack's credentials).
+    # The only create is the component (a grouping, no Twilio object); the only updates are the provider
+    # (the program gives it the stack's credentials) and the build's timeout (which no import reads).
     created = re.findall(r"^ \+  (\S+) ", preview.stdout, re.MULTILINE)
     assert created == ["chat-transfer:index:ChatTransfer"], preview.stdout
-    assert preview.change_summary.get("update", 0) <= 1, preview.stdout
-    # And the next up converges, replacing nothing (functions get a version: their source is not readable).
+    updated = set(re.findall(r"^ ~  (\S+ \S+) update", preview.stdout, re.MULTILINE))
+    expected = {"pulumi:providers:twiliox twilio", "twiliox:serverless:Build chat-transfer-build"}
+    assert updated <= expected, updated
+    assert "pulumi:providers:twiliox twilio" in updated, preview.stdout
+    # And the next up converges, replacing nothing (functions get a version: their source is not readable),
+    # with a changed flag: the first up after the import updates an imported object, through the provider
+    # configured with the stack's credentials (the import made it with no inputs, from TWILIO_*; this up has
+    # none in its environment).
+    alpha.set_config({"chat-transfer:features": {"cold_transfer": False}})
     result = alpha.up()
     assert (
         "replace" not in result.summary.resource_changes and "delete" not in result.summary.resource_changes
     )
+    flags = account.snapshot()["flex"]["custom_data"]["features"]["conversation_transfer"]
+    assert flags["cold_transfer"] is False, flags
+    # The module's other tests deploy beside alpha with the default flags.
+    alpha.remove_config("chat-transfer:features")
+    alpha.up()
 
 
-def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_replacement_or_delete(account):
+@pytest.fixture
+def account_of_its_own(tmp_path):
+    """An account nothing else in the module touches: the old version writes the Flex keys every stack shares
+    (the functions' domain), which the other tests' stacks hold in the module's account."""
+    from flex_chat_transfer.sandbox.testing import SandboxProcess
+
+    with SandboxProcess(tmp_path / "sandbox", seed="flex-demo", build_seconds=0.2) as sandbox:
+        yield Account(tmp_path, sandbox)
+
+
+def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_replacement_or_delete(
+    account_of_its_own,
+):
+    account = account_of_its_own
     old = account.tmp / "old"
     old.mkdir()
     archive = subprocess.run(
@@ -223,7 +248,7 @@ def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_repla
     # Credentials only in stack config, as `make local-up` and the README set them: in the up that rewrites
     # the state the engine configures the aliased provider with the old default provider's inputs (the
     # stack's `twilio:*` keys), and the provider takes them from there. The new version also writes the
-    # functions' domain for the plugin (a key of its own here: alpha holds the default one).
+    # functions' domain for the plugin (a key of its own here).
     upgraded = {**config, "chat-transfer:flex": {"domainKey": "upgrade_domain"}}
     no_shell_credentials = {"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": ""}
     current = account.runner("upgrade", upgraded, env=no_shell_credentials)

@@ -130,7 +130,9 @@ def test_renaming_a_declared_queue_keeps_its_sid_and_moves_the_filter_in_the_sam
     stack.set_config({"chat-transfer:transferQueues": ["Sales", renamed]})
     result = stack.up()
     changes = result.summary.resource_changes or {}
-    assert changes.get("update") == 2, changes  # the queue and the workflow, nothing replaced
+    # The queue and the workflow, nothing replaced; and the provider, whose checkedFirst list names the
+    # queue's new resource name (a provider update sends nothing to Twilio).
+    assert changes.get("update") == 3, changes
     assert not changes.get("replace") and not changes.get("create") and not changes.get("delete")
     assert account.queues()[sid]["friendly_name"] == "VIP Gold"
     configuration = account.workflow(stack.outputs()["workflowSid"])
@@ -151,8 +153,9 @@ def test_adding_a_declared_queue_in_front_creates_only_it(account, deployed):
     sid, vip = account.queue_named("VIP")
     stack.set_config({"chat-transfer:transferQueues": ["Sales", EXTRA, VIP]})
     changes = stack.up().summary.resource_changes or {}
-    # The queue; the workflow and the stack's claims record (infra/claims.py), which now names the queue too.
-    assert (changes.get("create"), changes.get("update")) == (1, 2), changes
+    # The queue; the workflow and the stack's claims record (infra/claims.py), which now names the queue
+    # too; and the provider, whose checkedFirst list names the new queue (its update sends nothing to Twilio).
+    assert (changes.get("create"), changes.get("update")) == (1, 3), changes
     assert not changes.get("replace") and not changes.get("delete")
     assert account.queue_named("VIP") == (sid, vip)
     extra_sid, _ = account.queue_named("Extra")

@@ -75,6 +75,32 @@ def test_the_servicer_keeps_its_provider_where_the_wrapper_reads_it():
     assert sdk_compat.servicer_provider(servicer) is marker
 
 
+def test_a_config_diff_with_changes_reaches_the_engine_as_diff_some():
+    """The SDK's server copies DiffConfig's `changes` onto the wire as given: a plain True would be DIFF_NONE
+    there, and the engine would configure the provider with the inputs in state instead of the program's."""
+    from pulumi.provider.experimental import provider as p
+    from pulumi.provider.experimental import server
+    from pulumi.runtime.proto import provider_pb2
+
+    class Answers:
+        def __init__(self, changes):
+            self.changes = changes
+
+        async def diff_config(self, request):
+            return p.DiffResponse(changes=self.changes, diffs=["authToken"])
+
+    def on_the_wire(changes) -> int:
+        servicer = server.ProviderServicer([], "0.0.0", Answers(changes), engine_address=None)  # type: ignore[arg-type]
+        request = provider_pb2.DiffRequest(urn="urn:pulumi:s::p::pulumi:providers:twiliox::twilio", id="x")
+        return asyncio.run(servicer.DiffConfig(request, None)).changes
+
+    assert on_the_wire(sdk_compat.config_diff_changes(True)) == provider_pb2.DiffResponse.DIFF_SOME
+    assert on_the_wire(sdk_compat.config_diff_changes(False)) == provider_pb2.DiffResponse.DIFF_NONE
+    # What a plain bool becomes (the reason for the compat function): when the SDK maps it, this fails and
+    # config_diff_changes can give the bool again.
+    assert on_the_wire(True) == provider_pb2.DiffResponse.DIFF_NONE
+
+
 def test_the_sdk_handlers_still_wrap_a_failure_so_the_original_is_its_context():
     from pulumi.provider.experimental import server
 
