@@ -14,7 +14,7 @@ import pytest
 from flex_chat_transfer.infra.component import ATTRIBUTE_VARIABLES, attribute_variables
 from flex_chat_transfer.workflow.spec import AttributeNames
 from harness.automation import StackRunner, write_scratch_project
-from tests.infra.engine_world import Account, _cli, _cli_up
+from tests.infra.engine_world import Account, _cli, _cli_up, fresh_account
 
 pytestmark = pytest.mark.e2e
 
@@ -202,13 +202,11 @@ def test_import_of_every_kind_then_preview_shows_no_replacement(account, alpha):
 
 
 @pytest.fixture
-def account_of_its_own(tmp_path):
-    """An account nothing else in the module touches: the old version writes the Flex keys every stack shares
-    (the functions' domain), which the other tests' stacks hold in the module's account."""
-    from flex_chat_transfer.sandbox.testing import SandboxProcess
-
-    with SandboxProcess(tmp_path / "sandbox", seed="flex-demo", build_seconds=0.2) as sandbox:
-        yield Account(tmp_path, sandbox)
+def account_of_its_own(flex_demo_sandbox, tmp_path) -> Account:
+    """An account nothing else in the module touches (on tests/infra/conftest.py's sandbox, not the module's):
+    the old version writes the Flex keys every stack shares (the functions' domain), which the other tests'
+    stacks hold in the module's account."""
+    return fresh_account(flex_demo_sandbox, tmp_path)
 
 
 def test_a_stack_deployed_by_the_dynamic_provider_version_upgrades_with_no_replacement_or_delete(
